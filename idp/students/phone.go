@@ -1,0 +1,74 @@
+package students
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// ErrPhone means the value is not a valid phone number.
+var ErrPhone = errors.New("students: not a valid phone number")
+
+// NormalisePhone parses a phone number in any usual form ("07 88 10 25 99",
+// "+33 7 88 10 25 99", "0033788102599", foreign numbers with their +prefix)
+// and returns it in E.164. region is the default region for national forms
+// ("FR").
+func NormalisePhone(s, region string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" || len(s) > 32 {
+		return "", ErrPhone
+	}
+	// "00" is the international prefix in France and most of Europe;
+	// libphonenumber only knows it relative to the default region.
+	if strings.HasPrefix(s, "00") {
+		s = "+" + s[2:]
+	}
+	n, err := phonenumbers.Parse(s, region)
+	if err != nil {
+		return "", ErrPhone
+	}
+	if !phonenumbers.IsValidNumber(n) {
+		return "", ErrPhone
+	}
+	return phonenumbers.Format(n, phonenumbers.E164), nil
+}
+
+// MaskPhone shows a phone number with only its country code, first and
+// last two digits visible: "+33 7 •• •• •• 99".
+func MaskPhone(e164 string) string {
+	n, err := phonenumbers.Parse(e164, "")
+	if err != nil || len(e164) < 6 {
+		return "•••"
+	}
+	nat := phonenumbers.GetNationalSignificantNumber(n)
+	if len(nat) < 4 {
+		return "•••"
+	}
+	var b strings.Builder
+	b.WriteString("+")
+	b.WriteString(strconv.Itoa(int(n.GetCountryCode())))
+	b.WriteString(" ")
+	b.WriteString(nat[:1])
+	mid := len(nat) - 3
+	for i := 0; i < mid; i++ {
+		if i%2 == 0 {
+			b.WriteString(" ")
+		}
+		b.WriteString("•")
+	}
+	b.WriteString(" ")
+	b.WriteString(nat[len(nat)-2:])
+	return b.String()
+}
+
+// MaskEmail keeps the first character of the local part and the domain:
+// "j•••@example.org".
+func MaskEmail(addr string) string {
+	at := strings.LastIndexByte(addr, '@')
+	if at < 1 {
+		return "•••"
+	}
+	return addr[:1] + "•••" + addr[at:]
+}

@@ -1,0 +1,240 @@
+// Package themes loads and renders the look of Seuil's pages: html/template
+// pages sharing one layout, static assets (one CSS file, a logo, one small
+// script) and translations, per theme. The default theme is embedded; admins
+// add themes as directories with the same shape (see themes/default).
+package themes
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"net/http"
+	"path"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+//go:embed default
+var embedded embed.FS
+
+// Languages Seuil ships translations for, the first being the default.
+var Languages = []string{"fr", "en"}
+
+// Theme is one loaded theme: parsed pages, static files and translations.
+type Theme struct {
+	Name   string
+	pages  map[string]*template.Template
+	static fs.FS
+	msgs   map[string]map[string]string // lang → key → text
+}
+
+// Default returns the embedded default theme.
+func Default() (*Theme, error) {
+	sub, err := fs.Sub(embedded, "default")
+	if err != nil {
+		return nil, err
+	}
+	return Load("default", sub)
+}
+
+// Load reads a theme from fsys, which holds templates/*.html (layout.html
+// plus one file per page), static/ and i18n/<lang>/*.yaml.
+func Load(name string, fsys fs.FS) (*Theme, error) {
+	t := &Theme{Name: name, pages: map[string]*template.Template{}, msgs: map[string]map[string]string{}}
+	for _, lang := range Languages {
+		t.msgs[lang] = map[string]string{}
+		files, err := fs.Glob(fsys, "i18n/"+lang+"/*.yaml")
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			raw, err := fs.ReadFile(fsys, f)
+			if err != nil {
+				return nil, fmt.Errorf("theme %s: %w", name, err)
+			}
+			var m map[string]string
+			if err := yaml.Unmarshal(raw, &m); err != nil {
+				return nil, fmt.Errorf("theme %s: %s: %w", name, f, err)
+			}
+			for k, v := range m {
+				if _, dup := t.msgs[lang][k]; dup {
+					return nil, fmt.Errorf("theme %s: %s: key %q defined twice", name, f, k)
+				}
+				t.msgs[lang][k] = v
+			}
+		}
+	}
+	layout, err := fs.ReadFile(fsys, "templates/layout.html")
+	if err != nil {
+		return nil, fmt.Errorf("theme %s: %w", name, err)
+	}
+	base, err := template.New("layout").Parse(string(layout))
+	if err != nil {
+		return nil, fmt.Errorf("theme %s: layout.html: %w", name, err)
+	}
+	pages, err := fs.Glob(fsys, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range pages {
+		page := strings.TrimSuffix(path.Base(p), ".html")
+		if page == "layout" || strings.HasPrefix(page, "mail_") {
+			continue
+		}
+		src, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return nil, err
+		}
+		tpl, err := template.Must(base.Clone()).Parse(string(src))
+		if err != nil {
+			return nil, fmt.Errorf("theme %s: %s: %w", name, p, err)
+		}
+		t.pages[page] = tpl
+	}
+	if st, err := fs.Sub(fsys, "static"); err == nil {
+		t.static = st
+	}
+	return t, nil
+}
+
+// Pages lists the theme's page names, sorted (for previews and checks).
+func (t *Theme) Pages() []string {
+	out := make([]string, 0, len(t.pages))
+	for p := range t.pages {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Missing lists translation keys present in one language but not another,
+// as "lang:key", so a theme cannot ship half-translated.
+func (t *Theme) Missing() []string {
+	var out []string
+	for _, a := range Languages {
+		for _, b := range Languages {
+			for k := range t.msgs[a] {
+				if _, ok := t.msgs[b][k]; !ok {
+					out = append(out, b+":"+k)
+				}
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Translator returns the translations of one language.
+func (t *Theme) Translator(lang string) Translator {
+	if _, ok := t.msgs[lang]; !ok {
+		lang = Languages[0]
+	}
+	return Translator{Lang: lang, msgs: t.msgs[lang]}
+}
+
+// Render executes page with the view into w. The page is rendered into a
+// buffer first so that a template error never sends half a page.
+func (t *Theme) Render(w io.Writer, page string, v View) error {
+	tpl, ok := t.pages[page]
+	if !ok {
+		return fmt.Errorf("theme %s: no page %q", t.Name, page)
+	}
+	if v.Translator.msgs == nil {
+		v.Translator = t.Translator(v.Lang)
+	}
+	v.Lang = v.Translator.Lang
+	var buf bytes.Buffer
+	if err := tpl.ExecuteTemplate(&buf, "layout", v); err != nil {
+		return fmt.Errorf("theme %s: render %s: %w", t.Name, page, err)
+	}
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+// Static serves the theme's static files; mount it under a prefix with
+// http.StripPrefix.
+func (t *Theme) Static() http.Handler {
+	if t.static == nil {
+		return http.NotFoundHandler()
+	}
+	fsrv := http.FileServerFS(t.static)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		fsrv.ServeHTTP(w, r)
+	})
+}
+
+// View is what every page template receives: the language, a translator
+// ({{.T "key"}}), and the page's own data in Data.
+type View struct {
+	Translator
+	Title     string // translation key of the page title
+	CSRFToken string // hidden field value for forms
+	Static    string // URL prefix of the theme's static files, e.g. "/static/default"
+	LangLinks []LangLink
+	Data      any
+}
+
+// LangLink is one entry of the language switch.
+type LangLink struct {
+	Lang, Label, URL string
+	Current          bool
+}
+
+// Translator looks messages up in one language.
+type Translator struct {
+	Lang string
+	msgs map[string]string
+}
+
+// T returns the message for key, formatted with args (fmt verbs) when
+// given. An unknown key renders as the key itself so that a missing
+// translation is visible, never blank.
+func (tr Translator) T(key string, args ...any) string {
+	msg, ok := tr.msgs[key]
+	if !ok {
+		return key
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(msg, args...)
+	}
+	return msg
+}
+
+// Has reports whether key is translated.
+func (tr Translator) Has(key string) bool {
+	_, ok := tr.msgs[key]
+	return ok
+}
+
+// Negotiate picks the page language: an explicit ?lang=, then the cookie,
+// then Accept-Language, then French.
+func Negotiate(r *http.Request, cookieName string) string {
+	if l := r.URL.Query().Get("lang"); supported(l) {
+		return l
+	}
+	if c, err := r.Cookie(cookieName); err == nil && supported(c.Value) {
+		return c.Value
+	}
+	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
+		tag := strings.TrimSpace(strings.SplitN(part, ";", 2)[0])
+		if l := strings.ToLower(strings.SplitN(tag, "-", 2)[0]); supported(l) {
+			return l
+		}
+	}
+	return Languages[0]
+}
+
+func supported(l string) bool {
+	for _, s := range Languages {
+		if l == s {
+			return true
+		}
+	}
+	return false
+}
