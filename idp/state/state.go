@@ -1,0 +1,194 @@
+// Package state keeps Seuil's short-lived state in Redis: flow state, SSO
+// sessions, OIDC artefacts, counters. Every value has a TTL, values are
+// JSON, and the client is a go-redis UniversalClient so a deployment picks
+// a single server, Sentinel or Cluster. The demo runs the same code against
+// an in-process server (Embedded).
+package state
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+)
+
+// ErrNotFound means the key is absent or expired.
+var ErrNotFound = errors.New("state: not found")
+
+// ErrConflict means the value changed between read and write (Update).
+var ErrConflict = errors.New("state: concurrent update")
+
+// Store is a namespaced JSON key-value store with TTLs.
+type Store struct {
+	rdb    redis.UniversalClient
+	prefix string
+}
+
+// New returns a store whose keys all start with prefix (e.g. "seuil:").
+func New(rdb redis.UniversalClient, prefix string) *Store {
+	return &Store{rdb: rdb, prefix: prefix}
+}
+
+// Client returns the underlying client, for components (the rate limiter)
+// that speak Redis directly.
+func (s *Store) Client() redis.UniversalClient { return s.rdb }
+
+// Key returns the full Redis key for a store key.
+func (s *Store) Key(key string) string { return s.prefix + key }
+
+// Put stores v as JSON under key for ttl.
+func (s *Store) Put(ctx context.Context, key string, v any, ttl time.Duration) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("state: encode %s: %w", key, err)
+	}
+	if err := s.rdb.Set(ctx, s.Key(key), raw, ttl).Err(); err != nil {
+		return fmt.Errorf("state: put: %w", err)
+	}
+	return nil
+}
+
+// PutNew stores v only if key is absent; it reports whether it did.
+func (s *Store) PutNew(ctx context.Context, key string, v any, ttl time.Duration) (bool, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return false, fmt.Errorf("state: encode %s: %w", key, err)
+	}
+	ok, err := s.rdb.SetNX(ctx, s.Key(key), raw, ttl).Result()
+	if err != nil {
+		return false, fmt.Errorf("state: put new: %w", err)
+	}
+	return ok, nil
+}
+
+// Get decodes the value under key into v, or returns ErrNotFound.
+func (s *Store) Get(ctx context.Context, key string, v any) error {
+	raw, err := s.rdb.Get(ctx, s.Key(key)).Bytes()
+	return s.decode(key, raw, err, v)
+}
+
+// Take reads and deletes key in one step, so that a single-use value
+// (an authorization code, a handover ticket) can be used once only.
+func (s *Store) Take(ctx context.Context, key string, v any) error {
+	raw, err := s.rdb.GetDel(ctx, s.Key(key)).Bytes()
+	return s.decode(key, raw, err, v)
+}
+
+// Delete removes keys; absent keys are not an error.
+func (s *Store) Delete(ctx context.Context, keys ...string) error {
+	full := make([]string, len(keys))
+	for i, k := range keys {
+		full[i] = s.Key(k)
+	}
+	// One DEL per key: keys of one call may live in different Cluster slots.
+	for _, k := range full {
+		if err := s.rdb.Del(ctx, k).Err(); err != nil {
+			return fmt.Errorf("state: delete: %w", err)
+		}
+	}
+	return nil
+}
+
+// TTL returns the remaining lifetime of key, or ErrNotFound.
+func (s *Store) TTL(ctx context.Context, key string) (time.Duration, error) {
+	d, err := s.rdb.PTTL(ctx, s.Key(key)).Result()
+	if err != nil {
+		return 0, fmt.Errorf("state: ttl: %w", err)
+	}
+	if d < 0 {
+		return 0, ErrNotFound
+	}
+	return d, nil
+}
+
+// Incr adds one to the counter under key and returns the new value; the
+// first increment sets the counter's ttl (a fixed window).
+func (s *Store) Incr(ctx context.Context, key string, ttl time.Duration) (int64, error) {
+	k := s.Key(key)
+	pipe := s.rdb.TxPipeline()
+	n := pipe.Incr(ctx, k)
+	pipe.ExpireNX(ctx, k, ttl)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return 0, fmt.Errorf("state: incr: %w", err)
+	}
+	return n.Val(), nil
+}
+
+// Update reads key into v, calls change, and writes v back with ttl, only
+// if nobody wrote key in between (optimistic locking with WATCH); otherwise
+// it returns ErrConflict. change may return an error to abort without
+// writing. ttl <= 0 keeps the key's remaining lifetime.
+func (s *Store) Update(ctx context.Context, key string, v any, ttl time.Duration, change func() error) error {
+	k := s.Key(key)
+	err := s.rdb.Watch(ctx, func(tx *redis.Tx) error {
+		raw, err := tx.Get(ctx, k).Bytes()
+		if err := s.decode(key, raw, err, v); err != nil {
+			return err
+		}
+		if err := change(); err != nil {
+			return err
+		}
+		out, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("state: encode %s: %w", key, err)
+		}
+		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			if ttl > 0 {
+				p.Set(ctx, k, out, ttl)
+			} else {
+				p.SetArgs(ctx, k, out, redis.SetArgs{KeepTTL: true})
+			}
+			return nil
+		})
+		return err
+	}, k)
+	if errors.Is(err, redis.TxFailedErr) {
+		return ErrConflict
+	}
+	return err
+}
+
+func (s *Store) decode(key string, raw []byte, err error, v any) error {
+	if errors.Is(err, redis.Nil) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("state: get: %w", err)
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("state: decode %s: %w", key, err)
+	}
+	return nil
+}
+
+// Embedded starts an in-process Redis-compatible server (miniredis) for the
+// demo, so that the demo runs the same code as production. The server's
+// clock follows real time. Close the returned client and call stop when done.
+func Embedded() (redis.UniversalClient, func(), error) {
+	m := miniredis.NewMiniRedis()
+	if err := m.Start(); err != nil {
+		return nil, nil, fmt.Errorf("state: embedded redis: %w", err)
+	}
+	stopClock := make(chan struct{})
+	go func() {
+		// miniredis only expires keys when told time has passed.
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		last := time.Now()
+		for {
+			select {
+			case <-stopClock:
+				return
+			case now := <-t.C:
+				m.FastForward(now.Sub(last))
+				last = now
+			}
+		}
+	}()
+	c := redis.NewClient(&redis.Options{Addr: m.Addr()})
+	return c, func() { close(stopClock); _ = c.Close(); m.Close() }, nil
+}
