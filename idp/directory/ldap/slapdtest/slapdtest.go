@@ -1,0 +1,202 @@
+// Package slapdtest starts a real OpenLDAP slapd for tests: mdb backend in
+// a temporary directory, SupAnn and eduPerson schemas, the ppolicy overlay
+// with a default policy, argon2 hashing, a service account with write (not
+// manage) access, on a free loopback port. It stops the server when the
+// test ends.
+package slapdtest
+
+import (
+	"embed"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/go-ldap/ldap/v3"
+)
+
+//go:embed schema/*.schema
+var schemas embed.FS
+
+// Slapd is the absolute path of the server binary (Debian's slapd package;
+// /usr/sbin is often not on PATH).
+const Slapd = "/usr/sbin/slapd"
+
+// Options tune the default password policy of the server.
+type Options struct {
+	MaxAge      time.Duration // pwdMaxAge, rounded up to seconds; 0: 90 days
+	InHistory   int           // pwdInHistory; 0: 5
+	MinLength   int           // pwdMinLength (pwdCheckQuality 1); 0: 8
+	GraceLogins int           // pwdGraceAuthNLimit
+	MaxFailure  int           // pwdMaxFailure; 0: no lockout
+}
+
+// Server is a running slapd.
+type Server struct {
+	URL             string // ldap://127.0.0.1:PORT
+	Suffix          string // dc=univ-tours,dc=fr
+	PeopleDN        string // ou=people,<suffix>: the accounts' base DN
+	PolicyDN        string // the default ppolicy entry
+	ServiceDN       string // the service account (write access, own policy)
+	ServicePassword string
+	AdminDN         string // rootDN: for test set-up and inspection only
+	AdminPassword   string
+	Dir             string // temporary directory holding config, data, log
+}
+
+// Start runs slapd for the duration of tb. It fails the test if slapd is
+// not installed: a mock never stands in for a server we can run.
+func Start(tb testing.TB, opts Options) *Server {
+	tb.Helper()
+	if _, err := os.Stat(Slapd); err != nil {
+		tb.Fatalf("slapd not found (apt-get install slapd ldap-utils): %v", err)
+	}
+	s := &Server{
+		Suffix:          "dc=univ-tours,dc=fr",
+		ServicePassword: "service-" + strconv.FormatInt(time.Now().UnixNano(), 36),
+		AdminPassword:   "admin-" + strconv.FormatInt(time.Now().UnixNano(), 36),
+		Dir:             tb.TempDir(),
+	}
+	s.PeopleDN = "ou=people," + s.Suffix
+	s.PolicyDN = "cn=default,ou=policies," + s.Suffix
+	s.ServiceDN = "cn=seuil,ou=services," + s.Suffix
+	s.AdminDN = "cn=admin," + s.Suffix
+	if err := s.writeConfig(); err != nil {
+		tb.Fatalf("slapdtest: %v", err)
+	}
+	var lastErr error
+	for attempt := 0; attempt < 3; attempt++ {
+		p, err := s.run(freePort(tb))
+		if err == nil {
+			tb.Cleanup(p.stop)
+			if err := s.populate(opts); err != nil {
+				tb.Fatalf("slapdtest: populate: %v (log: %s)", err, s.log())
+			}
+			return s
+		}
+		lastErr = err
+	}
+	tb.Fatalf("slapdtest: slapd did not start: %v (log: %s)", lastErr, s.log())
+	return nil
+}
+
+func (s *Server) writeConfig() error {
+	for _, name := range []string{"eduperson.schema", "supann-2019.schema"} {
+		b, err := schemas.ReadFile("schema/" + name)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(s.Dir, name), b, 0o600); err != nil {
+			return err
+		}
+	}
+	if err := os.Mkdir(filepath.Join(s.Dir, "db"), 0o700); err != nil {
+		return err
+	}
+	f, err := os.Create(filepath.Join(s.Dir, "slapd.conf"))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return confTemplate.Execute(f, s)
+}
+
+// proc is a running slapd and the channel its exit is reported on.
+type proc struct {
+	cmd    *exec.Cmd
+	exited chan error
+}
+
+// run starts slapd on port and waits until it answers.
+func (s *Server) run(port int) (*proc, error) {
+	s.URL = "ldap://127.0.0.1:" + strconv.Itoa(port)
+	logf, err := os.OpenFile(filepath.Join(s.Dir, "slapd.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(Slapd, "-f", filepath.Join(s.Dir, "slapd.conf"), "-h", s.URL+"/", "-d", "0")
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return nil, err
+	}
+	p := &proc{cmd: cmd, exited: make(chan error, 1)}
+	go func() { p.exited <- cmd.Wait(); logf.Close() }()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-p.exited:
+			return nil, fmt.Errorf("slapd exited: %v", err)
+		default:
+		}
+		if c, err := net.DialTimeout("tcp", s.URL[len("ldap://"):], 200*time.Millisecond); err == nil {
+			c.Close()
+			return p, nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	_ = cmd.Process.Kill()
+	<-p.exited
+	return nil, errors.New("slapd did not answer within 10s")
+}
+
+// stop sends SIGTERM and waits for the exit (slapd can take > 1 s), then
+// kills it if it lingers.
+func (p *proc) stop() {
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.exited:
+	case <-time.After(5 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.exited
+	}
+}
+
+func (s *Server) log() string {
+	b, _ := os.ReadFile(filepath.Join(s.Dir, "slapd.log"))
+	if len(b) > 2000 {
+		b = b[len(b)-2000:]
+	}
+	return string(b)
+}
+
+// Admin returns a connection bound as the rootDN, closed when tb ends. Use
+// it for set-up and inspection only: the rootDN bypasses ppolicy.
+func (s *Server) Admin(tb testing.TB) *ldap.Conn {
+	tb.Helper()
+	c, err := s.bind(s.AdminDN, s.AdminPassword)
+	if err != nil {
+		tb.Fatalf("slapdtest: admin bind: %v", err)
+	}
+	tb.Cleanup(func() { c.Close() })
+	return c
+}
+
+func (s *Server) bind(dn, password string) (*ldap.Conn, error) {
+	c, err := ldap.DialURL(s.URL)
+	if err != nil {
+		return nil, err
+	}
+	c.SetTimeout(5 * time.Second)
+	if err := c.Bind(dn, password); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+func freePort(tb testing.TB) int {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatalf("free port: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
