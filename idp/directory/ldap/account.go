@@ -1,0 +1,132 @@
+package ldapdir
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	ber "github.com/go-asn1-ber/asn1-ber"
+	"github.com/go-ldap/ldap/v3"
+	"github.com/seuil-idp/seuil/idp/directory"
+)
+
+// SupAnn 2018 account state values of supannRessourceEtatDate: state
+// letter, sub-state, start date (AAAAMMJJ), end date (empty).
+const (
+	etatPrefix  = "{COMPTE}"
+	etatCreated = etatPrefix + "I:SupannCree:"
+	etatActive  = etatPrefix + "A:SupannActif:"
+)
+
+func etatValue(prefix string, now time.Time) string {
+	return prefix + now.UTC().Format("20060102") + ":"
+}
+
+// compteValue is the {COMPTE} value among the entry's resource states.
+func compteValue(vals []string) string {
+	for _, v := range vals {
+		if strings.HasPrefix(v, etatPrefix) {
+			return v
+		}
+	}
+	return ""
+}
+
+// parseState reads the SupAnn account state. An entry without one (made
+// by another tool) is active once a password was set.
+func parseState(v string, hasPassword bool) directory.State {
+	switch {
+	case v == "":
+		if hasPassword {
+			return directory.StateActive
+		}
+		return directory.StateCreated
+	case strings.HasPrefix(v, etatPrefix+"A:"):
+		return directory.StateActive
+	case strings.HasPrefix(v, etatCreated):
+		return directory.StateCreated
+	}
+	return directory.StateLocked // I (inactive) other than created, S (suspended)
+}
+
+func (d *Dir) account(ctx context.Context, e *ldap.Entry) (directory.Account, error) {
+	a := d.cfg.Attributes
+	acc := directory.Account{
+		Login:     e.GetAttributeValue(a.Login),
+		Subject:   e.GetAttributeValue(a.Subject),
+		StudentID: e.GetAttributeValue(a.StudentID),
+		INE:       e.GetAttributeValue(a.INE),
+		FirstName: e.GetAttributeValue(a.FirstName),
+		LastName:  e.GetAttributeValue(a.LastName),
+		Email:     e.GetAttributeValue(a.Email),
+		Mobile:    e.GetAttributeValue(a.Mobile),
+	}
+	if acc.Subject == "" {
+		return acc, fmt.Errorf("ldap: entry %s has no %s to use as subject", e.DN, a.Subject)
+	}
+	if v := e.GetAttributeValue("pwdChangedTime"); v != "" {
+		t, err := ber.ParseGeneralizedTime([]byte(v))
+		if err != nil {
+			return acc, fmt.Errorf("ldap: %s pwdChangedTime %q: %w", e.DN, v, err)
+		}
+		acc.PasswordChangedAt = t.UTC()
+	}
+	acc.State = parseState(compteValue(e.GetAttributeValues(a.State)), !acc.PasswordChangedAt.IsZero())
+	if e.GetAttributeValue("pwdAccountLockedTime") != "" {
+		acc.State = directory.StateLocked
+	}
+	if !acc.PasswordChangedAt.IsZero() {
+		policy := e.GetAttributeValue("pwdPolicySubentry")
+		if policy == "" {
+			policy = d.cfg.DefaultPolicyDN
+		}
+		age, err := d.maxAge(ctx, policy)
+		if err != nil {
+			return acc, err
+		}
+		if age > 0 {
+			acc.PasswordExpiresAt = acc.PasswordChangedAt.Add(age)
+		}
+	}
+	return acc, nil
+}
+
+// maxAge reads a policy's pwdMaxAge, cached for a minute: policies change
+// rarely and every account read needs it.
+func (d *Dir) maxAge(ctx context.Context, policyDN string) (time.Duration, error) {
+	if policyDN == "" {
+		return 0, nil
+	}
+	d.mu.Lock()
+	c, ok := d.policies[policyDN]
+	d.mu.Unlock()
+	if ok && time.Since(c.fetched) < time.Minute {
+		return c.age, nil
+	}
+	req := ldap.NewSearchRequest(policyDN, ldap.ScopeBaseObject, ldap.NeverDerefAliases, 1, 0, false,
+		"(objectClass=*)", []string{"pwdMaxAge"}, nil)
+	var res *ldap.SearchResult
+	err := d.read.do(ctx, func(c *ldap.Conn) (err error) {
+		res, err = c.Search(req)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("ldap: read policy %s: %w", policyDN, err)
+	}
+	var age time.Duration
+	if len(res.Entries) == 1 {
+		if v := res.Entries[0].GetAttributeValue("pwdMaxAge"); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return 0, fmt.Errorf("ldap: policy %s pwdMaxAge %q: %w", policyDN, v, err)
+			}
+			age = time.Duration(n) * time.Second
+		}
+	}
+	d.mu.Lock()
+	d.policies[policyDN] = cachedAge{age: age, fetched: time.Now()}
+	d.mu.Unlock()
+	return age, nil
+}

@@ -1,0 +1,108 @@
+package ldapdir
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Config says where the directory is and how accounts are laid out in it.
+type Config struct {
+	// WriteURL is the provider (master) all writes go to, e.g.
+	// "ldaps://ldap.univ-tours.fr" or "ldap://127.0.0.1:389".
+	WriteURL string
+	// ReadURLs are replicas for searches and user binds, tried in turn;
+	// empty means WriteURL.
+	ReadURLs []string
+	// BindDN and BindPassword are the service account's: it needs write
+	// (never manage, never the rootDN) access so ppolicy applies to it.
+	BindDN       string
+	BindPassword string
+	// BaseDN holds the accounts, e.g. "ou=people,dc=univ-tours,dc=fr".
+	BaseDN string
+	// Domain makes eduPersonPrincipalName: login@Domain. Empty: not set.
+	Domain string
+	// DefaultPolicyDN is ppolicy_default's entry, read for pwdMaxAge when
+	// an entry has no pwdPolicySubentry. Empty: expiry dates stay unknown.
+	DefaultPolicyDN string
+	// StartTLS upgrades ldap:// connections; ldaps:// URLs use TLS anyway.
+	StartTLS bool
+	// CAFile is a PEM bundle to verify the server; empty: system roots.
+	CAFile string
+	// DialTimeout bounds connecting (default 5 s); OpTimeout bounds each
+	// operation (default 10 s).
+	DialTimeout time.Duration
+	OpTimeout   time.Duration
+	// PoolSize is the number of connections per pool (write, read, bind);
+	// default 4.
+	PoolSize int
+	// Attributes maps account fields to attribute names; zero fields take
+	// the SupAnn defaults.
+	Attributes Attributes
+	// Logger receives warnings (grace logins used, unusable values).
+	Logger *slog.Logger
+}
+
+// Attributes names the LDAP attributes of an account.
+type Attributes struct {
+	Login      string // default "uid" (also the RDN)
+	AliasLogin string // default "supannAliasLogin"
+	StudentID  string // default "supannEtuId"
+	INE        string // default "supannCodeINE"
+	FirstName  string // default "givenName"
+	LastName   string // default "sn"
+	Mobile     string // default "mobile"
+	Email      string // default "supannMailPerso"
+	State      string // default "supannRessourceEtatDate"
+	Subject    string // default "entryUUID" (operational, stable, opaque)
+}
+
+func (a *Attributes) defaults() {
+	set := func(p *string, v string) {
+		if *p == "" {
+			*p = v
+		}
+	}
+	set(&a.Login, "uid")
+	set(&a.AliasLogin, "supannAliasLogin")
+	set(&a.StudentID, "supannEtuId")
+	set(&a.INE, "supannCodeINE")
+	set(&a.FirstName, "givenName")
+	set(&a.LastName, "sn")
+	set(&a.Mobile, "mobile")
+	set(&a.Email, "supannMailPerso")
+	set(&a.State, "supannRessourceEtatDate")
+	set(&a.Subject, "entryUUID")
+}
+
+// validate fills defaults and reports the first missing setting.
+func (c *Config) validate() error {
+	switch {
+	case c.WriteURL == "":
+		return errors.New("ldap: write_url is required")
+	case c.BindDN == "" || c.BindPassword == "":
+		return errors.New("ldap: bind_dn and bind_password (a service account) are required")
+	case c.BaseDN == "":
+		return errors.New("ldap: base_dn is required")
+	case c.PoolSize < 0:
+		return fmt.Errorf("ldap: pool_size %d is negative", c.PoolSize)
+	}
+	if c.DialTimeout <= 0 {
+		c.DialTimeout = 5 * time.Second
+	}
+	if c.OpTimeout <= 0 {
+		c.OpTimeout = 10 * time.Second
+	}
+	if c.PoolSize == 0 {
+		c.PoolSize = 4
+	}
+	if len(c.ReadURLs) == 0 {
+		c.ReadURLs = []string{c.WriteURL}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	c.Attributes.defaults()
+	return nil
+}

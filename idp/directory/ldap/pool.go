@@ -1,0 +1,190 @@
+package ldapdir
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-ldap/ldap/v3"
+)
+
+// pool is a small set of connections to some servers. A slot token in sem
+// bounds how many are open; idle ones wait in idle. Connections found
+// closing are replaced, and a connection whose operation hit a network
+// error or a cancelled context is dropped.
+type pool struct {
+	urls    []string
+	next    atomic.Uint32
+	dialer  dialer
+	setup   func(*ldap.Conn) error // e.g. bind as the service; nil: none
+	idle    chan *ldap.Conn
+	sem     chan struct{}
+	closing chan struct{}
+}
+
+// dialer opens connections with the TLS and timeout settings of a Config.
+type dialer struct {
+	tls       *tls.Config
+	startTLS  bool
+	timeout   time.Duration
+	opTimeout time.Duration
+}
+
+func newDialer(c *Config) (dialer, error) {
+	d := dialer{startTLS: c.StartTLS, timeout: c.DialTimeout, opTimeout: c.OpTimeout,
+		tls: &tls.Config{MinVersion: tls.VersionTLS12}}
+	if c.CAFile != "" {
+		pem, err := os.ReadFile(c.CAFile)
+		if err != nil {
+			return d, fmt.Errorf("ldap: ca_file: %w", err)
+		}
+		roots := x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(pem) {
+			return d, fmt.Errorf("ldap: ca_file %s holds no PEM certificate", c.CAFile)
+		}
+		d.tls.RootCAs = roots
+	}
+	return d, nil
+}
+
+func (d dialer) dial(url string) (*ldap.Conn, error) {
+	cfg := d.tls.Clone()
+	if host := hostOf(url); host != "" {
+		cfg.ServerName = host
+	}
+	c, err := ldap.DialURL(url, ldap.DialWithDialer(&net.Dialer{Timeout: d.timeout}), ldap.DialWithTLSConfig(cfg))
+	if err != nil {
+		return nil, err
+	}
+	c.SetTimeout(d.opTimeout)
+	if d.startTLS && strings.HasPrefix(url, "ldap://") {
+		if err := c.StartTLS(cfg); err != nil {
+			c.Close()
+			return nil, fmt.Errorf("starttls: %w", err)
+		}
+	}
+	return c, nil
+}
+
+func hostOf(url string) string {
+	_, rest, ok := strings.Cut(url, "://")
+	if !ok {
+		return ""
+	}
+	rest, _, _ = strings.Cut(rest, "/")
+	if h, _, err := net.SplitHostPort(rest); err == nil {
+		return h
+	}
+	return rest
+}
+
+func newPool(urls []string, d dialer, size int, setup func(*ldap.Conn) error) *pool {
+	return &pool{urls: urls, dialer: d, setup: setup,
+		idle: make(chan *ldap.Conn, size), sem: make(chan struct{}, size), closing: make(chan struct{})}
+}
+
+// open dials the servers in turn, starting after the last one used, so
+// that a replica that is down is skipped.
+func (p *pool) open() (*ldap.Conn, error) {
+	var errs []error
+	start := p.next.Add(1)
+	for i := range p.urls {
+		url := p.urls[(int(start)+i)%len(p.urls)]
+		c, err := p.dialer.dial(url)
+		if err == nil && p.setup != nil {
+			if err = p.setup(c); err != nil {
+				c.Close()
+			}
+		}
+		if err == nil {
+			return c, nil
+		}
+		errs = append(errs, fmt.Errorf("%s: %w", url, err))
+	}
+	return nil, errors.Join(errs...)
+}
+
+func (p *pool) get(ctx context.Context) (*ldap.Conn, error) {
+	select {
+	case p.sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-p.closing:
+		return nil, errors.New("ldap: directory closed")
+	}
+	for {
+		select {
+		case c := <-p.idle:
+			if !c.IsClosing() {
+				return c, nil
+			}
+			c.Close()
+			continue
+		default:
+		}
+		c, err := p.open()
+		if err != nil {
+			<-p.sem
+			return nil, err
+		}
+		return c, nil
+	}
+}
+
+func (p *pool) put(c *ldap.Conn, broken bool) {
+	if broken || c.IsClosing() {
+		c.Close()
+	} else {
+		select {
+		case p.idle <- c:
+		default:
+			c.Close()
+		}
+	}
+	<-p.sem
+}
+
+// do runs fn on a pooled connection. The context is honoured by closing
+// the connection when it is done (go-ldap has no context API). A network
+// error is retried once on a fresh connection: every caller's operation
+// is safe to repeat.
+func (p *pool) do(ctx context.Context, fn func(*ldap.Conn) error) error {
+	var err error
+	for attempt := 0; attempt < 2; attempt++ {
+		var c *ldap.Conn
+		if c, err = p.get(ctx); err != nil {
+			return err
+		}
+		stop := context.AfterFunc(ctx, func() { c.Close() })
+		err = fn(c)
+		cancelled := !stop()
+		network := ldap.IsErrorWithCode(err, ldap.ErrorNetwork)
+		p.put(c, cancelled || network)
+		if cancelled {
+			return fmt.Errorf("ldap: %w", context.Cause(ctx))
+		}
+		if !network {
+			return err
+		}
+	}
+	return err
+}
+
+func (p *pool) close() {
+	close(p.closing)
+	for {
+		select {
+		case c := <-p.idle:
+			c.Close()
+		default:
+			return
+		}
+	}
+}
