@@ -1,0 +1,117 @@
+package students
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
+)
+
+// CSVFormat describes an APOGEE extraction file: semicolon-separated, one
+// header line naming the columns, UTF-8 or Latin-1 (Windows-1252).
+type CSVFormat struct {
+	Columns Columns // zero fields take DefaultColumns
+	Comma   rune    // field separator; default ';'
+	Region  string  // default region for national phone numbers; default "FR"
+}
+
+func (f CSVFormat) withDefaults() CSVFormat {
+	if f.Comma == 0 {
+		f.Comma = ';'
+	}
+	if f.Region == "" {
+		f.Region = "FR"
+	}
+	return f
+}
+
+// ErrDuplicate means a student number appears on more than one row; the
+// first row wins.
+var ErrDuplicate = errors.New("students: duplicate student number")
+
+// ErrColumnCount means a row has more or fewer fields than the header.
+var ErrColumnCount = errors.New("students: wrong number of columns")
+
+// ReadCSV parses an extraction held in data. fn is called for each valid
+// record in file order; each invalid row (bad INE, phone, date, duplicate
+// student number, wrong column count) goes to bad with its line number and
+// is skipped. It fails only if the file as a whole is unusable (no header,
+// a required column missing) or fn returns an error.
+func ReadCSV(ctx context.Context, data []byte, format CSVFormat, fn func(Record) error, bad func(*RowError)) error {
+	format = format.withDefaults()
+	r := csv.NewReader(bytes.NewReader(decodeText(data)))
+	r.Comma = format.Comma
+	r.LazyQuotes = true // names with a stray quote must not poison the file
+	r.ReuseRecord = true
+	r.FieldsPerRecord = -1 // checked below, to report it as a RowError
+	header, err := r.Read()
+	if err != nil {
+		return fmt.Errorf("students: read CSV header: %w", err)
+	}
+	idx, err := format.Columns.columnIndex(header)
+	if err != nil {
+		return err
+	}
+	width := len(header)
+	seen := make(map[string]int)
+	for n := 0; ; n++ {
+		if n%4096 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		line, _ := r.FieldPos(0)
+		if err != nil {
+			// With LazyQuotes and no field count, csv has no other
+			// per-row error; anything else means the reader is stuck.
+			return fmt.Errorf("students: CSV line %d: %w", line, err)
+		}
+		if len(rec) != width {
+			bad(&RowError{Line: line, Err: fmt.Errorf("%w: %d, header has %d", ErrColumnCount, len(rec), width)})
+			continue
+		}
+		var raw [numFields]string
+		for f, i := range idx {
+			if i >= 0 {
+				raw[f] = rec[i]
+			}
+		}
+		s, err := parseRow(&raw, format.Region)
+		if err != nil {
+			bad(&RowError{Line: line, Key: raw[fStudentID], Err: err})
+			continue
+		}
+		if first, dup := seen[s.StudentID]; dup {
+			bad(&RowError{Line: line, Key: s.StudentID, Err: fmt.Errorf("%w (first on line %d)", ErrDuplicate, first)})
+			continue
+		}
+		seen[s.StudentID] = line
+		if err := fn(s); err != nil {
+			return err
+		}
+	}
+}
+
+// decodeText returns data as UTF-8: unchanged (minus a byte-order mark) if
+// it is valid UTF-8, else decoded as Windows-1252, the superset of Latin-1
+// that APOGEE's Oracle client writes on French Windows workstations.
+func decodeText(data []byte) []byte {
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	if utf8.Valid(data) {
+		return data
+	}
+	out, err := charmap.Windows1252.NewDecoder().Bytes(data)
+	if err != nil {
+		// Windows-1252 maps every byte; fall back to ISO-8859-1, which
+		// cannot fail either.
+		out, _ = charmap.ISO8859_1.NewDecoder().Bytes(data)
+	}
+	return out
+}

@@ -1,0 +1,142 @@
+package students
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// CSVConfig configures a CSV student source: a file that the APOGEE
+// extraction job rewrites (typically every few minutes during enrolment).
+type CSVConfig struct {
+	Path   string
+	Format CSVFormat
+	// CheckEvery bounds how often Lookup stats the file to see whether it
+	// changed (default 2s): a stat per lookup would be cheap, but not
+	// free under load.
+	CheckEvery time.Duration
+	Logger     *slog.Logger // default slog.Default()
+}
+
+// CSV is a student source backed by an extraction file. Lookup serves
+// from an in-memory map reloaded when the file's modification time or size
+// changes; All reads the file afresh.
+type CSV struct {
+	cfg  CSVConfig
+	snap atomic.Pointer[csvSnapshot]
+	mu   sync.Mutex // serialises reloads
+}
+
+type csvSnapshot struct {
+	byID    map[string]Record
+	modTime time.Time
+	size    int64
+	checked time.Time
+	bad     int
+}
+
+// NewCSV loads the file once, so a missing or unusable file is reported at
+// start rather than at the first student's lookup.
+func NewCSV(ctx context.Context, cfg CSVConfig) (*CSV, error) {
+	if cfg.Path == "" {
+		return nil, fmt.Errorf("students: CSV source: no path")
+	}
+	if cfg.CheckEvery <= 0 {
+		cfg.CheckEvery = 2 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	c := &CSV{cfg: cfg}
+	if err := c.reload(ctx, time.Now()); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Lookup returns the record of studentID, or ErrNotFound.
+func (c *CSV) Lookup(ctx context.Context, studentID string) (Record, error) {
+	now := time.Now()
+	if now.Sub(c.snap.Load().checked) >= c.cfg.CheckEvery {
+		c.maybeReload(ctx, now)
+	}
+	r, ok := c.snap.Load().byID[strings.TrimSpace(studentID)]
+	if !ok {
+		return Record{}, ErrNotFound
+	}
+	return r, nil
+}
+
+// All calls fn for every valid row of the file as it is now.
+func (c *CSV) All(ctx context.Context, fn func(Record) error, bad func(*RowError)) error {
+	data, err := os.ReadFile(c.cfg.Path)
+	if err != nil {
+		return fmt.Errorf("students: read %s: %w", c.cfg.Path, err)
+	}
+	return ReadCSV(ctx, data, c.cfg.Format, fn, bad)
+}
+
+// maybeReload stats the file and reloads it if it changed. A failed reload
+// keeps serving the previous contents: the extraction job may be halfway
+// through rewriting the file, and an old list beats an empty one.
+func (c *CSV) maybeReload(ctx context.Context, now time.Time) {
+	if !c.mu.TryLock() {
+		return // another goroutine is checking; serve the current map
+	}
+	defer c.mu.Unlock()
+	old := c.snap.Load()
+	if now.Sub(old.checked) < c.cfg.CheckEvery {
+		return
+	}
+	fi, err := os.Stat(c.cfg.Path)
+	if err == nil && fi.ModTime().Equal(old.modTime) && fi.Size() == old.size {
+		next := *old
+		next.checked = now
+		c.snap.Store(&next)
+		return
+	}
+	if err == nil {
+		err = c.load(ctx, now)
+	}
+	if err != nil {
+		c.cfg.Logger.WarnContext(ctx, "student CSV reload failed; keeping previous contents",
+			"path", c.cfg.Path, "err", err)
+		next := *old
+		next.checked = now
+		c.snap.Store(&next)
+	}
+}
+
+func (c *CSV) reload(ctx context.Context, now time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.load(ctx, now)
+}
+
+// load reads the file into a new snapshot; the caller holds mu.
+func (c *CSV) load(ctx context.Context, now time.Time) error {
+	fi, err := os.Stat(c.cfg.Path)
+	if err != nil {
+		return fmt.Errorf("students: %w", err)
+	}
+	data, err := os.ReadFile(c.cfg.Path)
+	if err != nil {
+		return fmt.Errorf("students: %w", err)
+	}
+	s := &csvSnapshot{byID: make(map[string]Record), modTime: fi.ModTime(), size: fi.Size(), checked: now}
+	err = ReadCSV(ctx, data, c.cfg.Format,
+		func(r Record) error { s.byID[r.StudentID] = r; return nil },
+		func(*RowError) { s.bad++ })
+	if err != nil {
+		return fmt.Errorf("students: %s: %w", c.cfg.Path, err)
+	}
+	c.snap.Store(s)
+	c.cfg.Logger.InfoContext(ctx, "student CSV loaded", "path", c.cfg.Path,
+		"students", len(s.byID), "invalid_rows", s.bad)
+	return nil
+}
