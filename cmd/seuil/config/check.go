@@ -1,0 +1,161 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Check loads the file at path for `seuil check-config`: it prints "ok"
+// and a summary of what is configured (secrets only as set or unset), or
+// every problem, one per line. It returns the process exit code: 0 when
+// the file is valid, 1 otherwise.
+func Check(path string, w io.Writer) int {
+	cfg, err := Load(path)
+	if err != nil {
+		var ps Problems
+		if errors.As(err, &ps) {
+			for _, p := range ps {
+				fmt.Fprintln(w, p.Error())
+			}
+			fmt.Fprintf(w, "%d problem%s in %s\n", len(ps), plural(len(ps)), path)
+		} else {
+			fmt.Fprintln(w, err)
+		}
+		return 1
+	}
+	fmt.Fprintf(w, "ok: %s\n", path)
+	cfg.Summary(w)
+	return 0
+}
+
+// DemoOnly lists the key paths of settings fit for the demo but not for
+// production (in-memory outboxes, the embedded directory), so that
+// `serve` can refuse them or warn.
+func (c *Config) DemoOnly() []string {
+	var out []string
+	if c.Directory.Embedded != nil {
+		out = append(out, "directory.embedded")
+	}
+	if c.Mail.Outbox {
+		out = append(out, "mail.outbox")
+	}
+	if c.SMS.Outbox {
+		out = append(out, "sms.outbox")
+	}
+	return out
+}
+
+// Summary writes one line per section, naming what is configured without
+// any secret value.
+func (c *Config) Summary(w io.Writer) {
+	line := func(section, format string, args ...any) {
+		fmt.Fprintf(w, "  %-10s %s\n", section, fmt.Sprintf(format, args...))
+	}
+	s := c.Server
+	line("server", "%s on %s (metrics %s), cookies secure=%t, %d trusted proxies", s.PublicURL, s.Addr, orNone(s.MetricsAddr), s.CookieSecure, len(s.TrustedProxies))
+	line("log", "%s, %s", c.Log.Level, c.Log.Format)
+	line("redis", "%s, password %s, tls=%t, prefix %q", c.Redis.mode(), secretState(c.Redis.Password), c.Redis.TLS.Enabled, c.Redis.KeyPrefix)
+	line("directory", "%s", c.Directory.describe())
+	line("students", "%s", c.Students.describe())
+	line("mail", "%s", c.Mail.describe())
+	line("sms", "%s", c.SMS.describe())
+	line("flows", "theme %q, definitions %s, extra themes %s", c.Flows.Theme, orDefault(c.Flows.Dir, "embedded"), orNone(c.Themes.Dir))
+	line("oidc", "%s", c.OIDC.describe())
+	names, rules := c.Limits.rules()
+	var ls []string
+	for i, r := range rules {
+		ls = append(ls, fmt.Sprintf("%s %d/%s", names[i], r.Rate, r.Per))
+	}
+	line("limits", "%s", strings.Join(ls, ", "))
+	line("sync", "left_policy %s, %d workers, login %q", c.Sync.LeftPolicy, c.Sync.Workers, c.Sync.LoginPattern)
+	if d := c.DemoOnly(); len(d) > 0 {
+		line("warning", "demo-only settings: %s", strings.Join(d, ", "))
+	}
+}
+
+func (r Redis) mode() string {
+	switch {
+	case r.MasterName != "":
+		return fmt.Sprintf("sentinel %q via %s", r.MasterName, strings.Join(r.Addrs, ", "))
+	case len(r.Addrs) > 1:
+		return "cluster " + strings.Join(r.Addrs, ", ")
+	}
+	return "single " + strings.Join(r.Addrs, "")
+}
+
+func (d Directory) describe() string {
+	if d.Embedded != nil {
+		return "embedded " + d.Embedded.Path
+	}
+	l := d.LDAP
+	return fmt.Sprintf("ldap %s (%d read replicas), base %s, bind %s password %s", l.URL, len(l.ReadURLs), l.BaseDN, orDefault(l.BindDN, "anonymous"), secretState(l.BindPassword))
+}
+
+func (s Students) describe() string {
+	switch {
+	case s.CSV != nil:
+		return fmt.Sprintf("csv %s (encoding %s)", s.CSV.Path, s.CSV.Encoding)
+	case s.SQL != nil:
+		return fmt.Sprintf("sql %s, dsn %s, bulk query %t", s.SQL.Driver, secretState(s.SQL.DSN), s.SQL.BulkQuery != "")
+	}
+	return fmt.Sprintf("ldap %s, base %s, password %s", s.LDAP.URL, s.LDAP.BaseDN, secretState(s.LDAP.BindPassword))
+}
+
+func (m Mail) describe() string {
+	if m.Outbox {
+		return "outbox (demo)"
+	}
+	s := m.SMTP
+	return fmt.Sprintf("smtp %s:%d %s from %s, password %s", s.Host, s.Port, s.TLS, s.From, secretState(s.Password))
+}
+
+func (s SMS) describe() string {
+	if s.Outbox {
+		return "outbox (demo)"
+	}
+	return fmt.Sprintf("http %s %s, token %s", s.HTTP.Method, s.HTTP.URL, secretState(s.HTTP.Token))
+}
+
+func (o OIDC) describe() string {
+	var ids []string
+	for _, c := range o.Clients {
+		kind := "confidential, secret " + secretState(c.Secret)
+		if c.SecretHash != "" {
+			kind = "confidential, secret hash"
+		}
+		if c.Public {
+			kind = "public"
+		}
+		ids = append(ids, fmt.Sprintf("%s (%s)", c.ID, kind))
+	}
+	keys := fmt.Sprintf("%d keys", len(o.Keys))
+	if o.KeysDir != "" {
+		keys = "keys from " + o.KeysDir
+	}
+	return fmt.Sprintf("issuer %s, %s, session idle %s max %s, %d clients: %s", o.Issuer, keys, o.Session.IdleTimeout, o.Session.AbsoluteTimeout, len(o.Clients), strings.Join(ids, ", "))
+}
+
+func secretState(s Secret) string {
+	if !s.IsSet() {
+		return "unset"
+	}
+	return "set (" + s.Source() + ")"
+}
+
+func orNone(s string) string { return orDefault(s, "none") }
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

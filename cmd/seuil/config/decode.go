@@ -1,0 +1,189 @@
+package config
+
+import (
+	"fmt"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// decoder fills the struct tree from a yaml.Node tree, rather than with
+// yaml's own Decode, to name the key path of every problem and to collect
+// all of them instead of stopping at the first.
+type decoder struct {
+	*report
+	dir string // directory of the config file, for relative paths
+}
+
+// defaulter is implemented by sections whose defaults apply only when
+// the section is present (optional sections, list items).
+type defaulter interface{ setDefaults() }
+
+var (
+	durationType = reflect.TypeOf(Duration(0))
+	secretType   = reflect.TypeOf(Secret{})
+)
+
+func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
+	for n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return // "key:" with nothing keeps the default
+	}
+	switch {
+	case v.Type() == durationType:
+		d.duration(n, v, path)
+	case v.Type() == secretType:
+		if s, ok := d.scalar(n, path, "a string"); ok {
+			v.Set(reflect.ValueOf(Secret{value: s, source: "config file"}))
+		}
+	case v.Kind() == reflect.Pointer:
+		if v.IsNil() {
+			v.Set(reflect.New(v.Type().Elem()))
+			if def, ok := v.Interface().(defaulter); ok {
+				def.setDefaults()
+			}
+		}
+		d.value(n, v.Elem(), path)
+	case v.Kind() == reflect.Struct:
+		d.mapping(n, v, path)
+	case v.Kind() == reflect.Slice:
+		d.sequence(n, v, path)
+	case v.Kind() == reflect.Map:
+		d.dict(n, v, path)
+	default:
+		d.basic(n, v, path)
+	}
+}
+
+func (d *decoder) scalar(n *yaml.Node, path, want string) (string, bool) {
+	if n.Kind != yaml.ScalarNode {
+		d.at(n.Line, path, "must be %s, not %s", want, kindName(n))
+		return "", false
+	}
+	return n.Value, true
+}
+
+func (d *decoder) duration(n *yaml.Node, v reflect.Value, path string) {
+	s, ok := d.scalar(n, path, `a duration (e.g. "90s", "15m", "1h30m", "7d")`)
+	if !ok {
+		return
+	}
+	dur, err := ParseDuration(s)
+	if err != nil {
+		d.at(n.Line, path, `%v (use e.g. "90s", "15m", "1h30m", "7d")`, err)
+		return
+	}
+	v.SetInt(int64(dur))
+}
+
+func (d *decoder) basic(n *yaml.Node, v reflect.Value, path string) {
+	switch v.Kind() {
+	case reflect.String:
+		if s, ok := d.scalar(n, path, "a string"); ok {
+			v.SetString(s)
+		}
+	case reflect.Bool:
+		s, ok := d.scalar(n, path, "true or false")
+		if !ok {
+			return
+		}
+		b, err := strconv.ParseBool(s)
+		if err != nil || n.Tag != "!!bool" {
+			d.at(n.Line, path, "%q is not true or false", s)
+			return
+		}
+		v.SetBool(b)
+	case reflect.Int:
+		s, ok := d.scalar(n, path, "a whole number")
+		if !ok {
+			return
+		}
+		i, err := strconv.Atoi(s)
+		if err != nil {
+			d.at(n.Line, path, "%q is not a whole number", s)
+			return
+		}
+		v.SetInt(int64(i))
+	default:
+		panic("config: unsupported field type " + v.Type().String())
+	}
+}
+
+// sequence decodes a list; a single scalar stands for a list of one, so
+// that "addrs: redis:6379" does what it says.
+func (d *decoder) sequence(n *yaml.Node, v reflect.Value, path string) {
+	items := n.Content
+	switch n.Kind {
+	case yaml.SequenceNode:
+	case yaml.ScalarNode:
+		items = []*yaml.Node{n}
+	default:
+		d.at(n.Line, path, "must be a list, not %s", kindName(n))
+		return
+	}
+	out := reflect.MakeSlice(v.Type(), len(items), len(items))
+	for i, item := range items {
+		p := fmt.Sprintf("%s[%d]", path, i)
+		d.lines[p] = item.Line
+		elem := out.Index(i)
+		if def, ok := elem.Addr().Interface().(defaulter); ok {
+			def.setDefaults()
+		}
+		d.value(item, elem, p)
+	}
+	v.Set(out)
+}
+
+// dict decodes a map with string keys (headers, claims, attributes).
+func (d *decoder) dict(n *yaml.Node, v reflect.Value, path string) {
+	if n.Kind != yaml.MappingNode {
+		d.at(n.Line, path, "must be a mapping of names to values, not %s", kindName(n))
+		return
+	}
+	if v.IsNil() {
+		v.Set(reflect.MakeMap(v.Type()))
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		p := path + "." + k.Value
+		if seen[k.Value] {
+			d.at(k.Line, p, "defined twice")
+			continue
+		}
+		seen[k.Value] = true
+		d.lines[p] = k.Line
+		elem := reflect.New(v.Type().Elem()).Elem()
+		d.value(val, elem, p)
+		v.SetMapIndex(reflect.ValueOf(k.Value), elem)
+	}
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	default:
+		return fmt.Sprintf("%q", n.Value)
+	}
+}
+
+// isPath reports whether a field holds a file or directory name, which is
+// resolved against the config file's directory when relative.
+func isPath(f reflect.StructField) bool {
+	return strings.Contains(f.Tag.Get("seuil"), "path")
+}
+
+func (d *decoder) resolve(p string) string {
+	if p == "" || filepath.IsAbs(p) || d.dir == "" {
+		return p
+	}
+	return filepath.Join(d.dir, p)
+}

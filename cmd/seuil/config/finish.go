@@ -1,0 +1,59 @@
+package config
+
+import (
+	"net/url"
+	"reflect"
+	"strings"
+)
+
+// finish fills the defaults that depend on other keys.
+func finish(c *Config, r *report) {
+	if u, err := url.Parse(c.Server.PublicURL); err == nil && !r.has("server.cookie_secure") {
+		c.Server.CookieSecure = u.Scheme == "https"
+	}
+	if c.OIDC.Issuer == "" {
+		c.OIDC.Issuer = strings.TrimSuffix(c.Server.PublicURL, "/")
+	}
+	if s := c.Mail.SMTP; s != nil && s.Port == 0 {
+		s.Port = 587
+		if s.TLS == "tls" {
+			s.Port = 465
+		}
+	}
+	for i := range c.OIDC.Clients {
+		cl := &c.OIDC.Clients[i]
+		if cl.TokenEndpointAuthMethod == "" {
+			cl.TokenEndpointAuthMethod = "client_secret_basic"
+			if cl.Public {
+				cl.TokenEndpointAuthMethod = "none"
+			}
+		}
+		if cl.Theme == "" {
+			cl.Theme = c.Flows.Theme
+		}
+	}
+	finishLimits(&c.Limits, r)
+}
+
+// finishLimits makes a rule whose rate is set without a burst burst to its
+// rate, rather than keep the default rule's burst.
+func finishLimits(l *Limits, r *report) {
+	v := reflect.ValueOf(l).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		name := "limits." + v.Type().Field(i).Tag.Get("yaml")
+		rule := v.Field(i).Addr().Interface().(*Rate)
+		if r.has(name+".rate") && !r.has(name+".burst") {
+			rule.Burst = rule.Rate
+		}
+	}
+}
+
+// rules lists the limits with their key names, for validation and summary.
+func (l *Limits) rules() (names []string, rules []*Rate) {
+	v := reflect.ValueOf(l).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		names = append(names, v.Type().Field(i).Tag.Get("yaml"))
+		rules = append(rules, v.Field(i).Addr().Interface().(*Rate))
+	}
+	return names, rules
+}

@@ -1,0 +1,122 @@
+package config
+
+import "time"
+
+// OIDC is the OpenID provider: signing keys, sessions, token lifetimes
+// and relying parties.
+type OIDC struct {
+	Issuer string `yaml:"issuer"` // default server.public_url
+	// Keys are the signing keys (PEM private keys); KeysDir instead takes
+	// every *.pem in a directory (the active key is then the newest).
+	Keys      []SigningKey `yaml:"keys"`
+	KeysDir   string       `yaml:"keys_dir" seuil:"path"`
+	Session   Session      `yaml:"session"`
+	Lifetimes Lifetimes    `yaml:"lifetimes"`
+	Clients   []Client     `yaml:"clients"`
+}
+
+// SigningKey is one key file. Exactly one key is active (signs); retiring
+// keys stay in the JWKS until the tokens they signed have expired.
+type SigningKey struct {
+	File string `yaml:"file" seuil:"path"`
+	Alg  string `yaml:"alg"` // ES256|RS256; default ES256
+	Use  string `yaml:"use"` // active|retiring; default active
+	ID   string `yaml:"kid"` // default: the RFC 7638 thumbprint
+}
+
+func (k *SigningKey) setDefaults() { k.Alg, k.Use = "ES256", "active" }
+
+// Session bounds the SSO session, as Keycloak does by default: it ends
+// after 30 minutes without activity and 10 hours after sign-in whatever
+// the activity (a working day on a shared campus computer, no more).
+type Session struct {
+	IdleTimeout     Duration `yaml:"idle_timeout"`     // default 30m
+	AbsoluteTimeout Duration `yaml:"absolute_timeout"` // default 10h
+}
+
+// Lifetimes of issued artefacts. Access and ID tokens are short (5m):
+// relying parties refresh rather than hold a long bearer token. A refresh
+// token lives no longer than the SSO session (10h), so signing out of the
+// portal at the end of a day signs out everywhere the next morning.
+type Lifetimes struct {
+	AccessToken       Duration `yaml:"access_token"`       // default 5m
+	IDToken           Duration `yaml:"id_token"`           // default 5m
+	RefreshToken      Duration `yaml:"refresh_token"`      // default 10h
+	AuthorizationCode Duration `yaml:"authorization_code"` // default 1m
+}
+
+func defaultOIDC() OIDC {
+	return OIDC{
+		Session: Session{IdleTimeout: Duration(30 * time.Minute), AbsoluteTimeout: Duration(10 * time.Hour)},
+		Lifetimes: Lifetimes{
+			AccessToken: Duration(5 * time.Minute), IDToken: Duration(5 * time.Minute),
+			RefreshToken: Duration(10 * time.Hour), AuthorizationCode: Duration(time.Minute),
+		},
+	}
+}
+
+// Client is one relying party (PJ Web, the ENT…).
+type Client struct {
+	ID   string `yaml:"id"`
+	Name string `yaml:"name"` // shown on the login page
+	// Secret (or SecretHash, a bcrypt hash of it) authenticates a
+	// confidential client; a Public client has neither and must use PKCE.
+	Secret                 Secret   `yaml:"secret"`
+	SecretHash             string   `yaml:"secret_hash"`
+	Public                 bool     `yaml:"public"`
+	RedirectURIs           []string `yaml:"redirect_uris"`
+	PostLogoutRedirectURIs []string `yaml:"post_logout_redirect_uris"`
+	// InitiateLoginURI is where "continue to PJ Web" sends the student at
+	// the end of the activation (OIDC Core §4), with iss and login_hint.
+	InitiateLoginURI     string   `yaml:"initiate_login_uri"`
+	BackchannelLogoutURI string   `yaml:"backchannel_logout_uri"`
+	Scopes               []string `yaml:"scopes"`      // default openid profile email
+	GrantTypes           []string `yaml:"grant_types"` // default authorization_code refresh_token
+	// TokenEndpointAuthMethod defaults to client_secret_basic, or none
+	// for a public client.
+	TokenEndpointAuthMethod  string `yaml:"token_endpoint_auth_method"`
+	IDTokenSignedResponseAlg string `yaml:"id_token_signed_response_alg"` // default: the active key's
+	Theme                    string `yaml:"theme"`                        // default flows.theme
+	// Claims adds claims to the ID token and userinfo: claim name →
+	// directory attribute (e.g. supannEtuId).
+	Claims map[string]string `yaml:"claims"`
+}
+
+func (c *Client) setDefaults() {
+	c.Scopes = []string{"openid", "profile", "email"}
+	c.GrantTypes = []string{"authorization_code", "refresh_token"}
+}
+
+// Limits are the rate limits, each checked in Redis (GCRA, redis_rate).
+type Limits struct {
+	IdentifyPerIP      Rate `yaml:"identify_per_ip"`
+	IdentifyPerStudent Rate `yaml:"identify_per_student"`
+	CodeSendPerPhone   Rate `yaml:"code_send_per_phone"`
+	CodeSendPerIP      Rate `yaml:"code_send_per_ip"`
+	CodeSendPerStudent Rate `yaml:"code_send_per_student"`
+	LoginPerIP         Rate `yaml:"login_per_ip"`
+	LoginPerAccount    Rate `yaml:"login_per_account"`
+}
+
+// Rate allows Rate events per Per, with bursts of up to Burst.
+type Rate struct {
+	Rate  int      `yaml:"rate"`
+	Per   Duration `yaml:"per"`
+	Burst int      `yaml:"burst"` // default Rate
+}
+
+// defaultLimits are generous per address, since a whole campus computer
+// room shares one address on enrolment day, and tight per student, phone
+// and account, where an attacker aims.
+func defaultLimits() Limits {
+	m, h := Duration(time.Minute), Duration(time.Hour)
+	return Limits{
+		IdentifyPerIP:      Rate{Rate: 60, Per: m, Burst: 60},
+		IdentifyPerStudent: Rate{Rate: 10, Per: h, Burst: 5},
+		CodeSendPerPhone:   Rate{Rate: 5, Per: h, Burst: 3},
+		CodeSendPerIP:      Rate{Rate: 60, Per: h, Burst: 20},
+		CodeSendPerStudent: Rate{Rate: 5, Per: h, Burst: 3},
+		LoginPerIP:         Rate{Rate: 120, Per: m, Burst: 60},
+		LoginPerAccount:    Rate{Rate: 10, Per: Duration(15 * time.Minute), Burst: 5},
+	}
+}

@@ -1,0 +1,120 @@
+package config
+
+import "time"
+
+// Directory is where accounts live: exactly one of Embedded or LDAP.
+type Directory struct {
+	Embedded *EmbeddedDirectory `yaml:"embedded"`
+	LDAP     *LDAPDirectory     `yaml:"ldap"`
+}
+
+// EmbeddedDirectory is the file-backed store of the demo.
+type EmbeddedDirectory struct {
+	Path string `yaml:"path" seuil:"path"`
+}
+
+// LDAPConn is how to reach and bind to an LDAP server.
+type LDAPConn struct {
+	URL          string `yaml:"url"` // ldaps://… or ldap://… with start_tls
+	BindDN       string `yaml:"bind_dn"`
+	BindPassword Secret `yaml:"bind_password"`
+	BaseDN       string `yaml:"base_dn"`
+	StartTLS     bool   `yaml:"start_tls"`
+	CAFile       string `yaml:"ca_file" seuil:"path"`
+	// InsecureSkipVerify is refused unless the server is on loopback.
+	InsecureSkipVerify bool     `yaml:"insecure_skip_verify"`
+	Timeout            Duration `yaml:"timeout"` // default 10s
+}
+
+// LDAPDirectory is the production directory (OpenLDAP with ppolicy).
+type LDAPDirectory struct {
+	LDAPConn `yaml:",inline"`
+	// ReadURLs are replicas for searches; writes go to URL.
+	ReadURLs []string `yaml:"read_urls"`
+	PoolSize int      `yaml:"pool_size"` // default 10
+	// MailDomain is the scope of eduPersonPrincipalName (login@domain).
+	MailDomain string `yaml:"mail_domain"`
+	// PolicyDN is the ppolicy entry set as pwdPolicySubentry; empty: the
+	// server's default policy.
+	PolicyDN string `yaml:"policy_dn"`
+	// Attributes overrides SupAnn attribute names, logical name → LDAP
+	// attribute (e.g. mobile: telephoneNumber).
+	Attributes map[string]string `yaml:"attributes"`
+}
+
+func (l *LDAPDirectory) setDefaults() {
+	l.Timeout = Duration(10 * time.Second)
+	l.PoolSize = 10
+}
+
+// Students is the student source (APOGEE): exactly one of CSV, SQL, LDAP.
+type Students struct {
+	CSV  *CSVStudents  `yaml:"csv"`
+	SQL  *SQLStudents  `yaml:"sql"`
+	LDAP *LDAPStudents `yaml:"ldap"`
+}
+
+// Columns names the source's columns (CSV header or SQL result); empty
+// fields keep the APOGEE defaults (students.DefaultColumns).
+type Columns struct {
+	StudentID string `yaml:"student_id"`
+	INE       string `yaml:"ine"`
+	INEKey    string `yaml:"ine_key"`
+	LastName  string `yaml:"last_name"`
+	FirstName string `yaml:"first_name"`
+	BirthDate string `yaml:"birth_date"`
+	Mobile    string `yaml:"mobile"`
+	Email     string `yaml:"email"`
+	Year      string `yaml:"year"`
+	EndDate   string `yaml:"end_date"`
+}
+
+// CSVStudents is an extraction file rewritten by a scheduled job.
+type CSVStudents struct {
+	Path       string   `yaml:"path" seuil:"path"`
+	Columns    Columns  `yaml:"columns"`
+	Encoding   string   `yaml:"encoding"`    // auto|utf-8|latin-1; default auto
+	Separator  string   `yaml:"separator"`   // one character; default ";"
+	Region     string   `yaml:"region"`      // for national phone numbers; default FR
+	CheckEvery Duration `yaml:"check_every"` // default 2s
+}
+
+func (c *CSVStudents) setDefaults() {
+	c.Encoding, c.Separator, c.Region = "auto", ";", "FR"
+	c.CheckEvery = Duration(2 * time.Second)
+}
+
+// SQLStudents reads APOGEE (Oracle) or a PostgreSQL view.
+type SQLStudents struct {
+	Driver string `yaml:"driver"` // oracle|pgx
+	DSN    Secret `yaml:"dsn"`
+	// LookupQuery returns the row of one student; its one parameter is
+	// the student number (:1 for oracle, $1 for pgx).
+	LookupQuery string `yaml:"lookup_query"`
+	// BulkQuery returns every current student, for seuil sync.
+	BulkQuery    string   `yaml:"bulk_query"`
+	Columns      Columns  `yaml:"columns"`
+	Region       string   `yaml:"region"`         // default FR
+	Timeout      Duration `yaml:"timeout"`        // per lookup; default 5s
+	MaxOpenConns int      `yaml:"max_open_conns"` // default 4
+}
+
+func (s *SQLStudents) setDefaults() {
+	s.Region, s.Timeout, s.MaxOpenConns = "FR", Duration(5*time.Second), 4
+}
+
+// LDAPStudents reads students pre-provisioned in an LDAP directory.
+type LDAPStudents struct {
+	LDAPConn `yaml:",inline"`
+	// Filter selects one student; {student_id} is replaced by the escaped
+	// student number. Default: (supannEtuId={student_id}).
+	Filter string `yaml:"filter"`
+	// Attributes maps record fields (Columns' keys) to LDAP attributes.
+	Attributes Columns `yaml:"attributes"`
+	Region     string  `yaml:"region"` // default FR
+}
+
+func (l *LDAPStudents) setDefaults() {
+	l.Timeout = Duration(10 * time.Second)
+	l.Filter, l.Region = "(supannEtuId={student_id})", "FR"
+}

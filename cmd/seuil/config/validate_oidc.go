@@ -1,0 +1,136 @@
+package config
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+func validateOIDC(c *Config, r *report) {
+	o := &c.OIDC
+	if o.Issuer != "" && r.has("oidc.issuer") {
+		if u := r.webURL("oidc.issuer", o.Issuer); u != nil && (u.RawQuery != "" || strings.HasSuffix(o.Issuer, "/")) {
+			r.add("oidc.issuer", "%q must have no query and no trailing slash", o.Issuer)
+		}
+	}
+	alg := validateKeys(o, r)
+	s := o.Session
+	r.between("oidc.session.idle_timeout", s.IdleTimeout, time.Minute, 24*time.Hour)
+	r.between("oidc.session.absolute_timeout", s.AbsoluteTimeout, 5*time.Minute, 30*24*time.Hour)
+	if s.IdleTimeout > s.AbsoluteTimeout {
+		r.add("oidc.session.idle_timeout", "%s exceeds absolute_timeout (%s)", s.IdleTimeout, s.AbsoluteTimeout)
+	}
+	l := o.Lifetimes
+	r.between("oidc.lifetimes.access_token", l.AccessToken, time.Minute, time.Hour)
+	r.between("oidc.lifetimes.id_token", l.IDToken, time.Minute, time.Hour)
+	r.between("oidc.lifetimes.authorization_code", l.AuthorizationCode, 10*time.Second, 10*time.Minute)
+	r.between("oidc.lifetimes.refresh_token", l.RefreshToken, time.Minute, 90*24*time.Hour)
+	if l.RefreshToken > s.AbsoluteTimeout {
+		r.add("oidc.lifetimes.refresh_token", "%s exceeds oidc.session.absolute_timeout (%s): a refresh token must not outlive the sign-in", l.RefreshToken, s.AbsoluteTimeout)
+	}
+	seen := map[string]int{}
+	for i := range o.Clients {
+		p := fmt.Sprintf("oidc.clients[%d]", i)
+		cl := &o.Clients[i]
+		if j, dup := seen[cl.ID]; dup && cl.ID != "" {
+			r.add(p+".id", "%q is already the id of oidc.clients[%d]", cl.ID, j)
+		}
+		seen[cl.ID] = i
+		validateClient(p, cl, alg, r)
+	}
+}
+
+// validateKeys checks the signing keys and returns the algorithms
+// available (nil when keys come from keys_dir and are known only at start).
+func validateKeys(o *OIDC, r *report) map[string]bool {
+	r.exactlyOne("oidc", map[string]bool{"keys": len(o.Keys) > 0, "keys_dir": o.KeysDir != ""})
+	if len(o.Keys) == 0 {
+		return nil
+	}
+	algs, active := map[string]bool{}, 0
+	for i, k := range o.Keys {
+		p := fmt.Sprintf("oidc.keys[%d]", i)
+		r.required(p+".file", k.File)
+		r.oneOf(p+".alg", k.Alg, "ES256", "RS256")
+		r.oneOf(p+".use", k.Use, "active", "retiring")
+		if k.Use == "active" {
+			active++
+		}
+		algs[k.Alg] = true
+	}
+	if active != 1 {
+		r.add("oidc.keys", "exactly one key must be active (found %d)", active)
+	}
+	return algs
+}
+
+var clientID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
+func validateClient(p string, c *Client, algs map[string]bool, r *report) {
+	if r.required(p+".id", c.ID) && !clientID.MatchString(c.ID) {
+		r.add(p+".id", "%q may hold only letters, digits, '.', '_' and '-'", c.ID)
+	}
+	switch {
+	case c.Public && (c.Secret.IsSet() || c.SecretHash != ""):
+		r.add(p+".public", "a public client has no secret")
+	case !c.Public && c.Secret.IsSet() && c.SecretHash != "":
+		r.add(p+".secret_hash", "set either secret or secret_hash, not both")
+	case !c.Public && !c.Secret.IsSet() && c.SecretHash == "":
+		r.add(p+".secret", "required for a confidential client (secret_file, %s, or secret_hash; or public: true)", c.Secret.EnvName())
+	}
+	if c.SecretHash != "" && !strings.HasPrefix(c.SecretHash, "$2") {
+		r.add(p+".secret_hash", "must be a bcrypt hash ($2a$…, $2b$…)")
+	}
+	if len(c.RedirectURIs) == 0 {
+		r.add(p+".redirect_uris", "required")
+	}
+	uris := map[string][]string{"redirect_uris": c.RedirectURIs, "post_logout_redirect_uris": c.PostLogoutRedirectURIs}
+	for _, k := range sortedKeys(uris) {
+		for i, u := range uris[k] {
+			r.webURL(fmt.Sprintf("%s.%s[%d]", p, k, i), u)
+		}
+	}
+	for k, u := range map[string]string{"initiate_login_uri": c.InitiateLoginURI, "backchannel_logout_uri": c.BackchannelLogoutURI} {
+		if u != "" {
+			r.webURL(p+"."+k, u)
+		}
+	}
+	if !slices.Contains(c.Scopes, "openid") {
+		r.add(p+".scopes", "must include openid")
+	}
+	validateGrants(p, c, r)
+	if a := c.IDTokenSignedResponseAlg; a != "" {
+		r.oneOf(p+".id_token_signed_response_alg", a, "ES256", "RS256")
+		if algs != nil && !algs[a] && (a == "ES256" || a == "RS256") {
+			r.add(p+".id_token_signed_response_alg", "no key in oidc.keys has alg %s", a)
+		}
+	}
+	if !themeName.MatchString(c.Theme) {
+		r.add(p+".theme", "%q is not a theme name", c.Theme)
+	}
+	for _, k := range sortedKeys(c.Claims) {
+		if !attrName.MatchString(c.Claims[k]) {
+			r.add(p+".claims."+k, "%q is not a directory attribute name", c.Claims[k])
+		}
+	}
+}
+
+func validateGrants(p string, c *Client, r *report) {
+	for i, g := range c.GrantTypes {
+		gp := fmt.Sprintf("%s.grant_types[%d]", p, i)
+		r.oneOf(gp, g, "authorization_code", "refresh_token", "client_credentials")
+		if g == "client_credentials" && c.Public {
+			r.add(gp, "client_credentials needs a confidential client")
+		}
+	}
+	m := c.TokenEndpointAuthMethod
+	r.oneOf(p+".token_endpoint_auth_method", m, "client_secret_basic", "client_secret_post", "none")
+	if c.Public && m != "none" {
+		r.add(p+".token_endpoint_auth_method", "must be none for a public client")
+	}
+	if !c.Public && m == "none" {
+		r.add(p+".token_endpoint_auth_method", "none is only for a public client (public: true)")
+	}
+}

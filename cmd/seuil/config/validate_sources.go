@@ -1,0 +1,203 @@
+package config
+
+import (
+	"fmt"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/go-ldap/ldap/v3"
+)
+
+func validateDirectory(d *Directory, r *report) {
+	r.exactlyOne("directory", map[string]bool{"embedded": d.Embedded != nil, "ldap": d.LDAP != nil})
+	if d.Embedded != nil {
+		r.required("directory.embedded.path", d.Embedded.Path)
+	}
+	l := d.LDAP
+	if l == nil {
+		return
+	}
+	r.ldapConn("directory.ldap", &l.LDAPConn)
+	for i, u := range l.ReadURLs {
+		r.ldapURL(fmt.Sprintf("directory.ldap.read_urls[%d]", i), u, &l.LDAPConn)
+	}
+	r.intBetween("directory.ldap.pool_size", l.PoolSize, 1, 100)
+	if l.MailDomain != "" && !domain.MatchString(l.MailDomain) {
+		r.add("directory.ldap.mail_domain", "%q is not a domain name (e.g. univ-exemple.fr)", l.MailDomain)
+	}
+	if l.PolicyDN != "" {
+		r.dn("directory.ldap.policy_dn", l.PolicyDN)
+	}
+	for _, k := range sortedKeys(l.Attributes) {
+		if !attrName.MatchString(l.Attributes[k]) {
+			r.add("directory.ldap.attributes."+k, "%q is not an LDAP attribute name", l.Attributes[k])
+		}
+	}
+}
+
+var (
+	domain   = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$`)
+	attrName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]*$`)
+)
+
+func (r *report) ldapConn(p string, c *LDAPConn) {
+	if r.required(p+".url", c.URL) {
+		r.ldapURL(p+".url", c.URL, c)
+	}
+	if c.BindDN != "" {
+		r.dn(p+".bind_dn", c.BindDN)
+		if !c.BindPassword.IsSet() {
+			r.add(p+".bind_password", "required with bind_dn (or bind_password_file, or %s)", c.BindPassword.EnvName())
+		}
+	}
+	if r.required(p+".base_dn", c.BaseDN) {
+		r.dn(p+".base_dn", c.BaseDN)
+	}
+	r.between(p+".timeout", c.Timeout, time.Second, 5*time.Minute)
+}
+
+// ldapURL refuses what would send the bind password in clear or accept
+// any certificate, except against a server on this machine.
+func (r *report) ldapURL(p, s string, c *LDAPConn) {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || (u.Scheme != "ldap" && u.Scheme != "ldaps") {
+		r.add(p, "%q must be an ldaps:// or ldap:// URL with a host", s)
+		return
+	}
+	local := loopback(u.Hostname())
+	if u.Scheme == "ldap" && !c.StartTLS && !local {
+		r.add(p, "%q would send the bind password in clear: use ldaps:// or start_tls: true", s)
+	}
+	if u.Scheme == "ldaps" && c.StartTLS {
+		r.add(p, "%q is already TLS: start_tls is for ldap:// URLs", s)
+	}
+	if c.InsecureSkipVerify && !local {
+		r.add(strings.TrimSuffix(p, ".url")+".insecure_skip_verify", "refused for %s: only for a server on loopback (give ca_file instead)", u.Host)
+	}
+}
+
+func (r *report) dn(p, s string) {
+	if _, err := ldap.ParseDN(s); err != nil || strings.TrimSpace(s) == "" {
+		r.add(p, "%q is not a DN (e.g. ou=people,dc=univ,dc=fr)", s)
+	}
+}
+
+func validateStudents(s *Students, r *report) {
+	r.exactlyOne("students", map[string]bool{"csv": s.CSV != nil, "sql": s.SQL != nil, "ldap": s.LDAP != nil})
+	if c := s.CSV; c != nil {
+		r.required("students.csv.path", c.Path)
+		r.oneOf("students.csv.encoding", c.Encoding, "auto", "utf-8", "latin-1")
+		if len([]rune(c.Separator)) != 1 {
+			r.add("students.csv.separator", "%q must be one character", c.Separator)
+		}
+		r.region("students.csv.region", c.Region)
+		r.between("students.csv.check_every", c.CheckEvery, 100*time.Millisecond, time.Hour)
+	}
+	if q := s.SQL; q != nil {
+		validateSQL(q, r)
+	}
+	if l := s.LDAP; l != nil {
+		r.ldapConn("students.ldap", &l.LDAPConn)
+		if !strings.Contains(l.Filter, "{student_id}") {
+			r.add("students.ldap.filter", "%q must contain {student_id}", l.Filter)
+		} else if _, err := ldap.CompileFilter(strings.ReplaceAll(l.Filter, "{student_id}", "1")); err != nil {
+			r.add("students.ldap.filter", "%q is not an LDAP filter: %v", l.Filter, err)
+		}
+		r.region("students.ldap.region", l.Region)
+	}
+}
+
+func validateSQL(q *SQLStudents, r *report) {
+	r.oneOf("students.sql.driver", q.Driver, "oracle", "pgx")
+	if !q.DSN.IsSet() {
+		r.add("students.sql.dsn", "required (dsn_file, or %s)", q.DSN.EnvName())
+	}
+	if r.required("students.sql.lookup_query", q.LookupQuery) {
+		param := map[string]string{"oracle": ":", "pgx": "$1"}[q.Driver]
+		if param != "" && !strings.Contains(q.LookupQuery, param) {
+			r.add("students.sql.lookup_query", "must take the student number as a parameter (%s)", map[string]string{"oracle": ":1", "pgx": "$1"}[q.Driver])
+		}
+	}
+	r.region("students.sql.region", q.Region)
+	r.between("students.sql.timeout", q.Timeout, 100*time.Millisecond, time.Minute)
+	r.intBetween("students.sql.max_open_conns", q.MaxOpenConns, 1, 100)
+}
+
+func (r *report) region(p, s string) {
+	if len(s) != 2 || strings.ToUpper(s) != s {
+		r.add(p, "%q is not a two-letter region code (e.g. FR)", s)
+	}
+}
+
+func validateMail(m *Mail, r *report) {
+	r.exactlyOne("mail", map[string]bool{"smtp": m.SMTP != nil, "outbox": m.Outbox})
+	s := m.SMTP
+	if s == nil {
+		return
+	}
+	r.required("mail.smtp.host", s.Host)
+	r.intBetween("mail.smtp.port", s.Port, 1, 65535)
+	r.oneOf("mail.smtp.tls", s.TLS, "starttls", "tls", "none")
+	if r.required("mail.smtp.from", s.From) {
+		if _, err := mail.ParseAddress(s.From); err != nil {
+			r.add("mail.smtp.from", "%q is not an address (e.g. \"Université <ne-pas-repondre@univ.fr>\")", s.From)
+		}
+	}
+	if s.Username != "" && !s.Password.IsSet() {
+		r.add("mail.smtp.password", "required with username (or password_file, or %s)", s.Password.EnvName())
+	}
+	if s.TLS == "none" && s.Username != "" && !loopback(s.Host) {
+		r.add("mail.smtp.tls", "none would send the password in clear to %s: use starttls or tls", s.Host)
+	}
+	r.between("mail.smtp.timeout", s.Timeout, time.Second, 5*time.Minute)
+}
+
+func validateSMS(s *SMS, r *report) {
+	r.exactlyOne("sms", map[string]bool{"http": s.HTTP != nil, "outbox": s.Outbox})
+	h := s.HTTP
+	if h == nil {
+		return
+	}
+	if r.required("sms.http.url", h.URL) {
+		r.webURL("sms.http.url", h.URL)
+		r.template("sms.http.url", h.URL)
+	}
+	r.oneOf("sms.http.method", h.Method, "POST", "GET", "PUT")
+	for _, k := range sortedKeys(h.Headers) {
+		r.template("sms.http.headers."+k, h.Headers[k])
+	}
+	r.template("sms.http.body", h.Body)
+	if !strings.Contains(h.Body, ".Text") && !strings.Contains(h.URL, ".Text") {
+		r.add("sms.http.body", "must include {{.Text}}, the message (or the url must, for GET)")
+	}
+	for i, st := range h.Success.Status {
+		r.intBetween(fmt.Sprintf("sms.http.success.status[%d]", i), st, 100, 599)
+	}
+	r.between("sms.http.timeout", h.Timeout, time.Second, 2*time.Minute)
+}
+
+// template checks that a header or body template parses and uses only the
+// fields the sender provides.
+func (r *report) template(p, s string) {
+	t, err := template.New(p).Option("missingkey=error").Parse(s)
+	if err != nil {
+		r.add(p, "not a valid template: %v", strings.TrimPrefix(err.Error(), "template: "))
+		return
+	}
+	var b strings.Builder
+	if err := t.Execute(&b, SMSMessage{}); err != nil {
+		r.add(p, "%v", strings.TrimPrefix(err.Error(), "template: "))
+	}
+}
+
+// SMSMessage is what sms.http.headers and sms.http.body templates see.
+type SMSMessage struct {
+	To     string // E.164, e.g. +33612345678
+	Text   string
+	Sender string
+	Token  string // sms.http.token
+}
