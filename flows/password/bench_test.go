@@ -1,0 +1,38 @@
+package password
+
+import (
+	"testing"
+	"time"
+)
+
+var benchContext = Context{StudentID: "22012345", INE: "1234567890A", FirstName: "Jean-Éric",
+	LastName: "Martin", BirthDate: time.Date(2006, 3, 7, 0, 0, 0, 0, time.UTC)}
+
+// BenchmarkCheck runs every rule and the score, dictionaries loaded, on
+// a mix of typical passwords.
+func BenchmarkCheck(b *testing.B) {
+	p := DefaultPolicy()
+	pws := []string{"Bonjour2024!", "P@ssw0rd!", "correct-horse-battery-9", "x7#kQ9!m2Lp", "Tours2026"}
+	if err := Preload(); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		p.Check(pws[i%len(pws)], benchContext)
+	}
+}
+
+// BenchmarkLoad decodes the embedded word list, as Preload does once.
+func BenchmarkLoad(b *testing.B) {
+	b.ReportAllocs()
+	var d *dict
+	for b.Loop() {
+		var err error
+		if d, err = decodeDict(wordsBin); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(d.sizeBytes()), "dict-bytes")
+	b.ReportMetric(float64(d.len()), "words")
+	b.ReportMetric(float64(len(wordsBin)), "embedded-bytes")
+}

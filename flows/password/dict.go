@@ -1,0 +1,130 @@
+package password
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+)
+
+//go:generate go run ./gen -out data/words.bin
+
+// wordsBin is not compressed: gzip would save a third of its 1.8 MB but
+// make decoding five times slower.
+//
+//go:embed data/words.bin
+var wordsBin []byte
+
+// List flags: which source lists a word came from. Keep in step with gen.
+const (
+	listWord     uint8 = 1 << iota // French or English word (incl. days, months…)
+	listPassword                   // common password
+	listName                       // first or last name
+)
+
+const wordsMagic = "SEUILWORDS1\n"
+
+// dict is the embedded word list, decoded once: all words concatenated in
+// sorted order in one string, with offsets, ranks and flags in parallel
+// slices. Five slices and one string instead of a map keep it a few MB
+// and quick to decode; lookups are binary searches.
+type dict struct {
+	blob  string
+	off   []uint32 // word i is blob[off[i]:off[i+1]]
+	rank  []uint32 // 1-based frequency rank, lower is more common
+	flags []uint8
+}
+
+var (
+	dictOnce sync.Once
+	dictVal  *dict
+	dictErr  error
+)
+
+// Preload decodes the embedded dictionaries now rather than on the first
+// Check, so that a server pays the cost (tens of ms) at start and finds a
+// corrupt build at once.
+func Preload() error {
+	dictOnce.Do(func() { dictVal, dictErr = decodeDict(wordsBin) })
+	return dictErr
+}
+
+// words returns the loaded dictionary. The data is embedded at build
+// time, so a decode failure is a broken build: Preload reports it as an
+// error and the tests catch it; here it panics.
+func words() *dict {
+	if err := Preload(); err != nil {
+		panic(fmt.Sprintf("password: embedded word list: %v", err))
+	}
+	return dictVal
+}
+
+func decodeDict(raw []byte) (*dict, error) {
+	if !bytes.HasPrefix(raw, []byte(wordsMagic)) {
+		return nil, errors.New("bad header (run go generate)")
+	}
+	raw = raw[len(wordsMagic):]
+	n, k := binary.Uvarint(raw)
+	if k <= 0 || n > 1<<24 {
+		return nil, errors.New("bad word count")
+	}
+	raw = raw[k:]
+	size, k := binary.Uvarint(raw)
+	if k <= 0 || size > 1<<28 {
+		return nil, errors.New("bad total size")
+	}
+	raw = raw[k:]
+	d := &dict{off: make([]uint32, 1, n+1), rank: make([]uint32, 0, n), flags: make([]uint8, 0, n)}
+	blob := make([]byte, 0, size)
+	prev := 0 // offset of the previous word in blob
+	for i := uint64(0); i < n; i++ {
+		if len(raw) < 2 {
+			return nil, fmt.Errorf("entry %d: truncated", i)
+		}
+		p, l := int(raw[0]), int(raw[1])
+		if p > len(blob)-prev || len(raw) < 3+l || uint64(len(blob)+p+l) > size {
+			return nil, fmt.Errorf("entry %d: truncated", i)
+		}
+		start := len(blob)
+		blob = append(blob, blob[prev:prev+p]...)
+		blob = append(blob, raw[2:2+l]...)
+		prev = start
+		fl := raw[2+l]
+		rk, k := binary.Uvarint(raw[3+l:])
+		if k <= 0 {
+			return nil, fmt.Errorf("entry %d: bad rank", i)
+		}
+		raw = raw[3+l+k:]
+		d.off = append(d.off, uint32(len(blob)))
+		d.rank = append(d.rank, uint32(rk))
+		d.flags = append(d.flags, fl)
+	}
+	d.blob = string(blob)
+	return d, nil
+}
+
+func (d *dict) len() int { return len(d.rank) }
+
+func (d *dict) word(i int) string { return d.blob[d.off[i]:d.off[i+1]] }
+
+// lowerBound returns the index of the first word >= s.
+func (d *dict) lowerBound(s string) int {
+	return sort.Search(d.len(), func(i int) bool { return d.word(i) >= s })
+}
+
+// lookup reports the rank and flags of s, which must be lower-case.
+func (d *dict) lookup(s string) (rank uint32, flags uint8, ok bool) {
+	i := d.lowerBound(s)
+	if i < d.len() && d.word(i) == s {
+		return d.rank[i], d.flags[i], true
+	}
+	return 0, 0, false
+}
+
+// sizeBytes is the decoded dictionary's heap footprint.
+func (d *dict) sizeBytes() int {
+	return len(d.blob) + 4*cap(d.off) + 4*cap(d.rank) + cap(d.flags)
+}

@@ -1,0 +1,33 @@
+// Package password holds the password policy of the flows: the rules a
+// new password must meet, the word lists behind them and a strength
+// score, for the password screen's live checklist and meter (the server
+// is the authority; the browser asks it through a JSON endpoint).
+//
+// The rules, each a Rule ID the UI translates (see the constants for the
+// Args each failure carries):
+//
+//   - length: MinLength (8 by default, 8 to 128) to MaxLength characters;
+//   - digit: at least one digit;
+//   - ascii: printable ASCII only, naming the refused characters;
+//   - dictionary: not a French or English word, name or common password,
+//     nor one with capitals, l33t ("P@ssw0rd") or leading and trailing
+//     digits and symbols ("Bonjour2024!") added — see dictionaryBased;
+//   - personal: not containing the student number, INE, first or last
+//     name (parts of 3 letters or more, accents dropped, l33t undone) or
+//     birth date (DDMMYYYY, YYYYMMDD, DDMMYY, YYYY-MM-DD, DD/MM/YYYY…);
+//   - strength: optional minimum score;
+//   - history: not a previous password — enforced by the Directory when
+//     the password is set, listed here so the checklist shows it.
+//
+// Score is zxcvbn's 0–4 scale computed by github.com/trustelem/zxcvbn,
+// with matches from the embedded French and English lists added.
+//
+// The word lists come from the MIT-licensed @zxcvbn-ts/language-fr,
+// language-en and language-common npm packages (see data/NOTICE.md). `go
+// generate ./flows/password` downloads them with npm and writes
+// data/words.bin, a sorted, front-coded list of 225k lower-case ASCII
+// words with frequency ranks, embedded in the binary: building needs
+// neither npm nor the network. It is decoded once (Preload, or the first
+// Check) into about 3.7 MB, in tens of milliseconds; lookups are exact
+// binary searches.
+package password

@@ -1,0 +1,94 @@
+package password
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/trustelem/zxcvbn/match"
+	"github.com/trustelem/zxcvbn/matching"
+	"github.com/trustelem/zxcvbn/scoring"
+)
+
+// score estimates the guesses needed with zxcvbn's model, as ported by
+// trustelem/zxcvbn (its English dictionaries, keyboard patterns,
+// sequences, repeats, dates and the student's own data as user inputs),
+// adding matches from the embedded French/English lists. Passing those
+// lists as trustelem "user inputs" would rebuild a map of 225k words on
+// every call; finding the matches here and handing them to the same
+// scoring function costs microseconds instead.
+func score(password string, userInputs []string) int {
+	matches := matching.Omnimatch(password, userInputs)
+	matches = append(matches, dictMatches(password)...)
+	match.Sort(matches)
+	seq := scoring.MostGuessableMatchSequence(password, matches, false)
+	return guessesToScore(seq.Guesses)
+}
+
+// guessesToScore is zxcvbn's scale: 0 is < 10³ guesses (too guessable),
+// 1 < 10⁶, 2 < 10⁸, 3 < 10¹⁰, 4 above (strong against offline attack
+// on a slow hash).
+func guessesToScore(g float64) int {
+	const delta = 5
+	switch {
+	case g < 1e3+delta:
+		return 0
+	case g < 1e6+delta:
+		return 1
+	case g < 1e8+delta:
+		return 2
+	case g < 1e10+delta:
+		return 3
+	}
+	return 4
+}
+
+// dictMatches finds every substring of the password (of two bytes or
+// more) that is a listed word, as is or once l33t is undone, in zxcvbn's
+// match form.
+func dictMatches(password string) []*match.Match {
+	d := words()
+	lower := asciiLower(password)
+	var out []*match.Match
+	d.eachWord(lower, func(i, j int, rank uint32) {
+		out = append(out, &match.Match{Pattern: "dictionary", I: i, J: j - 1,
+			Token: password[i:j], MatchedWord: lower[i:j], Rank: int(rank),
+			DictionaryName: "seuil"})
+	})
+	for _, v := range unleet(lower) {
+		d.eachWord(v, func(i, j int, rank uint32) {
+			sub := map[string]string{}
+			for k := i; k < j; k++ {
+				if v[k] != lower[k] {
+					sub[lower[k:k+1]] = v[k : k+1]
+				}
+			}
+			if len(sub) == 0 {
+				return // found as is above
+			}
+			out = append(out, &match.Match{Pattern: "dictionary", I: i, J: j - 1,
+				Token: password[i:j], MatchedWord: v[i:j], Rank: int(rank),
+				DictionaryName: "seuil", L33t: true, Sub: sub})
+		})
+	}
+	return out
+}
+
+// eachWord calls fn for every listed word s[i:j] with j-i >= 2. For each
+// start it narrows the range of words sharing the growing prefix, and
+// stops as soon as no word does: a handful of binary searches per start.
+func (d *dict) eachWord(s string, fn func(i, j int, rank uint32)) {
+	for i := 0; i < len(s); i++ {
+		lo, hi := 0, d.len()
+		for j := i + 1; j <= len(s); j++ {
+			p := s[i:j]
+			lo += sort.Search(hi-lo, func(k int) bool { return d.word(lo+k) >= p })
+			hi = lo + sort.Search(hi-lo, func(k int) bool { return !strings.HasPrefix(d.word(lo+k), p) })
+			if lo == hi {
+				break
+			}
+			if j-i >= 2 && d.word(lo) == p {
+				fn(i, j, d.rank[lo])
+			}
+		}
+	}
+}
