@@ -46,6 +46,17 @@ func (s *suite) ensureIdempotent(t *testing.T) {
 	}
 }
 
+func (s *suite) ensureLoginTaken(t *testing.T) {
+	_, a := s.ensure(t, s.d)
+	rec := record()
+	if got, err := s.d.Ensure(ctx(t), rec, a.Login); err == nil {
+		t.Errorf("Ensure with another student's login = %+v; want an error", got)
+	}
+	if _, err := s.d.FindByStudentID(ctx(t), rec.StudentID); !errors.Is(err, directory.ErrNotFound) {
+		t.Errorf("refused Ensure left an account: %v", err)
+	}
+}
+
 func (s *suite) ensureConcurrent(t *testing.T) {
 	rec := record()
 	const n = 4

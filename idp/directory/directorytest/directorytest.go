@@ -39,6 +39,7 @@ func Run(t *testing.T, newDir Factory) {
 		{"EnsureCreatesWithoutPassword", s.ensureCreates},
 		{"EnsureIsIdempotent", s.ensureIdempotent},
 		{"EnsureConcurrent", s.ensureConcurrent},
+		{"EnsureLoginTaken", s.ensureLoginTaken},
 		{"NotFound", s.notFound},
 		{"SubjectStableAndOpaque", s.subject},
 		{"NamesAndLoginsNeedingEscaping", s.escaping},

@@ -29,7 +29,11 @@ func (d *Dir) Ensure(ctx context.Context, rec students.Record, login string) (di
 	if err != nil && !ldap.IsErrorWithCode(err, ldap.LDAPResultEntryAlreadyExists) {
 		return directory.Account{}, fmt.Errorf("ldap: add %s: %w", login, err)
 	}
-	return d.find(ctx, d.write, d.cfg.Attributes.Login, login)
+	acc, err = d.find(ctx, d.write, d.cfg.Attributes.Login, login)
+	if err == nil && acc.StudentID != rec.StudentID {
+		return directory.Account{}, fmt.Errorf("ldap: login %s belongs to another student", login)
+	}
+	return acc, err
 }
 
 // addRequest builds a new account entry: inetOrgPerson + supannPerson +
