@@ -167,28 +167,16 @@ func (s *Store) decode(key string, raw []byte, err error, v any) error {
 
 // Embedded starts an in-process Redis-compatible server (miniredis) for the
 // demo, so that the demo runs the same code as production. The server's
-// clock follows real time. Close the returned client and call stop when done.
+// clock follows real time: ClockTTL makes every command first age TTLs by
+// the wall-clock time elapsed, so expiry is as precise as a real server's
+// (a background ticker would let keys outlive their TTL by up to a tick).
+// Close the returned client and call stop when done.
 func Embedded() (redis.UniversalClient, func(), error) {
 	m := miniredis.NewMiniRedis()
+	m.ClockTTL(true)
 	if err := m.Start(); err != nil {
 		return nil, nil, fmt.Errorf("state: embedded redis: %w", err)
 	}
-	stopClock := make(chan struct{})
-	go func() {
-		// miniredis only expires keys when told time has passed.
-		t := time.NewTicker(time.Second)
-		defer t.Stop()
-		last := time.Now()
-		for {
-			select {
-			case <-stopClock:
-				return
-			case now := <-t.C:
-				m.FastForward(now.Sub(last))
-				last = now
-			}
-		}
-	}()
 	c := redis.NewClient(&redis.Options{Addr: m.Addr()})
-	return c, func() { close(stopClock); _ = c.Close(); m.Close() }, nil
+	return c, func() { _ = c.Close(); m.Close() }, nil
 }
