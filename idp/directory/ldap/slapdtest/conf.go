@@ -23,6 +23,11 @@ moduleload ppolicy.so
 moduleload argon2.so
 
 password-hash {ARGON2}
+{{if .CertFile}}
+TLSCACertificateFile  {{.CAFile}}
+TLSCertificateFile    {{.CertFile}}
+TLSCertificateKeyFile {{.KeyFile}}
+{{end}}
 sizelimit unlimited
 
 database mdb

@@ -35,6 +35,9 @@ type Options struct {
 	MinLength   int           // pwdMinLength (pwdCheckQuality 1); 0: 8
 	GraceLogins int           // pwdGraceAuthNLimit
 	MaxFailure  int           // pwdMaxFailure; 0: no lockout
+	// TLS makes a CA and a server certificate, and listens on ldaps://
+	// too; ldap:// then accepts StartTLS.
+	TLS bool
 }
 
 // Server is a running slapd.
@@ -48,6 +51,11 @@ type Server struct {
 	AdminDN         string // rootDN: for test set-up and inspection only
 	AdminPassword   string
 	Dir             string // temporary directory holding config, data, log
+
+	// With Options.TLS: the ldaps:// URL, the CA to trust, the server's
+	// certificate and key.
+	LDAPSURL                  string
+	CAFile, CertFile, KeyFile string
 }
 
 // Start runs slapd for the duration of tb. It fails the test if slapd is
@@ -67,12 +75,21 @@ func Start(tb testing.TB, opts Options) *Server {
 	s.PolicyDN = "cn=default,ou=policies," + s.Suffix
 	s.ServiceDN = "cn=seuil,ou=services," + s.Suffix
 	s.AdminDN = "cn=admin," + s.Suffix
+	if opts.TLS {
+		if err := s.writeTLS(); err != nil {
+			tb.Fatalf("slapdtest: certificates: %v", err)
+		}
+	}
 	if err := s.writeConfig(); err != nil {
 		tb.Fatalf("slapdtest: %v", err)
 	}
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
-		p, err := s.run(freePort(tb))
+		port, tlsPort := freePort(tb), 0
+		if opts.TLS {
+			tlsPort = freePort(tb)
+		}
+		p, err := s.run(port, tlsPort)
 		if err == nil {
 			tb.Cleanup(p.stop)
 			if err := s.populate(opts); err != nil {
@@ -113,14 +130,20 @@ type proc struct {
 	exited chan error
 }
 
-// run starts slapd on port and waits until it answers.
-func (s *Server) run(port int) (*proc, error) {
+// run starts slapd on port (and tlsPort for ldaps:// if not 0) and waits
+// until it answers.
+func (s *Server) run(port, tlsPort int) (*proc, error) {
 	s.URL = "ldap://127.0.0.1:" + strconv.Itoa(port)
+	listen := s.URL + "/"
+	if tlsPort != 0 {
+		s.LDAPSURL = "ldaps://127.0.0.1:" + strconv.Itoa(tlsPort)
+		listen += " " + s.LDAPSURL + "/"
+	}
 	logf, err := os.OpenFile(filepath.Join(s.Dir, "slapd.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(Slapd, "-f", filepath.Join(s.Dir, "slapd.conf"), "-h", s.URL+"/", "-d", "0")
+	cmd := exec.Command(Slapd, "-f", filepath.Join(s.Dir, "slapd.conf"), "-h", listen, "-d", "0")
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		logf.Close()
