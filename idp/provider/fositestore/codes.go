@@ -1,0 +1,78 @@
+package fositestore
+
+import (
+	"context"
+
+	"github.com/ory/fosite"
+)
+
+// CreateAuthorizeCodeSession stores the request behind an authorization code.
+func (s *Store) CreateAuthorizeCodeSession(ctx context.Context, sig string, r fosite.Requester) error {
+	return s.put(ctx, "oidc:code:"+sig, r, s.life.Code)
+}
+
+// GetAuthorizeCodeSession returns the request; for a code already
+// exchanged it returns the request AND fosite.ErrInvalidatedAuthorizeCode,
+// so that fosite revokes the tokens the first exchange issued.
+func (s *Store) GetAuthorizeCodeSession(ctx context.Context, sig string, sess fosite.Session) (fosite.Requester, error) {
+	rec, err := s.get(ctx, "oidc:code:"+sig)
+	if err != nil {
+		return nil, err
+	}
+	req, err := s.decode(ctx, rec, sess)
+	if err != nil {
+		return nil, err
+	}
+	if !rec.Active {
+		return req, fosite.ErrInvalidatedAuthorizeCode
+	}
+	return req, nil
+}
+
+// InvalidateAuthorizeCodeSession marks the code used. Of two concurrent
+// exchanges only one succeeds: the flag flips under optimistic locking.
+func (s *Store) InvalidateAuthorizeCodeSession(ctx context.Context, sig string) error {
+	was, err := s.deactivate(ctx, "oidc:code:"+sig)
+	if err != nil {
+		return err
+	}
+	if !was {
+		return fosite.ErrInvalidatedAuthorizeCode
+	}
+	return nil
+}
+
+// CreatePKCERequestSession stores the PKCE challenge of a code.
+func (s *Store) CreatePKCERequestSession(ctx context.Context, sig string, r fosite.Requester) error {
+	return s.put(ctx, "oidc:pkce:"+sig, r, s.life.Code)
+}
+
+// GetPKCERequestSession returns the request holding the PKCE challenge.
+func (s *Store) GetPKCERequestSession(ctx context.Context, sig string, sess fosite.Session) (fosite.Requester, error) {
+	return s.getRequest(ctx, "oidc:pkce:"+sig, sess)
+}
+
+// DeletePKCERequestSession removes a PKCE challenge.
+func (s *Store) DeletePKCERequestSession(ctx context.Context, sig string) error {
+	return s.st.Delete(ctx, "oidc:pkce:"+sig)
+}
+
+// CreateOpenIDConnectSession stores the OpenID Connect request of a code.
+func (s *Store) CreateOpenIDConnectSession(ctx context.Context, code string, r fosite.Requester) error {
+	return s.put(ctx, "oidc:idreq:"+code, r, s.life.Code)
+}
+
+// GetOpenIDConnectSession returns the OpenID Connect request of a code,
+// decoding its session into the requester's session type.
+func (s *Store) GetOpenIDConnectSession(ctx context.Context, code string, r fosite.Requester) (fosite.Requester, error) {
+	var sess fosite.Session
+	if r != nil {
+		sess = r.GetSession()
+	}
+	return s.getRequest(ctx, "oidc:idreq:"+code, sess)
+}
+
+// DeleteOpenIDConnectSession removes the OpenID Connect request of a code.
+func (s *Store) DeleteOpenIDConnectSession(ctx context.Context, code string) error {
+	return s.st.Delete(ctx, "oidc:idreq:"+code)
+}

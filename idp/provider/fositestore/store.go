@@ -1,0 +1,146 @@
+// Package fositestore keeps every fosite artefact (authorization codes,
+// PKCE challenges, OpenID Connect requests, access and refresh tokens, their
+// revocation, client assertion JTIs) in Redis through idp/state, each with
+// a TTL. Keys hold token signatures, never tokens. Refresh tokens of one
+// grant form a family indexed by request ID, so that reuse of a rotated
+// token revokes the whole family.
+package fositestore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ory/fosite"
+	"github.com/ory/fosite/handler/oauth2"
+	"github.com/ory/fosite/handler/openid"
+	"github.com/ory/fosite/handler/pkce"
+
+	"github.com/seuil-idp/seuil/idp/state"
+)
+
+// Lifespans bound how long each artefact is kept.
+type Lifespans struct {
+	Code, Access, Refresh time.Duration
+}
+
+// Store implements fosite's storage interfaces on a state.Store.
+type Store struct {
+	st         *state.Store
+	clients    fosite.ClientManager
+	newSession func() fosite.Session
+	life       Lifespans
+}
+
+var (
+	_ oauth2.CoreStorage                 = (*Store)(nil)
+	_ oauth2.TokenRevocationStorage      = (*Store)(nil)
+	_ openid.OpenIDConnectRequestStorage = (*Store)(nil)
+	_ pkce.PKCERequestStorage            = (*Store)(nil)
+	_ fosite.ClientManager               = (*Store)(nil)
+)
+
+// New returns a store. clients resolves client IDs (from configuration);
+// newSession makes an empty session of the provider's session type.
+func New(st *state.Store, clients fosite.ClientManager, newSession func() fosite.Session, life Lifespans) *Store {
+	return &Store{st: st, clients: clients, newSession: newSession, life: life}
+}
+
+// GetClient implements fosite.ClientManager.
+func (s *Store) GetClient(ctx context.Context, id string) (fosite.Client, error) {
+	return s.clients.GetClient(ctx, id)
+}
+
+// ClientAssertionJWTValid reports fosite.ErrJTIKnown for a JTI seen before.
+func (s *Store) ClientAssertionJWTValid(ctx context.Context, jti string) error {
+	var exp time.Time
+	err := s.st.Get(ctx, "oidc:jti:"+jti, &exp)
+	if errors.Is(err, state.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return fosite.ErrJTIKnown
+}
+
+// SetClientAssertionJWT records a JTI until exp.
+func (s *Store) SetClientAssertionJWT(ctx context.Context, jti string, exp time.Time) error {
+	ttl := time.Until(exp)
+	if ttl <= 0 {
+		return nil
+	}
+	ok, err := s.st.PutNew(ctx, "oidc:jti:"+jti, exp, ttl)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fosite.ErrJTIKnown
+	}
+	return nil
+}
+
+func (s *Store) put(ctx context.Context, key string, r fosite.Requester, ttl time.Duration) error {
+	rec, err := encode(r)
+	if err != nil {
+		return err
+	}
+	return s.st.Put(ctx, key, rec, ttl)
+}
+
+// get reads a record; a missing key becomes fosite.ErrNotFound.
+func (s *Store) get(ctx context.Context, key string) (record, error) {
+	var rec record
+	err := s.st.Get(ctx, key, &rec)
+	if errors.Is(err, state.ErrNotFound) {
+		return rec, fosite.ErrNotFound
+	}
+	return rec, err
+}
+
+func (s *Store) getRequest(ctx context.Context, key string, sess fosite.Session) (fosite.Requester, error) {
+	rec, err := s.get(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	return s.decode(ctx, rec, sess)
+}
+
+// deactivate flips a record's Active flag atomically; it reports
+// wasActive=false when the record was already inactive.
+func (s *Store) deactivate(ctx context.Context, key string) (wasActive bool, err error) {
+	var rec record
+	err = s.st.Update(ctx, key, &rec, 0, func() error {
+		wasActive = rec.Active
+		if !rec.Active {
+			return errAlready
+		}
+		rec.Active = false
+		return nil
+	})
+	switch {
+	case errors.Is(err, errAlready):
+		return false, nil
+	case errors.Is(err, state.ErrNotFound):
+		return false, fosite.ErrNotFound
+	case errors.Is(err, state.ErrConflict):
+		return false, fmt.Errorf("fositestore: %w", fosite.ErrSerializationFailure)
+	}
+	return wasActive, err
+}
+
+var errAlready = errors.New("already inactive")
+
+// ttlUntil returns the time left until the session's expiry for kind,
+// or def when the session sets none.
+func ttlUntil(r fosite.Requester, kind fosite.TokenType, def time.Duration) time.Duration {
+	if sess := r.GetSession(); sess != nil {
+		if exp := sess.GetExpiresAt(kind); !exp.IsZero() {
+			if d := time.Until(exp); d > 0 {
+				return d + time.Minute
+			}
+		}
+	}
+	return def
+}

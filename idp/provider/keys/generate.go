@@ -1,0 +1,80 @@
+package keys
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+)
+
+// Generate writes a new private key (alg "ES256" or "RS256") as PKCS#8 PEM
+// to path, readable by its owner only.
+func Generate(path, alg string) error {
+	var priv any
+	var err error
+	switch alg {
+	case "ES256", "":
+		priv, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	case "RS256":
+		priv, err = rsa.GenerateKey(rand.Reader, 2048)
+	default:
+		return fmt.Errorf("keys: unsupported alg %q", alg)
+	}
+	if err != nil {
+		return err
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return err
+	}
+	raw := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	return os.WriteFile(path, raw, 0o600)
+}
+
+// Dir loads every *.pem in dir. The active signer is the file named in
+// active (relative to dir), or, if empty, the last file in name order:
+// name keys by date ("2026-11-signing.pem") and the newest signs while the
+// older ones stay published. With generate, an empty or missing dir gets
+// a fresh ES256 key (the demo).
+func Dir(dir, active string, generate bool) (*Set, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.pem"))
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 && generate {
+		f := filepath.Join(dir, "signing-es256.pem")
+		if err := Generate(f, "ES256"); err != nil {
+			return nil, fmt.Errorf("keys: generate: %w", err)
+		}
+		files = []string{f}
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("keys: no *.pem in %s: %w", dir, fs.ErrNotExist)
+	}
+	sort.Strings(files)
+	first := len(files) - 1
+	if active != "" {
+		first = -1
+		for i, f := range files {
+			if filepath.Base(f) == active {
+				first = i
+			}
+		}
+		if first < 0 {
+			return nil, errors.New("keys: active key " + active + " is not in " + dir)
+		}
+	}
+	ordered := append([]string{files[first]}, append(append([]string{}, files[:first]...), files[first+1:]...)...)
+	return New(ordered...)
+}

@@ -1,0 +1,96 @@
+package session
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/seuil-idp/seuil/idp/state"
+	"github.com/seuil-idp/seuil/idp/websec"
+	"github.com/seuil-idp/seuil/themes"
+)
+
+// Activate sends the browser to the activation flow, to come back to the
+// pending authorization (if any) when the account is ready.
+func (l *Login) Activate(w http.ResponseWriter, r *http.Request) {
+	l.toFlow(w, r, "activation")
+}
+
+// Reset sends the browser to the forgotten-password flow likewise.
+func (l *Login) Reset(w http.ResponseWriter, r *http.Request) {
+	l.toFlow(w, r, "reset")
+}
+
+func (l *Login) toFlow(w http.ResponseWriter, r *http.Request, flow string) {
+	p, id := l.pending(r)
+	l.handover(w, r, state.Handover{Flow: flow, ClientID: p.ClientID, Continue: l.next(id), Lang: p.Lang})
+}
+
+// handover stores h under a new ticket and redirects to its flow.
+func (l *Login) handover(w http.ResponseWriter, r *http.Request, h state.Handover) {
+	ticket := websec.Token()
+	if h.Lang == "" {
+		h.Lang = themes.Negotiate(r, "seuil_lang")
+	}
+	if err := l.m.st.PutHandover(r.Context(), ticket, h); err != nil {
+		l.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, FlowURL(l.paths.Flows, h.Flow, ticket), http.StatusSeeOther)
+}
+
+// FlowURL is the address of a flow's entry with a handover ticket.
+func FlowURL(prefix, flow, ticket string) string {
+	return prefix + "/" + flow + "?handover=" + url.QueryEscape(ticket)
+}
+
+// render shows the sign-in page; a session already present is said so.
+func (l *Login) render(w http.ResponseWriter, r *http.Request, clientID string, status int, f form) {
+	th := l.themes(clientID)
+	csrf := websec.Token()
+	l.m.cfg.Cookies.Set(w, csrfCookie, csrf, 0)
+	lang := themes.Negotiate(r, "seuil_lang")
+	qv := url.Values{"lang": {lang}}
+	if f.Pending != "" {
+		qv.Set("id", f.Pending)
+	}
+	q := "?" + qv.Encode()
+	f.Action = l.paths.Login + q
+	f.ActivateURL = l.paths.Login + "/activate" + q
+	f.ResetURL = l.paths.Login + "/reset" + q
+	page, title := "login", "login.title"
+	var data any = f
+	if f.Pending == "" && r.Method != http.MethodPost {
+		if s, err := l.m.Current(r.Context(), r); err == nil {
+			page, title, data = "login_done", "login.done.title", s
+		}
+	}
+	v := themes.View{Title: title, CSRFToken: csrf, Static: l.paths.Static + "/" + th.Name, Data: data}
+	v.Translator = th.Translator(lang)
+	v.LangLinks = LangLinks(l.paths.Login, r.URL.Query(), lang)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	if err := th.Render(w, page, v); err != nil {
+		l.log.ErrorContext(r.Context(), "render sign-in page", "err", err)
+	}
+}
+
+// LangLinks builds the language switch: the page's public path with its
+// query and ?lang= set.
+func LangLinks(path string, query url.Values, current string) []themes.LangLink {
+	labels := map[string]string{"fr": "Français", "en": "English"}
+	var out []themes.LangLink
+	for _, l := range themes.Languages {
+		q := url.Values{}
+		for k, v := range query {
+			q[k] = v
+		}
+		q.Set("lang", l)
+		out = append(out, themes.LangLink{Lang: l, Label: labels[l], URL: path + "?" + q.Encode(), Current: l == current})
+	}
+	return out
+}
+
+func (l *Login) fail(w http.ResponseWriter, r *http.Request, err error) {
+	l.log.ErrorContext(r.Context(), "sign-in", "err", err)
+	http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+}

@@ -1,0 +1,175 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+
+	"github.com/seuil-idp/seuil/idp/directory"
+	"github.com/seuil-idp/seuil/idp/state"
+	"github.com/seuil-idp/seuil/idp/websec"
+	"github.com/seuil-idp/seuil/themes"
+)
+
+// Authenticator checks a login and password (directory.Directory has it).
+type Authenticator interface {
+	Authenticate(ctx context.Context, login, password string) (directory.Account, error)
+}
+
+// Limiter is the part of the regulation component the sign-in page uses:
+// Check fails when a key has no attempt left under a rule, Hit counts a
+// failed attempt.
+type Limiter interface {
+	Check(ctx context.Context, rule, key string) error
+	Hit(ctx context.Context, rule, key string) error
+}
+
+// Rule names of the sign-in attempt limits.
+const (
+	RuleLoginPerIP      = "login_per_ip"
+	RuleLoginPerAccount = "login_per_account"
+)
+
+// Paths tells the sign-in page where things are, as public paths (the
+// issuer's path prefix included).
+type Paths struct {
+	Login  string // the sign-in page, e.g. "/seuil/login"
+	Resume string // resumes a pending authorization: Resume+"?id=<id>"
+	Flows  string // prefix of the self-service flows: Flows+"/activation"
+	Static string // prefix of theme static files: Static+"/<theme>"
+}
+
+// ThemeFor picks the theme of a client ("" for the default).
+type ThemeFor func(clientID string) *themes.Theme
+
+// Login serves the sign-in page and the links to the self-service flows.
+type Login struct {
+	m       *Manager
+	auth    Authenticator
+	lim     Limiter
+	themes  ThemeFor
+	paths   Paths
+	proxies []netip.Prefix
+	log     *slog.Logger
+}
+
+// NewLogin returns the sign-in page handlers. lim may be nil (no limits:
+// tests only). proxies are the reverse proxies whose X-Forwarded-For is
+// believed.
+func NewLogin(m *Manager, auth Authenticator, lim Limiter, th ThemeFor, paths Paths, proxies []netip.Prefix) *Login {
+	return &Login{m: m, auth: auth, lim: lim, themes: th, paths: paths, proxies: proxies, log: m.log}
+}
+
+const csrfCookie = "seuil_login_csrf"
+
+// form is what the sign-in template shows.
+type form struct {
+	Action, Pending, Login, Error string
+	ActivateURL, ResetURL         string
+}
+
+// ServeHTTP serves GET (the form) and POST (a sign-in attempt) on the
+// sign-in page.
+func (l *Login) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	websec.NoStore(w)
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		p, id := l.pending(r)
+		l.render(w, r, p.ClientID, http.StatusOK, form{Pending: id, Login: p.LoginHint})
+	case http.MethodPost:
+		l.post(w, r)
+	default:
+		w.Header().Set("Allow", "GET, POST")
+		http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
+	}
+}
+
+// pending returns the pending authorization named by ?id= (or the form),
+// or a zero value when there is none.
+func (l *Login) pending(r *http.Request) (Pending, string) {
+	id := r.FormValue("id")
+	if id == "" {
+		return Pending{}, ""
+	}
+	p, err := l.m.GetPending(r.Context(), id)
+	if err != nil {
+		return Pending{}, ""
+	}
+	return p, id
+}
+
+func (l *Login) post(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p, id := l.pending(r)
+	login := strings.TrimSpace(r.PostFormValue("login"))
+	back := form{Pending: id, Login: login}
+	tok, ok := l.m.cfg.Cookies.Get(r, csrfCookie)
+	if !ok || !websec.Equal(tok, r.PostFormValue("csrf")) {
+		back.Error = "login.error.expired"
+		l.render(w, r, p.ClientID, http.StatusBadRequest, back)
+		return
+	}
+	if login == "" || len(login) > 64 || r.PostFormValue("password") == "" {
+		back.Error = "login.error.invalid"
+		l.render(w, r, p.ClientID, http.StatusUnauthorized, back)
+		return
+	}
+	ip := websec.ClientIP(r, l.proxies)
+	if l.limited(ctx, ip, login) {
+		back.Error = "login.error.limited"
+		l.render(w, r, p.ClientID, http.StatusTooManyRequests, back)
+		return
+	}
+	acct, err := l.auth.Authenticate(ctx, login, r.PostFormValue("password"))
+	switch {
+	case err == nil:
+		if err := l.m.StartSession(ctx, w, r, acct, []string{"pwd"}); err != nil {
+			l.fail(w, r, err)
+			return
+		}
+		l.m.cfg.Cookies.Clear(w, csrfCookie)
+		http.Redirect(w, r, l.next(id), http.StatusSeeOther)
+	case errors.Is(err, directory.ErrPasswordExpired):
+		l.handover(w, r, state.Handover{Flow: "expired", Login: login, ClientID: p.ClientID, Continue: l.next(id)})
+	case errors.Is(err, directory.ErrInvalidCredentials), errors.Is(err, directory.ErrNotFound), errors.Is(err, directory.ErrLocked):
+		l.hit(ctx, ip, login)
+		l.log.InfoContext(ctx, "sign-in refused", "login", login, "ip", ip, "reason", err.Error())
+		back.Error = "login.error.invalid"
+		l.render(w, r, p.ClientID, http.StatusUnauthorized, back)
+	default:
+		l.fail(w, r, err)
+	}
+}
+
+// next is where a successful sign-in goes: the pending authorization,
+// or the sign-in page (which then says the user is signed in).
+func (l *Login) next(id string) string {
+	if id == "" {
+		return l.paths.Login
+	}
+	return l.paths.Resume + "?id=" + url.QueryEscape(id)
+}
+
+func (l *Login) limited(ctx context.Context, ip, login string) bool {
+	if l.lim == nil {
+		return false
+	}
+	return l.lim.Check(ctx, RuleLoginPerIP, ip) != nil ||
+		l.lim.Check(ctx, RuleLoginPerAccount, strings.ToUpper(login)) != nil
+}
+
+func (l *Login) hit(ctx context.Context, ip, login string) {
+	if l.lim == nil {
+		return
+	}
+	if err := l.lim.Hit(ctx, RuleLoginPerIP, ip); err != nil {
+		l.log.WarnContext(ctx, "rate limit", "err", err)
+	}
+	if err := l.lim.Hit(ctx, RuleLoginPerAccount, strings.ToUpper(login)); err != nil {
+		l.log.WarnContext(ctx, "rate limit", "err", err)
+	}
+}

@@ -1,0 +1,188 @@
+// Package session holds Seuil's single sign-on sessions (a cookie naming a
+// server-side record in Redis, with idle and absolute timeouts) and the
+// sign-in page that creates them. The provider reads sessions to answer
+// authorization requests; the self-service flows call StartSession when a
+// student finishes activating an account.
+package session
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/seuil-idp/seuil/idp/directory"
+	"github.com/seuil-idp/seuil/idp/state"
+	"github.com/seuil-idp/seuil/idp/websec"
+)
+
+// CookieName is the SSO cookie's base name (websec.Cookies adds "__Host-").
+const CookieName = "seuil_sso"
+
+// Config sets the session lifetimes and cookie flags.
+type Config struct {
+	// IdleTimeout ends a session not used for this long (default 30 min).
+	IdleTimeout time.Duration `yaml:"idle_timeout"`
+	// AbsoluteTimeout ends a session this long after sign-in (default 10 h).
+	AbsoluteTimeout time.Duration `yaml:"absolute_timeout"`
+	Cookies         websec.Cookies `yaml:"-"`
+}
+
+// Session is one signed-in browser.
+type Session struct {
+	// SID is the session's public identifier, sent to relying parties in
+	// ID tokens and logout tokens; the cookie value is never shown.
+	SID      string    `json:"sid"`
+	Login    string    `json:"login"`
+	Subject  string    `json:"sub"`
+	AuthTime time.Time `json:"auth_time"`
+	AMR      []string  `json:"amr"`
+	// Clients are the relying parties signed in through this session, for
+	// back-channel logout.
+	Clients  []string  `json:"clients,omitempty"`
+	Created  time.Time `json:"created"`
+	LastSeen time.Time `json:"last_seen"`
+}
+
+// ErrNoSession means the browser has no valid session.
+var ErrNoSession = errors.New("session: none")
+
+// Manager creates, reads and ends sessions.
+type Manager struct {
+	st  *state.Store
+	cfg Config
+	log *slog.Logger
+}
+
+// NewManager returns a session manager storing sessions in st.
+func NewManager(st *state.Store, cfg Config, log *slog.Logger) *Manager {
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = 30 * time.Minute
+	}
+	if cfg.AbsoluteTimeout <= 0 {
+		cfg.AbsoluteTimeout = 10 * time.Hour
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Manager{st: st, cfg: cfg, log: log}
+}
+
+// key hashes the cookie value, so that reading Redis does not hand out
+// live cookies.
+func key(cookie string) string {
+	h := sha256.Sum256([]byte(cookie))
+	return "sso:" + hex.EncodeToString(h[:])
+}
+
+// StartSession signs acct in on this browser: it ends any session the
+// browser had (a new ID at every sign-in, against session fixation),
+// keeping its client list when the same person signs in again.
+func (m *Manager) StartSession(ctx context.Context, w http.ResponseWriter, r *http.Request, acct directory.Account, amr []string) error {
+	if acct.Subject == "" || acct.Login == "" {
+		return errors.New("session: account without subject or login")
+	}
+	now := time.Now().UTC()
+	s := Session{
+		SID: websec.Token()[:22], Login: acct.Login, Subject: acct.Subject,
+		AuthTime: now.Truncate(time.Second), AMR: slices.Clone(amr), Created: now, LastSeen: now,
+	}
+	if old, ok := m.cfg.Cookies.Get(r, CookieName); ok {
+		var prev Session
+		if err := m.st.Take(ctx, key(old), &prev); err == nil && prev.Subject == acct.Subject {
+			s.Clients = prev.Clients
+		}
+	}
+	token := websec.Token()
+	if err := m.st.Put(ctx, key(token), s, m.ttl(s, now)); err != nil {
+		return fmt.Errorf("session: start: %w", err)
+	}
+	m.cfg.Cookies.Set(w, CookieName, token, 0)
+	m.log.InfoContext(ctx, "sso session started", "login", acct.Login, "amr", amr)
+	return nil
+}
+
+// ttl is the time the record may live: the idle timeout, capped by the
+// absolute one.
+func (m *Manager) ttl(s Session, now time.Time) time.Duration {
+	left := s.Created.Add(m.cfg.AbsoluteTimeout).Sub(now)
+	return min(left, m.cfg.IdleTimeout)
+}
+
+// Current returns the browser's session, or ErrNoSession. It extends the
+// idle timeout (at most once a minute, to spare a write per request).
+func (m *Manager) Current(ctx context.Context, r *http.Request) (Session, error) {
+	tok, ok := m.cfg.Cookies.Get(r, CookieName)
+	if !ok {
+		return Session{}, ErrNoSession
+	}
+	var s Session
+	err := m.st.Get(ctx, key(tok), &s)
+	if errors.Is(err, state.ErrNotFound) {
+		return Session{}, ErrNoSession
+	}
+	if err != nil {
+		return Session{}, err
+	}
+	now := time.Now().UTC()
+	if now.Sub(s.Created) >= m.cfg.AbsoluteTimeout || now.Sub(s.LastSeen) >= m.cfg.IdleTimeout {
+		return Session{}, ErrNoSession
+	}
+	if now.Sub(s.LastSeen) > time.Minute {
+		s.LastSeen = now
+		_ = m.st.Put(ctx, key(tok), s, m.ttl(s, now)) // best effort: a lost touch only shortens the session
+	}
+	return s, nil
+}
+
+// AddClient records that clientID was signed in through the browser's
+// session (for back-channel logout).
+func (m *Manager) AddClient(ctx context.Context, r *http.Request, clientID string) error {
+	tok, ok := m.cfg.Cookies.Get(r, CookieName)
+	if !ok {
+		return ErrNoSession
+	}
+	var s Session
+	for range 3 {
+		err := m.st.Update(ctx, key(tok), &s, 0, func() error {
+			if slices.Contains(s.Clients, clientID) {
+				return errUnchanged
+			}
+			s.Clients = append(s.Clients, clientID)
+			return nil
+		})
+		if !errors.Is(err, state.ErrConflict) {
+			if errors.Is(err, errUnchanged) {
+				return nil
+			}
+			return err
+		}
+	}
+	return state.ErrConflict
+}
+
+var errUnchanged = errors.New("unchanged")
+
+// End deletes the browser's session and its cookie and returns what it
+// was, so the caller can notify the clients signed in through it.
+func (m *Manager) End(ctx context.Context, w http.ResponseWriter, r *http.Request) (Session, error) {
+	m.cfg.Cookies.Clear(w, CookieName)
+	tok, ok := m.cfg.Cookies.Get(r, CookieName)
+	if !ok {
+		return Session{}, ErrNoSession
+	}
+	var s Session
+	err := m.st.Take(ctx, key(tok), &s)
+	if errors.Is(err, state.ErrNotFound) {
+		return Session{}, ErrNoSession
+	}
+	if err == nil {
+		m.log.InfoContext(ctx, "sso session ended", "login", s.Login)
+	}
+	return s, err
+}
