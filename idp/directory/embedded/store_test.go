@@ -104,3 +104,23 @@ func TestDefaultParams(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// BenchmarkAuthenticate measures a login with DefaultParams.
+func BenchmarkAuthenticate(b *testing.B) {
+	ctx := context.Background()
+	d, err := embedded.Open(filepath.Join(b.TempDir(), "a.json"), embedded.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := d.Ensure(ctx, rec, "22012345T"); err != nil {
+		b.Fatal(err)
+	}
+	if err := d.SetPassword(ctx, "22012345T", "Bench-pass-1"); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := d.Authenticate(ctx, "22012345T", "Bench-pass-1"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

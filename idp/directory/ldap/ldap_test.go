@@ -12,7 +12,7 @@ import (
 )
 
 // open starts a slapd with opts and connects a Dir to it as the service.
-func open(t *testing.T, opts slapdtest.Options) (*ldapdir.Dir, *slapdtest.Server) {
+func open(t testing.TB, opts slapdtest.Options) (*ldapdir.Dir, *slapdtest.Server) {
 	t.Helper()
 	srv := slapdtest.Start(t, opts)
 	d, err := ldapdir.New(context.Background(), ldapdir.Config{

@@ -139,6 +139,11 @@ func (p *pool) get(ctx context.Context) (*ldap.Conn, error) {
 }
 
 func (p *pool) put(c *ldap.Conn, broken bool) {
+	select {
+	case <-p.closing:
+		broken = true
+	default:
+	}
 	if broken || c.IsClosing() {
 		c.Close()
 	} else {
