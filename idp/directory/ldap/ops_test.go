@@ -118,3 +118,30 @@ func TestContextHonoured(t *testing.T) {
 		t.Errorf("after a cancelled call the pool must still work: %v", err)
 	}
 }
+
+// TestReconnectAfterRestart: pooled connections die with the server; the
+// next calls must reconnect instead of failing.
+func TestReconnectAfterRestart(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d, srv := open(t, slapdtest.Options{})
+	if _, err := d.Ensure(ctx, rec, login); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.SetPassword(ctx, login, "Restart-pass-1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Authenticate(ctx, login, "Restart-pass-1"); err != nil {
+		t.Fatal(err)
+	}
+	srv.Restart(t)
+	if _, err := d.FindByLogin(ctx, login); err != nil {
+		t.Errorf("FindByLogin after restart: %v", err)
+	}
+	if _, err := d.Authenticate(ctx, login, "Restart-pass-1"); err != nil {
+		t.Errorf("Authenticate after restart: %v", err)
+	}
+	if err := d.SetPassword(ctx, login, "Restart-pass-2"); err != nil {
+		t.Errorf("SetPassword after restart: %v", err)
+	}
+}

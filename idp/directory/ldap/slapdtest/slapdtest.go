@@ -7,14 +7,10 @@ package slapdtest
 
 import (
 	"embed"
-	"errors"
-	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
@@ -56,6 +52,9 @@ type Server struct {
 	// certificate and key.
 	LDAPSURL                  string
 	CAFile, CertFile, KeyFile string
+
+	proc          *proc
+	port, tlsPort int
 }
 
 // Start runs slapd for the duration of tb. It fails the test if slapd is
@@ -91,7 +90,8 @@ func Start(tb testing.TB, opts Options) *Server {
 		}
 		p, err := s.run(port, tlsPort)
 		if err == nil {
-			tb.Cleanup(p.stop)
+			s.proc, s.port, s.tlsPort = p, port, tlsPort
+			tb.Cleanup(func() { s.proc.stop() })
 			if err := s.populate(opts); err != nil {
 				tb.Fatalf("slapdtest: populate: %v (log: %s)", err, s.log())
 			}
@@ -122,63 +122,6 @@ func (s *Server) writeConfig() error {
 	}
 	defer f.Close()
 	return confTemplate.Execute(f, s)
-}
-
-// proc is a running slapd and the channel its exit is reported on.
-type proc struct {
-	cmd    *exec.Cmd
-	exited chan error
-}
-
-// run starts slapd on port (and tlsPort for ldaps:// if not 0) and waits
-// until it answers.
-func (s *Server) run(port, tlsPort int) (*proc, error) {
-	s.URL = "ldap://127.0.0.1:" + strconv.Itoa(port)
-	listen := s.URL + "/"
-	if tlsPort != 0 {
-		s.LDAPSURL = "ldaps://127.0.0.1:" + strconv.Itoa(tlsPort)
-		listen += " " + s.LDAPSURL + "/"
-	}
-	logf, err := os.OpenFile(filepath.Join(s.Dir, "slapd.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(Slapd, "-f", filepath.Join(s.Dir, "slapd.conf"), "-h", listen, "-d", "0")
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		logf.Close()
-		return nil, err
-	}
-	p := &proc{cmd: cmd, exited: make(chan error, 1)}
-	go func() { p.exited <- cmd.Wait(); logf.Close() }()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case err := <-p.exited:
-			return nil, fmt.Errorf("slapd exited: %v", err)
-		default:
-		}
-		if c, err := net.DialTimeout("tcp", s.URL[len("ldap://"):], 200*time.Millisecond); err == nil {
-			c.Close()
-			return p, nil
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	_ = cmd.Process.Kill()
-	<-p.exited
-	return nil, errors.New("slapd did not answer within 10s")
-}
-
-// stop sends SIGTERM and waits for the exit (slapd can take > 1 s), then
-// kills it if it lingers.
-func (p *proc) stop() {
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.exited:
-	case <-time.After(5 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.exited
-	}
 }
 
 func (s *Server) log() string {
