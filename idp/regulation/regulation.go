@@ -1,0 +1,150 @@
+// Package regulation holds every rate limit and lockout of Seuil in one
+// place, as Authelia's internal/regulation does: flow steps and the login
+// page ask it before acting and tell it what happened, and no other package
+// keeps counters of its own.
+//
+// Limits are token buckets computed in Redis by redis_rate (GCRA), so all
+// replicas share them. What a rule counts (IP address, phone, student
+// number) is stored only as an HMAC under the server secret.
+package regulation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/go-redis/redis_rate/v10"
+	"github.com/redis/go-redis/v9"
+)
+
+// ErrLimited is what a limited request's error wraps; see LimitedError.
+var ErrLimited = errors.New("regulation: too many attempts")
+
+// LimitedError says that rule refuses for now, and when to try again. It is
+// a user-facing error: show "too many attempts, try again in N minutes".
+type LimitedError struct {
+	Rule       Rule
+	RetryAfter time.Duration
+}
+
+func (e *LimitedError) Error() string {
+	return fmt.Sprintf("regulation: too many attempts (%s), retry in %s", e.Rule, e.RetryAfter.Round(time.Second))
+}
+
+// Unwrap lets errors.Is(err, ErrLimited) match.
+func (e *LimitedError) Unwrap() error { return ErrLimited }
+
+// Decision is the state of one rule for one key.
+type Decision struct {
+	// Allowed is whether one more event is allowed now.
+	Allowed bool
+	// RetryAfter is how long until one more event is allowed; 0 if Allowed.
+	RetryAfter time.Duration
+	// Remaining is how many more events are allowed now.
+	Remaining int
+}
+
+// Regulator applies Rules over a Redis client.
+type Regulator struct {
+	limiter *redis_rate.Limiter
+	prefix  string
+	rules   Rules
+	secret  []byte
+}
+
+// minSecret is the shortest secret accepted: 128 bits.
+const minSecret = 16
+
+// New returns a Regulator for rules (completed with Defaults) whose keys
+// start with prefix (redis_rate adds "rate:" in front). secret keys the
+// hashes of what is counted; every replica must share it, and changing it
+// resets every counter.
+func New(rdb redis.UniversalClient, prefix string, rules Rules, secret []byte) (*Regulator, error) {
+	rules = rules.WithDefaults()
+	if err := rules.Validate(); err != nil {
+		return nil, err
+	}
+	if len(secret) < minSecret {
+		return nil, fmt.Errorf("regulation: secret must be at least %d bytes", minSecret)
+	}
+	return &Regulator{
+		limiter: redis_rate.NewLimiter(rdb),
+		prefix:  prefix,
+		rules:   rules,
+		secret:  append([]byte(nil), secret...),
+	}, nil
+}
+
+// Limit returns the limit in force for rule.
+func (r *Regulator) Limit(rule Rule) (Limit, bool) {
+	l, ok := r.rules[rule]
+	return l, ok
+}
+
+// Check tells whether rule allows one more event for key, consuming
+// nothing. When it does not, it also returns a *LimitedError.
+func (r *Regulator) Check(ctx context.Context, rule Rule, key string) (Decision, error) {
+	l, rl, err := r.limit(rule)
+	if err != nil {
+		return Decision{}, err
+	}
+	// A cost of 0 reads the bucket without taking from it.
+	res, err := r.limiter.AllowN(ctx, r.hashKey(rule, key), rl, 0)
+	if err != nil {
+		return Decision{}, fmt.Errorf("regulation: check %s: %w", rule, err)
+	}
+	d := Decision{Allowed: res.Remaining >= 1, Remaining: res.Remaining}
+	if !d.Allowed {
+		// The bucket is full until ResetAfter; one token frees up
+		// (Burst-1) intervals before that.
+		d.RetryAfter = max(res.ResetAfter-time.Duration(l.Burst-1)*l.interval(), time.Millisecond)
+	}
+	return d, d.err(rule)
+}
+
+// Hit counts one event (a failure, a code sent) for key under rule if the
+// rule allows it. When it does not, nothing is counted and Hit returns a
+// *LimitedError with the Decision.
+func (r *Regulator) Hit(ctx context.Context, rule Rule, key string) (Decision, error) {
+	_, rl, err := r.limit(rule)
+	if err != nil {
+		return Decision{}, err
+	}
+	res, err := r.limiter.Allow(ctx, r.hashKey(rule, key), rl)
+	if err != nil {
+		return Decision{}, fmt.Errorf("regulation: hit %s: %w", rule, err)
+	}
+	d := Decision{Allowed: res.Allowed > 0, Remaining: res.Remaining}
+	if !d.Allowed {
+		d.RetryAfter = max(res.RetryAfter, time.Millisecond)
+	}
+	return d, d.err(rule)
+}
+
+// Reset forgets what rule counted for key, e.g. an account's failed logins
+// once the student proved who they are.
+func (r *Regulator) Reset(ctx context.Context, rule Rule, key string) error {
+	if _, _, err := r.limit(rule); err != nil {
+		return err
+	}
+	if err := r.limiter.Reset(ctx, r.hashKey(rule, key)); err != nil {
+		return fmt.Errorf("regulation: reset %s: %w", rule, err)
+	}
+	return nil
+}
+
+func (r *Regulator) limit(rule Rule) (Limit, redis_rate.Limit, error) {
+	l, ok := r.rules[rule]
+	if !ok {
+		return Limit{}, redis_rate.Limit{}, fmt.Errorf("regulation: unknown rule %q", rule)
+	}
+	return l, redis_rate.Limit{Rate: l.Rate, Period: l.Per, Burst: l.Burst}, nil
+}
+
+func (d Decision) err(rule Rule) error {
+	if d.Allowed {
+		return nil
+	}
+	return &LimitedError{Rule: rule, RetryAfter: d.RetryAfter}
+}
