@@ -23,7 +23,7 @@ type Factory func(t *testing.T, maxAge time.Duration) directory.Directory
 // Settings of the suite the factory must honour.
 const (
 	MaxAge       = 30 * 24 * time.Hour // the main directory's password lifetime
-	ShortMaxAge  = 2 * time.Second     // for the expiry test
+	ShortMaxAge  = 3 * time.Second     // for the expiry test (≥ 2 s: LDAP stores seconds)
 	HistoryDepth = 5                   // previous passwords refused, besides the current one
 )
 

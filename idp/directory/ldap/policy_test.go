@@ -170,3 +170,39 @@ func TestGraceLoginSucceeds(t *testing.T) {
 		t.Errorf("after the grace login: %v, want ErrPasswordExpired", err)
 	}
 }
+
+// TestExpiryFromEntryPolicy: an entry's own pwdPolicySubentry wins over
+// the default policy for the expiry date.
+func TestExpiryFromEntryPolicy(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d, srv := open(t, slapdtest.Options{})
+	admin := srv.Admin(t)
+	policy := "cn=staff,ou=policies," + srv.Suffix
+	add := ldap.NewAddRequest(policy, nil)
+	add.Attribute("objectClass", []string{"organizationalRole", "pwdPolicy"})
+	add.Attribute("cn", []string{"staff"})
+	add.Attribute("pwdAttribute", []string{"userPassword"})
+	add.Attribute("pwdMaxAge", []string{"86400"})
+	if err := admin.Add(add); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Ensure(ctx, rec, login); err != nil {
+		t.Fatal(err)
+	}
+	mod := ldap.NewModifyRequest("uid="+login+","+srv.PeopleDN, nil)
+	mod.Replace("pwdPolicySubentry", []string{policy})
+	if err := admin.Modify(mod); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.SetPassword(ctx, login, "Staff-pass-1"); err != nil {
+		t.Fatal(err)
+	}
+	acc, err := d.FindByLogin(ctx, login)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := acc.PasswordExpiresAt.Sub(acc.PasswordChangedAt); got != 24*time.Hour {
+		t.Errorf("lifetime = %v, want the entry policy's 24h", got)
+	}
+}
