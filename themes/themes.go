@@ -31,6 +31,7 @@ type Theme struct {
 	pages  map[string]*template.Template
 	static fs.FS
 	msgs   map[string]map[string]string // lang → key → text
+	mails  map[string]mailTemplates
 }
 
 // Default returns the embedded default theme.
@@ -95,6 +96,9 @@ func Load(name string, fsys fs.FS) (*Theme, error) {
 			return nil, fmt.Errorf("theme %s: %s: %w", name, p, err)
 		}
 		t.pages[page] = tpl
+	}
+	if err := t.loadMails(fsys); err != nil {
+		return nil, err
 	}
 	if st, err := fs.Sub(fsys, "static"); err == nil {
 		t.static = st

@@ -1,0 +1,188 @@
+package flows
+
+import (
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/seuil-idp/seuil/flows/flow"
+)
+
+//go:embed definitions/*.yaml
+var embeddedDefs embed.FS
+
+// Definition is a validated flow definition with its steps built.
+type Definition struct {
+	Name  string
+	TTL   time.Duration
+	Theme string
+	// Entry is "direct" (anyone may start it) or "handover" (only the
+	// provider may, with a ticket carrying the login: the expired flow).
+	Entry string
+	Steps []flow.Step
+	// LoginPattern comes from the step that builds logins (done).
+	LoginPattern string
+}
+
+type rawDefinition struct {
+	Name  string        `yaml:"name"`
+	TTL   flow.Duration `yaml:"ttl"`
+	Theme string        `yaml:"theme"`
+	Entry string        `yaml:"entry"`
+	Steps []yaml.Node   `yaml:"steps"`
+}
+
+var nameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
+
+// LoadDefinitions reads the embedded definitions, then those of dir (when
+// not empty), a file of dir replacing the embedded file of the same name.
+// Every definition is validated and built; errors name the key path.
+func LoadDefinitions(dir string, reg flow.Registry, svc *flow.Services, themeExists func(string) bool) (map[string]*Definition, error) {
+	files := map[string][]byte{}
+	if err := readYAMLs(embeddedDefs, "definitions", files); err != nil {
+		return nil, err
+	}
+	if dir != "" {
+		if err := readYAMLs(os.DirFS(dir), ".", files); err != nil {
+			return nil, fmt.Errorf("flows: definitions in %s: %w", dir, err)
+		}
+	}
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	defs := map[string]*Definition{}
+	var errs []error
+	for _, n := range names {
+		d, err := ParseDefinition(n, files[n], reg, svc, themeExists)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		defs[d.Name] = d
+	}
+	return defs, errors.Join(errs...)
+}
+
+func readYAMLs(fsys fs.FS, dir string, into map[string][]byte) error {
+	matches, err := fs.Glob(fsys, path.Join(dir, "*.yaml"))
+	if err != nil {
+		return err
+	}
+	for _, m := range matches {
+		raw, err := fs.ReadFile(fsys, m)
+		if err != nil {
+			return err
+		}
+		into[strings.TrimSuffix(path.Base(m), ".yaml")] = raw
+	}
+	return nil
+}
+
+// ParseDefinition validates one definition (file base name fileName) and
+// builds its steps with the registry.
+func ParseDefinition(fileName string, raw []byte, reg flow.Registry, svc *flow.Services, themeExists func(string) bool) (*Definition, error) {
+	at := "flows." + fileName
+	var root yaml.Node
+	if err := yaml.Unmarshal(raw, &root); err != nil {
+		return nil, fmt.Errorf("%s: %w", at, err)
+	}
+	if len(root.Content) == 0 {
+		return nil, fmt.Errorf("%s: empty definition", at)
+	}
+	rd := rawDefinition{TTL: flow.Duration(time.Hour), Theme: "default", Entry: "direct"}
+	if err := (flow.Params{Path: at, Node: root.Content[0]}).Decode(&rd); err != nil {
+		return nil, err
+	}
+	d := &Definition{Name: rd.Name, TTL: rd.TTL.D(), Theme: rd.Theme, Entry: rd.Entry}
+	switch {
+	case rd.Name != fileName || !nameRE.MatchString(rd.Name):
+		return nil, fmt.Errorf("%s.name: %q must be the file's name (%s) in lower case", at, rd.Name, fileName)
+	case d.TTL < 5*time.Minute || d.TTL > 24*time.Hour:
+		return nil, fmt.Errorf("%s.ttl: %s is not between 5m and 24h", at, d.TTL)
+	case themeExists != nil && !themeExists(d.Theme):
+		return nil, fmt.Errorf("%s.theme: no theme %q", at, d.Theme)
+	case d.Entry != "direct" && d.Entry != "handover":
+		return nil, fmt.Errorf("%s.entry: %q is neither direct nor handover", at, d.Entry)
+	case len(rd.Steps) == 0:
+		return nil, fmt.Errorf("%s.steps: no steps", at)
+	}
+	for i := range rd.Steps {
+		st, err := buildStep(fmt.Sprintf("%s.steps[%d]", at, i), &rd.Steps[i], reg, svc)
+		if err != nil {
+			return nil, err
+		}
+		d.Steps = append(d.Steps, st)
+	}
+	return d, d.check(at)
+}
+
+func buildStep(at string, n *yaml.Node, reg flow.Registry, svc *flow.Services) (flow.Step, error) {
+	if n.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("%s: expected a mapping with a type", at)
+	}
+	typ := ""
+	params := &yaml.Node{Kind: yaml.MappingNode}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == "type" {
+			typ = n.Content[i+1].Value
+			continue
+		}
+		params.Content = append(params.Content, n.Content[i], n.Content[i+1])
+	}
+	factory, ok := reg[typ]
+	if !ok {
+		known := make([]string, 0, len(reg))
+		for k := range reg {
+			known = append(known, k)
+		}
+		sort.Strings(known)
+		return nil, fmt.Errorf("%s.type: unknown step type %q (known: %s)", at, typ, strings.Join(known, ", "))
+	}
+	return factory(flow.Params{Path: at, Node: params}, svc)
+}
+
+// check enforces the rules between steps: unique names, a done step
+// last, and no password step unless the student's identity was proven
+// before it (a verify step, or the handover from the login page).
+func (d *Definition) check(at string) error {
+	seen := map[string]bool{}
+	proven := d.Entry == "handover"
+	for i, st := range d.Steps {
+		if seen[st.Name()] {
+			return fmt.Errorf("%s.steps[%d]: step %q appears twice", at, i, st.Name())
+		}
+		seen[st.Name()] = true
+		if st.Name() == "verify" {
+			proven = true
+		}
+		if st.Name() == "password" && !proven {
+			return fmt.Errorf("%s.steps[%d]: a password step needs a verify step before it, or entry: handover", at, i)
+		}
+	}
+	last, ok := d.Steps[len(d.Steps)-1].(flow.LoginPatterner)
+	if !ok {
+		return fmt.Errorf("%s.steps[%d]: the last step must be of type done", at, len(d.Steps)-1)
+	}
+	d.LoginPattern = last.LoginPattern()
+	return nil
+}
+
+func (d *Definition) index(step string) int {
+	for i, s := range d.Steps {
+		if s.Name() == step {
+			return i
+		}
+	}
+	return -1
+}

@@ -1,0 +1,65 @@
+package flows
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/seuil-idp/seuil/flows/flow"
+)
+
+// explained is an error as the student sees it.
+type explained struct {
+	fields   flow.FieldErrors // next to their fields
+	msg      flow.Message     // above the form (Key empty: none)
+	status   int
+	closes   bool // the flow ends; the student must start again
+	internal bool // logged, never shown
+}
+
+// explain is the one place where typed errors become user messages.
+func (h *Handler) explain(err error) explained {
+	var (
+		fields  flow.FieldErrors
+		limited *flow.LimitedError
+		code    *flow.CodeError
+		wait    *flow.ResendWaitError
+	)
+	switch {
+	case err == nil:
+		return explained{status: http.StatusOK}
+	case errors.As(err, &fields):
+		return explained{fields: fields, status: http.StatusUnprocessableEntity}
+	case errors.Is(err, flow.ErrMismatch):
+		return explained{msg: msg("error.mismatch"), status: http.StatusUnprocessableEntity}
+	case errors.As(err, &limited):
+		return explained{msg: msg("error.limited", minutes(limited.RetryAfter)), status: http.StatusTooManyRequests}
+	case errors.As(err, &code):
+		var fe flow.FieldErrors
+		fe.Add("code", "verify.code.wrong", code.Remaining)
+		return explained{fields: fe, status: http.StatusUnprocessableEntity}
+	case errors.Is(err, flow.ErrCodeExpired):
+		return explained{msg: msg("verify.code.expired"), status: http.StatusUnprocessableEntity}
+	case errors.As(err, &wait):
+		return explained{msg: msg("verify.resend.wait", int((wait.Wait+time.Second-1)/time.Second)),
+			status: http.StatusTooManyRequests}
+	case errors.Is(err, flow.ErrTooManyCodes):
+		return explained{msg: msg("error.too_many_codes"), status: http.StatusTooManyRequests, closes: true}
+	case errors.Is(err, flow.ErrAccountLocked):
+		return explained{msg: msg("error.locked"), status: http.StatusForbidden, closes: true}
+	case errors.Is(err, flow.ErrNoRecipient):
+		return explained{msg: msg("error.no_recipient"), status: http.StatusUnprocessableEntity, closes: true}
+	}
+	return explained{msg: msg("error.internal"), status: http.StatusInternalServerError, internal: true}
+}
+
+func msg(key string, args ...any) flow.Message { return flow.Message{Key: key, Args: args} }
+
+// minutes rounds a wait up to whole minutes, at least one.
+func minutes(d time.Duration) int {
+	m := int((d + time.Minute - 1) / time.Minute)
+	if m < 1 {
+		m = 1
+	}
+	return m
+}

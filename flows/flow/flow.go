@@ -1,0 +1,95 @@
+// Package flow holds the types every self-service step shares: the flow
+// state (one typed object stored with a TTL, Kratos-style), the Step
+// interface and its factories, the typed errors users see, and the
+// interfaces of the services steps call. The runner (package flows) owns
+// the state and the transitions; steps (package flows/steps) only read and
+// change the Flow they are handed.
+package flow
+
+import (
+	"strings"
+	"time"
+
+	"github.com/seuil-idp/seuil/idp/students"
+)
+
+// Flow is one student's run through a flow definition. It is serialised
+// as JSON into the state store under Key(ID), read and written by the
+// runner only.
+type Flow struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"` // definition name: "activation", "reset", "expired"
+	Step      int       `json:"step"` // index of the current step
+	Version   int       `json:"version"`
+	ExpiresAt time.Time `json:"expires_at"`
+	CSRF      string    `json:"csrf"`
+	Lang      string    `json:"lang"`
+
+	// What the student typed at identify, normalised.
+	StudentID string `json:"student_id,omitempty"`
+	INE       string `json:"ine,omitempty"`
+	Phone     string `json:"phone,omitempty"`
+	// Record is the student's record, once identify matched it.
+	Record *students.Record `json:"record,omitempty"`
+
+	OTP           OTP  `json:"otp"`
+	Verified      bool `json:"verified,omitempty"`
+	// AMR lists how the student proved who they are so far ("otp" after
+	// the code, "pwd" when the login page checked their old password).
+	AMR []string `json:"amr,omitempty"`
+	AlreadyActive bool `json:"already_active,omitempty"`
+
+	Login        string `json:"login,omitempty"`
+	LoginPattern string `json:"login_pattern,omitempty"`
+	PasswordSet  bool   `json:"password_set,omitempty"`
+	Done         bool   `json:"done,omitempty"`
+
+	// From a handover ticket (the OIDC provider sent the browser here).
+	Continue string `json:"continue,omitempty"`
+	ClientID string `json:"client_id,omitempty"`
+	// Landing is the target of the done screen's button, set on entering it.
+	Landing string `json:"landing,omitempty"`
+	// Notice is a one-shot message key shown on the next render.
+	Notice string `json:"notice,omitempty"`
+}
+
+// OTP is the state of the activation code: a random per-flow HOTP secret
+// and the counter of the code last sent. The code itself is never stored.
+type OTP struct {
+	Secret   string    `json:"secret,omitempty"`
+	Counter  uint64    `json:"counter,omitempty"`
+	Digits   int       `json:"digits,omitempty"`
+	Attempts int       `json:"attempts,omitempty"` // wrong codes entered for this flow
+	SentAt   time.Time `json:"sent_at,omitzero"`
+	Resends  int       `json:"resends,omitempty"`
+	// Masked recipients, for the screen.
+	SMSTo  string `json:"sms_to,omitempty"`
+	MailTo string `json:"mail_to,omitempty"`
+}
+
+// Key is the state store key of a flow.
+func Key(id string) string { return "flow:" + id }
+
+// DefaultLoginPattern builds the login from the student number.
+const DefaultLoginPattern = "{student_id}T"
+
+// ExpandLogin fills a login pattern with a student's data.
+func ExpandLogin(pattern string, rec students.Record) string {
+	if pattern == "" {
+		pattern = DefaultLoginPattern
+	}
+	r := strings.NewReplacer("{student_id}", rec.StudentID, "{ine}", strings.ToLower(rec.INE))
+	return r.Replace(pattern)
+}
+
+// AccountLogin returns the login the password step sets: the one found in
+// the directory or handed over, else the pattern applied to the record.
+func (f *Flow) AccountLogin() string {
+	if f.Login != "" {
+		return f.Login
+	}
+	if f.Record == nil {
+		return ""
+	}
+	return ExpandLogin(f.LoginPattern, *f.Record)
+}

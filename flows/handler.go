@@ -1,0 +1,162 @@
+// Package flows serves Seuil's self-service flows (activation, reset,
+// expired): flow definitions as data, the runner that owns each flow's
+// state and transitions, and the HTTP edge that renders the theme's pages
+// and turns typed errors into translated messages. The steps themselves
+// live in flows/steps.
+package flows
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/seuil-idp/seuil/flows/flow"
+	"github.com/seuil-idp/seuil/flows/steps"
+	"github.com/seuil-idp/seuil/idp/directory"
+	"github.com/seuil-idp/seuil/idp/state"
+	"github.com/seuil-idp/seuil/idp/students"
+	"github.com/seuil-idp/seuil/idp/websec"
+	"github.com/seuil-idp/seuil/themes"
+)
+
+// SessionStarter starts the SSO session at the end of a flow.
+type SessionStarter = flow.SessionStarter
+
+// Landing gives a relying party's landing URL for the done screen.
+type Landing = flow.Landing
+
+// Config is the flows' part of Seuil's configuration.
+type Config struct {
+	// DefinitionsDir holds admin-edited definitions (*.yaml) that replace
+	// or add to the embedded ones; empty means embedded only.
+	DefinitionsDir string
+	// Preview mounts /preview/{page}, every screen with sample data (demo).
+	Preview bool
+	// HSTS sends Strict-Transport-Security (HTTPS deployments).
+	HSTS bool
+	// TrustedOrigins may post forms besides the request's own origin.
+	TrustedOrigins []string
+}
+
+// Deps are the components the flows use; nil Sessions or Landing turn
+// those features off, nil Logger and Clock take defaults.
+type Deps struct {
+	Store          *state.Store
+	Regulator      flow.Regulator
+	Directory      directory.Directory
+	Students       students.Source
+	SMS            flow.SMSSender
+	Mail           flow.Mailer
+	Themes         map[string]*themes.Theme // "default" is loaded when absent
+	Sessions       SessionStarter
+	Landing        Landing
+	Logger         *slog.Logger
+	Cookies        websec.Cookies
+	TrustedProxies []netip.Prefix
+	Clock          func() time.Time
+	Registry       flow.Registry // step types; steps.Registry() when nil
+}
+
+// Handler serves the flows; mount it at "/".
+type Handler struct {
+	cfg    Config
+	deps   Deps
+	defs   map[string]*Definition
+	router chi.Router
+}
+
+// Cookie names (the "__Host-" prefix is added when Secure).
+const (
+	flowCookie = "seuil_flow"
+	langCookie = "seuil_lang"
+)
+
+// New validates the definitions, builds their steps and the routes.
+func New(cfg Config, deps Deps) (*Handler, error) {
+	if deps.Store == nil || deps.Regulator == nil || deps.Directory == nil ||
+		deps.Students == nil || deps.SMS == nil || deps.Mail == nil {
+		return nil, fmt.Errorf("flows: Store, Regulator, Directory, Students, SMS and Mail are required")
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.Default()
+	}
+	if deps.Clock == nil {
+		deps.Clock = time.Now
+	}
+	if deps.Registry == nil {
+		deps.Registry = steps.Registry()
+	}
+	if deps.Themes == nil {
+		deps.Themes = map[string]*themes.Theme{}
+	}
+	if deps.Themes["default"] == nil {
+		t, err := themes.Default()
+		if err != nil {
+			return nil, err
+		}
+		deps.Themes["default"] = t
+	}
+	svc := &flow.Services{Students: deps.Students, Directory: deps.Directory, Regulator: deps.Regulator,
+		SMS: deps.SMS, Mail: deps.Mail, Sessions: deps.Sessions, Landing: deps.Landing,
+		Logger: deps.Logger, Now: deps.Clock}
+	defs, err := LoadDefinitions(cfg.DefinitionsDir, deps.Registry, svc,
+		func(n string) bool { return deps.Themes[n] != nil })
+	if err != nil {
+		return nil, err
+	}
+	h := &Handler{cfg: cfg, deps: deps, defs: defs}
+	if err := h.routes(); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.router.ServeHTTP(w, r) }
+
+// Definitions returns the loaded flow definitions by name.
+func (h *Handler) Definitions() map[string]*Definition { return h.defs }
+
+func (h *Handler) routes() error {
+	deny := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.message(w, r, nil, http.StatusForbidden, "error.crossorigin")
+	})
+	cross, err := websec.CrossOrigin(deny, h.cfg.TrustedOrigins...)
+	if err != nil {
+		return fmt.Errorf("flows: trusted origins: %w", err)
+	}
+	r := chi.NewRouter()
+	r.Use(websec.Headers(h.cfg.HSTS), cross)
+	r.Get("/static/{theme}/*", h.static)
+	for _, d := range h.defs {
+		r.Get("/"+d.Name, h.start(d))
+		r.Get("/"+d.Name+"/{step}", h.show(d))
+		r.Post("/"+d.Name+"/{step}", h.submit(d))
+		r.Post("/"+d.Name+"/{step}/check", h.check(d))
+	}
+	if h.cfg.Preview {
+		r.Get("/preview", h.previewIndex)
+		r.Get("/preview/{page}", h.preview)
+	}
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		h.message(w, r, nil, http.StatusNotFound, "error.notfound")
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		h.message(w, r, nil, http.StatusMethodNotAllowed, "error.method")
+	})
+	h.router = r
+	return nil
+}
+
+func (h *Handler) static(w http.ResponseWriter, r *http.Request) {
+	t := h.deps.Themes[chi.URLParam(r, "theme")]
+	if t == nil {
+		http.NotFound(w, r)
+		return
+	}
+	http.StripPrefix("/static/"+chi.URLParam(r, "theme"), t.Static()).ServeHTTP(w, r)
+}

@@ -1,0 +1,93 @@
+package flows
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/seuil-idp/seuil/flows/flow"
+	"github.com/seuil-idp/seuil/idp/students"
+)
+
+// previewFlow is the sample student every preview shows.
+func previewFlow() *flow.Flow {
+	rec := &students.Record{StudentID: "22012345", INE: "123456789AB", FirstName: "Camille", LastName: "Martin",
+		Mobile: "+33788102599", Email: "camille.martin@example.org", BirthDate: time.Date(2007, 3, 14, 0, 0, 0, 0, time.UTC)}
+	return &flow.Flow{ID: "preview", Name: "activation", CSRF: "preview", StudentID: rec.StudentID, INE: rec.INE,
+		Phone: rec.Mobile, Record: rec, Login: "22012345T", Verified: true, PasswordSet: true,
+		OTP: flow.OTP{SMSTo: students.MaskPhone(rec.Mobile), MailTo: students.MaskEmail(rec.Email)},
+		Landing: "https://pjweb.example.org/"}
+}
+
+// previewIndex lists the previewable screens.
+func (h *Handler) previewIndex(w http.ResponseWriter, r *http.Request) {
+	d := h.previewDef()
+	if d == nil {
+		h.message(w, r, nil, http.StatusNotFound, "error.notfound")
+		return
+	}
+	var names []string
+	for _, s := range d.Steps {
+		names = append(names, s.Name())
+	}
+	t := h.deps.Themes[d.Theme]
+	tr := t.Translator(h.lang(w, r))
+	h.render(w, r, t, tr, http.StatusOK, "preview", "preview.title", "", append(names, "message"))
+}
+
+// preview renders one screen of the activation flow with sample data;
+// ?error=1 adds sample errors.
+func (h *Handler) preview(w http.ResponseWriter, r *http.Request) {
+	d := h.previewDef()
+	name := chi.URLParam(r, "page")
+	if d == nil {
+		h.message(w, r, nil, http.StatusNotFound, "error.notfound")
+		return
+	}
+	if name == "message" {
+		h.message(w, r, d, http.StatusOK, "error.expired")
+		return
+	}
+	idx := d.index(name)
+	if idx < 0 {
+		h.message(w, r, nil, http.StatusNotFound, "error.notfound")
+		return
+	}
+	f := previewFlow()
+	f.Step, f.Lang = idx, h.lang(w, r)
+	var ex *explained
+	if r.URL.Query().Get("error") != "" {
+		e := h.explain(sampleError(name))
+		ex = &e
+	}
+	h.renderStep(w, r, d, f, http.StatusOK, ex, "")
+}
+
+func (h *Handler) previewDef() *Definition {
+	if d := h.defs["activation"]; d != nil {
+		return d
+	}
+	for _, d := range h.defs {
+		return d
+	}
+	return nil
+}
+
+func sampleError(step string) error {
+	var fe flow.FieldErrors
+	switch step {
+	case "identify":
+		fe.Add("ine", "identify.ine.format")
+		fe.Add("phone", "identify.phone.format")
+	case "verify":
+		return &flow.CodeError{Remaining: 3}
+	case "password":
+		fe.Add("password", "password.failed.digit")
+		fe.Add("password", "password.failed.ascii", "é, à")
+		fe.Add("confirm", "password.confirm.mismatch")
+	default:
+		return flow.ErrMismatch
+	}
+	return fe
+}

@@ -1,0 +1,224 @@
+package flows
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/seuil-idp/seuil/flows/flow"
+	"github.com/seuil-idp/seuil/idp/state"
+	"github.com/seuil-idp/seuil/idp/websec"
+)
+
+// errStale aborts an update whose form was rendered before the flow moved.
+var errStale = errors.New("flows: stale form")
+
+// show renders a step. Only the current step is shown; asking for the
+// first step goes back to it (harmless: later steps must be done again);
+// any other step redirects to the current one.
+func (h *Handler) show(d *Definition) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		f, ok := h.load(r, d)
+		if !ok {
+			h.message(w, r, d, http.StatusGone, "error.expired")
+			return
+		}
+		idx := d.index(chi.URLParam(r, "step"))
+		if idx < 0 {
+			h.message(w, r, d, http.StatusNotFound, "error.notfound")
+			return
+		}
+		lang := h.lang(w, r)
+		back := idx == 0 && f.Step > 0 && !f.Done
+		if idx != f.Step && !back {
+			h.redirect(w, r, d, f)
+			return
+		}
+		var notice string
+		f, err := h.update(r.Context(), f.ID, func(g *flow.Flow) error {
+			if back && g.Step > 0 {
+				h.rewind(d, g)
+			}
+			if g.Step != idx {
+				return errStale
+			}
+			g.Version++
+			g.Lang = lang
+			notice, g.Notice = g.Notice, ""
+			return nil
+		})
+		if err != nil {
+			h.retry(w, r, d, err)
+			return
+		}
+		h.renderStep(w, r, d, f, http.StatusOK, nil, notice)
+	}
+}
+
+// rewind takes the flow back to its first step, each later step
+// forgetting what it learnt.
+func (h *Handler) rewind(d *Definition, f *flow.Flow) {
+	for i := f.Step; i > 0; i-- {
+		if rw, ok := d.Steps[i].(flow.Rewinder); ok {
+			rw.Rewind(f)
+		}
+	}
+	f.Step = 0
+}
+
+// submit handles a step's form: token, step and form version checks, a
+// claim on the flow (so a double submit runs once), the step's Submit,
+// entering the next step, and one write of the result.
+func (h *Handler) submit(d *Definition) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		f, ok := h.load(r, d)
+		if !ok {
+			h.message(w, r, d, http.StatusGone, "error.expired")
+			return
+		}
+		if err := r.ParseForm(); err != nil {
+			h.message(w, r, d, http.StatusRequestEntityTooLarge, "error.badform")
+			return
+		}
+		if !websec.Equal(r.PostForm.Get("csrf"), f.CSRF) {
+			h.deps.Logger.WarnContext(ctx, "csrf refused", "flow", d.Name)
+			h.message(w, r, d, http.StatusForbidden, "error.csrf")
+			return
+		}
+		step := chi.URLParam(r, "step")
+		version, _ := strconv.Atoi(r.PostForm.Get("version"))
+		if f.Done || d.index(step) != f.Step || r.PostForm.Get("step") != step || version != f.Version {
+			// A replayed or stale form: nothing happens, the student
+			// lands on the step they are really at.
+			h.redirect(w, r, d, f)
+			return
+		}
+		f, err := h.update(ctx, f.ID, func(g *flow.Flow) error {
+			if g.Version != version || g.Step != f.Step {
+				return errStale
+			}
+			g.Version++
+			return nil
+		})
+		if err != nil {
+			h.retry(w, r, d, err)
+			return
+		}
+		x := h.exchange(w, r, d, f)
+		x.Form = r.PostForm
+		err = h.advance(d, f, x)
+		h.finish(w, r, d, f, err)
+	}
+}
+
+// advance runs the step's Submit and, on Next, enters the following
+// step; an error there keeps the flow on the step that was submitted.
+func (h *Handler) advance(d *Definition, f *flow.Flow, x *flow.Exchange) error {
+	ctx := x.R.Context()
+	out, err := d.Steps[f.Step].Submit(ctx, f, x)
+	if err != nil || out != flow.Next || f.Step+1 >= len(d.Steps) {
+		return err
+	}
+	f.Step++
+	if en, ok := d.Steps[f.Step].(flow.Enterer); ok {
+		if err := en.Enter(ctx, f, x); err != nil {
+			f.Step--
+			return err
+		}
+	}
+	return nil
+}
+
+// finish writes the flow and answers: a redirect after success (so a
+// reload never posts twice), the page with its errors otherwise, or the
+// closing page when the error ends the flow.
+func (h *Handler) finish(w http.ResponseWriter, r *http.Request, d *Definition, f *flow.Flow, err error) {
+	ex := h.explain(err)
+	if ex.closes {
+		_ = h.deps.Store.Delete(r.Context(), flow.Key(f.ID))
+		h.deps.Cookies.Clear(w, flowCookie)
+		h.message(w, r, d, ex.status, ex.msg.Key, ex.msg.Args...)
+		return
+	}
+	if ex.internal {
+		h.deps.Logger.ErrorContext(r.Context(), "flow step failed", "flow", d.Name,
+			"step", d.Steps[f.Step].Name(), "err", err)
+	}
+	claimed := f.Version
+	if err != nil {
+		f.Version++ // the page rendered below is a new form version
+	}
+	saved, uerr := h.update(r.Context(), f.ID, func(g *flow.Flow) error {
+		if g.Version != claimed {
+			return errStale
+		}
+		*g = *f
+		return nil
+	})
+	if uerr != nil {
+		h.retry(w, r, d, uerr)
+		return
+	}
+	if err == nil {
+		h.redirect(w, r, d, saved)
+		return
+	}
+	h.renderStep(w, r, d, saved, ex.status, &ex, "")
+}
+
+// retry answers a lost race or a vanished flow.
+func (h *Handler) retry(w http.ResponseWriter, r *http.Request, d *Definition, err error) {
+	switch {
+	case errors.Is(err, state.ErrNotFound):
+		h.message(w, r, d, http.StatusGone, "error.expired")
+	case errors.Is(err, errStale), errors.Is(err, state.ErrConflict):
+		if f, ok := h.load(r, d); ok {
+			h.redirect(w, r, d, f)
+			return
+		}
+		h.message(w, r, d, http.StatusGone, "error.expired")
+	default:
+		h.deps.Logger.ErrorContext(r.Context(), "flow store", "err", err)
+		h.message(w, r, d, http.StatusInternalServerError, "error.internal")
+	}
+}
+
+// check serves a step's JSON check (the live password checklist). The
+// token comes in the X-CSRF-Token header.
+func (h *Handler) check(d *Definition) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		websec.NoStore(w)
+		w.Header().Set("Content-Type", "application/json")
+		f, ok := h.load(r, d)
+		if !ok || !websec.Equal(r.Header.Get("X-CSRF-Token"), f.CSRF) {
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = w.Write([]byte(`{"error":"forbidden"}`))
+			return
+		}
+		ck, ok := d.Steps[f.Step].(flow.Checker)
+		if !ok || d.Steps[f.Step].Name() != chi.URLParam(r, "step") || r.ParseForm() != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = w.Write([]byte(`{"error":"bad request"}`))
+			return
+		}
+		x := h.exchange(w, r, d, f)
+		x.Form = r.PostForm
+		res, err := ck.Check(r.Context(), f, x)
+		if err != nil {
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = w.Write([]byte(`{"error":"internal"}`))
+			return
+		}
+		_ = json.NewEncoder(w).Encode(res)
+	}
+}
+
+func (h *Handler) exchange(w http.ResponseWriter, r *http.Request, d *Definition, f *flow.Flow) *flow.Exchange {
+	t := h.deps.Themes[d.Theme]
+	return &flow.Exchange{W: w, R: r, IP: websec.ClientIP(r, h.deps.TrustedProxies), Theme: t,
+		T: t.Translator(f.Lang)}
+}

@@ -1,0 +1,122 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/seuil-idp/seuil/flows/flow"
+	"github.com/seuil-idp/seuil/idp/state"
+	"github.com/seuil-idp/seuil/idp/websec"
+	"github.com/seuil-idp/seuil/themes"
+)
+
+// start begins a flow (or resumes the browser's flow of the same name)
+// and redirects to its current step. ?handover= takes the provider's
+// ticket; ?restart=1 drops a flow in progress.
+func (h *Handler) start(d *Definition) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		lang := h.lang(w, r)
+		ticket := r.URL.Query().Get("handover")
+		if ticket == "" && d.Entry == "handover" {
+			h.message(w, r, d, http.StatusBadRequest, "error.handover_only")
+			return
+		}
+		if ticket == "" && r.URL.Query().Get("restart") == "" {
+			if f, ok := h.load(r, d); ok && !f.Done {
+				h.redirect(w, r, d, f)
+				return
+			}
+		}
+		f := &flow.Flow{ID: websec.Token(), Name: d.Name, CSRF: websec.Token(), Lang: lang,
+			ExpiresAt: h.deps.Clock().Add(d.TTL), LoginPattern: d.LoginPattern}
+		if ticket != "" {
+			ho, err := h.deps.Store.TakeHandover(ctx, ticket)
+			if err != nil || ho.Flow != d.Name || (d.Entry == "handover" && ho.Login == "") {
+				if err != nil && !errors.Is(err, state.ErrNotFound) {
+					h.deps.Logger.ErrorContext(ctx, "handover", "err", err)
+				}
+				h.message(w, r, d, http.StatusBadRequest, "error.handover")
+				return
+			}
+			applyHandover(f, ho)
+		}
+		if ok, err := h.deps.Store.PutNew(ctx, flow.Key(f.ID), f, d.TTL); err != nil || !ok {
+			h.deps.Logger.ErrorContext(ctx, "flow store", "err", errFlowStore(err))
+			h.message(w, r, d, http.StatusInternalServerError, "error.internal")
+			return
+		}
+		h.deps.Cookies.Set(w, flowCookie, f.ID, 0)
+		h.deps.Logger.InfoContext(ctx, "flow started", "flow", d.Name, "handover", ticket != "",
+			"ip", websec.ClientIP(r, h.deps.TrustedProxies))
+		h.redirect(w, r, d, f)
+	}
+}
+
+func applyHandover(f *flow.Flow, ho state.Handover) {
+	// Only a local path may be resumed: the ticket comes from our own
+	// provider, but an open redirect is never worth the risk.
+	if strings.HasPrefix(ho.Continue, "/") && !strings.HasPrefix(ho.Continue, "//") && !strings.HasPrefix(ho.Continue, "/\\") {
+		f.Continue = ho.Continue
+	}
+	f.ClientID = ho.ClientID
+	if ho.Login != "" {
+		// The login page checked the (expired) password of this login.
+		f.Login = ho.Login
+		f.AMR = []string{"pwd"}
+	}
+	if ho.Lang == "fr" || ho.Lang == "en" {
+		f.Lang = ho.Lang
+	}
+}
+
+func errFlowStore(err error) error {
+	if err == nil {
+		return errors.New("flows: flow id collision")
+	}
+	return err
+}
+
+// load reads the browser's flow of definition d; ok is false when there
+// is none, it belongs to another flow, or it expired.
+func (h *Handler) load(r *http.Request, d *Definition) (*flow.Flow, bool) {
+	id, ok := h.deps.Cookies.Get(r, flowCookie)
+	if !ok || len(id) > 64 {
+		return nil, false
+	}
+	var f flow.Flow
+	if err := h.deps.Store.Get(r.Context(), flow.Key(id), &f); err != nil {
+		if !errors.Is(err, state.ErrNotFound) {
+			h.deps.Logger.ErrorContext(r.Context(), "flow load", "err", err)
+		}
+		return nil, false
+	}
+	if f.Name != d.Name || h.deps.Clock().After(f.ExpiresAt) {
+		return nil, false
+	}
+	return &f, true
+}
+
+// update changes the stored flow in one optimistic transaction, keeping
+// its TTL.
+func (h *Handler) update(ctx context.Context, id string, change func(f *flow.Flow) error) (*flow.Flow, error) {
+	var f flow.Flow
+	err := h.deps.Store.Update(ctx, flow.Key(id), &f, 0, func() error { return change(&f) })
+	return &f, err
+}
+
+// lang picks the page language and remembers an explicit ?lang= choice.
+func (h *Handler) lang(w http.ResponseWriter, r *http.Request) string {
+	l := themes.Negotiate(r, h.deps.Cookies.Name(langCookie))
+	if r.URL.Query().Get("lang") == l {
+		h.deps.Cookies.Set(w, langCookie, l, 365*24*time.Hour)
+	}
+	return l
+}
+
+func (h *Handler) redirect(w http.ResponseWriter, r *http.Request, d *Definition, f *flow.Flow) {
+	http.Redirect(w, r, "/"+d.Name+"/"+d.Steps[f.Step].Name(), http.StatusSeeOther)
+}

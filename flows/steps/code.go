@@ -1,0 +1,114 @@
+package steps
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/hotp"
+
+	"github.com/seuil-idp/seuil/flows/flow"
+	"github.com/seuil-idp/seuil/idp/students"
+)
+
+// send generates the next code and sends it to the mobile and the e-mail
+// address on record (never to what was typed: the typed phone only had to
+// match). Every send counts against the hourly caps, since SMS cost money.
+func (v *Verify) send(ctx context.Context, f *flow.Flow, x *flow.Exchange) error {
+	rec := f.Record
+	if rec.Mobile == "" && rec.Email == "" {
+		return flow.ErrNoRecipient
+	}
+	for _, rk := range [][2]string{{RuleCodeSendPhone, rec.Mobile}, {RuleCodeSendIP, x.IP}, {RuleCodeSendStudent, rec.StudentID}} {
+		if rk[1] == "" {
+			continue
+		}
+		d, err := v.hit(ctx, rk[0], rk[1])
+		if err != nil {
+			return fmt.Errorf("verify: regulation: %w", err)
+		}
+		if !d.Allowed {
+			return &flow.LimitedError{RetryAfter: d.RetryAfter}
+		}
+	}
+	if f.OTP.Secret == "" {
+		f.OTP.Secret = newSecret()
+	}
+	f.OTP.Counter++
+	f.OTP.Digits = v.code.Length
+	code, err := generateCode(f.OTP)
+	if err != nil {
+		return err
+	}
+	minutes := int(v.code.TTL.D() / time.Minute)
+	var sent int
+	var errs []error
+	if rec.Mobile != "" {
+		body := x.T.T("sms.code", code, minutes)
+		if err := v.svc.SMS.SendSMS(ctx, flow.SMS{To: rec.Mobile, Body: body}); err != nil {
+			errs = append(errs, fmt.Errorf("sms: %w", err))
+		} else {
+			sent++
+			f.OTP.SMSTo = students.MaskPhone(rec.Mobile)
+		}
+	}
+	if rec.Email != "" {
+		if err := v.mailCode(ctx, rec, code, minutes, x); err != nil {
+			errs = append(errs, fmt.Errorf("mail: %w", err))
+		} else {
+			sent++
+			f.OTP.MailTo = students.MaskEmail(rec.Email)
+		}
+	}
+	if len(errs) > 0 {
+		v.svc.Logger.ErrorContext(ctx, "code delivery failed", "flow", f.Name, "err", errors.Join(errs...))
+	}
+	if sent == 0 {
+		return fmt.Errorf("verify: code not delivered: %w", errors.Join(errs...))
+	}
+	f.OTP.SentAt = v.svc.Now()
+	v.svc.Logger.InfoContext(ctx, "code sent", "flow", f.Name, "sms", f.OTP.SMSTo, "mail", f.OTP.MailTo,
+		"resends", f.OTP.Resends)
+	return nil
+}
+
+func (v *Verify) mailCode(ctx context.Context, rec *students.Record, code string, minutes int, x *flow.Exchange) error {
+	m, err := x.Theme.RenderMail("code", x.T.Lang, map[string]any{
+		"Code": code, "Minutes": minutes, "FirstName": rec.FirstName})
+	if err != nil {
+		return err
+	}
+	return v.svc.Mail.SendMail(ctx, flow.Mail{To: rec.Email, Subject: m.Subject, Text: m.Text, HTML: m.HTML})
+}
+
+// resend sends a new code, no sooner than the cooldown after the last.
+func (v *Verify) resend(ctx context.Context, f *flow.Flow, x *flow.Exchange) error {
+	if wait := f.OTP.SentAt.Add(v.code.ResendCooldown.D()).Sub(v.svc.Now()); wait > 0 {
+		return &flow.ResendWaitError{Wait: wait}
+	}
+	f.OTP.Resends++
+	if err := v.send(ctx, f, x); err != nil {
+		return err
+	}
+	f.Notice = "verify.resent"
+	return nil
+}
+
+func newSecret() string {
+	b := make([]byte, 20)
+	_, _ = rand.Read(b)
+	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)
+}
+
+func generateCode(o flow.OTP) (string, error) {
+	code, err := hotp.GenerateCodeCustom(o.Secret, o.Counter, hotp.ValidateOpts{
+		Digits: otp.Digits(o.Digits), Algorithm: otp.AlgorithmSHA1})
+	if err != nil {
+		return "", fmt.Errorf("verify: code: %w", err)
+	}
+	return code, nil
+}

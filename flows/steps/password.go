@@ -1,0 +1,189 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/seuil-idp/seuil/flows/flow"
+	"github.com/seuil-idp/seuil/flows/password"
+	"github.com/seuil-idp/seuil/idp/directory"
+	"github.com/seuil-idp/seuil/idp/students"
+)
+
+// MaxPasswordAge is the longest password lifetime a definition may set
+// (the university's security policy: one year).
+const MaxPasswordAge = 365 * 24 * time.Hour
+
+// PasswordParams are the password step's definition parameters.
+type PasswordParams struct {
+	Policy password.Policy `yaml:"policy"`
+	MaxAge flow.Duration   `yaml:"max_age"`
+}
+
+// Password lets the student choose a password, checks it against the
+// policy (the server is the only judge; the page's live checklist only
+// mirrors this), and sets it in the directory.
+type Password struct {
+	policy password.Policy
+	maxAge time.Duration
+	svc    *flow.Services
+}
+
+// ANSSIURL is ANSSI's guidance on passwords, linked from the screen.
+const ANSSIURL = "https://cyber.gouv.fr/publications/recommandations-relatives-lauthentification-multifacteur-et-aux-mots-de-passe"
+
+// NewPassword builds the password step.
+func NewPassword(p flow.Params, s *flow.Services) (flow.Step, error) {
+	prm := PasswordParams{Policy: password.DefaultPolicy(), MaxAge: flow.Duration(MaxPasswordAge)}
+	if err := p.Decode(&prm); err != nil {
+		return nil, err
+	}
+	if err := prm.Policy.Validate(); err != nil {
+		return nil, fmt.Errorf("%s.policy: %w", p.Path, err)
+	}
+	if prm.MaxAge.D() <= 0 || prm.MaxAge.D() > MaxPasswordAge {
+		return nil, fmt.Errorf("%s.max_age: %s is not between 1d and 365d", p.Path, prm.MaxAge.D())
+	}
+	return &Password{policy: prm.Policy, maxAge: prm.MaxAge.D(), svc: s}, nil
+}
+
+// Name implements flow.Step.
+func (s *Password) Name() string { return "password" }
+
+// RuleLine is one line of the checklist.
+type RuleLine struct {
+	ID   string `json:"id"`
+	Text string `json:"text"`
+	OK   bool   `json:"ok"`
+}
+
+// PasswordData is the password page's data.
+type PasswordData struct {
+	Rules         []RuleLine
+	MaxAgeDays    int
+	AlreadyActive bool
+	Login         string
+	ANSSI         string
+	MinLength     int
+}
+
+// Show implements flow.Step.
+func (s *Password) Show(_ context.Context, f *flow.Flow, x *flow.Exchange) (string, any) {
+	return "password", PasswordData{Rules: s.lines(password.Result{}, x, false),
+		MaxAgeDays: int(s.maxAge / (24 * time.Hour)), AlreadyActive: f.AlreadyActive,
+		Login: f.AccountLogin(), ANSSI: ANSSIURL, MinLength: s.policy.MinLength}
+}
+
+// lines renders the checklist; judged tells whether OK is meaningful.
+func (s *Password) lines(res password.Result, x *flow.Exchange, judged bool) []RuleLine {
+	var out []RuleLine
+	for _, r := range s.policy.Rules() {
+		out = append(out, RuleLine{ID: string(r), Text: RuleText(x, r, s.policy),
+			OK: judged && !res.Fails(r)})
+	}
+	return out
+}
+
+// RuleText is a rule's checklist line in the student's language.
+func RuleText(x *flow.Exchange, r password.Rule, p password.Policy) string {
+	switch r {
+	case password.RuleLength:
+		return x.T.T("password.rule.length", p.MinLength)
+	case password.RuleStrength:
+		return x.T.T("password.rule.strength", p.MinScore)
+	}
+	return x.T.T("password.rule." + string(r))
+}
+
+// Submit checks the password and its confirmation and sets it.
+func (s *Password) Submit(ctx context.Context, f *flow.Flow, x *flow.Exchange) (flow.Outcome, error) {
+	if len(f.AMR) == 0 {
+		return flow.Stay, flow.ErrMismatch // not proven: the runner's order makes this unreachable
+	}
+	pw, confirm := x.Form.Get("password"), x.Form.Get("confirm")
+	res := s.policy.Check(pw, s.context(ctx, f))
+	var errs flow.FieldErrors
+	for _, fl := range res.Failed {
+		errs.Add("password", "password.failed."+string(fl.Rule), failureArgs(x, fl)...)
+	}
+	if len(errs) == 0 && pw != confirm {
+		errs.Add("confirm", "password.confirm.mismatch")
+	}
+	if len(errs) > 0 {
+		return flow.Stay, errs
+	}
+	login := f.AccountLogin()
+	if f.Record != nil {
+		if _, err := s.svc.Directory.Ensure(ctx, *f.Record, login); err != nil {
+			return flow.Stay, fmt.Errorf("password: ensure account: %w", err)
+		}
+	}
+	switch err := s.svc.Directory.SetPassword(ctx, login, pw); {
+	case errors.Is(err, directory.ErrPasswordInHistory):
+		errs.Add("password", "password.failed.history")
+		return flow.Stay, errs
+	case errors.Is(err, directory.ErrPasswordQuality):
+		errs.Add("password", "password.failed.directory")
+		return flow.Stay, errs
+	case errors.Is(err, directory.ErrLocked):
+		return flow.Stay, flow.ErrAccountLocked
+	case err != nil:
+		return flow.Stay, fmt.Errorf("password: set: %w", err)
+	}
+	f.Login, f.PasswordSet = login, true
+	f.AMR = appendOnce(f.AMR, "pwd")
+	s.svc.Logger.InfoContext(ctx, "password set", "flow", f.Name, "login", login, "reset", f.AlreadyActive)
+	return flow.Next, nil
+}
+
+// failureArgs translates a failure's arguments where they are words.
+func failureArgs(x *flow.Exchange, fl password.Failure) []any {
+	if fl.Rule != password.RulePersonal {
+		return fl.Args
+	}
+	kinds := ""
+	for i, a := range fl.Args {
+		if i > 0 {
+			kinds += ", "
+		}
+		kinds += x.T.T(fmt.Sprint("password.personal.", a))
+	}
+	return []any{kinds}
+}
+
+// context gives the policy the student's own data to refuse.
+func (s *Password) context(ctx context.Context, f *flow.Flow) password.Context {
+	rec := f.Record
+	if rec == nil && f.Login != "" {
+		if acct, err := s.svc.Directory.FindByLogin(ctx, f.Login); err == nil {
+			rec = &students.Record{StudentID: acct.StudentID, INE: acct.INE,
+				FirstName: acct.FirstName, LastName: acct.LastName}
+		}
+	}
+	if rec == nil {
+		return password.Context{}
+	}
+	return password.Context{StudentID: rec.StudentID, INE: rec.INE, FirstName: rec.FirstName,
+		LastName: rec.LastName, BirthDate: rec.BirthDate}
+}
+
+// CheckResult is the JSON answer of the live checklist.
+type CheckResult struct {
+	Rules []RuleLine `json:"rules"`
+	Score int        `json:"score"`
+	Label string     `json:"label"`
+}
+
+// Check judges a password for the live checklist (never stored or logged).
+func (s *Password) Check(ctx context.Context, f *flow.Flow, x *flow.Exchange) (any, error) {
+	res := s.policy.Check(x.Form.Get("password"), s.context(ctx, f))
+	lines := s.lines(res, x, true)
+	for i := range lines {
+		if lines[i].ID == string(password.RuleHistory) {
+			lines[i].OK = false // only the directory can tell; never ticked
+		}
+	}
+	return CheckResult{Rules: lines, Score: res.Score, Label: x.T.T(fmt.Sprint("password.score.", res.Score))}, nil
+}

@@ -1,0 +1,197 @@
+package steps
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/seuil-idp/seuil/flows/flow"
+	"github.com/seuil-idp/seuil/idp/directory"
+	"github.com/seuil-idp/seuil/idp/students"
+)
+
+// CodeParams are the activation code's definition parameters.
+type CodeParams struct {
+	Length         int           `yaml:"length"`
+	TTL            flow.Duration `yaml:"ttl"`
+	MaxAttempts    int           `yaml:"max_attempts"`
+	ResendCooldown flow.Duration `yaml:"resend_cooldown"`
+}
+
+// VerifyParams are the verify step's definition parameters.
+type VerifyParams struct {
+	Code CodeParams `yaml:"code"`
+}
+
+// Verify checks the identify data against the student record, sends a
+// code to the mobile and e-mail address on record, and checks the code.
+type Verify struct {
+	code CodeParams
+	svc  *flow.Services
+}
+
+// NewVerify builds the verify step.
+func NewVerify(p flow.Params, s *flow.Services) (flow.Step, error) {
+	prm := VerifyParams{Code: CodeParams{Length: 6, TTL: flow.Duration(15 * time.Minute),
+		MaxAttempts: 5, ResendCooldown: flow.Duration(60 * time.Second)}}
+	if err := p.Decode(&prm); err != nil {
+		return nil, err
+	}
+	c := prm.Code
+	switch {
+	case c.Length < 6 || c.Length > 8:
+		return nil, fmt.Errorf("%s.code.length: %d is not between 6 and 8", p.Path, c.Length)
+	case c.TTL.D() < time.Minute || c.TTL.D() > time.Hour:
+		return nil, fmt.Errorf("%s.code.ttl: %s is not between 1m and 1h", p.Path, c.TTL.D())
+	case c.MaxAttempts < 1 || c.MaxAttempts > 10:
+		return nil, fmt.Errorf("%s.code.max_attempts: %d is not between 1 and 10", p.Path, c.MaxAttempts)
+	case c.ResendCooldown.D() < 0 || c.ResendCooldown.D() > 10*time.Minute:
+		return nil, fmt.Errorf("%s.code.resend_cooldown: %s is not between 0s and 10m", p.Path, c.ResendCooldown.D())
+	}
+	return &Verify{code: c, svc: s}, nil
+}
+
+// Name implements flow.Step.
+func (v *Verify) Name() string { return "verify" }
+
+// VerifyData is the verify page's data.
+type VerifyData struct {
+	SMSTo, MailTo string // masked
+	Length        int
+	TTLMinutes    int
+	Remaining     int
+}
+
+// Show implements flow.Step.
+func (v *Verify) Show(_ context.Context, f *flow.Flow, _ *flow.Exchange) (string, any) {
+	return "verify", VerifyData{SMSTo: f.OTP.SMSTo, MailTo: f.OTP.MailTo, Length: v.code.Length,
+		TTLMinutes: int(v.code.TTL.D() / time.Minute), Remaining: v.code.MaxAttempts - f.OTP.Attempts}
+}
+
+// Enter runs the coherence check, then sends the first code.
+func (v *Verify) Enter(ctx context.Context, f *flow.Flow, x *flow.Exchange) error {
+	for _, rk := range [][2]string{{RuleIdentifyIP, x.IP}, {RuleIdentifyStudent, f.StudentID}} {
+		if err := v.check(ctx, rk[0], rk[1]); err != nil {
+			return err
+		}
+	}
+	rec, err := v.svc.Students.Lookup(ctx, f.StudentID)
+	if err != nil && !errors.Is(err, students.ErrNotFound) {
+		return fmt.Errorf("verify: lookup: %w", err)
+	}
+	if err != nil || !same(rec.INE, f.INE) || !same(rec.Mobile, f.Phone) {
+		// Both counters move on every mismatch: one for the address
+		// (someone trying many students), one for the student (many
+		// addresses trying one student).
+		_, _ = v.hit(ctx, RuleIdentifyIP, x.IP)
+		_, _ = v.hit(ctx, RuleIdentifyStudent, f.StudentID)
+		v.svc.Logger.InfoContext(ctx, "identify mismatch", "flow", f.Name, "ip", x.IP)
+		return flow.ErrMismatch
+	}
+	f.Record = &rec
+	if err := v.findAccount(ctx, f); err != nil {
+		return err
+	}
+	f.OTP = flow.OTP{}
+	return v.send(ctx, f, x)
+}
+
+// findAccount notes whether the student already activated their account;
+// the screen only says so once the code has proved who they are.
+func (v *Verify) findAccount(ctx context.Context, f *flow.Flow) error {
+	acct, err := v.svc.Directory.FindByStudentID(ctx, f.StudentID)
+	switch {
+	case errors.Is(err, directory.ErrNotFound):
+		return nil
+	case err != nil:
+		return fmt.Errorf("verify: directory: %w", err)
+	}
+	f.Login = acct.Login
+	f.AlreadyActive = acct.State == directory.StateActive
+	return nil
+}
+
+// same compares two identifiers in constant time.
+func same(a, b string) bool {
+	return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+// Submit checks the code, or sends a new one when asked.
+func (v *Verify) Submit(ctx context.Context, f *flow.Flow, x *flow.Exchange) (flow.Outcome, error) {
+	if f.Record == nil {
+		return flow.Stay, flow.ErrMismatch
+	}
+	if x.Action() == "resend" {
+		return flow.Stay, v.resend(ctx, f, x)
+	}
+	code := strings.Map(dropSpaces, x.Form.Get("code"))
+	if code == "" {
+		var errs flow.FieldErrors
+		errs.Add("code", "verify.code.required")
+		return flow.Stay, errs
+	}
+	if v.svc.Now().After(f.OTP.SentAt.Add(v.code.TTL.D())) || f.OTP.Secret == "" {
+		return flow.Stay, flow.ErrCodeExpired
+	}
+	want, err := generateCode(f.OTP)
+	if err != nil {
+		return flow.Stay, err
+	}
+	if subtle.ConstantTimeCompare([]byte(code), []byte(want)) != 1 {
+		f.OTP.Attempts++
+		v.svc.Logger.InfoContext(ctx, "code failed", "flow", f.Name, "attempts", f.OTP.Attempts)
+		if f.OTP.Attempts >= v.code.MaxAttempts {
+			return flow.Stay, flow.ErrTooManyCodes
+		}
+		return flow.Stay, &flow.CodeError{Remaining: v.code.MaxAttempts - f.OTP.Attempts}
+	}
+	// The code is spent: the secret goes, so no replay can pass again.
+	f.OTP.Secret = ""
+	f.Verified = true
+	f.AMR = appendOnce(f.AMR, "otp")
+	v.svc.Logger.InfoContext(ctx, "code verified", "flow", f.Name, "already_active", f.AlreadyActive)
+	if acct, err := v.svc.Directory.FindByStudentID(ctx, f.StudentID); err == nil && acct.State == directory.StateLocked {
+		return flow.Stay, flow.ErrAccountLocked
+	}
+	return flow.Next, nil
+}
+
+// Rewind forgets the record and the code when the student goes back.
+func (v *Verify) Rewind(f *flow.Flow) {
+	f.Record, f.OTP, f.Verified, f.AlreadyActive, f.Login, f.AMR = nil, flow.OTP{}, false, false, "", nil
+}
+
+func (v *Verify) check(ctx context.Context, rule, key string) error {
+	d, err := v.svc.Regulator.Check(ctx, rule, key)
+	if err != nil {
+		return fmt.Errorf("verify: regulation: %w", err)
+	}
+	if !d.Allowed {
+		return &flow.LimitedError{RetryAfter: d.RetryAfter}
+	}
+	return nil
+}
+
+func (v *Verify) hit(ctx context.Context, rule, key string) (flow.Decision, error) {
+	d, err := v.svc.Regulator.Hit(ctx, rule, key)
+	if err != nil {
+		v.svc.Logger.ErrorContext(ctx, "regulation", "rule", rule, "err", err)
+	}
+	return d, err
+}
+
+func appendOnce(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+var _ flow.Enterer = (*Verify)(nil)
+var _ = slog.Default
