@@ -1,6 +1,7 @@
 package password
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -35,4 +36,18 @@ func BenchmarkLoad(b *testing.B) {
 	b.ReportMetric(float64(d.sizeBytes()), "dict-bytes")
 	b.ReportMetric(float64(d.len()), "words")
 	b.ReportMetric(float64(len(wordsBin)), "embedded-bytes")
+}
+
+// BenchmarkCheckLong is the worst case an anonymous request can ask for:
+// a password at HighestMaxLength bytes, full of l33t and word fragments.
+func BenchmarkCheckLong(b *testing.B) {
+	p := DefaultPolicy()
+	pw := truncate(strings.Repeat("P@ss1l0ve-bonjour-", 20), HighestMaxLength)
+	if err := Preload(); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		p.Check(pw, benchContext)
+	}
 }

@@ -62,10 +62,13 @@ func (p *Policy) Check(password string, c Context) Result {
 	if p.ASCIIOnly && len(res.Refused) > 0 {
 		fail(RuleASCII, formatRunes(res.Refused))
 	}
-	if len(password) > HighestMaxLength {
-		password = password[:HighestMaxLength]
-	}
+	password = truncate(password, HighestMaxLength)
 	lower := asciiLower(password)
+	if len(res.Refused) > 0 {
+		// "Été2024" is still "ete2024" to the word lists and the name
+		// search, whether or not ASCIIOnly refuses it.
+		lower = foldName(password)
+	}
 	if p.RejectDictionary && dictionaryBased(lower) {
 		fail(RuleDictionary)
 	}
@@ -80,4 +83,15 @@ func (p *Policy) Check(password string, c Context) Result {
 		fail(RuleStrength, p.MinScore)
 	}
 	return res
+}
+
+// truncate cuts s to at most n bytes, on a rune boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

@@ -1,0 +1,103 @@
+package password
+
+import (
+	"testing"
+)
+
+func TestEmbeddedWords(t *testing.T) {
+	t.Parallel()
+	if err := Preload(); err != nil {
+		t.Fatal(err)
+	}
+	d := words()
+	if d.len() < 200000 {
+		t.Fatalf("only %d words embedded", d.len())
+	}
+	for i := 0; i < d.len(); i++ {
+		w := d.word(i)
+		if i > 0 && d.word(i-1) >= w {
+			t.Fatalf("words %d and %d out of order: %q, %q", i-1, i, d.word(i-1), w)
+		}
+		if len(w) < 2 || asciiLower(w) != w || len(refusedRunes(w)) > 0 {
+			t.Fatalf("word %d %q is not lower-case printable ASCII of 2+ bytes", i, w)
+		}
+	}
+	tests := []struct {
+		word  string
+		flags uint8
+	}{
+		{"bonjour", listWord},
+		{"ecole", listWord}, // from "école"
+		{"aujourdhui", listWord},
+		{"password", listPassword},
+		{"azerty", listPassword},
+		{"julien", listName},
+		{"hello", listWord},
+	}
+	for _, tt := range tests {
+		_, fl, ok := d.lookup(tt.word)
+		if !ok || fl&tt.flags == 0 {
+			t.Errorf("lookup(%q) = flags %b, %v; want flag %b", tt.word, fl, ok, tt.flags)
+		}
+	}
+	for _, w := range []string{"", "x7#kq9!m2lp", "école", "zzzzzzzzzzzz"} {
+		if _, _, ok := d.lookup(w); ok {
+			t.Errorf("lookup(%q) found, want absent", w)
+		}
+	}
+}
+
+func TestDecodeCorrupt(t *testing.T) {
+	t.Parallel()
+	for _, n := range []int{0, 5, len(wordsMagic), len(wordsMagic) + 3, 1000, len(wordsBin) - 1} {
+		if _, err := decodeDict(wordsBin[:n]); err == nil {
+			t.Errorf("decodeDict(first %d bytes) succeeded, want error", n)
+		}
+	}
+}
+
+// FuzzDecode: a damaged word file is an error, never a panic.
+func FuzzDecode(f *testing.F) {
+	f.Add(wordsBin[:200])
+	f.Add([]byte(wordsMagic + "\x02\x06\x00\x03abc\x01\x05\x02\x01d\x02\x07"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		d, err := decodeDict(b)
+		if err == nil {
+			for i := 0; i < d.len(); i++ {
+				_ = d.word(i)
+			}
+		}
+	})
+}
+
+func TestUnleet(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"bonjour", nil},
+		{"p@ssw0rd", []string{"password"}},
+		{"1ove", []string{"iove", "love"}},
+		{"l1l1", []string{"lili", "llli", "lill", "llll"}},
+	}
+	for _, tt := range tests {
+		got := unleet(tt.in)
+		if len(got) != len(tt.want) {
+			t.Errorf("unleet(%q) = %q, want %q", tt.in, got, tt.want)
+			continue
+		}
+		set := map[string]bool{}
+		for _, g := range got {
+			set[g] = true
+		}
+		for _, w := range tt.want {
+			if !set[w] {
+				t.Errorf("unleet(%q) = %q, missing %q", tt.in, got, w)
+			}
+		}
+	}
+	if n := len(unleet("1111111111")); n != maxUnleet {
+		t.Errorf("unleet of ten 1s gave %d variants, want the cap %d", n, maxUnleet)
+	}
+}

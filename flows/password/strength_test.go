@@ -1,0 +1,70 @@
+package password
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestScore(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		pw       string
+		min, max int
+	}{
+		{"password1", 0, 0},
+		{"azerty123", 0, 1},
+		{"motdepasse", 0, 1},
+		{"Tours2026", 0, 2},
+		{"Bonjour2024!", 0, 2}, // plain zxcvbn, without the French list, says 3
+		{"soleil2024", 0, 2},
+		{"jetaime123", 0, 2},
+		{"Tr0ub4dour&3", 0, 2},
+		{"correct-horse-battery-9", 4, 4},
+		{"x7#kQ9!m2Lp", 4, 4},
+		{"vague lent 7 jours", 3, 4},
+		{strings.Repeat("password", 32), 0, 1}, // repeated chunks count once
+		{"correct-horse-battery-9" + strings.Repeat("!", 40), 4, 4},
+	}
+	for _, tt := range tests {
+		if got := score(tt.pw, nil); got < tt.min || got > tt.max {
+			t.Errorf("score(%q) = %d, want %d..%d", tt.pw, got, tt.min, tt.max)
+		}
+	}
+}
+
+func TestScorePersonalInputs(t *testing.T) {
+	t.Parallel()
+	pw := "Legoff22012345"
+	without, with := score(pw, nil), score(pw, personalTokens(student).inputs())
+	if with >= without {
+		t.Errorf("score(%q) = %d with the student's data, %d without: want lower", pw, with, without)
+	}
+}
+
+func TestScoreDeterministic(t *testing.T) {
+	t.Parallel()
+	for _, pw := range []string{"Bonjour2024!", "correct-horse-battery-9", "P@ssw0rd!"} {
+		first := score(pw, nil)
+		for range 5 {
+			if got := score(pw, nil); got != first {
+				t.Fatalf("score(%q) varies: %d then %d", pw, first, got)
+			}
+		}
+	}
+}
+
+func TestDictMatchesL33t(t *testing.T) {
+	t.Parallel()
+	var found bool
+	for _, m := range dictMatches("xxM0tDePasse") {
+		if m.MatchedWord == "motdepasse" && m.L33t && m.I == 2 && m.J == 11 && m.Sub["0"] == "o" {
+			found = true
+		}
+		if !strings.EqualFold(m.Token, "xxM0tDePasse"[m.I:m.J+1]) {
+			t.Errorf("match token %q does not sit at [%d,%d]", m.Token, m.I, m.J)
+		}
+	}
+	if !found {
+		t.Error(`no l33t match of "motdepasse" in "xxM0tDePasse"`)
+	}
+}
