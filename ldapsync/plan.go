@@ -1,0 +1,161 @@
+package ldapsync
+
+import (
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/seuil-idp/seuil/idp/students"
+)
+
+// Entry is an account as the snapshot read it: its DN and the values of
+// the attributes ldapsync reads, keyed by the configured attribute names.
+type Entry struct {
+	DN    string
+	Attrs map[string][]string
+}
+
+// OpKind says what an Op does.
+type OpKind int
+
+// Kinds of planned writes.
+const (
+	OpCreate OpKind = iota + 1 // add the account, state created, no password
+	OpUpdate                   // replace managed attributes that changed
+	OpLeft                     // mark (or lock) the account of a student who left
+)
+
+// AttrChange replaces one attribute's values (none: delete it).
+type AttrChange struct {
+	Attr     string
+	Old, New []string
+}
+
+// Op is one planned write.
+type Op struct {
+	Kind      OpKind
+	StudentID string
+	DN        string
+	Attrs     map[string][]string // OpCreate: the whole entry
+	Changes   []AttrChange        // OpUpdate, OpLeft
+}
+
+// LeftPolicy says what happens to the account of a student who is in the
+// directory but no longer in the source. Accounts are never deleted.
+type LeftPolicy string
+
+// Left policies.
+const (
+	// LeftMark sets the end-of-studies date (supannEtuDateFin) to today
+	// unless an earlier one is set; the account keeps working.
+	LeftMark LeftPolicy = "mark"
+	// LeftLock marks, and sets the account state to inactive/expired.
+	LeftLock LeftPolicy = "lock"
+	// LeftLeave changes nothing.
+	LeftLeave LeftPolicy = "leave"
+)
+
+// Plan is the difference between the source and the directory.
+type Plan struct {
+	Ops       []Op
+	Unchanged int
+	Leavers   int // accounts absent from the source (whatever the policy)
+}
+
+// plan compares the records with the snapshot. skip holds student numbers
+// of invalid source rows: those are neither updated nor taken as leavers.
+func (l *layout) plan(recs map[string]students.Record, snap map[string]Entry, skip map[string]bool, policy LeftPolicy) Plan {
+	var p Plan
+	for _, id := range sortedKeys(recs) {
+		rec := recs[id]
+		e, ok := snap[id]
+		if !ok {
+			dn, attrs := l.newEntry(rec)
+			p.Ops = append(p.Ops, Op{Kind: OpCreate, StudentID: id, DN: dn, Attrs: attrs})
+			continue
+		}
+		if ch := l.changes(e, rec); len(ch) > 0 {
+			p.Ops = append(p.Ops, Op{Kind: OpUpdate, StudentID: id, DN: e.DN, Changes: ch})
+		} else {
+			p.Unchanged++
+		}
+	}
+	for _, id := range sortedKeys(snap) {
+		if _, ok := recs[id]; ok || skip[id] {
+			continue
+		}
+		p.Leavers++
+		e := snap[id]
+		if ch := l.leftChanges(e, policy); len(ch) > 0 {
+			p.Ops = append(p.Ops, Op{Kind: OpLeft, StudentID: id, DN: e.DN, Changes: ch})
+		} else {
+			p.Unchanged++
+		}
+	}
+	return p
+}
+
+func (l *layout) changes(e Entry, rec students.Record) []AttrChange {
+	want := l.synced(rec)
+	var out []AttrChange
+	for _, name := range l.managed {
+		if !sameValues(e.Attrs[name], want[name]) {
+			out = append(out, AttrChange{Attr: name, Old: e.Attrs[name], New: want[name]})
+		}
+	}
+	return out
+}
+
+// leftChanges applies the policy to an account whose student left.
+// Calling it on an account already handled yields nothing: idempotent.
+func (l *layout) leftChanges(e Entry, policy LeftPolicy) []AttrChange {
+	if policy == LeftLeave {
+		return nil
+	}
+	var out []AttrChange
+	today := generalized(l.now)
+	if end := e.Attrs[attrEndDate]; len(end) == 0 || end[0] > today {
+		out = append(out, AttrChange{Attr: attrEndDate, Old: end, New: []string{today}})
+	}
+	if policy == LeftLock {
+		old := e.Attrs[l.a.State]
+		var keep []string
+		locked := false
+		for _, v := range old {
+			if strings.HasPrefix(v, etatLocked) {
+				locked = true
+			}
+			if !strings.HasPrefix(v, etatPrefix) {
+				keep = append(keep, v) // other resources' states stay
+			}
+		}
+		if !locked {
+			out = append(out, AttrChange{Attr: l.a.State, Old: old,
+				New: append(keep, etatLocked+l.now.Format("20060102")+":")})
+		}
+	}
+	return out
+}
+
+// sameValues compares value sets, ignoring order.
+func sameValues(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	if len(a) == 1 {
+		return a[0] == b[0]
+	}
+	x, y := slices.Clone(a), slices.Clone(b)
+	sort.Strings(x)
+	sort.Strings(y)
+	return slices.Equal(x, y)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,103 @@
+package ldapsync
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/go-ldap/ldap/v3"
+)
+
+// snapshotPageSize is the paged-results page size: large pages mean fewer
+// round trips; each page is folded into compact Entries and dropped.
+const snapshotPageSize = 1000
+
+// snapshot reads every account under the base DN that has a student
+// number, in one paged search, keyed by student number.
+func (t *target) snapshot(ctx context.Context) (map[string]Entry, error) {
+	l := t.l
+	attrs := l.readAttrs()
+	out := make(map[string]Entry)
+	paging := ldap.NewControlPaging(snapshotPageSize)
+	err := t.with(func(c *ldap.Conn) error {
+		for {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			req := ldap.NewSearchRequest(l.base, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0, 0, false,
+				fmt.Sprintf("(&(objectClass=inetOrgPerson)(%s=*))", l.a.StudentID), attrs, []ldap.Control{paging})
+			res, err := c.Search(req)
+			if err != nil {
+				return err
+			}
+			for _, e := range res.Entries {
+				id := e.GetEqualFoldAttributeValue(l.a.StudentID)
+				if _, dup := out[id]; dup {
+					return fmt.Errorf("two entries with %s=%s: %s and %s", l.a.StudentID, id, out[id].DN, e.DN)
+				}
+				en := Entry{DN: e.DN, Attrs: make(map[string][]string, len(attrs))}
+				for _, a := range attrs {
+					if v := e.GetEqualFoldAttributeValues(a); len(v) > 0 {
+						en.Attrs[a] = v
+					}
+				}
+				out[id] = en
+			}
+			ctrl, _ := ldap.FindControl(res.Controls, ldap.ControlTypePaging).(*ldap.ControlPaging)
+			if ctrl == nil || len(ctrl.Cookie) == 0 {
+				return nil
+			}
+			paging.SetCookie(ctrl.Cookie)
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ldapsync: read %s: %w", l.base, err)
+	}
+	return out, nil
+}
+
+// apply performs one planned write.
+func (t *target) apply(op Op) error {
+	switch op.Kind {
+	case OpCreate:
+		req := ldap.NewAddRequest(op.DN, nil)
+		for _, name := range sortedKeys(op.Attrs) {
+			req.Attribute(name, op.Attrs[name])
+		}
+		err := t.with(func(c *ldap.Conn) error { return c.Add(req) })
+		if ldap.IsErrorWithCode(err, ldap.LDAPResultEntryAlreadyExists) {
+			return t.checkOwner(op)
+		}
+		return err
+	case OpUpdate, OpLeft:
+		req := ldap.NewModifyRequest(op.DN, nil)
+		for _, ch := range op.Changes {
+			req.Replace(ch.Attr, ch.New)
+		}
+		return t.with(func(c *ldap.Conn) error { return c.Modify(req) })
+	}
+	return fmt.Errorf("ldapsync: unknown op kind %d", op.Kind)
+}
+
+// checkOwner accepts an add that found the entry already there when it is
+// the same student's (created meanwhile by an activation, or by our own
+// add retried after a lost connection); another entry with that login is
+// a conflict the administrator must resolve.
+func (t *target) checkOwner(op Op) error {
+	req := ldap.NewSearchRequest(op.DN, ldap.ScopeBaseObject, ldap.NeverDerefAliases, 1, 0, false,
+		"(objectClass=*)", []string{t.l.a.StudentID}, nil)
+	var got string
+	err := t.with(func(c *ldap.Conn) error {
+		res, err := c.Search(req)
+		if err == nil && len(res.Entries) == 1 {
+			got = res.Entries[0].GetEqualFoldAttributeValue(t.l.a.StudentID)
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("ldapsync: %s exists and cannot be read: %w", op.DN, err)
+	}
+	if got != op.StudentID {
+		return fmt.Errorf("ldapsync: %s already exists for another person (%s=%q)", op.DN, t.l.a.StudentID, got)
+	}
+	return nil
+}
