@@ -181,3 +181,9 @@ func TestSyncLifecycle(t *testing.T) {
 		}
 	})
 }
+
+type nopSource struct{}
+
+func (nopSource) All(context.Context, func(students.Record) error, func(*students.RowError)) error {
+	return nil
+}
