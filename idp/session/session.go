@@ -29,7 +29,7 @@ type Config struct {
 	// IdleTimeout ends a session not used for this long (default 30 min).
 	IdleTimeout time.Duration `yaml:"idle_timeout"`
 	// AbsoluteTimeout ends a session this long after sign-in (default 10 h).
-	AbsoluteTimeout time.Duration `yaml:"absolute_timeout"`
+	AbsoluteTimeout time.Duration  `yaml:"absolute_timeout"`
 	Cookies         websec.Cookies `yaml:"-"`
 }
 

@@ -47,12 +47,6 @@ func (s *Set) Public() jose.JSONWebKeySet {
 // JWKS returns the JSON of Public.
 func (s *Set) JWKS() ([]byte, error) { return json.Marshal(s.Public()) }
 
-// Signer returns the active key in the form fosite's JWT signer takes
-// (go-jose v3, which sets the "kid" header from KeyID).
-func (s *Set) Signer() *josev3.JSONWebKey {
-	return &josev3.JSONWebKey{Key: s.Active.Private, KeyID: s.Active.ID, Algorithm: s.Active.Alg, Use: "sig"}
-}
-
 // Lookup returns the key with that ID, active or retiring.
 func (s *Set) Lookup(kid string) (Key, bool) {
 	for _, k := range s.All {
@@ -137,4 +131,25 @@ func New(files ...string) (*Set, error) {
 		s.All = append(s.All, k)
 	}
 	return s, nil
+}
+
+// For returns the key that signs for alg: the active key if it has that
+// algorithm, else the first published key that does. An empty alg means
+// the active key.
+func (s *Set) For(alg string) (Key, bool) {
+	if alg == "" || s.Active.Alg == alg {
+		return s.Active, true
+	}
+	for _, k := range s.All {
+		if k.Alg == alg {
+			return k, true
+		}
+	}
+	return Key{}, false
+}
+
+// JWK returns the key in the form fosite's JWT signer takes (go-jose v3,
+// which sets the "kid" header from KeyID).
+func (k Key) JWK() *josev3.JSONWebKey {
+	return &josev3.JSONWebKey{Key: k.Private, KeyID: k.ID, Algorithm: k.Alg, Use: "sig"}
 }

@@ -1,0 +1,51 @@
+package provider
+
+import (
+	"strings"
+
+	"github.com/seuil-idp/seuil/idp/directory"
+)
+
+// accountFields are the account values a client's claims mapping may use.
+var accountFields = map[string]func(directory.Account) string{
+	"login":      func(a directory.Account) string { return a.Login },
+	"student_id": func(a directory.Account) string { return a.StudentID },
+	"ine":        func(a directory.Account) string { return a.INE },
+	"email":      func(a directory.Account) string { return a.Email },
+	"mobile":     func(a directory.Account) string { return a.Mobile },
+	"first_name": func(a directory.Account) string { return a.FirstName },
+	"last_name":  func(a directory.Account) string { return a.LastName },
+}
+
+// userClaims returns the claims about the user that the granted scopes
+// and the client's mapping allow; they go in the ID token and userinfo.
+func userClaims(a directory.Account, scopes []string, cl ClientConfig) map[string]any {
+	out := map[string]any{}
+	has := func(s string) bool {
+		for _, g := range scopes {
+			if g == s {
+				return true
+			}
+		}
+		return false
+	}
+	if has("profile") {
+		out["preferred_username"] = a.Login
+		out["given_name"] = a.FirstName
+		out["family_name"] = a.LastName
+		out["name"] = strings.TrimSpace(a.FirstName + " " + a.LastName)
+	}
+	if has("email") && a.Email != "" {
+		out["email"] = a.Email
+	}
+	for name, field := range cl.Claims {
+		if v, ok := strings.CutPrefix(field, "="); ok {
+			out[name] = v
+		} else if f := accountFields[field]; f != nil {
+			if v := f(a); v != "" {
+				out[name] = v
+			}
+		}
+	}
+	return out
+}

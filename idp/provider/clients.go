@@ -1,0 +1,122 @@
+package provider
+
+import (
+	"context"
+	"crypto/sha256"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ory/fosite"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Client is a configured relying party as fosite sees it, with Seuil's
+// own settings alongside. It embeds fosite.DefaultClient and does not
+// implement fosite.OpenIDConnectClient, so that both client_secret_basic
+// and client_secret_post are accepted.
+type Client struct {
+	*fosite.DefaultClient
+	Conf ClientConfig
+}
+
+// clients resolves client IDs from configuration (fosite.ClientManager).
+type clients struct {
+	byID map[string]*Client
+}
+
+// bcryptCost hashes plain secrets found in configuration.
+const bcryptCost = 10
+
+func newClients(cfgs []ClientConfig) (*clients, error) {
+	c := &clients{byID: map[string]*Client{}}
+	for _, cc := range cfgs {
+		var secret []byte
+		if cc.Secret != "" {
+			secret = []byte(cc.Secret)
+			if !strings.HasPrefix(cc.Secret, "$2") {
+				h, err := bcrypt.GenerateFromPassword(secret, bcryptCost)
+				if err != nil {
+					return nil, err
+				}
+				secret = h
+			}
+		}
+		c.byID[cc.ID] = &Client{Conf: cc, DefaultClient: &fosite.DefaultClient{
+			ID: cc.ID, Secret: secret, Public: cc.Public,
+			RedirectURIs:  cc.RedirectURIs,
+			GrantTypes:    []string{"authorization_code", "refresh_token"},
+			ResponseTypes: []string{"code"},
+			Scopes:        cc.Scopes,
+		}}
+	}
+	return c, nil
+}
+
+// GetClient implements fosite.ClientManager.
+func (c *clients) GetClient(_ context.Context, id string) (fosite.Client, error) {
+	cl, ok := c.byID[id]
+	if !ok {
+		return nil, fosite.ErrNotFound
+	}
+	return cl, nil
+}
+
+// ClientAssertionJWTValid is unused: private_key_jwt is not offered.
+func (c *clients) ClientAssertionJWTValid(context.Context, string) error { return nil }
+
+// SetClientAssertionJWT is unused: private_key_jwt is not offered.
+func (c *clients) SetClientAssertionJWT(context.Context, string, time.Time) error { return nil }
+
+func (c *clients) get(id string) (*Client, bool) {
+	cl, ok := c.byID[id]
+	return cl, ok
+}
+
+// cachingHasher is fosite's bcrypt comparison with a memory of secrets
+// already verified: a relying party presents the same secret at every
+// token request, and a bcrypt comparison per request would cap the token
+// endpoint at a few dozen requests per second per core. Only digests of
+// (hash, correct secret) pairs are kept, never secrets.
+type cachingHasher struct {
+	mu sync.RWMutex
+	ok map[[32]byte]time.Time
+}
+
+const hasherMemory = 10 * time.Minute
+
+func (h *cachingHasher) digest(hash, data []byte) [32]byte {
+	d := sha256.New()
+	d.Write(hash)
+	d.Write([]byte{0})
+	d.Write(data)
+	var out [32]byte
+	copy(out[:], d.Sum(nil))
+	return out
+}
+
+// Compare implements fosite.Hasher.
+func (h *cachingHasher) Compare(_ context.Context, hash, data []byte) error {
+	k := h.digest(hash, data)
+	h.mu.RLock()
+	at, hit := h.ok[k]
+	h.mu.RUnlock()
+	if hit && time.Since(at) < hasherMemory {
+		return nil
+	}
+	if err := bcrypt.CompareHashAndPassword(hash, data); err != nil {
+		return err
+	}
+	h.mu.Lock()
+	if len(h.ok) > 1000 { // bounded: one entry per client and secret
+		clear(h.ok)
+	}
+	h.ok[k] = time.Now()
+	h.mu.Unlock()
+	return nil
+}
+
+// Hash implements fosite.Hasher.
+func (h *cachingHasher) Hash(_ context.Context, data []byte) ([]byte, error) {
+	return bcrypt.GenerateFromPassword(data, bcryptCost)
+}

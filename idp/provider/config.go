@@ -1,0 +1,187 @@
+// Package provider is Seuil's OpenID Connect provider: fosite composed for
+// the authorization code flow with PKCE, refresh token rotation, token
+// revocation and introspection, RP-initiated and back-channel logout, with
+// clients from configuration, signing keys from PEM files, and every
+// artefact in Redis. It serves the sign-in page (idp/session) and hands
+// browsers to the self-service flows through state.Handover tickets.
+package provider
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/seuil-idp/seuil/idp/session"
+)
+
+// Config is the provider's configuration (the "oidc" section).
+type Config struct {
+	// Issuer is the public URL, e.g. "https://idp.univ.fr/seuil"; every
+	// endpoint is published under it, never under the request's Host.
+	Issuer string `yaml:"issuer"`
+	// Secret (≥ 32 bytes) keys the HMAC of opaque tokens; all replicas
+	// share it.
+	Secret  string         `yaml:"secret"`
+	Keys    KeysConfig     `yaml:"keys"`
+	Clients []ClientConfig `yaml:"clients"`
+	// Lifetimes; zero picks the default in brackets.
+	CodeTTL         time.Duration  `yaml:"code_ttl"`          // 5 min
+	AccessTokenTTL  time.Duration  `yaml:"access_token_ttl"`  // 10 min
+	RefreshTokenTTL time.Duration  `yaml:"refresh_token_ttl"` // 24 h
+	IDTokenTTL      time.Duration  `yaml:"id_token_ttl"`      // 10 min
+	Session         session.Config `yaml:"session"`
+	// FlowsPath is the public path prefix of the self-service flows
+	// (default: the issuer's path).
+	FlowsPath string `yaml:"flows_path"`
+	// StaticPath is the public path prefix of theme static files
+	// (default: issuer path + "/static").
+	StaticPath string `yaml:"static_path"`
+	// BackchannelTimeout bounds each logout token POST (default 5 s).
+	BackchannelTimeout time.Duration `yaml:"backchannel_timeout"`
+}
+
+// KeysConfig names the signing keys: PEM files, the first one signing, or
+// a directory of *.pem (see keys.Dir).
+type KeysConfig struct {
+	Files    []string `yaml:"files"`
+	Dir      string   `yaml:"dir"`
+	Active   string   `yaml:"active"`
+	Generate bool     `yaml:"generate"` // demo: create a key in Dir if none
+}
+
+// ClientConfig is one relying party.
+type ClientConfig struct {
+	ID string `yaml:"id"`
+	// Secret: a bcrypt hash ("$2…") or, discouraged, the plain secret.
+	Secret                 string   `yaml:"secret"`
+	Public                 bool     `yaml:"public"`
+	RedirectURIs           []string `yaml:"redirect_uris"`
+	PostLogoutRedirectURIs []string `yaml:"post_logout_redirect_uris"`
+	Scopes                 []string `yaml:"scopes"`
+	InitiateLoginURI       string   `yaml:"initiate_login_uri"`
+	BackchannelLogoutURI   string   `yaml:"backchannel_logout_uri"`
+	Theme                  string   `yaml:"theme"`
+	// Claims adds claims from the account: claim name → account field
+	// (login, student_id, ine, email, mobile, first_name, last_name) or
+	// "=value" for a constant (eduPersonAffiliation: "=student").
+	Claims map[string]string `yaml:"claims"`
+	// SigningAlg of ID tokens: ES256 (default) or RS256.
+	SigningAlg string `yaml:"id_token_signed_response_alg"`
+}
+
+var knownScopes = []string{"openid", "profile", "email", "offline_access"}
+
+func (c *Config) defaults() {
+	c.Issuer = strings.TrimSuffix(c.Issuer, "/")
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&c.CodeTTL, 5*time.Minute)
+	def(&c.AccessTokenTTL, 10*time.Minute)
+	def(&c.RefreshTokenTTL, 24*time.Hour)
+	def(&c.IDTokenTTL, 10*time.Minute)
+	def(&c.BackchannelTimeout, 5*time.Second)
+	if u, err := url.Parse(c.Issuer); err == nil {
+		if c.FlowsPath == "" {
+			c.FlowsPath = u.Path
+		}
+		if c.StaticPath == "" {
+			c.StaticPath = u.Path + "/static"
+		}
+	}
+	for i := range c.Clients {
+		cl := &c.Clients[i]
+		if cl.SigningAlg == "" {
+			cl.SigningAlg = "ES256"
+		}
+		if len(cl.Scopes) == 0 {
+			cl.Scopes = []string{"openid", "profile", "email", "offline_access"}
+		}
+	}
+}
+
+// Validate checks the configuration; each message names its key.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, a ...any) { errs = append(errs, fmt.Errorf(key+": "+format, a...)) }
+	if u, err := url.Parse(c.Issuer); err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || !secureURL(u) {
+		bad("issuer", "%q must be an absolute https URL without query or fragment (http allowed only for loopback)", c.Issuer)
+	}
+	if len(c.Secret) < 32 {
+		bad("secret", "must be at least 32 characters")
+	}
+	if len(c.Keys.Files) == 0 && c.Keys.Dir == "" {
+		bad("keys", "set files or dir")
+	}
+	seen := map[string]bool{}
+	for i, cl := range c.Clients {
+		k := fmt.Sprintf("clients[%d]", i)
+		if cl.ID == "" {
+			bad(k+".id", "is required")
+		} else if seen[cl.ID] {
+			bad(k+".id", "%q is used by another client", cl.ID)
+		}
+		seen[cl.ID] = true
+		if cl.Public && cl.Secret != "" {
+			bad(k+".secret", "a public client has no secret")
+		}
+		if !cl.Public && cl.Secret == "" {
+			bad(k+".secret", "is required for a confidential client (or set public: true)")
+		}
+		if len(cl.RedirectURIs) == 0 {
+			bad(k+".redirect_uris", "at least one is required")
+		}
+		checkURIs(bad, k+".redirect_uris", cl.RedirectURIs)
+		checkURIs(bad, k+".post_logout_redirect_uris", cl.PostLogoutRedirectURIs)
+		for j, u := range []string{cl.InitiateLoginURI, cl.BackchannelLogoutURI} {
+			if u != "" {
+				checkURIs(bad, k+"."+[]string{"initiate_login_uri", "backchannel_logout_uri"}[j], []string{u})
+			}
+		}
+		for j, s := range cl.Scopes {
+			if !slices.Contains(knownScopes, s) {
+				bad(fmt.Sprintf("%s.scopes[%d]", k, j), "unknown scope %q (known: %s)", s, strings.Join(knownScopes, ", "))
+			}
+		}
+		if cl.SigningAlg != "ES256" && cl.SigningAlg != "RS256" {
+			bad(k+".id_token_signed_response_alg", "%q: must be ES256 or RS256", cl.SigningAlg)
+		}
+		for name, field := range cl.Claims {
+			if _, ok := accountFields[field]; !ok && !strings.HasPrefix(field, "=") {
+				bad(k+".claims."+name, "unknown account field %q", field)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func checkURIs(bad func(string, string, ...any), key string, uris []string) {
+	for j, raw := range uris {
+		u, err := url.Parse(raw)
+		if err != nil || !u.IsAbs() || u.Host == "" || u.Fragment != "" || !secureURL(u) {
+			bad(fmt.Sprintf("%s[%d]", key, j), "must be an absolute https URL without fragment (http allowed only for loopback)")
+		}
+	}
+}
+
+// secureURL accepts https, and http only on loopback (the demo, native apps).
+func secureURL(u *url.URL) bool {
+	if u.Scheme == "https" {
+		return true
+	}
+	if u.Scheme != "http" {
+		return false
+	}
+	h := u.Hostname()
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,178 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"time"
+
+	"github.com/ory/fosite"
+	"github.com/ory/fosite/compose"
+	"github.com/ory/fosite/handler/openid"
+	"github.com/ory/fosite/token/jwt"
+
+	"github.com/seuil-idp/seuil/idp/directory"
+	"github.com/seuil-idp/seuil/idp/provider/fositestore"
+	"github.com/seuil-idp/seuil/idp/provider/keys"
+	"github.com/seuil-idp/seuil/idp/session"
+	"github.com/seuil-idp/seuil/idp/state"
+	"github.com/seuil-idp/seuil/idp/websec"
+	"github.com/seuil-idp/seuil/themes"
+)
+
+// Accounts is what the provider needs from the directory: the sign-in
+// check and the account behind a session (for claims).
+type Accounts interface {
+	session.Authenticator
+	FindByLogin(ctx context.Context, login string) (directory.Account, error)
+}
+
+// Deps are the provider's collaborators, built by cmd/.
+type Deps struct {
+	Store     *state.Store
+	Directory Accounts
+	// Limiter bounds sign-in attempts (idp/regulation); nil: no limits.
+	Limiter session.Limiter
+	// Theme is the default theme; Themes the others, by name.
+	Theme  *themes.Theme
+	Themes map[string]*themes.Theme
+	Logger *slog.Logger
+	// HTTPClient posts back-channel logout tokens (default: a client with
+	// Config.BackchannelTimeout).
+	HTTPClient     *http.Client
+	TrustedProxies []netip.Prefix
+}
+
+// Provider is the OpenID Connect provider.
+type Provider struct {
+	cfg      Config
+	deps     Deps
+	log      *slog.Logger
+	oauth    fosite.OAuth2Provider
+	keys     *keys.Set
+	clients  *clients
+	sessions *session.Manager
+	login    *session.Login
+	base     string // the issuer's path, "" at the root
+	http     *http.Client
+}
+
+// New validates cfg, loads the signing keys and composes fosite.
+func New(cfg Config, deps Deps) (*Provider, error) {
+	cfg.defaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if deps.Store == nil || deps.Directory == nil || deps.Theme == nil {
+		return nil, errors.New("provider: Store, Directory and Theme are required")
+	}
+	ks, err := loadKeys(cfg.Keys)
+	if err != nil {
+		return nil, err
+	}
+	for i, cl := range cfg.Clients {
+		if _, ok := ks.For(cl.SigningAlg); !ok {
+			return nil, fmt.Errorf("clients[%d].id_token_signed_response_alg: no %s key among the signing keys", i, cl.SigningAlg)
+		}
+		if cl.Theme != "" && deps.Themes[cl.Theme] == nil {
+			return nil, fmt.Errorf("clients[%d].theme: no theme %q", i, cl.Theme)
+		}
+	}
+	cls, err := newClients(cfg.Clients)
+	if err != nil {
+		return nil, err
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.Default()
+	}
+	u, _ := url.Parse(cfg.Issuer)
+	cfg.Session.Cookies = websec.Cookies{Secure: u.Scheme == "https"}
+	p := &Provider{cfg: cfg, deps: deps, log: deps.Logger, keys: ks, clients: cls, base: u.Path, http: deps.HTTPClient}
+	if p.http == nil {
+		p.http = &http.Client{Timeout: cfg.BackchannelTimeout}
+	}
+	p.sessions = session.NewManager(deps.Store, cfg.Session, deps.Logger)
+	p.login = session.NewLogin(p.sessions, deps.Directory, deps.Limiter, p.themeFor, session.Paths{
+		Login: p.base + "/login", Resume: p.base + "/oauth2/auth/resume",
+		Flows: cfg.FlowsPath, Static: cfg.StaticPath,
+	}, deps.TrustedProxies)
+	p.oauth = p.compose()
+	return p, nil
+}
+
+func loadKeys(c KeysConfig) (*keys.Set, error) {
+	if len(c.Files) > 0 {
+		return keys.New(c.Files...)
+	}
+	return keys.Dir(c.Dir, c.Active, c.Generate)
+}
+
+// compose builds fosite with the handlers Seuil offers, and no others:
+// no implicit or hybrid flow, no password or client credentials grant.
+func (p *Provider) compose() fosite.OAuth2Provider {
+	fc := &fosite.Config{
+		IDTokenIssuer: p.cfg.Issuer, AccessTokenIssuer: p.cfg.Issuer,
+		TokenURL:              p.cfg.Issuer + "/oauth2/token",
+		GlobalSecret:          []byte(p.cfg.Secret),
+		AuthorizeCodeLifespan: p.cfg.CodeTTL, AccessTokenLifespan: p.cfg.AccessTokenTTL,
+		RefreshTokenLifespan: p.cfg.RefreshTokenTTL, IDTokenLifespan: p.cfg.IDTokenTTL,
+		EnforcePKCEForPublicClients:    true,
+		EnablePKCEPlainChallengeMethod: false,
+		ScopeStrategy:                  fosite.ExactScopeStrategy,
+		AllowedPromptValues:            []string{"none", "login", "consent", "select_account", "create"},
+		RefreshTokenScopes:             []string{"offline_access"},
+		ClientSecretsHasher:            &cachingHasher{ok: map[[32]byte]time.Time{}},
+	}
+	store := fositestore.New(p.deps.Store, p.clients, func() fosite.Session { return openid.NewDefaultSession() },
+		fositestore.Lifespans{Code: p.cfg.CodeTTL, Access: p.cfg.AccessTokenTTL, Refresh: p.cfg.RefreshTokenTTL})
+	keyFor := func(ctx context.Context) (any, error) {
+		k, _ := p.keys.For(algFrom(ctx))
+		return k.JWK(), nil
+	}
+	strategy := &compose.CommonStrategy{
+		CoreStrategy:               compose.NewOAuth2HMACStrategy(fc),
+		OpenIDConnectTokenStrategy: compose.NewOpenIDConnectStrategy(keyFor, fc),
+		Signer:                     &jwt.DefaultSigner{GetPrivateKey: keyFor},
+	}
+	return compose.Compose(fc, store, strategy,
+		compose.OAuth2AuthorizeExplicitFactory,
+		compose.OAuth2RefreshTokenGrantFactory,
+		compose.OpenIDConnectExplicitFactory,
+		compose.OpenIDConnectRefreshFactory,
+		compose.OAuth2TokenIntrospectionFactory,
+		compose.OAuth2TokenRevocationFactory,
+		compose.OAuth2PKCEFactory,
+	)
+}
+
+type algKey struct{}
+
+// withAlg tells the signer which algorithm the client asked for.
+func withAlg(ctx context.Context, alg string) context.Context {
+	return context.WithValue(ctx, algKey{}, alg)
+}
+
+func algFrom(ctx context.Context) string {
+	if a, ok := ctx.Value(algKey{}).(string); ok {
+		return a
+	}
+	return ""
+}
+
+// Sessions returns the SSO session manager; the self-service flows call
+// its StartSession when an account is activated.
+func (p *Provider) Sessions() *session.Manager { return p.sessions }
+
+// Keys returns the signing keys (for tests and the admin API).
+func (p *Provider) Keys() *keys.Set { return p.keys }
+
+func (p *Provider) themeFor(clientID string) *themes.Theme {
+	if cl, ok := p.clients.get(clientID); ok && cl.Conf.Theme != "" {
+		return p.deps.Themes[cl.Conf.Theme]
+	}
+	return p.deps.Theme
+}

@@ -1,0 +1,134 @@
+package provider
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/ory/fosite"
+	"github.com/ory/fosite/handler/openid"
+)
+
+// token is the token endpoint: code exchange and refresh.
+func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	ar, err := p.oauth.NewAccessRequest(ctx, r, openid.NewDefaultSession())
+	if err != nil {
+		p.tokenError(w, r, ar, err)
+		return
+	}
+	cl := ar.GetClient().(*Client)
+	resp, err := p.oauth.NewAccessResponse(withAlg(ctx, cl.Conf.SigningAlg), ar)
+	if err != nil {
+		p.tokenError(w, r, ar, err)
+		return
+	}
+	p.oauth.WriteAccessResponse(ctx, w, ar, resp)
+}
+
+func (p *Provider) tokenError(w http.ResponseWriter, r *http.Request, ar fosite.AccessRequester, err error) {
+	e := fosite.ErrorToRFC6749Error(err)
+	p.log.InfoContext(r.Context(), "token refused", "err", e.ErrorField, "hint", e.HintField, "debug", e.DebugField)
+	p.oauth.WriteAccessError(r.Context(), w, ar, err)
+}
+
+// userinfo returns the claims of the access token's user (OIDC Core 5.3).
+func (p *Provider) userinfo(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	tok := fosite.AccessTokenFromRequest(r)
+	sess := openid.NewDefaultSession()
+	_, ar, err := p.oauth.IntrospectToken(ctx, tok, fosite.AccessToken, sess)
+	if err != nil || !ar.GetGrantedScopes().Has("openid") {
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		http.Error(w, `{"error":"invalid_token"}`, http.StatusUnauthorized)
+		return
+	}
+	s, _ := ar.GetSession().(*openid.DefaultSession)
+	out := map[string]any{"sub": s.Subject}
+	if s.Claims != nil {
+		for k, v := range s.Claims.Extra {
+			out[k] = v
+		}
+	}
+	delete(out, "sid")
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(out)
+}
+
+// revoke is RFC 7009 token revocation.
+func (p *Provider) revoke(w http.ResponseWriter, r *http.Request) {
+	err := p.oauth.NewRevocationRequest(r.Context(), r)
+	p.oauth.WriteRevocationResponse(r.Context(), w, err)
+}
+
+// introspect is RFC 7662 token introspection, for authenticated clients.
+func (p *Provider) introspect(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	ir, err := p.oauth.NewIntrospectionRequest(ctx, r, openid.NewDefaultSession())
+	if err != nil {
+		p.oauth.WriteIntrospectionError(ctx, w, err)
+		return
+	}
+	p.oauth.WriteIntrospectionResponse(ctx, w, ir)
+}
+
+// discovery is the OpenID Provider metadata; every URL is derived from
+// the issuer so it is right behind a reverse proxy at a path prefix.
+func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
+	iss := p.cfg.Issuer
+	algs := []string{}
+	for _, a := range []string{"ES256", "RS256"} {
+		if _, ok := p.keys.For(a); ok {
+			algs = append(algs, a)
+		}
+	}
+	doc := map[string]any{
+		"issuer":                                iss,
+		"authorization_endpoint":                iss + "/oauth2/auth",
+		"token_endpoint":                        iss + "/oauth2/token",
+		"userinfo_endpoint":                     iss + "/userinfo",
+		"jwks_uri":                              iss + "/jwks.json",
+		"revocation_endpoint":                   iss + "/oauth2/revoke",
+		"introspection_endpoint":                iss + "/oauth2/introspect",
+		"end_session_endpoint":                  iss + "/oauth2/logout",
+		"scopes_supported":                      knownScopes,
+		"response_types_supported":              []string{"code"},
+		"response_modes_supported":              []string{"query"},
+		"grant_types_supported":                 []string{"authorization_code", "refresh_token"},
+		"subject_types_supported":               []string{"public"},
+		"id_token_signing_alg_values_supported": algs,
+		"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post", "none"},
+		"code_challenge_methods_supported":      []string{"S256"},
+		"prompt_values_supported":               []string{"none", "login", "create"},
+		"claims_supported": []string{"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "sid",
+			"preferred_username", "name", "given_name", "family_name", "email"},
+		"request_parameter_supported":                   false,
+		"backchannel_logout_supported":                  true,
+		"backchannel_logout_session_supported":          true,
+		"frontchannel_logout_supported":                 false,
+		"revocation_endpoint_auth_methods_supported":    []string{"client_secret_basic", "client_secret_post", "none"},
+		"introspection_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post"},
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	_ = json.NewEncoder(w).Encode(doc)
+}
+
+// jwks publishes the signing keys, active and retiring.
+func (p *Provider) jwks(w http.ResponseWriter, r *http.Request) {
+	raw, err := p.keys.JWKS()
+	if err != nil {
+		http.Error(w, "jwks", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/jwk-set+json")
+	// Short enough that a new key is picked up soon after a rotation;
+	// relying parties also refetch on an unknown kid.
+	w.Header().Set("Cache-Control", "public, max-age=900")
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	_, _ = w.Write(raw)
+}
+
+var _ = strings.TrimSpace
