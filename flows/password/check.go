@@ -44,7 +44,8 @@ func (r Result) Fails(rule Rule) bool {
 
 // Check judges password against the policy. It never fails RuleHistory
 // (the Directory does, when the password is set). The password is never
-// logged nor kept. Passwords longer than HighestMaxLength are judged on
+// logged nor kept. Check is safe for concurrent use; the first call
+// decodes the word lists unless Preload did. Passwords longer than HighestMaxLength are judged on
 // their length alone beyond that point: the costlier rules and the score
 // look at the first HighestMaxLength bytes only, to bound the work an
 // anonymous request can cause.

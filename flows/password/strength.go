@@ -49,6 +49,7 @@ func score(password string, userInputs []string) int {
 func guesses(password string, userInputs []string) float64 {
 	matches := matching.Omnimatch(password, userInputs)
 	matches = append(matches, dictMatches(password)...)
+	matches = append(matches, yearMatches(password)...)
 	match.Sort(matches)
 	return scoring.MostGuessableMatchSequence(password, matches, false).Guesses
 }
@@ -123,4 +124,19 @@ func (d *dict) eachWord(s string, fn func(i, j int, rank uint32)) {
 			}
 		}
 	}
+}
+
+// yearMatches finds the years 2020–2099, which trustelem's "recent_year"
+// pattern (19xx, 200x, 201x, written in 2017) misses: "Tours2026" is a
+// word and this year, not a word and four random digits.
+func yearMatches(password string) []*match.Match {
+	var out []*match.Match
+	for i := 0; i+4 <= len(password); i++ {
+		y := password[i : i+4]
+		if y[0] == '2' && y[1] == '0' && y[2] >= '2' && y[2] <= '9' && y[3] >= '0' && y[3] <= '9' {
+			out = append(out, &match.Match{Pattern: "regex", RegexName: "recent_year",
+				I: i, J: i + 3, Token: y})
+		}
+	}
+	return out
 }
