@@ -30,6 +30,9 @@ type Config struct {
 	StartTLS bool
 	// CAFile is a PEM bundle to verify the server; empty: system roots.
 	CAFile string
+	// InsecureSkipVerify turns certificate checks off: for a server on
+	// loopback only (the configuration loader refuses it elsewhere).
+	InsecureSkipVerify bool
 	// DialTimeout bounds connecting (default 5 s); OpTimeout bounds each
 	// operation (default 10 s).
 	DialTimeout time.Duration
@@ -74,6 +77,26 @@ func (a *Attributes) defaults() {
 	set(&a.Email, "supannMailPerso")
 	set(&a.State, "supannRessourceEtatDate")
 	set(&a.Subject, "entryUUID")
+}
+
+// Set overrides one attribute by its logical name, as written in the
+// configuration file: login, alias_login, student_id, ine, first_name,
+// last_name, mobile, email, state, subject.
+func (a *Attributes) Set(name, attr string) error {
+	fields := map[string]*string{
+		"login": &a.Login, "alias_login": &a.AliasLogin, "student_id": &a.StudentID, "ine": &a.INE,
+		"first_name": &a.FirstName, "last_name": &a.LastName, "mobile": &a.Mobile, "email": &a.Email,
+		"state": &a.State, "subject": &a.Subject,
+	}
+	p, ok := fields[name]
+	if !ok {
+		return fmt.Errorf("ldap: attributes: unknown field %q", name)
+	}
+	if attr == "" {
+		return fmt.Errorf("ldap: attributes.%s: empty attribute name", name)
+	}
+	*p = attr
+	return nil
 }
 
 // validate fills defaults and reports the first missing setting.

@@ -24,6 +24,13 @@ func TestTLS(t *testing.T) {
 		{"ldaps, CA not trusted", srv.LDAPSURL, false, "", false},
 		{"StartTLS, CA not trusted", srv.URL, true, "", false},
 	}
+	insecure := base
+	insecure.WriteURL, insecure.InsecureSkipVerify = srv.LDAPSURL, true
+	if d, err := ldapdir.New(context.Background(), insecure); err != nil {
+		t.Errorf("ldaps with insecure_skip_verify on loopback: %v", err)
+	} else {
+		d.Close()
+	}
 	for _, tt := range tests {
 		cfg := base
 		cfg.WriteURL, cfg.StartTLS, cfg.CAFile = tt.url, tt.startTLS, tt.caFile
@@ -38,5 +45,18 @@ func TestTLS(t *testing.T) {
 			t.Errorf("%s: Ensure: %v", tt.name, err)
 		}
 		d.Close()
+	}
+}
+
+func TestAttributesSet(t *testing.T) {
+	t.Parallel()
+	var a ldapdir.Attributes
+	if err := a.Set("mobile", "telephoneNumber"); err != nil || a.Mobile != "telephoneNumber" {
+		t.Errorf("Set(mobile) = %v, %+v", err, a)
+	}
+	for _, bad := range [][2]string{{"phone", "mobile"}, {"email", ""}} {
+		if err := a.Set(bad[0], bad[1]); err == nil {
+			t.Errorf("Set(%q, %q) accepted", bad[0], bad[1])
+		}
 	}
 }
