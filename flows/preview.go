@@ -16,7 +16,7 @@ func previewFlow() *flow.Flow {
 		Mobile: "+33788102599", Email: "camille.martin@example.org", BirthDate: time.Date(2007, 3, 14, 0, 0, 0, 0, time.UTC)}
 	return &flow.Flow{ID: "preview", Name: "activation", CSRF: "preview", StudentID: rec.StudentID, INE: rec.INE,
 		Phone: rec.Mobile, Record: rec, Login: "22012345T", Verified: true, PasswordSet: true,
-		OTP: flow.OTP{SMSTo: students.MaskPhone(rec.Mobile), MailTo: students.MaskEmail(rec.Email)},
+		OTP:     flow.OTP{SMSTo: students.MaskPhone(rec.Mobile), MailTo: students.MaskEmail(rec.Email)},
 		Landing: "https://pjweb.example.org/"}
 }
 

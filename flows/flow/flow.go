@@ -32,12 +32,12 @@ type Flow struct {
 	// Record is the student's record, once identify matched it.
 	Record *students.Record `json:"record,omitempty"`
 
-	OTP           OTP  `json:"otp"`
-	Verified      bool `json:"verified,omitempty"`
+	OTP      OTP  `json:"otp"`
+	Verified bool `json:"verified,omitempty"`
 	// AMR lists how the student proved who they are so far ("otp" after
 	// the code, "pwd" when the login page checked their old password).
-	AMR []string `json:"amr,omitempty"`
-	AlreadyActive bool `json:"already_active,omitempty"`
+	AMR           []string `json:"amr,omitempty"`
+	AlreadyActive bool     `json:"already_active,omitempty"`
 
 	Login        string `json:"login,omitempty"`
 	LoginPattern string `json:"login_pattern,omitempty"`

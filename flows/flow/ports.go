@@ -2,7 +2,8 @@ package flow
 
 import (
 	"context"
-	"time"
+
+	"github.com/seuil-idp/seuil/idp/regulation"
 )
 
 // SMS is one text message.
@@ -21,15 +22,10 @@ type Mailer interface {
 	SendMail(ctx context.Context, m Mail) error
 }
 
-// Decision is a rate limiter's answer.
-type Decision struct {
-	Allowed    bool
-	RetryAfter time.Duration
-	Remaining  int
-}
-
-// Regulator is the rate limiter every step calls (idp/regulation).
+// Regulator is the rate limiter every step calls (idp/regulation): Check
+// reads a rule's state, Hit counts one event; both return a
+// *regulation.LimitedError when the rule refuses.
 type Regulator interface {
-	Check(ctx context.Context, rule, key string) (Decision, error)
-	Hit(ctx context.Context, rule, key string) (Decision, error)
+	Check(ctx context.Context, rule regulation.Rule, key string) (regulation.Decision, error)
+	Hit(ctx context.Context, rule regulation.Rule, key string) (regulation.Decision, error)
 }

@@ -22,7 +22,7 @@ func TestScore(t *testing.T) {
 		{"correct-horse-battery-9", 4, 4},
 		{"x7#kQ9!m2Lp", 4, 4},
 		{"vague lent 7 jours", 3, 4},
-		{"MaisonBleue2031", 0, 3}, // a year counts as a year, not 4 random digits
+		{"MaisonBleue2031", 0, 3},              // a year counts as a year, not 4 random digits
 		{strings.Repeat("password", 32), 0, 1}, // repeated chunks count once
 		{"correct-horse-battery-9" + strings.Repeat("!", 40), 4, 4},
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/pquerna/otp/hotp"
 
 	"github.com/seuil-idp/seuil/flows/flow"
+	"github.com/seuil-idp/seuil/idp/regulation"
 	"github.com/seuil-idp/seuil/idp/students"
 )
 
@@ -23,16 +24,13 @@ func (v *Verify) send(ctx context.Context, f *flow.Flow, x *flow.Exchange) error
 	if rec.Mobile == "" && rec.Email == "" {
 		return flow.ErrNoRecipient
 	}
-	for _, rk := range [][2]string{{RuleCodeSendPhone, rec.Mobile}, {RuleCodeSendIP, x.IP}, {RuleCodeSendStudent, rec.StudentID}} {
-		if rk[1] == "" {
-			continue
-		}
-		d, err := v.hit(ctx, rk[0], rk[1])
-		if err != nil {
-			return fmt.Errorf("verify: regulation: %w", err)
-		}
-		if !d.Allowed {
-			return &flow.LimitedError{RetryAfter: d.RetryAfter}
+	for _, t := range []struct {
+		rule regulation.Rule
+		key  string
+	}{{regulation.CodeSendPerPhone, rec.Mobile}, {regulation.CodeSendPerIP, regulation.IPKey(x.IP)},
+		{regulation.CodeSendPerStudent, rec.StudentID}} {
+		if err := regulate(ctx, v.svc.Regulator, true, t.rule, t.key); err != nil {
+			return err
 		}
 	}
 	if f.OTP.Secret == "" {

@@ -4,7 +4,14 @@
 // by type name, so a new flow reuses steps without touching them.
 package steps
 
-import "github.com/seuil-idp/seuil/flows/flow"
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/seuil-idp/seuil/flows/flow"
+	"github.com/seuil-idp/seuil/idp/regulation"
+)
 
 // Registry returns the factories of the shipped step types.
 func Registry() flow.Registry {
@@ -16,11 +23,27 @@ func Registry() flow.Registry {
 	}
 }
 
-// Regulation rules the steps call (idp/regulation defines their limits).
-const (
-	RuleIdentifyIP      = "identify_ip"
-	RuleIdentifyStudent = "identify_student"
-	RuleCodeSendPhone   = "code_send_phone"
-	RuleCodeSendIP      = "code_send_ip"
-	RuleCodeSendStudent = "code_send_student"
-)
+// regulate asks the regulator about one event (hit: count it) and turns
+// a refusal into the flow's LimitedError.
+func regulate(ctx context.Context, reg flow.Regulator, hit bool, rule regulation.Rule, key string) error {
+	if key == "" {
+		return nil
+	}
+	var d regulation.Decision
+	var err error
+	if hit {
+		d, err = reg.Hit(ctx, rule, key)
+	} else {
+		d, err = reg.Check(ctx, rule, key)
+	}
+	var le *regulation.LimitedError
+	switch {
+	case errors.As(err, &le):
+		return &flow.LimitedError{RetryAfter: le.RetryAfter}
+	case err != nil:
+		return fmt.Errorf("regulation %s: %w", rule, err)
+	case !d.Allowed:
+		return &flow.LimitedError{RetryAfter: d.RetryAfter}
+	}
+	return nil
+}

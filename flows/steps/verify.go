@@ -5,12 +5,12 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strings"
 	"time"
 
 	"github.com/seuil-idp/seuil/flows/flow"
 	"github.com/seuil-idp/seuil/idp/directory"
+	"github.com/seuil-idp/seuil/idp/regulation"
 	"github.com/seuil-idp/seuil/idp/students"
 )
 
@@ -74,10 +74,12 @@ func (v *Verify) Show(_ context.Context, f *flow.Flow, _ *flow.Exchange) (string
 
 // Enter runs the coherence check, then sends the first code.
 func (v *Verify) Enter(ctx context.Context, f *flow.Flow, x *flow.Exchange) error {
-	for _, rk := range [][2]string{{RuleIdentifyIP, x.IP}, {RuleIdentifyStudent, f.StudentID}} {
-		if err := v.check(ctx, rk[0], rk[1]); err != nil {
-			return err
-		}
+	ip := regulation.IPKey(x.IP)
+	if err := regulate(ctx, v.svc.Regulator, false, regulation.IdentifyPerIP, ip); err != nil {
+		return err
+	}
+	if err := regulate(ctx, v.svc.Regulator, false, regulation.IdentifyPerStudent, f.StudentID); err != nil {
+		return err
 	}
 	rec, err := v.svc.Students.Lookup(ctx, f.StudentID)
 	if err != nil && !errors.Is(err, students.ErrNotFound) {
@@ -87,8 +89,8 @@ func (v *Verify) Enter(ctx context.Context, f *flow.Flow, x *flow.Exchange) erro
 		// Both counters move on every mismatch: one for the address
 		// (someone trying many students), one for the student (many
 		// addresses trying one student).
-		_, _ = v.hit(ctx, RuleIdentifyIP, x.IP)
-		_, _ = v.hit(ctx, RuleIdentifyStudent, f.StudentID)
+		v.count(ctx, regulation.IdentifyPerIP, ip)
+		v.count(ctx, regulation.IdentifyPerStudent, f.StudentID)
 		v.svc.Logger.InfoContext(ctx, "identify mismatch", "flow", f.Name, "ip", x.IP)
 		return flow.ErrMismatch
 	}
@@ -143,6 +145,14 @@ func (v *Verify) Submit(ctx context.Context, f *flow.Flow, x *flow.Exchange) (fl
 	}
 	if subtle.ConstantTimeCompare([]byte(code), []byte(want)) != 1 {
 		f.OTP.Attempts++
+		if err := regulate(ctx, v.svc.Regulator, true, regulation.CodeVerifyPerStudent, f.StudentID); err != nil {
+			// Many wrong codes across flows: stop this flow as well.
+			var le *flow.LimitedError
+			if errors.As(err, &le) {
+				return flow.Stay, flow.ErrTooManyCodes
+			}
+			return flow.Stay, err
+		}
 		v.svc.Logger.InfoContext(ctx, "code failed", "flow", f.Name, "attempts", f.OTP.Attempts)
 		if f.OTP.Attempts >= v.code.MaxAttempts {
 			return flow.Stay, flow.ErrTooManyCodes
@@ -165,23 +175,13 @@ func (v *Verify) Rewind(f *flow.Flow) {
 	f.Record, f.OTP, f.Verified, f.AlreadyActive, f.Login, f.AMR = nil, flow.OTP{}, false, false, "", nil
 }
 
-func (v *Verify) check(ctx context.Context, rule, key string) error {
-	d, err := v.svc.Regulator.Check(ctx, rule, key)
-	if err != nil {
-		return fmt.Errorf("verify: regulation: %w", err)
-	}
-	if !d.Allowed {
-		return &flow.LimitedError{RetryAfter: d.RetryAfter}
-	}
-	return nil
-}
-
-func (v *Verify) hit(ctx context.Context, rule, key string) (flow.Decision, error) {
-	d, err := v.svc.Regulator.Hit(ctx, rule, key)
-	if err != nil {
+// count records a failure; a refusal only matters on the next attempt.
+func (v *Verify) count(ctx context.Context, rule regulation.Rule, key string) {
+	err := regulate(ctx, v.svc.Regulator, true, rule, key)
+	var le *flow.LimitedError
+	if err != nil && !errors.As(err, &le) {
 		v.svc.Logger.ErrorContext(ctx, "regulation", "rule", rule, "err", err)
 	}
-	return d, err
 }
 
 func appendOnce(list []string, s string) []string {
@@ -194,4 +194,3 @@ func appendOnce(list []string, s string) []string {
 }
 
 var _ flow.Enterer = (*Verify)(nil)
-var _ = slog.Default

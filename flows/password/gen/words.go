@@ -9,8 +9,6 @@ import (
 	"strings"
 	"unicode"
 
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -54,7 +52,17 @@ func (w wordSet) add(word string, rank uint32, fl uint8) {
 	w[word] = e
 }
 
-var fold = transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+// fold drops accents. (A shared transform.Chain would be simpler, but it
+// keeps state and is not safe for concurrent use.)
+func fold(s string) string {
+	var b strings.Builder
+	for _, r := range norm.NFD.String(s) {
+		if !unicode.Is(unicode.Mn, r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
 
 var ligatures = strings.NewReplacer("œ", "oe", "æ", "ae", "ß", "ss", "Œ", "oe", "Æ", "ae")
 
@@ -63,10 +71,7 @@ var ligatures = strings.NewReplacer("œ", "oe", "æ", "ae", "ß", "ss", "Œ", "o
 // also without their hyphens, apostrophes and spaces ("aujourdhui").
 func variants(raw string) []string {
 	s := strings.ToLower(ligatures.Replace(raw))
-	if f, _, err := transform.String(fold, s); err == nil {
-		s = f
-	}
-	s = strings.TrimSpace(s)
+	s = strings.TrimSpace(fold(s))
 	out := []string{s}
 	if joined := strings.NewReplacer("-", "", "'", "", " ", "").Replace(s); joined != s {
 		out = append(out, joined)

@@ -1,0 +1,187 @@
+package flows_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/seuil-idp/seuil/flows"
+	"github.com/seuil-idp/seuil/idp/directory"
+	"github.com/seuil-idp/seuil/idp/state"
+)
+
+const goodPassword = "correct-Cheval-9-agrafe"
+
+type landing struct{}
+
+func (landing) LandingURL(_ context.Context, client, login string) (string, error) {
+	return "https://" + client + ".example.org/start?login_hint=" + login, nil
+}
+
+type sessions struct{ started []string }
+
+func (s *sessions) StartSession(_ context.Context, w http.ResponseWriter, _ *http.Request, a directory.Account, amr []string) error {
+	s.started = append(s.started, a.Login+":"+strings.Join(amr, "+"))
+	http.SetCookie(w, &http.Cookie{Name: "sso", Value: "yes", Path: "/"})
+	return nil
+}
+
+func TestActivationJourney(t *testing.T) {
+	t.Parallel()
+	ss := &sessions{}
+	e := newEnv(t, func(_ *flows.Config, d *flows.Deps) { d.Landing = landing{}; d.Sessions = ss })
+	b := e.browser(t)
+
+	r := b.get("/activation")
+	if r.status != http.StatusSeeOther || r.location != "/activation/identify" {
+		t.Fatalf("start: %d %q", r.status, r.location)
+	}
+	r = b.follow(r.location)
+	must(t, r, 200, "Création du compte numérique étudiant", "Numéro étudiant", "Code INE",
+		"Numéro portable de l'étudiant", "relevé de notes du baccalauréat", "07 88 10 25 99")
+
+	r = b.submit("/activation/identify", identifyForm(" 22012345 ", "1234 56789 ab", "07 88 10 25 99"))
+	must(t, r, 200, "Code d'activation", "+33 7 •• •• •• 99", "c•••@example.org")
+	if s, m := e.box.counts(); s != 1 || m != 1 {
+		t.Fatalf("sent %d SMS and %d mails, want 1 and 1", s, m)
+	}
+	code := e.box.lastCode(t)
+	mail := e.box.mails[0]
+	if mail.To != camille.Email || !strings.Contains(mail.Text, code) || !strings.Contains(mail.HTML, code) ||
+		e.box.sms[0].To != camille.Mobile {
+		t.Fatalf("code not sent to the addresses on record: %+v %+v", e.box.sms[0], mail)
+	}
+
+	r = b.submit("/activation/verify", url.Values{"code": {code}})
+	must(t, r, 200, "Choisissez votre mot de passe", "Un mot de passe personnel", "Un mot de passe sécurisé",
+		"Un mot de passe facilement mémorable", "cyber.gouv.fr", "Confirmez le mot de passe", "365 jours")
+
+	// The live checklist: token in a header, rules with texts, a score.
+	check := func(pw, token string) (int, map[string]any) {
+		req, _ := http.NewRequest("POST", e.srv.URL+"/activation/password/check",
+			strings.NewReader(url.Values{"password": {pw}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-CSRF-Token", token)
+		res, err := b.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(res.Body).Decode(&out)
+		return res.StatusCode, out
+	}
+	if st, _ := check("x", "wrong"); st != http.StatusForbidden {
+		t.Fatalf("check without token: %d", st)
+	}
+	st, out := check("abc", b.csrf)
+	rules, _ := out["rules"].([]any)
+	if st != 200 || len(rules) < 5 || rules[0].(map[string]any)["ok"] != false {
+		t.Fatalf("check: %d %v", st, out)
+	}
+	if _, out := check(goodPassword, b.csrf); out["rules"].([]any)[1].(map[string]any)["ok"] != true {
+		t.Fatalf("digit rule not ticked: %v", out)
+	}
+
+	r = b.submit("/activation/password", pwForm(goodPassword, goodPassword))
+	must(t, r, 200, "Mot de passe initialisé avec succès", "22012345T", "Continuez votre inscription ici",
+		"https://pjweb.example.org/start?login_hint=22012345T")
+	if strings.Contains(r.body, goodPassword) {
+		t.Fatal("the password is re-rendered")
+	}
+	if _, err := e.dir.Authenticate(context.Background(), "22012345T", goodPassword); err != nil {
+		t.Fatalf("password not set in the directory: %v", err)
+	}
+	if len(ss.started) != 1 || ss.started[0] != "22012345T:otp+pwd" {
+		t.Fatalf("sessions: %v", ss.started)
+	}
+	if _, m := e.box.counts(); m != 2 || !strings.Contains(e.box.mails[1].Text, "22012345T") {
+		t.Fatalf("no confirmation mail: %d", m)
+	}
+	// Done is final: earlier steps lead back to it.
+	if r := b.get("/activation/password"); r.location != "/activation/done" {
+		t.Fatalf("after done: %d %q", r.status, r.location)
+	}
+}
+
+func TestHandoverContinue(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(_ *flows.Config, d *flows.Deps) { d.Landing = landing{} })
+	b := e.browser(t)
+	putHandover(t, e, "tkt", state.Handover{Flow: "activation", Continue: "/authorize/resume?x=1", ClientID: "pjweb"})
+	r := b.get("/activation?handover=tkt")
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("handover start: %d %s", r.status, r.body)
+	}
+	b.toPassword("activation")
+	r = b.submit("/activation/password", pwForm(goodPassword, goodPassword))
+	must(t, r, 200, `href="/authorize/resume?x=1"`)
+	// Single use.
+	must(t, e.browser(t).get("/activation?handover=tkt"), http.StatusBadRequest, "Lien expiré")
+}
+
+func TestExpiredFlowNeedsHandover(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.browser(t)
+	b.toPassword("activation")
+	must(t, b.submit("/activation/password", pwForm(goodPassword, goodPassword)), 200, "22012345T")
+
+	must(t, b.get("/expired"), http.StatusBadRequest)
+	putHandover(t, e, "exp", state.Handover{Flow: "expired", Login: "22012345T", Continue: "/authorize/resume"})
+	r := b.follow("/expired?handover=exp")
+	must(t, r, 200, "Changement du mot de passe expiré", "Choisissez votre mot de passe")
+	must(t, b.submit("/expired/password", pwForm(goodPassword, goodPassword)), 422, "déjà été utilisé")
+	must(t, b.submit("/expired/password", pwForm("Autre-chemin-7-ble", "Autre-chemin-7-ble")), 200,
+		"Mot de passe initialisé avec succès", `href="/authorize/resume"`)
+}
+
+func TestResetRefusesHistory(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.browser(t)
+	b.toPassword("activation")
+	must(t, b.submit("/activation/password", pwForm(goodPassword, goodPassword)), 200, "22012345T")
+
+	r := b.toPassword("reset")
+	must(t, r, 200, "Réinitialisation du mot de passe", "déjà activé")
+	must(t, b.submit("/reset/password", pwForm(goodPassword, goodPassword)), 422,
+		"Ce mot de passe a déjà été utilisé")
+	must(t, b.submit("/reset/password", pwForm("Nouvelle-piste-8-vent", "Nouvelle-piste-8-vent")), 200,
+		"Mot de passe initialisé avec succès")
+}
+
+func TestLanguageSwitch(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.browser(t)
+	b.follow("/activation")
+	r := b.get("/activation/identify?lang=en")
+	must(t, r, 200, `<html lang="en">`, "Student number", "INE code", "Student's mobile number")
+	// The choice sticks (cookie).
+	must(t, b.get("/activation/identify"), 200, "Student number")
+}
+
+func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	res, err := http.Get(e.srv.URL + "/activation/identify")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if !strings.Contains(res.Header.Get("Content-Security-Policy"), "script-src 'self'") ||
+		res.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("headers: %v", res.Header)
+	}
+}
+
+func putHandover(t *testing.T, e *env, ticket string, h state.Handover) {
+	t.Helper()
+	if err := e.store.PutHandover(context.Background(), ticket, h); err != nil {
+		t.Fatal(err)
+	}
+}

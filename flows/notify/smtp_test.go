@@ -1,0 +1,152 @@
+package notify_test
+
+import (
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/mail"
+	"strings"
+	"testing"
+
+	"github.com/seuil-idp/seuil/flows/notify"
+)
+
+var activationMail = notify.Mail{
+	To:      "jeanne.dupont@example.org",
+	Subject: "Votre code d'activation",
+	Text:    "Bonjour Jeanne,\nvotre code : 483920. Il expire dans 15 minutes.",
+	HTML:    "<p>Bonjour Jeanne,</p><p>votre code : <strong>483920</strong>. Il expire dans 15 minutes.</p>",
+	Code:    "483920",
+}
+
+func TestSMTP(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name    string
+		server  smtpdOptions
+		tls     string
+		user    string
+		pass    string
+		wantErr string // substring; empty means delivered
+	}{
+		{name: "starttls with auth", server: smtpdOptions{mode: "starttls", user: "seuil", password: "s3cret"},
+			tls: notify.TLSStartTLS, user: "seuil", pass: "s3cret"},
+		{name: "implicit tls", server: smtpdOptions{mode: "smtps"}, tls: notify.TLSImplicit},
+		{name: "no tls", server: smtpdOptions{mode: "plain"}, tls: notify.TLSNone},
+		{name: "opportunistic falls back to clear", server: smtpdOptions{mode: "plain"}, tls: notify.TLSOpportunistic},
+		{name: "starttls refused by server", server: smtpdOptions{mode: "plain"}, tls: notify.TLSStartTLS,
+			wantErr: "STARTTLS"},
+		{name: "wrong password", server: smtpdOptions{mode: "starttls", user: "seuil", password: "s3cret"},
+			tls: notify.TLSStartTLS, user: "seuil", pass: "wrong", wantErr: "auth"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := startSMTPD(t, tc.server)
+			m, err := notify.NewSMTP(notify.SMTPConfig{
+				Host: "127.0.0.1", Port: srv.port, TLS: tc.tls, CAFile: srv.caFile,
+				Username: tc.user, Password: tc.pass,
+				From: "Université de Test <no-reply@univ.example>",
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = m.SendMail(t.Context(), activationMail)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(strings.ToLower(err.Error()), strings.ToLower(tc.wantErr)) {
+					t.Fatalf("SendMail = %v, want an error about %s", err, tc.wantErr)
+				}
+				if n := len(srv.messages(t)); n != 0 {
+					t.Fatalf("%d messages delivered despite the error", n)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("SendMail: %v", err)
+			}
+			msgs := srv.messages(t)
+			if len(msgs) != 1 {
+				t.Fatalf("%d messages delivered, want 1", len(msgs))
+			}
+			checkActivationMail(t, msgs[0])
+		})
+	}
+}
+
+// checkActivationMail asserts headers (decoded), envelope and both parts.
+func checkActivationMail(t *testing.T, msg *mail.Message) {
+	t.Helper()
+	h := msg.Header
+	dec := new(mime.WordDecoder)
+	subject, err := dec.DecodeHeader(h.Get("Subject"))
+	if err != nil || subject != activationMail.Subject {
+		t.Errorf("Subject = %q (raw %q), %v", subject, h.Get("Subject"), err)
+	}
+	from, err := h.AddressList("From")
+	if err != nil || len(from) != 1 || from[0].Name != "Université de Test" || from[0].Address != "no-reply@univ.example" {
+		t.Errorf("From = %v (raw %q), %v", from, h.Get("From"), err)
+	}
+	to, err := h.AddressList("To")
+	if err != nil || len(to) != 1 || to[0].Address != activationMail.To {
+		t.Errorf("To = %v, %v", to, err)
+	}
+	if got := h.Get("X-MailFrom"); got != "no-reply@univ.example" {
+		t.Errorf("envelope sender = %q", got)
+	}
+	if got := h.Get("X-RcptTo"); got != activationMail.To {
+		t.Errorf("envelope recipient = %q", got)
+	}
+	if h.Get("Auto-Submitted") != "auto-generated" || !strings.HasSuffix(h.Get("Message-Id"), "@univ.example>") || h.Get("Date") == "" {
+		t.Errorf("headers Auto-Submitted %q, Message-Id %q, Date %q", h.Get("Auto-Submitted"), h.Get("Message-Id"), h.Get("Date"))
+	}
+	mt, params, err := mime.ParseMediaType(h.Get("Content-Type"))
+	if err != nil || mt != "multipart/alternative" {
+		t.Fatalf("Content-Type = %q, %v; want multipart/alternative", h.Get("Content-Type"), err)
+	}
+	parts := map[string]string{}
+	r := multipart.NewReader(msg.Body, params["boundary"])
+	for {
+		p, err := r.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		ct, ctParams, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
+		if ctParams["charset"] != "UTF-8" {
+			t.Errorf("part %s charset %q", ct, ctParams["charset"])
+		}
+		b, _ := io.ReadAll(p) // multipart decodes quoted-printable
+		parts[ct] = strings.ReplaceAll(string(b), "\r\n", "\n")
+	}
+	if parts["text/plain"] != activationMail.Text {
+		t.Errorf("text part = %q", parts["text/plain"])
+	}
+	if parts["text/html"] != activationMail.HTML {
+		t.Errorf("html part = %q", parts["text/html"])
+	}
+}
+
+func TestNewSMTPValidates(t *testing.T) {
+	cases := []struct {
+		cfg  notify.SMTPConfig
+		want []string
+	}{
+		{notify.SMTPConfig{}, []string{"host: required", "from:"}},
+		{notify.SMTPConfig{Host: "h", From: "a@b.c", TLS: "ssl"}, []string{`tls: "ssl"`}},
+		{notify.SMTPConfig{Host: "h", From: "a@b.c", Port: 70000}, []string{"port: 70000"}},
+		{notify.SMTPConfig{Host: "h", From: "a@b.c", CAFile: "/nonexistent"}, []string{"ca_file:"}},
+	}
+	for _, tc := range cases {
+		_, err := notify.NewSMTP(tc.cfg)
+		for _, w := range tc.want {
+			if err == nil || !strings.Contains(err.Error(), w) {
+				t.Errorf("NewSMTP(%+v) = %v, want %q", tc.cfg, err, w)
+			}
+		}
+	}
+	if _, err := notify.NewSMTP(notify.SMTPConfig{Host: "h", From: "Univ <a@b.c>"}); err != nil {
+		t.Errorf("valid config refused: %v", err)
+	}
+}
