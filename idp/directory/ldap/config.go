@@ -26,6 +26,10 @@ type Config struct {
 	// DefaultPolicyDN is ppolicy_default's entry, read for pwdMaxAge when
 	// an entry has no pwdPolicySubentry. Empty: expiry dates stay unknown.
 	DefaultPolicyDN string
+	// PolicyDN, if set, is written as pwdPolicySubentry on new accounts,
+	// so students get their own policy (the service account needs write
+	// access to that attribute). Empty: the server's default applies.
+	PolicyDN string
 	// StartTLS upgrades ldap:// connections; ldaps:// URLs use TLS anyway.
 	StartTLS bool
 	// CAFile is a PEM bundle to verify the server; empty: system roots.

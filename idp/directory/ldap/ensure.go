@@ -52,6 +52,9 @@ func (d *Dir) addRequest(rec students.Record, login string) *ldap.AddRequest {
 		req.Attribute("eduPersonPrincipalName", []string{login + "@" + d.cfg.Domain})
 	}
 	req.Attribute(a.State, []string{etatValue(etatCreated, time.Now())})
+	if d.cfg.PolicyDN != "" {
+		req.Attribute("pwdPolicySubentry", []string{d.cfg.PolicyDN})
+	}
 	for name, vals := range d.synced(rec, login) {
 		if len(vals) > 0 {
 			req.Attribute(name, vals)
