@@ -71,9 +71,11 @@ func nameForms(name string) []string {
 	return out
 }
 
+var ligatures = strings.NewReplacer("œ", "oe", "Œ", "oe", "æ", "ae", "Æ", "ae", "ß", "ss")
+
 // foldName lower-cases and drops accents: "Éloïse" → "eloise".
 func foldName(s string) string {
-	s = strings.NewReplacer("œ", "oe", "Œ", "oe", "æ", "ae", "Æ", "ae", "ß", "ss").Replace(s)
+	s = ligatures.Replace(s)
 	var b strings.Builder
 	for _, r := range norm.NFD.String(strings.ToLower(s)) {
 		if !unicode.Is(unicode.Mn, r) {
