@@ -67,6 +67,17 @@ func (d *Dir) Close() {
 	d.auth.close()
 }
 
+// Ping checks that the provider answers the service account, for
+// readiness probes.
+func (d *Dir) Ping(ctx context.Context) error {
+	req := ldap.NewSearchRequest(d.cfg.BaseDN, ldap.ScopeBaseObject, ldap.NeverDerefAliases, 1,
+		int(d.cfg.OpTimeout/time.Second), false, "(objectClass=*)", []string{"1.1"}, nil)
+	return d.write.do(ctx, func(c *ldap.Conn) error {
+		_, err := c.Search(req)
+		return err
+	})
+}
+
 // attrs lists what an account is read with.
 func (d *Dir) attrs() []string {
 	a := d.cfg.Attributes

@@ -135,6 +135,9 @@ func TestReconnectAfterRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.Restart(t)
+	if err := d.Ping(ctx); err != nil {
+		t.Errorf("Ping after restart: %v", err)
+	}
 	if _, err := d.FindByLogin(ctx, login); err != nil {
 		t.Errorf("FindByLogin after restart: %v", err)
 	}
