@@ -29,7 +29,7 @@ const wordsMagic = "SEUILWORDS1\n"
 
 // dict is the embedded word list, decoded once: all words concatenated in
 // sorted order in one string, with offsets, ranks and flags in parallel
-// slices. Five slices and one string instead of a map keep it a few MB
+// slices. Three slices and one string instead of a map keep it under 4 MB
 // and quick to decode; lookups are binary searches.
 type dict struct {
 	blob  string

@@ -76,12 +76,10 @@ func main() {
 			}
 		}
 	}
-	n, err := words.write(*out)
-	if err != nil {
+	if err := words.write(*out); err != nil {
 		log.Fatal(err)
 	}
 	fmt.Fprintf(os.Stderr, "gen: wrote %d words (%s) to %s\n", words.len(), words.stats(), *out)
-	_ = n
 }
 
 // fetch downloads one npm package tarball into tmp with `npm pack` (no

@@ -108,7 +108,7 @@ func (w wordSet) stats() string {
 // the prefix shared with the previous word, the suffix length, the suffix,
 // the flags byte and the rank as a uvarint — all after a magic line, the entry
 // count and the words' total length (so the reader allocates once).
-func (w wordSet) write(path string) (int, error) {
+func (w wordSet) write(path string) error {
 	keys := make([]string, 0, len(w))
 	for k := range w {
 		keys = append(keys, k)
@@ -116,7 +116,7 @@ func (w wordSet) write(path string) (int, error) {
 	sort.Strings(keys)
 	f, err := os.Create(path)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	defer f.Close()
 	bw := bufio.NewWriter(f)
@@ -140,9 +140,9 @@ func (w wordSet) write(path string) (int, error) {
 		prev = k
 	}
 	if err := bw.Flush(); err != nil {
-		return 0, err
+		return err
 	}
-	return len(keys), f.Close()
+	return f.Close()
 }
 
 func commonPrefix(a, b string) int {
