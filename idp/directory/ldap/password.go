@@ -16,11 +16,14 @@ import (
 // checks it (history, quality). Then the account moves from created to
 // active. A retry after a crash between the two steps completes the move.
 func (d *Dir) SetPassword(ctx context.Context, login, password string) error {
+	if login == "" {
+		return directory.ErrNotFound
+	}
 	e, err := d.searchOne(ctx, d.write, d.cfg.Attributes.Login, login)
 	if err != nil {
 		return err
 	}
-	if e == nil || login == "" {
+	if e == nil {
 		return directory.ErrNotFound
 	}
 	req := &ldap.PasswordModifyRequest{UserIdentity: e.DN, NewPassword: password}
