@@ -26,7 +26,7 @@ type Failure struct {
 type Result struct {
 	Failed  []Failure // broken rules, in checklist order
 	Score   int       // strength 0 (very weak) to 4 (strong), zxcvbn scale
-	Refused []rune    // distinct non printable-ASCII characters, in order
+	Refused []rune    // distinct non printable-ASCII characters, in order (16 at most)
 }
 
 // OK reports whether the password satisfies every rule Check can judge.

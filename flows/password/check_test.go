@@ -34,6 +34,8 @@ func TestCheckRules(t *testing.T) {
 		{"too long", strings.Repeat("a7#kQ9zW", 17), map[Rule][]any{RuleLength: {8, 128}}},
 		{"no digit", "xq#kQv!mzLp", map[Rule][]any{RuleDigit: nil}},
 		{"accents", "Élan-vital-9à-é", map[Rule][]any{RuleASCII: {"É, à, é"}}},
+		{"refused list capped", "9" + strings.Repeat("é", 3) + "ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓ", map[Rule][]any{
+			RuleASCII: {"é, À, Á, Â, Ã, Ä, Å, Æ, Ç, È, É, Ê, Ë, Ì, Í, Î"}}},
 		{"tab shown as code point", "xq#k\tQ9!mzLp", map[Rule][]any{RuleASCII: {"U+0009"}}},
 		{"common password", "password1", map[Rule][]any{RuleDictionary: nil}},
 		{"french password", "motdepasse1", map[Rule][]any{RuleDictionary: nil}},
@@ -119,5 +121,21 @@ func TestEmptyContext(t *testing.T) {
 	short := Context{FirstName: "Li", LastName: "Ba"}
 	if r := p.Check("librairie-bateau-9", short); r.Fails(RulePersonal) {
 		t.Errorf("two-letter names must not be searched: %v", r.Failed)
+	}
+}
+
+// TestHugeInput: a megabyte of distinct characters is judged without
+// quadratic work (this would take minutes otherwise) and fails the
+// length and ascii rules.
+func TestHugeInput(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	for r := rune(0x4e00); b.Len() < 1<<20; r++ {
+		b.WriteRune(r)
+		b.WriteString("a1")
+	}
+	r := DefaultPolicy().Check(b.String(), student)
+	if !r.Fails(RuleLength) || !r.Fails(RuleASCII) || len(r.Refused) != maxRefused {
+		t.Errorf("huge input: failed %v, %d refused", r.Failed, len(r.Refused))
 	}
 }

@@ -17,8 +17,9 @@ const (
 	// RuleDigit: at least one digit 0–9. No Args.
 	RuleDigit Rule = "digit"
 	// RuleASCII: printable ASCII only (space to tilde). Args: [0] the
-	// distinct refused characters in order of appearance, joined with
-	// ", " (string, e.g. "é, à"); invisible ones are written U+0009.
+	// distinct refused characters in order of appearance (the first 16),
+	// joined with ", " (string, e.g. "é, à"); invisible ones are written
+	// as code points (U+0009).
 	RuleASCII Rule = "ascii"
 	// RuleDictionary: not a French or English word, first or last name,
 	// or common password, even with capitals, leading/trailing digits and

@@ -10,13 +10,21 @@ func hasDigit(s string) bool {
 	return strings.IndexAny(s, "0123456789") >= 0
 }
 
+// maxRefused bounds the refused characters reported (and the work of
+// collecting them from a huge input): the message needs only a few.
+const maxRefused = 16
+
 // refusedRunes returns the distinct runes outside printable ASCII, in
-// order of first appearance; invalid UTF-8 shows as U+FFFD.
+// order of first appearance, at most maxRefused of them; invalid UTF-8
+// shows as U+FFFD.
 func refusedRunes(s string) []rune {
 	var out []rune
 	for _, r := range s {
 		if r >= 0x20 && r <= 0x7e {
 			continue
+		}
+		if len(out) == maxRefused {
+			break
 		}
 		seen := false
 		for _, o := range out {
