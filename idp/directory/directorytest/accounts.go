@@ -91,8 +91,10 @@ func (s *suite) notFound(t *testing.T) {
 	if _, err := s.d.FindByLogin(ctx(t), ""); !errors.Is(err, directory.ErrNotFound) {
 		t.Errorf("FindByLogin(\"\") err = %v, want ErrNotFound", err)
 	}
-	if err := s.d.SetPassword(ctx(t), "99999999T", "Whatever-123"); !errors.Is(err, directory.ErrNotFound) {
-		t.Errorf("SetPassword(unknown) err = %v, want ErrNotFound", err)
+	for _, login := range []string{"99999999T", ""} {
+		if err := s.d.SetPassword(ctx(t), login, "Whatever-123"); !errors.Is(err, directory.ErrNotFound) {
+			t.Errorf("SetPassword(%q) err = %v, want ErrNotFound", login, err)
+		}
 	}
 }
 
