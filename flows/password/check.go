@@ -49,7 +49,7 @@ func (r Result) Fails(rule Rule) bool {
 // their length alone beyond that point: the costlier rules and the score
 // look at the first HighestMaxLength bytes only, to bound the work an
 // anonymous request can cause.
-func (p *Policy) Check(password string, c Context) Result {
+func (p Policy) Check(password string, c Context) Result {
 	var res Result
 	fail := func(r Rule, args ...any) { res.Failed = append(res.Failed, Failure{Rule: r, Args: args}) }
 
