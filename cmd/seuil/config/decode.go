@@ -16,7 +16,15 @@ import (
 type decoder struct {
 	*report
 	dir string // directory of the config file, for relative paths
+	// following and budget guard against aliases that refer to an
+	// ancestor (an endless walk) or expand exponentially ("billion laughs").
+	following map[*yaml.Node]bool
+	budget    int
 }
+
+// maxNodes bounds the nodes visited, aliases expanded: a real
+// configuration has a few hundred.
+const maxNodes = 100000
 
 // defaulter is implemented by sections whose defaults apply only when
 // the section is present (optional sections, list items).
@@ -28,8 +36,24 @@ var (
 )
 
 func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
-	for n.Kind == yaml.AliasNode {
-		n = n.Alias
+	if d.budget++; d.budget > maxNodes {
+		if d.budget == maxNodes+1 {
+			d.at(n.Line, path, "the file is too large once aliases (*name) are expanded")
+		}
+		return
+	}
+	if n.Kind == yaml.AliasNode {
+		if n.Alias == nil || d.following[n] {
+			d.at(n.Line, path, "alias *%s refers to itself", n.Value)
+			return
+		}
+		if d.following == nil {
+			d.following = map[*yaml.Node]bool{}
+		}
+		d.following[n] = true
+		d.value(n.Alias, v, path)
+		delete(d.following, n)
+		return
 	}
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return // "key:" with nothing keeps the default

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -44,7 +46,8 @@ func (l loader) parse(name, dir string, data []byte) (*Config, error) {
 	cfg := Default()
 	root, err := document(data)
 	if err != nil {
-		d.at(yamlLine(err), "", "%v", err)
+		line, msg := yamlError(err)
+		d.at(line, "", "%s", msg)
 		return nil, d.probs
 	}
 	if root != nil {
@@ -83,16 +86,18 @@ func document(data []byte) (*yaml.Node, error) {
 	return doc.Content[0], nil
 }
 
-// yamlLine takes the line number out of a yaml error ("yaml: line 3: …"),
-// so that syntax errors are placed like every other problem.
-func yamlLine(err error) int {
-	var n int
-	s := err.Error()
-	if i := strings.Index(s, "line "); i >= 0 {
-		fmt.Sscanf(s[i:], "line %d", &n)
+// yamlError takes the line number out of a yaml error ("yaml: line 3:
+// …"), so that syntax errors are placed like every other problem.
+func yamlError(err error) (int, string) {
+	m := yamlLine.FindStringSubmatch(err.Error())
+	if m == nil {
+		return 0, err.Error()
 	}
-	return n
+	n, _ := strconv.Atoi(m[1])
+	return n, strings.TrimPrefix(err.Error(), m[0])
 }
+
+var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): `)
 
 // secrets resolves every Secret in the tree: env var, then <name>_file,
 // then the value in the file.

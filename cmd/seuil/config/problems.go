@@ -59,24 +59,33 @@ func (ps Problems) sorted() Problems {
 
 // report collects problems with the positions of the keys seen in the file.
 type report struct {
-	file  string
-	lines map[string]int // key path → line of the key (or item) in the file
-	probs Problems
+	file   string
+	lines  map[string]int  // key path → line of the key (or item) in the file
+	broken map[string]bool // paths that could not be decoded
+	probs  Problems
 }
 
 func newReport(file string) *report {
-	return &report{file: file, lines: map[string]int{}}
+	return &report{file: file, lines: map[string]int{}, broken: map[string]bool{}}
 }
 
-// at records a problem at an exact line.
+// at records a problem found while decoding, at an exact line.
 func (r *report) at(line int, path, format string, args ...any) {
+	r.broken[path] = true
 	r.probs = append(r.probs, Problem{File: r.file, Line: line, Path: path, Msg: fmt.Sprintf(format, args...)})
 }
 
 // add records a problem about path, placed at the line of path or, when
-// the key is absent, of its nearest ancestor present in the file.
+// the key is absent, of its nearest ancestor present in the file. It is
+// silent under a path that could not be decoded: "redis: must be a
+// mapping" says all there is to say about redis.addrs.
 func (r *report) add(path, format string, args ...any) {
-	r.at(r.line(path), path, format, args...)
+	for p := path; p != ""; p = parent(p) {
+		if r.broken[p] {
+			return
+		}
+	}
+	r.probs = append(r.probs, Problem{File: r.file, Line: r.line(path), Path: path, Msg: fmt.Sprintf(format, args...)})
 }
 
 // has reports whether path was written in the file.

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"io"
 	"net/mail"
 	"net/url"
 	"regexp"
@@ -183,16 +184,17 @@ func validateSMS(s *SMS, r *report) {
 // template checks that a header or body template parses and uses only the
 // fields the sender provides.
 func (r *report) template(p, s string) {
-	t, err := template.New(p).Option("missingkey=error").Parse(s)
+	t, err := template.New("t").Option("missingkey=error").Parse(s)
 	if err != nil {
-		r.add(p, "not a valid template: %v", strings.TrimPrefix(err.Error(), "template: "))
+		r.add(p, "not a valid template: %s", templateErr.ReplaceAllString(err.Error(), ""))
 		return
 	}
-	var b strings.Builder
-	if err := t.Execute(&b, SMSMessage{}); err != nil {
-		r.add(p, "%v", strings.TrimPrefix(err.Error(), "template: "))
+	if err := t.Execute(io.Discard, SMSMessage{}); err != nil {
+		r.add(p, "%q uses an unknown field (there are .To, .Text, .Sender and .Token)", s)
 	}
 }
+
+var templateErr = regexp.MustCompile(`^template: t:\d+(:\d+)?: `)
 
 // SMSMessage is what sms.http.headers and sms.http.body templates see.
 type SMSMessage struct {

@@ -1,0 +1,84 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+)
+
+// base is a minimal valid configuration; doc puts a case's sections first
+// (so that its line numbers are those of the case text) and completes it
+// with the base sections the case does not give.
+const base = `server:
+  public_url: https://idp.example.org
+redis:
+  addrs: [127.0.0.1:6379]
+directory:
+  embedded: {path: accounts.json}
+students:
+  csv: {path: students.csv}
+mail:
+  outbox: true
+sms:
+  outbox: true
+oidc:
+  keys: [{file: key.pem}]
+  clients:
+    - id: pjweb
+      secret: s3cret
+      redirect_uris: [https://pjweb.example.org/cb]
+`
+
+func doc(text string) string {
+	given := map[string]bool{}
+	for _, line := range strings.Split(text, "\n") {
+		if k, _, ok := strings.Cut(line, ":"); ok && k != "" && !strings.HasPrefix(k, " ") && !strings.HasPrefix(k, "#") {
+			given[k] = true
+		}
+	}
+	var out strings.Builder
+	out.WriteString(text)
+	skip := false
+	for _, line := range strings.Split(base, "\n") {
+		if line != "" && !strings.HasPrefix(line, " ") {
+			k, _, _ := strings.Cut(line, ":")
+			skip = given[k]
+		}
+		if !skip && line != "" {
+			out.WriteString(line + "\n")
+		}
+	}
+	return out.String()
+}
+
+// fakeWorld is an environment and a set of files for parallel tests.
+type fakeWorld struct {
+	env   map[string]string
+	files map[string]string
+}
+
+func (w fakeWorld) loader() loader {
+	return loader{
+		getenv: func(k string) string { return w.env[k] },
+		readFile: func(p string) ([]byte, error) {
+			if v, ok := w.files[p]; ok {
+				return []byte(v), nil
+			}
+			return nil, &os.PathError{Op: "open", Path: p, Err: os.ErrNotExist}
+		},
+	}
+}
+
+func parseWith(t *testing.T, w fakeWorld, text string) (*Config, []string) {
+	t.Helper()
+	cfg, err := w.loader().parse("seuil.yaml", "/etc/seuil", []byte(text))
+	if err == nil {
+		return cfg, nil
+	}
+	var ps Problems
+	if !errors.As(err, &ps) {
+		t.Fatalf("error %T is not Problems: %v", err, err)
+	}
+	return nil, strings.Split(ps.Error(), "\n")
+}

@@ -1,0 +1,157 @@
+package config
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// exampleSecrets are the files the example names, as Kubernetes would
+// mount them.
+var exampleSecrets = map[string]string{
+	"/run/secrets/seuil/redis-password":     "v-redis-pw\n",
+	"/run/secrets/seuil/ldap-bind-password": "v-ldap-pw\n",
+	"/run/secrets/seuil/apogee-dsn":         "oracle://seuil:v-apogee-pw@apogee:1521/APOPROD\n",
+	"/run/secrets/seuil/smtp-password":      "v-smtp-pw\n",
+	"/run/secrets/seuil/sms-token":          "v-sms-token\n",
+	"/run/secrets/seuil/client-pjweb":       "v-pjweb-secret\n",
+	"/run/secrets/seuil/client-ent":         "v-ent-secret\r\n",
+}
+
+func TestExample(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("testdata/seuil.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, probs := parseWith(t, fakeWorld{files: exampleSecrets}, string(data))
+	if probs != nil {
+		t.Fatalf("the example does not validate:\n%s", lines(probs))
+	}
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"issuer from public_url", cfg.OIDC.Issuer, "https://compte.univ-exemple.fr"},
+		{"cookie secure from https", cfg.Server.CookieSecure, true},
+		{"sentinel", cfg.Redis.MasterName, "seuil"},
+		{"redis password from file", cfg.Redis.Password.Value(), "v-redis-pw"},
+		{"CRLF trimmed", cfg.OIDC.Clients[1].Secret.Value(), "v-ent-secret"},
+		{"env name by client id", cfg.OIDC.Clients[0].Secret.EnvName(), "SEUIL_OIDC_CLIENTS_PJWEB_SECRET"},
+		{"inline ldap conn secret", cfg.Directory.LDAP.BindPassword.Value(), "v-ldap-pw"},
+		{"ldap env name", cfg.Directory.LDAP.BindPassword.EnvName(), "SEUIL_DIRECTORY_LDAP_BIND_PASSWORD"},
+		{"default auth method", cfg.OIDC.Clients[0].TokenEndpointAuthMethod, "client_secret_basic"},
+		{"explicit auth method", cfg.OIDC.Clients[1].TokenEndpointAuthMethod, "client_secret_post"},
+		{"client default scopes kept", cfg.OIDC.Clients[0].Scopes, []string{"openid", "profile", "email"}},
+		{"client theme from flows", cfg.OIDC.Clients[0].Theme, "default"},
+		{"claims", cfg.OIDC.Clients[0].Claims["student_id"], "supannEtuId"},
+		{"retiring key", cfg.OIDC.Keys[1].Use, "retiring"},
+		{"session idle", cfg.OIDC.Session.IdleTimeout.D(), 30 * time.Minute},
+		{"refresh", cfg.OIDC.Lifetimes.RefreshToken.D(), 10 * time.Hour},
+		{"limit", cfg.Limits.LoginPerAccount, Rate{Rate: 10, Per: Duration(15 * time.Minute), Burst: 5}},
+		{"sms status", cfg.SMS.HTTP.Success.Status, []int{200, 201}},
+		{"smtp port", cfg.Mail.SMTP.Port, 587},
+		{"ldap pool default kept", cfg.Directory.LDAP.PoolSize, 10},
+		{"no demo settings", len(cfg.DemoOnly()), 0},
+	}
+	for _, c := range checks {
+		if !equal(c.got, c.want) {
+			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}
+
+func equal(a, b any) bool {
+	switch a := a.(type) {
+	case []string:
+		return slices.Equal(a, b.([]string))
+	case []int:
+		return slices.Equal(a, b.([]int))
+	}
+	return a == b
+}
+
+// TestLoadExampleWithEnv loads the example through the real Load, with
+// every secret from the environment (which wins over the _file keys, so
+// the absent /run/secrets files are not read), and runs check-config.
+func TestLoadExampleWithEnv(t *testing.T) {
+	for _, k := range []string{"REDIS_PASSWORD", "DIRECTORY_LDAP_BIND_PASSWORD", "STUDENTS_SQL_DSN", "MAIL_SMTP_PASSWORD",
+		"SMS_HTTP_TOKEN", "OIDC_CLIENTS_PJWEB_SECRET", "OIDC_CLIENTS_ENT_SECRET"} {
+		t.Setenv("SEUIL_"+k, "env-secret-"+k)
+	}
+	var out bytes.Buffer
+	if code := Check("testdata/seuil.example.yaml", &out); code != 0 {
+		t.Fatalf("check-config exit %d:\n%s", code, out.String())
+	}
+	got := out.String()
+	for _, want := range []string{"ok: testdata/seuil.example.yaml", `sentinel "seuil"`, "password set (env SEUIL_REDIS_PASSWORD)", "pjweb (confidential, secret set (env SEUIL_OIDC_CLIENTS_PJWEB_SECRET))"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("summary lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "env-secret") {
+		t.Errorf("summary prints a secret:\n%s", got)
+	}
+}
+
+func TestCheckReportsProblems(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "seuil.yaml")
+	if err := os.WriteFile(path, []byte("redis:\n  adrs: [x]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if code := Check(path, &out); code != 1 {
+		t.Fatalf("exit %d, want 1", code)
+	}
+	for _, want := range []string{path + `:2: redis.adrs: unknown key (did you mean "addrs"?)`, path + ": server.public_url: required", "problems in " + path} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	out.Reset()
+	if code := Check(filepath.Join(t.TempDir(), "absent.yaml"), &out); code != 1 || !strings.Contains(out.String(), "cannot read: no such file") {
+		t.Errorf("absent file: exit %d, output %q", code, out.String())
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	t.Parallel()
+	cfg, probs := parseWith(t, fakeWorld{}, doc("server:\n  public_url: http://localhost:8080/seuil\n"))
+	if probs != nil {
+		t.Fatalf("problems:\n%s", lines(probs))
+	}
+	if cfg.Server.Addr != ":8080" || cfg.Server.CookieSecure || cfg.OIDC.Issuer != "http://localhost:8080/seuil" ||
+		cfg.Log.Level != "info" || cfg.Log.Format != "json" || cfg.Redis.KeyPrefix != "seuil:" ||
+		cfg.Sync.LoginPattern != "{student_id}T" || cfg.Students.CSV.Encoding != "auto" ||
+		cfg.OIDC.Keys[0].Alg != "ES256" || cfg.OIDC.Lifetimes.AccessToken.D() != 5*time.Minute {
+		t.Errorf("defaults: %+v", cfg)
+	}
+	if got := cfg.DemoOnly(); !slices.Equal(got, []string{"directory.embedded", "mail.outbox", "sms.outbox"}) {
+		t.Errorf("DemoOnly = %v", got)
+	}
+	// Relative paths are resolved against the config file's directory.
+	if cfg.Students.CSV.Path != "/etc/seuil/students.csv" || cfg.OIDC.Keys[0].File != "/etc/seuil/key.pem" {
+		t.Errorf("paths: %q %q", cfg.Students.CSV.Path, cfg.OIDC.Keys[0].File)
+	}
+}
+
+// TestLimitBurst: a rule given a rate but no burst bursts to its rate,
+// rather than keeping the default rule's burst.
+func TestLimitBurst(t *testing.T) {
+	t.Parallel()
+	cfg, probs := parseWith(t, fakeWorld{}, doc("limits:\n  login_per_ip: {rate: 7, per: 1m}\n  login_per_account: {per: 1h}\n"))
+	if probs != nil {
+		t.Fatalf("problems:\n%s", lines(probs))
+	}
+	if r := cfg.Limits.LoginPerIP; r.Burst != 7 {
+		t.Errorf("login_per_ip = %+v", r)
+	}
+	if r := cfg.Limits.LoginPerAccount; r.Rate != 10 || r.Burst != 5 || r.Per.D() != time.Hour {
+		t.Errorf("login_per_account = %+v", r)
+	}
+}

@@ -1,0 +1,128 @@
+package config
+
+import (
+	"slices"
+	"testing"
+)
+
+// TestProblems checks the exact message and line of each typical mistake;
+// the case's text starts at line 1 (doc completes it with valid sections).
+func TestProblems(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, text string
+		want       []string
+	}{
+		{"bad duration", "server:\n  public_url: https://idp.example.org\n  shutdown_timeout: 15 minuts\n",
+			[]string{`seuil.yaml:3: server.shutdown_timeout: "15 minuts" is not a duration (use e.g. "90s", "15m", "1h30m", "7d")`}},
+		{"missing section", "log: {level: debug}\nredis: {}\n",
+			[]string{"seuil.yaml:2: redis.addrs: required"}},
+		{"http redirect uri", "oidc:\n  keys: [{file: k.pem}]\n  clients:\n    - id: pjweb\n      secret: x\n      redirect_uris: [http://pjweb.example.org/cb]\n",
+			[]string{`seuil.yaml:6: oidc.clients[0].redirect_uris[0]: "http://pjweb.example.org/cb" must be an absolute https URL (http only for loopback)`}},
+		{"loopback http is fine", "oidc:\n  keys: [{file: k.pem}]\n  clients:\n    - id: dev\n      public: true\n      redirect_uris: [http://127.0.0.1:8000/cb, http://localhost/cb]\n", nil},
+		{"unknown key", "redis:\n  addrs: [r:6379]\n  pasword: x\n",
+			[]string{`seuil.yaml:3: redis.pasword: unknown key (did you mean "password"?)`}},
+		{"unknown key, no close match", "log:\n  colour: true\n",
+			[]string{`seuil.yaml:2: log.colour: unknown key (expected one of: format, level)`}},
+		{"unknown section", "sever:\n  addr: :80\n",
+			[]string{`seuil.yaml:1: sever: unknown key (did you mean "server"?)`}},
+		{"secret_file typo", "redis:\n  addrs: [r:6379]\n  password_fil: /x\n",
+			[]string{`seuil.yaml:3: redis.password_fil: unknown key (did you mean "password_file"?)`}},
+		{"wrong shape", "redis: r:6379\n",
+			[]string{`seuil.yaml:1: redis: must be a mapping (key: value lines), not "r:6379"`}},
+		{"not a number", "redis:\n  addrs: [r:6379]\n  db: first\n",
+			[]string{`seuil.yaml:3: redis.db: "first" is not a whole number`}},
+		{"not a bool", "redis:\n  addrs: [r:6379]\n  tls: {enabled: yes}\n",
+			[]string{`seuil.yaml:3: redis.tls.enabled: "yes" is not true or false`}},
+		{"scalar as a list of one", "redis:\n  addrs: r:6379\n", nil},
+		{"both directories", "directory:\n  embedded: {path: a}\n  ldap: {url: 'ldaps://l', base_dn: 'dc=x'}\n",
+			[]string{"seuil.yaml:1: directory: set only one of embedded, ldap (found embedded and ldap)"}},
+		{"clear ldap", "directory:\n  ldap:\n    url: ldap://ldap.example.org\n    base_dn: dc=example,dc=org\n    insecure_skip_verify: true\n",
+			[]string{
+				`seuil.yaml:3: directory.ldap.url: "ldap://ldap.example.org" would send the bind password in clear: use ldaps:// or start_tls: true`,
+				"seuil.yaml:5: directory.ldap.insecure_skip_verify: refused for ldap.example.org: only for a server on loopback (give ca_file instead)",
+			}},
+		{"ldap on loopback", "directory:\n  ldap: {url: 'ldap://127.0.0.1:3389', base_dn: 'dc=x', insecure_skip_verify: true}\n", nil},
+		{"bad dn", "directory:\n  ldap: {url: 'ldaps://l', base_dn: 'people'}\n",
+			[]string{`seuil.yaml:2: directory.ldap.base_dn: "people" is not a DN (e.g. ou=people,dc=univ,dc=fr)`}},
+		{"sql without parameter", "students:\n  sql:\n    driver: pgx\n    dsn: postgres://x\n    lookup_query: SELECT * FROM s\n",
+			[]string{"seuil.yaml:5: students.sql.lookup_query: must take the student number as a parameter ($1)"}},
+		{"smtp clear password", "mail:\n  smtp: {host: smtp.example.org, tls: none, username: u, password: p, from: 'a@example.org'}\n",
+			[]string{"seuil.yaml:2: mail.smtp.tls: none would send the password in clear to smtp.example.org: use starttls or tls"}},
+		{"sms template", "sms:\n  http:\n    url: https://sms.example\n    body: '{{.Txt}}'\n",
+			[]string{
+				`seuil.yaml:4: sms.http.body: "{{.Txt}}" uses an unknown field (there are .To, .Text, .Sender and .Token)`,
+				"seuil.yaml:4: sms.http.body: must include {{.Text}}, the message (or the url must, for GET)",
+			}},
+		{"refresh outlives session", "oidc:\n  keys: [{file: k.pem}]\n  lifetimes: {refresh_token: 30d}\n  clients: [{id: a, public: true, redirect_uris: ['https://a/cb']}]\n",
+			[]string{"seuil.yaml:3: oidc.lifetimes.refresh_token: 30d exceeds oidc.session.absolute_timeout (10h): a refresh token must not outlive the sign-in"}},
+		{"two active keys", "oidc:\n  keys: [{file: a.pem}, {file: b.pem, alg: RS256}]\n  clients: [{id: a, public: true, redirect_uris: ['https://a/cb'], id_token_signed_response_alg: RS256}]\n",
+			[]string{"seuil.yaml:2: oidc.keys: exactly one key must be active (found 2)"}},
+		{"alg without key", "oidc:\n  keys: [{file: a.pem}]\n  clients: [{id: a, public: true, redirect_uris: ['https://a/cb'], id_token_signed_response_alg: RS256}]\n",
+			[]string{"seuil.yaml:3: oidc.clients[0].id_token_signed_response_alg: no key in oidc.keys has alg RS256"}},
+		{"public with post auth", "oidc:\n  keys_dir: keys\n  clients: [{id: a, public: true, redirect_uris: ['https://a/cb'], token_endpoint_auth_method: client_secret_post}]\n",
+			[]string{"seuil.yaml:3: oidc.clients[0].token_endpoint_auth_method: must be none for a public client"}},
+		{"duplicate key", "log: {level: debug}\nlog: {format: text}\n",
+			[]string{"seuil.yaml:2: log: defined twice"}},
+		{"limit", "limits:\n  login_per_ip: {rate: 0, per: 1m}\n",
+			[]string{"seuil.yaml:2: limits.login_per_ip.burst: must be at least 1", "seuil.yaml:2: limits.login_per_ip.rate: must be at least 1"}},
+		{"login pattern", "sync: {login_pattern: '{nom}.{student_id}'}\n",
+			[]string{"seuil.yaml:1: sync.login_pattern: unknown placeholder {nom} (use {student_id}, {ine}, {first_name}, {last_name})"}},
+		{"syntax error", "server: [\n",
+			[]string{"seuil.yaml:2: did not find expected ',' or ']'"}},
+		{"two documents", "log: {}\n---\nredis: {}\n",
+			[]string{"seuil.yaml:2: a second YAML document (---): put everything in one"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, got := parseWith(t, fakeWorld{}, doc(tc.text))
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("problems:\n%s\nwant:\n%s", lines(got), lines(tc.want))
+			}
+		})
+	}
+}
+
+// TestAllProblemsAtOnce checks that problems in different sections are
+// all reported, in file order, with missing keys (no line) last.
+func TestAllProblemsAtOnce(t *testing.T) {
+	t.Parallel()
+	text := "log:\n  level: loud\nredis:\n  db: -1\nserver:\n  adr: :80\n"
+	_, got := parseWith(t, fakeWorld{}, text)
+	want := []string{
+		`seuil.yaml:2: log.level: "loud" is not one of debug, info, warn, error`,
+		"seuil.yaml:3: redis.addrs: required",
+		"seuil.yaml:4: redis.db: -1 is out of range (0 to 15)",
+		"seuil.yaml:5: server.public_url: required",
+		`seuil.yaml:6: server.adr: unknown key (did you mean "addr"?)`,
+		"seuil.yaml: directory: required: set one of embedded, ldap",
+		"seuil.yaml: mail: required: set one of outbox, smtp",
+		"seuil.yaml: oidc: required: set one of keys, keys_dir",
+		"seuil.yaml: sms: required: set one of http, outbox",
+		"seuil.yaml: students: required: set one of csv, ldap, sql",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("problems:\n%s\nwant:\n%s", lines(got), lines(want))
+	}
+}
+
+func TestSuggest(t *testing.T) {
+	t.Parallel()
+	keys := []string{"addrs", "master_name", "password", "password_file", "key_prefix"}
+	for in, want := range map[string]string{
+		"adresses": "", "addr": "addrs", "masterName": "master_name", "keyprefix": "key_prefix",
+		"passwd": "password", "zz": "", "password_files": "password_file",
+	} {
+		if got := suggest(in, keys); got != want {
+			t.Errorf("suggest(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func lines(s []string) string {
+	out := ""
+	for _, l := range s {
+		out += "  " + l + "\n"
+	}
+	return out
+}
