@@ -73,7 +73,7 @@ func (p *Provider) answer(w http.ResponseWriter, r *http.Request, requestedAt ti
 		p.authorizeError(w, r, ar, fosite.ErrServerError.WithWrap(err))
 		return
 	}
-	if err != nil || !fresh(sess, form, prompts, requestedAt) {
+	if err != nil || !fresh(sess, form, prompts, requestedAt, pendingID != "") {
 		if slices.Contains(prompts, "none") {
 			p.authorizeError(w, r, ar, fosite.ErrLoginRequired)
 			return
@@ -106,9 +106,10 @@ func (p *Provider) answer(w http.ResponseWriter, r *http.Request, requestedAt ti
 	p.oauth.WriteAuthorizeResponse(ctx, w, ar, resp)
 }
 
-// fresh reports whether the session satisfies prompt=login and max_age.
-func fresh(s session.Session, form url.Values, prompts []string, requestedAt time.Time) bool {
-	if slices.Contains(prompts, "login") && s.AuthTime.Before(requestedAt.Truncate(time.Second)) {
+// fresh reports whether the session satisfies prompt=login (a sign-in
+// after the request was received: only a resumed request can) and max_age.
+func fresh(s session.Session, form url.Values, prompts []string, requestedAt time.Time, resumed bool) bool {
+	if slices.Contains(prompts, "login") && (!resumed || s.AuthTime.Before(requestedAt.Truncate(time.Second))) {
 		return false
 	}
 	if ma := form.Get("max_age"); ma != "" {
