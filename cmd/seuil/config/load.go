@@ -53,6 +53,9 @@ func (l loader) parse(name, dir string, data []byte) (*Config, error) {
 	if root != nil {
 		d.value(root, reflect.ValueOf(cfg).Elem(), "")
 	}
+	if d.budget > maxNodes {
+		return nil, d.probs // the rest would be noise about what was cut
+	}
 	l.secrets(d.report, reflect.ValueOf(cfg).Elem(), "", "SEUIL")
 	finish(cfg, d.report)
 	validate(cfg, d.report)

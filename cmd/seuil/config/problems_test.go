@@ -2,6 +2,7 @@ package config
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -125,4 +126,24 @@ func lines(s []string) string {
 		out += "  " + l + "\n"
 	}
 	return out
+}
+
+// TestAliases: anchors and aliases work; a huge file is cut short with a
+// problem. (Exponential alias expansion cannot happen: the struct tree
+// bounds the depth, and an alias where a string is expected fails at once.)
+func TestAliases(t *testing.T) {
+	t.Parallel()
+	cfg, got := parseWith(t, fakeWorld{}, doc("server:\n  public_url: https://idp.example.org\n  trusted_proxies: &p [10.0.0.0/8]\nredis:\n  addrs: *p\n"))
+	if got == nil || cfg != nil {
+		t.Fatalf("the alias should be decoded as redis.addrs: %v", got)
+	}
+	// The line is where the value is written (the anchor), not where it is used.
+	if want := `seuil.yaml:3: redis.addrs[0]: "10.0.0.0/8" is not host:port (e.g. ":8080", "redis-0.redis:6379")`; !slices.Equal(got, []string{want}) {
+		t.Errorf("problems:\n%s", lines(got))
+	}
+	huge := "server:\n  trusted_proxies: [" + strings.Repeat("1.1.1.1,", maxNodes) + "1.1.1.1]\n"
+	_, got = parseWith(t, fakeWorld{}, doc(huge))
+	if len(got) != 1 || !strings.HasSuffix(got[0], "the file is too large once aliases (*name) are expanded") {
+		t.Errorf("problems: %.300s", lines(got))
+	}
 }
