@@ -9,9 +9,10 @@
 //   - length: MinLength (8 by default, 8 to 128) to MaxLength characters;
 //   - digit: at least one digit;
 //   - ascii: printable ASCII only, naming the refused characters;
-//   - dictionary: not a French or English word, name or common password,
-//     nor one with capitals, l33t ("P@ssw0rd") or leading and trailing
-//     digits and symbols ("Bonjour2024!") added — see dictionaryBased;
+//   - dictionary: neither the password, lower-cased, nor what remains once
+//     leading and trailing digits and symbols are cut and l33t is undone
+//     (when 4 letters or more), is a listed French or English word, name
+//     or common password: "Bonjour2024!", "P@ssw0rd", "Ecole2026" fail;
 //   - personal: not containing the student number, INE, first or last
 //     name (parts of 3 letters or more, accents dropped, l33t undone) or
 //     birth date (DDMMYYYY, YYYYMMDD, DDMMYY, YYYY-MM-DD, DD/MM/YYYY…);
@@ -29,5 +30,8 @@
 // words with frequency ranks, embedded in the binary: building needs
 // neither npm nor the network. It is decoded once (Preload, or the first
 // Check) into about 3.7 MB, in tens of milliseconds; lookups are exact
-// binary searches.
+// binary searches. trustelem's own English lists are built by its
+// package init (about 40 ms and 11 MB). A Check costs about a
+// millisecond, mostly trustelem's matching; passwords over 32 bytes are
+// scored in 32-byte chunks to bound that cost.
 package password
