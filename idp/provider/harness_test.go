@@ -2,6 +2,7 @@ package provider_test
 
 import (
 	"context"
+	"encoding/base64"
 	"io"
 	"log/slog"
 	"net/http"
@@ -233,3 +234,5 @@ func (b *browser) login(authURL, password string) (*http.Response, string) {
 }
 
 var _ = keys.New
+
+func base64URL(s string) ([]byte, error) { return base64.RawURLEncoding.DecodeString(s) }

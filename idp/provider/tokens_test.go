@@ -1,0 +1,130 @@
+package provider_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"golang.org/x/oauth2"
+)
+
+// tokens runs a full sign-in and code exchange.
+func (e *env) tokens(t *testing.T, r *rp) (*oauth2.Token, string) {
+	t.Helper()
+	v := oauth2.GenerateVerifier()
+	resp, _ := e.browser().login(r.authURL(v), testPassword)
+	c := code(t, resp)
+	tok, err := r.conf.Exchange(context.Background(), c, oauth2.VerifierOption(v))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok, c
+}
+
+// tokenCall posts to the token endpoint and returns status and error code.
+func (e *env) tokenCall(form url.Values, user, pass string) (int, map[string]any) {
+	req, _ := http.NewRequest("POST", e.iss+"/oauth2/token", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if user != "" {
+		req.SetBasicAuth(user, pass)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
+
+func (e *env) refresh(rt string) (int, map[string]any) {
+	return e.tokenCall(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}}, "pjweb", rpSecret)
+}
+
+// active introspects a token as the client.
+func (e *env) active(tok string) bool {
+	req, _ := http.NewRequest("POST", e.iss+"/oauth2/introspect", strings.NewReader(url.Values{"token": {tok}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth("pjweb", rpSecret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct{ Active bool }
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return out.Active
+}
+
+func TestRefreshRotationAndReuseDetection(t *testing.T) {
+	e := newEnv(t)
+	r := e.rp()
+	tok, _ := e.tokens(t, r)
+	st, out := e.refresh(tok.RefreshToken)
+	if st != 200 || out["refresh_token"] == nil || out["refresh_token"] == tok.RefreshToken || out["id_token"] == nil {
+		t.Fatalf("refresh: %d %v", st, out)
+	}
+	rt2, at2 := out["refresh_token"].(string), out["access_token"].(string)
+	if e.active(tok.AccessToken) {
+		t.Error("first access token still active after rotation")
+	}
+	if !e.active(at2) {
+		t.Error("new access token inactive")
+	}
+	// The rotated token comes back: reuse revokes the whole family.
+	if st, out := e.refresh(tok.RefreshToken); st != 400 || out["error"] != "invalid_grant" {
+		t.Fatalf("reuse: %d %v", st, out)
+	}
+	if st, out := e.refresh(rt2); st == 200 {
+		t.Fatalf("newest token survived reuse of an old one: %v", out)
+	}
+	if e.active(at2) {
+		t.Error("access token survived reuse detection")
+	}
+}
+
+func TestCodeReplayRevokesTokens(t *testing.T) {
+	e := newEnv(t)
+	r := e.rp()
+	v := oauth2.GenerateVerifier()
+	resp, _ := e.browser().login(r.authURL(v), testPassword)
+	c := code(t, resp)
+	form := url.Values{"grant_type": {"authorization_code"}, "code": {c}, "redirect_uri": {rpRedirect}, "code_verifier": {v}}
+	st, out := e.tokenCall(form, "pjweb", rpSecret)
+	if st != 200 {
+		t.Fatalf("first exchange: %d %v", st, out)
+	}
+	if st, out := e.tokenCall(form, "pjweb", rpSecret); st != 400 || out["error"] != "invalid_grant" {
+		t.Fatalf("replay: %d %v", st, out)
+	}
+	if e.active(out["access_token"].(string)) {
+		t.Error("access token of a replayed code still active")
+	}
+	if st, _ := e.refresh(out["refresh_token"].(string)); st == 200 {
+		t.Error("refresh token of a replayed code still works")
+	}
+}
+
+func TestRevocation(t *testing.T) {
+	e := newEnv(t)
+	r := e.rp()
+	tok, _ := e.tokens(t, r)
+	req, _ := http.NewRequest("POST", e.iss+"/oauth2/revoke", strings.NewReader(url.Values{"token": {tok.RefreshToken}, "token_type_hint": {"refresh_token"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth("pjweb", rpSecret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("revoke: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	if st, _ := e.refresh(tok.RefreshToken); st == 200 {
+		t.Error("revoked refresh token still works")
+	}
+	if e.active(tok.AccessToken) {
+		t.Error("access token of a revoked grant still active")
+	}
+}
