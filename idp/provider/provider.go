@@ -67,9 +67,6 @@ func New(cfg Config, deps Deps) (*Provider, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if deps.Store == nil || deps.Directory == nil || deps.Theme == nil {
-		return nil, errors.New("provider: Store, Directory and Theme are required")
-	}
 	ks, err := loadKeys(cfg.Keys)
 	if err != nil {
 		return nil, err
@@ -81,6 +78,9 @@ func New(cfg Config, deps Deps) (*Provider, error) {
 		if cl.Theme != "" && deps.Themes[cl.Theme] == nil {
 			return nil, fmt.Errorf("clients[%d].theme: no theme %q", i, cl.Theme)
 		}
+	}
+	if deps.Store == nil || deps.Directory == nil || deps.Theme == nil {
+		return nil, errors.New("provider: Store, Directory and Theme are required")
 	}
 	cls, err := newClients(cfg.Clients)
 	if err != nil {
