@@ -35,7 +35,11 @@ suffix   "{{.Suffix}}"
 rootdn   "{{.AdminDN}}"
 rootpw   {{.AdminPassword}}
 directory {{.Dir}}/db
-maxsize  268435456
+# A throwaway server: no fsync per write (the data dies with the test;
+# a killed slapd loses nothing, only an OS crash would), and room for
+# ldapsync's 100,000-entry benchmark.
+dbnosync
+maxsize  2147483648
 index objectClass eq
 index uid eq
 index supannEtuId eq
