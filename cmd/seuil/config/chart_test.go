@@ -1,0 +1,43 @@
+package config
+
+import (
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// TestHelmChartConfig renders charts/seuil's ConfigMap with its default
+// values and loads the seuil.yaml it holds, so that the chart and this
+// package cannot drift apart. It needs the helm binary (skipped without).
+func TestHelmChartConfig(t *testing.T) {
+	helm, err := exec.LookPath("helm")
+	if err != nil {
+		t.Skip("helm is not installed")
+	}
+	t.Parallel()
+	chart := filepath.Join("..", "..", "..", "charts", "seuil")
+	out, err := exec.Command(helm, "template", "r", chart, "--kube-version", "1.31.0",
+		"--show-only", "templates/configmap.yaml").CombinedOutput()
+	if err != nil {
+		t.Fatalf("helm template: %v\n%s", err, out)
+	}
+	var cm struct {
+		Data map[string]string `yaml:"data"`
+	}
+	if err := yaml.Unmarshal(out, &cm); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{}
+	for _, name := range []string{"redis-password", "ldap-bind-password", "apogee-dsn", "smtp-password", "sms-token", "client-pjweb", "client-ent"} {
+		files["/run/secrets/seuil/"+name] = "v-" + name
+	}
+	cfg, probs := parseWith(t, fakeWorld{files: files}, cm.Data["seuil.yaml"])
+	if probs != nil {
+		t.Fatalf("the chart's seuil.yaml does not validate:\n%s\n%s", lines(probs), cm.Data["seuil.yaml"])
+	}
+	if cfg.Server.Addr != ":8080" || cfg.OIDC.KeysDir != "/run/secrets/seuil-keys" || cfg.Redis.MasterName != "seuil" {
+		t.Errorf("chart overlay not applied: addr %q keys_dir %q master %q", cfg.Server.Addr, cfg.OIDC.KeysDir, cfg.Redis.MasterName)
+	}
+}
