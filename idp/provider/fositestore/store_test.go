@@ -1,0 +1,253 @@
+package fositestore_test
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/ory/fosite"
+	"github.com/ory/fosite/handler/openid"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/seuil-idp/seuil/idp/provider/fositestore"
+	"github.com/seuil-idp/seuil/idp/state"
+	"github.com/seuil-idp/seuil/idp/state/redistest"
+)
+
+// The same behaviours against a real redis-server and the embedded
+// in-process server of the demo.
+func TestRedisServer(t *testing.T) { run(t, redistest.Client(t)) }
+
+func TestEmbedded(t *testing.T) {
+	rdb, stop, err := state.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	run(t, rdb)
+}
+
+type clientList map[string]fosite.Client
+
+func (c clientList) GetClient(_ context.Context, id string) (fosite.Client, error) {
+	if cl, ok := c[id]; ok {
+		return cl, nil
+	}
+	return nil, fosite.ErrNotFound
+}
+func (clientList) ClientAssertionJWTValid(context.Context, string) error          { return nil }
+func (clientList) SetClientAssertionJWT(context.Context, string, time.Time) error { return nil }
+
+func run(t *testing.T, rdb redis.UniversalClient) {
+	tests := map[string]func(*testing.T, *fositestore.Store, *state.Store){
+		"RoundTrip":        testRoundTrip,
+		"CodeSingleUse":    testCodeSingleUse,
+		"RefreshRotation":  testRefreshRotation,
+		"RevokeAccess":     testRevokeAccess,
+		"PKCEAndOIDC":      testPKCEAndOIDC,
+		"UnknownClient":    testUnknownClient,
+		"TTLs":             testTTLs,
+		"ClientAssertions": testJTI,
+	}
+	for name, fn := range tests {
+		t.Run(name, func(t *testing.T) {
+			st := state.New(rdb, "conf:"+name+":")
+			s := fositestore.New(st, clientList{"c1": &fosite.DefaultClient{ID: "c1"}},
+				func() fosite.Session { return openid.NewDefaultSession() },
+				fositestore.Lifespans{Code: time.Minute, Access: 10 * time.Minute, Refresh: time.Hour})
+			fn(t, s, st)
+		})
+	}
+}
+
+func request(id string) *fosite.Request {
+	sess := openid.NewDefaultSession()
+	sess.Subject = "sub-" + id
+	sess.Claims.Subject = "sub-" + id
+	sess.Claims.Extra = map[string]any{"preferred_username": "22012345T"}
+	sess.SetExpiresAt(fosite.AccessToken, time.Now().Add(5*time.Minute).Round(time.Second))
+	return &fosite.Request{
+		ID: id, RequestedAt: time.Now().UTC().Round(time.Second), Client: &fosite.DefaultClient{ID: "c1"},
+		RequestedScope: fosite.Arguments{"openid", "offline_access"}, GrantedScope: fosite.Arguments{"openid"},
+		Form: url.Values{"nonce": {"n1"}}, Session: sess,
+	}
+}
+
+func testRoundTrip(t *testing.T, s *fositestore.Store, _ *state.Store) {
+	ctx := context.Background()
+	in := request("r1")
+	if err := s.CreateAccessTokenSession(ctx, "at1", in); err != nil {
+		t.Fatal(err)
+	}
+	out, err := s.GetAccessTokenSession(ctx, "at1", openid.NewDefaultSession())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess := out.GetSession().(*openid.DefaultSession)
+	if out.GetID() != "r1" || out.GetClient().GetID() != "c1" || !out.GetRequestedAt().Equal(in.RequestedAt) ||
+		out.GetRequestForm().Get("nonce") != "n1" || !out.GetGrantedScopes().Has("openid") ||
+		sess.Subject != "sub-r1" || sess.Claims.Extra["preferred_username"] != "22012345T" ||
+		!sess.GetExpiresAt(fosite.AccessToken).Equal(in.Session.GetExpiresAt(fosite.AccessToken)) {
+		t.Fatalf("round trip lost data: %+v %+v", out, sess)
+	}
+	// fosite's revocation handler passes a nil session.
+	if out, err := s.GetAccessTokenSession(ctx, "at1", nil); err != nil || out.GetSession().GetSubject() != "sub-r1" {
+		t.Fatalf("nil session: %v", err)
+	}
+	if err := s.DeleteAccessTokenSession(ctx, "at1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetAccessTokenSession(ctx, "at1", nil); !errors.Is(err, fosite.ErrNotFound) {
+		t.Fatalf("after delete: %v", err)
+	}
+}
+
+func testCodeSingleUse(t *testing.T, s *fositestore.Store, _ *state.Store) {
+	ctx := context.Background()
+	if err := s.CreateAuthorizeCodeSession(ctx, "c", request("r2")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetAuthorizeCodeSession(ctx, "c", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.InvalidateAuthorizeCodeSession(ctx, "c"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.InvalidateAuthorizeCodeSession(ctx, "c"); !errors.Is(err, fosite.ErrInvalidatedAuthorizeCode) {
+		t.Fatalf("second invalidation: %v", err)
+	}
+	req, err := s.GetAuthorizeCodeSession(ctx, "c", nil)
+	if !errors.Is(err, fosite.ErrInvalidatedAuthorizeCode) || req == nil || req.GetID() != "r2" {
+		t.Fatalf("used code: %v %v", req, err)
+	}
+	if _, err := s.GetAuthorizeCodeSession(ctx, "nope", nil); !errors.Is(err, fosite.ErrNotFound) {
+		t.Fatalf("unknown code: %v", err)
+	}
+}
+
+func testRefreshRotation(t *testing.T, s *fositestore.Store, _ *state.Store) {
+	ctx := context.Background()
+	r := request("r3")
+	if err := s.CreateAccessTokenSession(ctx, "a1", r); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateRefreshTokenSession(ctx, "rt1", "a1", r); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RotateRefreshToken(ctx, "r3", "rt1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RotateRefreshToken(ctx, "r3", "rt1"); !errors.Is(err, fosite.ErrInactiveToken) {
+		t.Fatalf("second rotation of the same token: %v", err)
+	}
+	if _, err := s.GetAccessTokenSession(ctx, "a1", nil); !errors.Is(err, fosite.ErrNotFound) {
+		t.Fatalf("access token survived rotation: %v", err)
+	}
+	req, err := s.GetRefreshTokenSession(ctx, "rt1", nil)
+	if !errors.Is(err, fosite.ErrInactiveToken) || req == nil {
+		t.Fatalf("rotated token: %v", err)
+	}
+	if err := s.CreateRefreshTokenSession(ctx, "rt2", "a2", r); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetRefreshTokenSession(ctx, "rt2", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RevokeRefreshToken(ctx, "r3"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetRefreshTokenSession(ctx, "rt2", nil); !errors.Is(err, fosite.ErrInactiveToken) {
+		t.Fatalf("family revocation missed rt2: %v", err)
+	}
+}
+
+func testRevokeAccess(t *testing.T, s *fositestore.Store, _ *state.Store) {
+	ctx := context.Background()
+	for _, sig := range []string{"x1", "x2"} {
+		if err := s.CreateAccessTokenSession(ctx, sig, request("r4")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.CreateAccessTokenSession(ctx, "other", request("r5")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RevokeAccessToken(ctx, "r4"); err != nil {
+		t.Fatal(err)
+	}
+	for _, sig := range []string{"x1", "x2"} {
+		if _, err := s.GetAccessTokenSession(ctx, sig, nil); !errors.Is(err, fosite.ErrNotFound) {
+			t.Errorf("%s survived: %v", sig, err)
+		}
+	}
+	if _, err := s.GetAccessTokenSession(ctx, "other", nil); err != nil {
+		t.Errorf("another grant's token revoked: %v", err)
+	}
+}
+
+func testPKCEAndOIDC(t *testing.T, s *fositestore.Store, _ *state.Store) {
+	ctx := context.Background()
+	r := request("r6")
+	if err := s.CreatePKCERequestSession(ctx, "p", r); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateOpenIDConnectSession(ctx, "code", r); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.GetPKCERequestSession(ctx, "p", nil); err != nil || got.GetID() != "r6" {
+		t.Fatal(err)
+	}
+	got, err := s.GetOpenIDConnectSession(ctx, "code", &fosite.Request{Session: openid.NewDefaultSession()})
+	if err != nil || got.GetSession().(*openid.DefaultSession).Claims.Subject != "sub-r6" {
+		t.Fatal(err)
+	}
+	_ = s.DeletePKCERequestSession(ctx, "p")
+	_ = s.DeleteOpenIDConnectSession(ctx, "code")
+	if _, err := s.GetPKCERequestSession(ctx, "p", nil); !errors.Is(err, fosite.ErrNotFound) {
+		t.Error("pkce survived delete")
+	}
+	if _, err := s.GetOpenIDConnectSession(ctx, "code", nil); !errors.Is(err, fosite.ErrNotFound) {
+		t.Error("oidc request survived delete")
+	}
+}
+
+// A client removed from the configuration cannot use its tokens.
+func testUnknownClient(t *testing.T, s *fositestore.Store, _ *state.Store) {
+	ctx := context.Background()
+	r := request("r7")
+	r.Client = &fosite.DefaultClient{ID: "gone"}
+	if err := s.CreateAccessTokenSession(ctx, "g", r); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetAccessTokenSession(ctx, "g", nil); err == nil {
+		t.Fatal("token of an unknown client accepted")
+	}
+}
+
+func testTTLs(t *testing.T, s *fositestore.Store, st *state.Store) {
+	ctx := context.Background()
+	r := request("r8")
+	_ = s.CreateAuthorizeCodeSession(ctx, "tc", r)
+	_ = s.CreateAccessTokenSession(ctx, "ta", r)
+	_ = s.CreateRefreshTokenSession(ctx, "tr", "ta", r)
+	for key, max := range map[string]time.Duration{"oidc:code:tc": time.Minute, "oidc:at:ta": 7 * time.Minute, "oidc:rt:tr": time.Hour} {
+		d, err := st.TTL(ctx, key)
+		if err != nil || d <= 0 || d > max {
+			t.Errorf("%s ttl = %v (%v), want (0, %v]", key, d, err, max)
+		}
+	}
+}
+
+func testJTI(t *testing.T, s *fositestore.Store, _ *state.Store) {
+	ctx := context.Background()
+	if err := s.ClientAssertionJWTValid(ctx, "j1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetClientAssertionJWT(ctx, "j1", time.Now().Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ClientAssertionJWTValid(ctx, "j1"); !errors.Is(err, fosite.ErrJTIKnown) {
+		t.Fatalf("known jti: %v", err)
+	}
+}
