@@ -1,0 +1,89 @@
+package keys_test
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/seuil-idp/seuil/idp/provider/keys"
+)
+
+func TestDirOrderAndJWKS(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []struct{ name, alg string }{{"2025-01.pem", "RS256"}, {"2026-01.pem", "ES256"}} {
+		if err := keys.Generate(filepath.Join(dir, f.name), f.alg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := keys.Dir(dir, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Active.Alg != "ES256" || len(s.All) != 2 {
+		t.Fatalf("active %s, %d keys", s.Active.Alg, len(s.All))
+	}
+	if k, ok := s.For("RS256"); !ok || k.Alg != "RS256" {
+		t.Fatal("no RS256 signer")
+	}
+	s2, err := keys.Dir(dir, "2025-01.pem", false)
+	if err != nil || s2.Active.Alg != "RS256" {
+		t.Fatalf("explicit active: %v", err)
+	}
+	raw, _ := s.JWKS()
+	var set struct {
+		Keys []map[string]any `json:"keys"`
+	}
+	_ = json.Unmarshal(raw, &set)
+	if len(set.Keys) != 2 {
+		t.Fatalf("jwks: %s", raw)
+	}
+	for _, k := range set.Keys {
+		if k["d"] != nil || k["kid"] == "" || k["use"] != "sig" {
+			t.Errorf("jwks key %v", k)
+		}
+	}
+	// Key IDs are stable across loads (thumbprints).
+	again, _ := keys.Dir(dir, "", false)
+	if again.Active.ID != s.Active.ID {
+		t.Error("key ID changed on reload")
+	}
+}
+
+func TestGenerateWhenEmpty(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "keys")
+	if _, err := keys.Dir(dir, "", false); err == nil {
+		t.Fatal("empty dir accepted without generate")
+	}
+	s, err := keys.Dir(dir, "", true)
+	if err != nil || s.Active.Alg != "ES256" {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(filepath.Join(dir, "signing-es256.pem"))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("generated key file: %v %v", err, fi)
+	}
+}
+
+func TestFromPEMRefuses(t *testing.T) {
+	small, _ := rsa.GenerateKey(rand.Reader, 1024)
+	p384, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	sec1, _ := x509.MarshalECPrivateKey(p384)
+	tests := map[string][]byte{
+		"garbage": []byte("not a key"),
+		"rsa1024": pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(small)}),
+		"p384":    pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: sec1}),
+		"bad der": pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: []byte{1, 2, 3}}),
+	}
+	for name, raw := range tests {
+		if _, err := keys.FromPEM(raw); err == nil {
+			t.Errorf("%s accepted", name)
+		}
+	}
+}
