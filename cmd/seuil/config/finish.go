@@ -15,9 +15,9 @@ func finish(c *Config, r *report) {
 		c.OIDC.Issuer = strings.TrimSuffix(c.Server.PublicURL, "/")
 	}
 	if s := c.Mail.SMTP; s != nil && s.Port == 0 {
-		s.Port = 587
-		if s.TLS == "tls" {
-			s.Port = 465
+		s.Port = map[string]int{"tls": 465, "none": 25}[s.TLS]
+		if s.Port == 0 {
+			s.Port = 587
 		}
 	}
 	for i := range c.OIDC.Clients {
@@ -38,11 +38,10 @@ func finish(c *Config, r *report) {
 // finishLimits makes a rule whose rate is set without a burst burst to its
 // rate, rather than keep the default rule's burst.
 func finishLimits(l *Limits, r *report) {
-	v := reflect.ValueOf(l).Elem()
-	for i := 0; i < v.NumField(); i++ {
-		name := "limits." + v.Type().Field(i).Tag.Get("yaml")
-		rule := v.Field(i).Addr().Interface().(*Rate)
-		if r.has(name+".rate") && !r.has(name+".burst") {
+	names, rules := l.rules()
+	for i, rule := range rules {
+		p := "limits." + names[i]
+		if r.has(p+".rate") && !r.has(p+".burst") {
 			rule.Burst = rule.Rate
 		}
 	}

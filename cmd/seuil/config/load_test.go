@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -153,5 +154,21 @@ func TestLimitBurst(t *testing.T) {
 	}
 	if r := cfg.Limits.LoginPerAccount; r.Rate != 10 || r.Burst != 5 || r.Per.D() != time.Hour {
 		t.Errorf("login_per_account = %+v", r)
+	}
+}
+
+func TestAccessors(t *testing.T) {
+	t.Parallel()
+	for url, want := range map[string]string{
+		"https://idp.example.org": "", "https://idp.example.org/": "", "https://www.univ.fr/compte/": "/compte", "http://localhost:8080/a/b": "/a/b",
+	} {
+		if got := (Server{PublicURL: url}).Prefix(); got != want {
+			t.Errorf("Prefix(%q) = %q, want %q", url, got, want)
+		}
+	}
+	for level, want := range map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError} {
+		if got := (Log{Level: level}).SlogLevel(); got != want {
+			t.Errorf("SlogLevel(%q) = %v", level, got)
+		}
 	}
 }

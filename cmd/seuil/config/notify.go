@@ -10,19 +10,22 @@ type Mail struct {
 	Outbox bool `yaml:"outbox"`
 }
 
-// SMTP is the outgoing mail relay.
+// SMTP is the outgoing mail relay (flows/notify.SMTPConfig).
 type SMTP struct {
-	Host     string   `yaml:"host"`
-	Port     int      `yaml:"port"` // default 587 (465 when tls: tls)
-	Username string   `yaml:"username"`
-	Password Secret   `yaml:"password"`
-	From     string   `yaml:"from"` // e.g. "Université <ne-pas-repondre@univ.fr>"
-	TLS      string   `yaml:"tls"`  // starttls|tls|none; default starttls
-	Timeout  Duration `yaml:"timeout"`
+	Host     string `yaml:"host"`
+	Port     int    `yaml:"port"` // default 587; 465 for tls, 25 for none
+	Username string `yaml:"username"`
+	Password Secret `yaml:"password"`
+	From     string `yaml:"from"` // e.g. "Université <ne-pas-repondre@univ.fr>"
+	// TLS is starttls (required), opportunistic (if offered), tls
+	// (implicit, port 465) or none; default starttls.
+	TLS     string   `yaml:"tls"`
+	CAFile  string   `yaml:"ca_file" seuil:"path"` // empty: system roots
+	Timeout Duration `yaml:"timeout"`              // default 15s
 }
 
 func (s *SMTP) setDefaults() {
-	s.TLS, s.Timeout = "starttls", Duration(10*time.Second)
+	s.TLS, s.Timeout = "starttls", Duration(15*time.Second)
 }
 
 // SMS sends codes by text message: exactly one of HTTP or Outbox.

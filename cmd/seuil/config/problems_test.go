@@ -49,7 +49,7 @@ func TestProblems(t *testing.T) {
 		{"sql without parameter", "students:\n  sql:\n    driver: pgx\n    dsn: postgres://x\n    lookup_query: SELECT * FROM s\n",
 			[]string{"seuil.yaml:5: students.sql.lookup_query: must take the student number as a parameter ($1)"}},
 		{"smtp clear password", "mail:\n  smtp: {host: smtp.example.org, tls: none, username: u, password: p, from: 'a@example.org'}\n",
-			[]string{"seuil.yaml:2: mail.smtp.tls: none would send the password in clear to smtp.example.org: use starttls or tls"}},
+			[]string{"seuil.yaml:2: mail.smtp.tls: none could send the password in clear to smtp.example.org: use starttls or tls"}},
 		{"sms template", "sms:\n  http:\n    url: https://sms.example\n    body: '{{.Txt}}'\n",
 			[]string{
 				`seuil.yaml:4: sms.http.body: "{{.Txt}}" uses an unknown field (there are .To, .Text, .Sender and .Token)`,

@@ -142,7 +142,7 @@ func validateMail(m *Mail, r *report) {
 	}
 	r.required("mail.smtp.host", s.Host)
 	r.intBetween("mail.smtp.port", s.Port, 1, 65535)
-	r.oneOf("mail.smtp.tls", s.TLS, "starttls", "tls", "none")
+	r.oneOf("mail.smtp.tls", s.TLS, "starttls", "opportunistic", "tls", "none")
 	if r.required("mail.smtp.from", s.From) {
 		if _, err := mail.ParseAddress(s.From); err != nil {
 			r.add("mail.smtp.from", "%q is not an address (e.g. \"Université <ne-pas-repondre@univ.fr>\")", s.From)
@@ -151,8 +151,8 @@ func validateMail(m *Mail, r *report) {
 	if s.Username != "" && !s.Password.IsSet() {
 		r.add("mail.smtp.password", "required with username (or password_file, or %s)", s.Password.EnvName())
 	}
-	if s.TLS == "none" && s.Username != "" && !loopback(s.Host) {
-		r.add("mail.smtp.tls", "none would send the password in clear to %s: use starttls or tls", s.Host)
+	if (s.TLS == "none" || s.TLS == "opportunistic") && s.Username != "" && !loopback(s.Host) {
+		r.add("mail.smtp.tls", "%s could send the password in clear to %s: use starttls or tls", s.TLS, s.Host)
 	}
 	r.between("mail.smtp.timeout", s.Timeout, time.Second, 5*time.Minute)
 }
