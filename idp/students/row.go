@@ -167,8 +167,10 @@ func parseRow(raw *[numFields]string, region string) (Record, error) {
 }
 
 // dateLayouts: APOGEE extractions write JJ/MM/AAAA; SQL drivers and
-// Pégase exports give ISO dates.
-var dateLayouts = []string{"02/01/2006", "2006-01-02", "2006-01-02T15:04:05Z07:00", "2006-01-02 15:04:05"}
+// Pégase exports give ISO dates; LDAP has GeneralizedTime
+// (supannEtuDateFin) and schacDateOfBirth's YYYYMMDD.
+var dateLayouts = []string{"02/01/2006", "2006-01-02", "2006-01-02T15:04:05Z07:00", "2006-01-02 15:04:05",
+	"20060102150405Z0700", "20060102"}
 
 func parseDate(s string) (time.Time, error) {
 	if s == "" {
