@@ -35,7 +35,8 @@ def main():
             and auth_data.login == a.user.encode()
             and auth_data.password == a.password.encode()
         )
-        return AuthResult(success=ok)
+        # handled=False makes aiosmtpd answer 535 itself on failure.
+        return AuthResult(success=ok, handled=False)
 
     def factory():
         kw = {}
