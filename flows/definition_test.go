@@ -1,0 +1,95 @@
+package flows_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/seuil-idp/seuil/flows"
+	"github.com/seuil-idp/seuil/flows/flow"
+	"github.com/seuil-idp/seuil/flows/steps"
+)
+
+func TestDefinitionErrors(t *testing.T) {
+	t.Parallel()
+	svc := &flow.Services{}
+	themes := func(n string) bool { return n == "default" }
+	cases := []struct{ name, yaml, want string }{
+		{"bad duration", "name: activation\nsteps:\n  - type: identify\n  - type: verify\n    code:\n      ttl: 15 minuts\n  - type: done\n",
+			`flows.activation.steps[1].code.ttl: "15 minuts" is not a duration`},
+		{"unknown key", "name: activation\nsteps:\n  - type: verify\n    code:\n      lenght: 6\n  - type: done\n",
+			"flows.activation.steps[0].code.lenght: unknown key"},
+		{"code length", "name: activation\nsteps:\n  - type: verify\n    code: {length: 4}\n  - type: done\n",
+			"flows.activation.steps[0].code.length: 4 is not between 6 and 8"},
+		{"unknown type", "name: activation\nsteps:\n  - type: captcha\n",
+			`flows.activation.steps[0].type: unknown step type "captcha" (known: done, identify, password, verify)`},
+		{"password first", "name: activation\nsteps:\n  - type: password\n  - type: done\n",
+			"flows.activation.steps[0]: a password step needs a verify step before it, or entry: handover"},
+		{"max age", "name: activation\nsteps:\n  - type: verify\n  - type: password\n    max_age: 400d\n  - type: done\n",
+			"flows.activation.steps[1].max_age: 9600h0m0s is not between 1d and 365d"},
+		{"policy", "name: activation\nsteps:\n  - type: verify\n  - type: password\n    policy: {min_length: 4}\n  - type: done\n",
+			"flows.activation.steps[1].policy: invalid password policy: min_length"},
+		{"no done", "name: activation\nsteps:\n  - type: identify\n",
+			"flows.activation.steps[0]: the last step must be of type done"},
+		{"name", "name: other\nsteps:\n  - type: done\n", `flows.activation.name: "other" must be the file's name`},
+		{"theme", "name: activation\ntheme: pink\nsteps:\n  - type: done\n", `flows.activation.theme: no theme "pink"`},
+		{"ttl", "name: activation\nttl: 1m\nsteps:\n  - type: done\n", "flows.activation.ttl: 1m0s is not between 5m and 24h"},
+		{"pattern", "name: activation\nsteps:\n  - type: identify\n    student_id_pattern: '('\n  - type: done\n",
+			`flows.activation.steps[0].student_id_pattern: "(" is not a regular expression`},
+		{"login", "name: activation\nsteps:\n  - type: done\n    login: fixed\n", `flows.activation.steps[0].login: "fixed" uses neither`},
+		{"type of value", "name: activation\nsteps:\n  - type: verify\n    code: {max_attempts: many}\n  - type: done\n",
+			"flows.activation.steps[0].code.max_attempts: cannot unmarshal"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := flows.ParseDefinition("activation", []byte(c.yaml), steps.Registry(), svc, themes)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %v, want %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestShippedDefinitions(t *testing.T) {
+	t.Parallel()
+	defs, err := flows.LoadDefinitions("", steps.Registry(), &flow.Services{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"activation": "identify verify password done", "reset": "identify verify password done",
+		"expired": "password done"}
+	for name, list := range want {
+		d := defs[name]
+		if d == nil {
+			t.Fatalf("no %s flow", name)
+		}
+		var names []string
+		for _, s := range d.Steps {
+			names = append(names, s.Name())
+		}
+		if strings.Join(names, " ") != list {
+			t.Errorf("%s: steps %v", name, names)
+		}
+	}
+	if defs["expired"].Entry != "handover" || defs["activation"].LoginPattern != "{student_id}T" {
+		t.Errorf("expired entry %q, login pattern %q", defs["expired"].Entry, defs["activation"].LoginPattern)
+	}
+}
+
+// An admin's file replaces the shipped one of the same name.
+func TestDefinitionOverride(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	src := "name: reset\nttl: 20m\nsteps:\n  - type: identify\n  - type: verify\n    code: {length: 8}\n  - type: password\n  - type: done\n"
+	if err := os.WriteFile(filepath.Join(dir, "reset.yaml"), []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	defs, err := flows.LoadDefinitions(dir, steps.Registry(), &flow.Services{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if defs["reset"].TTL.Minutes() != 20 || defs["activation"] == nil {
+		t.Fatalf("override not applied: %v", defs["reset"].TTL)
+	}
+}

@@ -1,0 +1,51 @@
+package themes_test
+
+import (
+	"io/fs"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/seuil-idp/seuil/themes"
+)
+
+// The default theme ships complete in every language.
+func TestDefaultComplete(t *testing.T) {
+	th, err := themes.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := th.Missing(); len(m) > 0 {
+		t.Fatalf("untranslated keys: %v", m)
+	}
+	for _, name := range []string{"code", "done"} {
+		for _, lang := range themes.Languages {
+			m, err := th.RenderMail(name, lang, map[string]any{"Code": "123456", "Minutes": 15, "Login": "22012345T"})
+			if err != nil || m.Subject == "" || strings.Contains(m.Text+m.HTML, "mail.") {
+				t.Fatalf("mail %s/%s: %v %+v", name, lang, err, m)
+			}
+		}
+	}
+}
+
+// No inline script, style or event handler: the CSP forbids them.
+func TestNoInlineScriptOrStyle(t *testing.T) {
+	bad := regexp.MustCompile(`(?i)<script>|<script\s+[^>]*>[^<\s]|<style|\sstyle=|\son[a-z]+=|javascript:`)
+	err := fs.WalkDir(os.DirFS("default/templates"), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasPrefix(p, "mail_") {
+			return err // mails are not pages: mail clients need inline styles
+		}
+		raw, err := os.ReadFile("default/templates/" + p)
+		if err != nil {
+			return err
+		}
+		if loc := bad.FindIndex(raw); loc != nil {
+			t.Errorf("%s: inline script or style: %q", p, raw[loc[0]:loc[1]])
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
