@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/mail"
@@ -81,6 +82,15 @@ func (r *report) ldapURL(p, s string, c *LDAPConn) {
 	}
 }
 
+// ldapCause strips go-ldap's result-code wrapping from a local error.
+func ldapCause(err error) error {
+	var le *ldap.Error
+	if errors.As(err, &le) && le.Err != nil {
+		return errors.New(strings.TrimPrefix(le.Err.Error(), "ldap: "))
+	}
+	return err
+}
+
 func (r *report) dn(p, s string) {
 	if _, err := ldap.ParseDN(s); err != nil || strings.TrimSpace(s) == "" {
 		r.add(p, "%q is not a DN (e.g. ou=people,dc=univ,dc=fr)", s)
@@ -106,7 +116,7 @@ func validateStudents(s *Students, r *report) {
 		if !strings.Contains(l.Filter, "{student_id}") {
 			r.add("students.ldap.filter", "%q must contain {student_id}", l.Filter)
 		} else if _, err := ldap.CompileFilter(strings.ReplaceAll(l.Filter, "{student_id}", "1")); err != nil {
-			r.add("students.ldap.filter", "%q is not an LDAP filter: %v", l.Filter, err)
+			r.add("students.ldap.filter", "%q is not an LDAP filter: %v", l.Filter, ldapCause(err))
 		}
 		r.region("students.ldap.region", l.Region)
 	}
