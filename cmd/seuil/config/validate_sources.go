@@ -128,14 +128,22 @@ func validateSQL(q *SQLStudents, r *report) {
 		r.add("students.sql.dsn", "required (dsn_file, or %s)", q.DSN.EnvName())
 	}
 	if r.required("students.sql.lookup_query", q.LookupQuery) {
-		param := map[string]string{"oracle": ":", "pgx": "$1"}[q.Driver]
-		if param != "" && !strings.Contains(q.LookupQuery, param) {
-			r.add("students.sql.lookup_query", "must take the student number as a parameter (%s)", map[string]string{"oracle": ":1", "pgx": "$1"}[q.Driver])
+		if p, ok := sqlParam[q.Driver]; ok && !p.re.MatchString(q.LookupQuery) {
+			r.add("students.sql.lookup_query", "must take the student number as a parameter (%s)", p.example)
 		}
 	}
 	r.region("students.sql.region", q.Region)
 	r.between("students.sql.timeout", q.Timeout, 100*time.Millisecond, time.Minute)
 	r.intBetween("students.sql.max_open_conns", q.MaxOpenConns, 1, 100)
+}
+
+// sqlParam is how each driver writes a bind parameter.
+var sqlParam = map[string]struct {
+	re      *regexp.Regexp
+	example string
+}{
+	"oracle": {regexp.MustCompile(`:\w+`), ":1"},
+	"pgx":    {regexp.MustCompile(`\$\d+`), "$1"},
 }
 
 func (r *report) region(p, s string) {
