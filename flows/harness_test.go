@@ -135,9 +135,9 @@ func newEnv(tb testing.TB, opts ...envOpt) *env {
 
 // browser is one cookie jar that does not follow redirects.
 type browser struct {
-	tb  testing.TB
-	e   *env
-	c   *http.Client
+	tb            testing.TB
+	e             *env
+	c             *http.Client
 	csrf, version string
 }
 

@@ -3,24 +3,18 @@ package flow
 import (
 	"context"
 
+	"github.com/seuil-idp/seuil/flows/notify"
 	"github.com/seuil-idp/seuil/idp/regulation"
 )
 
-// SMS is one text message.
-type SMS struct{ To, Body string }
-
-// Mail is one e-mail with text and HTML bodies.
-type Mail struct{ To, Subject, Text, HTML string }
-
-// SMSSender sends text messages (flows/notify implements it).
-type SMSSender interface {
-	SendSMS(ctx context.Context, m SMS) error
-}
-
-// Mailer sends e-mail (flows/notify implements it).
-type Mailer interface {
-	SendMail(ctx context.Context, m Mail) error
-}
+// SMS, Mail and their senders are flows/notify's (aliases, so steps name
+// one package for what they consume).
+type (
+	SMS       = notify.SMS
+	Mail      = notify.Mail
+	SMSSender = notify.SMSSender
+	Mailer    = notify.Mailer
+)
 
 // Regulator is the rate limiter every step calls (idp/regulation): Check
 // reads a rule's state, Hit counts one event; both return a

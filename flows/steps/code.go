@@ -47,7 +47,7 @@ func (v *Verify) send(ctx context.Context, f *flow.Flow, x *flow.Exchange) error
 	var errs []error
 	if rec.Mobile != "" {
 		body := x.T.T("sms.code", code, minutes)
-		if err := v.svc.SMS.SendSMS(ctx, flow.SMS{To: rec.Mobile, Body: body}); err != nil {
+		if err := v.svc.SMS.SendSMS(ctx, flow.SMS{To: rec.Mobile, Body: body, Code: code}); err != nil {
 			errs = append(errs, fmt.Errorf("sms: %w", err))
 		} else {
 			sent++
@@ -80,7 +80,7 @@ func (v *Verify) mailCode(ctx context.Context, rec *students.Record, code string
 	if err != nil {
 		return err
 	}
-	return v.svc.Mail.SendMail(ctx, flow.Mail{To: rec.Email, Subject: m.Subject, Text: m.Text, HTML: m.HTML})
+	return v.svc.Mail.SendMail(ctx, flow.Mail{To: rec.Email, Subject: m.Subject, Text: m.Text, HTML: m.HTML, Code: code})
 }
 
 // resend sends a new code, no sooner than the cooldown after the last.
