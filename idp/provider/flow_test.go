@@ -11,6 +11,7 @@ import (
 )
 
 func TestCodeFlowWithPKCE(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	r := e.rp()
 	b := e.browser()
@@ -59,6 +60,7 @@ func TestCodeFlowWithPKCE(t *testing.T) {
 }
 
 func TestWrongPasswordIsGeneric(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	r := e.rp()
 	b := e.browser()
@@ -72,6 +74,7 @@ func TestWrongPasswordIsGeneric(t *testing.T) {
 }
 
 func TestDiscoveryUnderPrefix(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	resp, err := http.Get(e.iss + "/.well-known/openid-configuration")
 	if err != nil {

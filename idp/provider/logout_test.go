@@ -16,6 +16,7 @@ import (
 )
 
 func TestLogoutWithBackchannel(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	r := e.rp()
 	b := e.browser()
@@ -61,6 +62,7 @@ func TestLogoutWithBackchannel(t *testing.T) {
 }
 
 func TestLogoutRefusals(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	b.login(e.rp().authURL(oauth2.GenerateVerifier()), testPassword)
@@ -91,6 +93,7 @@ func TestLogoutRefusals(t *testing.T) {
 // A token signed before a rotation still verifies: the retiring key stays
 // in the JWKS while the new key signs.
 func TestKeyRotation(t *testing.T) {
+	t.Parallel()
 	rdb := redistest.Client(t)
 	dir := t.TempDir()
 	if err := keys.Generate(filepath.Join(dir, "2026-01.pem"), "ES256"); err != nil {

@@ -26,6 +26,7 @@ func authQuery() url.Values {
 }
 
 func TestAuthorizeRefusals(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	b.login(e.rp().authURL(oauth2.GenerateVerifier()), testPassword) // a session: errors are not about sign-in
@@ -68,6 +69,7 @@ func TestAuthorizeRefusals(t *testing.T) {
 }
 
 func TestTokenRefusals(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	r := e.rp()
 	b := e.browser()
@@ -109,6 +111,7 @@ func TestTokenRefusals(t *testing.T) {
 }
 
 func TestExpiredCode(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(c *provider.Config) { c.CodeTTL = time.Second })
 	r := e.rp()
 	v := oauth2.GenerateVerifier()
@@ -121,6 +124,7 @@ func TestExpiredCode(t *testing.T) {
 }
 
 func TestConfigValidation(t *testing.T) {
+	t.Parallel()
 	base := func() provider.Config {
 		return provider.Config{Issuer: "https://idp.univ.fr/seuil", Secret: strings.Repeat("s", 32), Keys: provider.KeysConfig{Dir: t.TempDir(), Generate: true},
 			Clients: []provider.ClientConfig{{ID: "a", Secret: "x", RedirectURIs: []string{"https://rp.univ.fr/cb"}}}}

@@ -21,6 +21,7 @@ func redirectQuery(t *testing.T, resp *http.Response) url.Values {
 }
 
 func TestPromptNone(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	r := e.rp()
 	b := e.browser()
@@ -35,6 +36,7 @@ func TestPromptNone(t *testing.T) {
 }
 
 func TestPromptLoginForcesSignIn(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	r := e.rp()
 	b := e.browser()
@@ -54,6 +56,7 @@ func TestPromptLoginForcesSignIn(t *testing.T) {
 // activation flow; the flow (played here) calls StartSession and sends
 // the browser to Continue, which completes the authorization with a code.
 func TestPromptCreateHandover(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	r := e.rp()
 	b := e.browser()
@@ -99,6 +102,7 @@ func TestPromptCreateHandover(t *testing.T) {
 // client's initiate_login_uri; the client's authorization request is then
 // answered at once.
 func TestLandingURL(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	r := e.rp()
 	b := e.browser()

@@ -61,6 +61,7 @@ func (e *env) active(tok string) bool {
 }
 
 func TestRefreshRotationAndReuseDetection(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	r := e.rp()
 	tok, _ := e.tokens(t, r)
@@ -88,6 +89,7 @@ func TestRefreshRotationAndReuseDetection(t *testing.T) {
 }
 
 func TestCodeReplayRevokesTokens(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	r := e.rp()
 	v := oauth2.GenerateVerifier()
@@ -110,6 +112,7 @@ func TestCodeReplayRevokesTokens(t *testing.T) {
 }
 
 func TestRevocation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	r := e.rp()
 	tok, _ := e.tokens(t, r)

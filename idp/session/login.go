@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/seuil-idp/seuil/idp/directory"
+	"github.com/seuil-idp/seuil/idp/regulation"
 	"github.com/seuil-idp/seuil/idp/state"
 	"github.com/seuil-idp/seuil/idp/websec"
 	"github.com/seuil-idp/seuil/themes"
@@ -20,19 +21,13 @@ type Authenticator interface {
 	Authenticate(ctx context.Context, login, password string) (directory.Account, error)
 }
 
-// Limiter is the part of the regulation component the sign-in page uses:
-// Check fails when a key has no attempt left under a rule, Hit counts a
-// failed attempt.
+// Limiter is the part of idp/regulation (*regulation.Regulator) the
+// sign-in page uses: CheckAll fails when a target has no attempt left,
+// HitAll counts a failed attempt.
 type Limiter interface {
-	Check(ctx context.Context, rule, key string) error
-	Hit(ctx context.Context, rule, key string) error
+	CheckAll(ctx context.Context, targets ...regulation.Target) error
+	HitAll(ctx context.Context, targets ...regulation.Target) error
 }
-
-// Rule names of the sign-in attempt limits.
-const (
-	RuleLoginPerIP      = "login_per_ip"
-	RuleLoginPerAccount = "login_per_account"
-)
 
 // Paths tells the sign-in page where things are, as public paths (the
 // issuer's path prefix included).
@@ -154,22 +149,34 @@ func (l *Login) next(id string) string {
 	return l.paths.Resume + "?id=" + url.QueryEscape(id)
 }
 
+// targets are the limits a sign-in attempt counts against: the client
+// address (loose: many students share one) and the account (tight).
+func targets(ip, login string) []regulation.Target {
+	return []regulation.Target{
+		{Rule: regulation.LoginPerIP, Key: regulation.IPKey(ip)},
+		{Rule: regulation.LoginPerAccount, Key: strings.ToUpper(login)},
+	}
+}
+
+// limited reports whether an attempt must be refused before the password
+// is even checked. A limiter failure (Redis down) refuses too: sign-in
+// without limits would open the door to guessing.
 func (l *Login) limited(ctx context.Context, ip, login string) bool {
 	if l.lim == nil {
 		return false
 	}
-	return l.lim.Check(ctx, RuleLoginPerIP, ip) != nil ||
-		l.lim.Check(ctx, RuleLoginPerAccount, strings.ToUpper(login)) != nil
+	err := l.lim.CheckAll(ctx, targets(ip, login)...)
+	if err != nil && !errors.Is(err, regulation.ErrLimited) {
+		l.log.ErrorContext(ctx, "sign-in limits", "err", err)
+	}
+	return err != nil
 }
 
 func (l *Login) hit(ctx context.Context, ip, login string) {
 	if l.lim == nil {
 		return
 	}
-	if err := l.lim.Hit(ctx, RuleLoginPerIP, ip); err != nil {
-		l.log.WarnContext(ctx, "rate limit", "err", err)
-	}
-	if err := l.lim.Hit(ctx, RuleLoginPerAccount, strings.ToUpper(login)); err != nil {
-		l.log.WarnContext(ctx, "rate limit", "err", err)
+	if err := l.lim.HitAll(ctx, targets(ip, login)...); err != nil && !errors.Is(err, regulation.ErrLimited) {
+		l.log.WarnContext(ctx, "sign-in limits", "err", err)
 	}
 }
