@@ -1,0 +1,136 @@
+package demorp_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/seuil-idp/seuil/idp/demorp"
+	"github.com/seuil-idp/seuil/idp/directory/embedded"
+	"github.com/seuil-idp/seuil/idp/provider"
+	"github.com/seuil-idp/seuil/idp/state"
+	"github.com/seuil-idp/seuil/idp/state/redistest"
+	"github.com/seuil-idp/seuil/idp/students"
+	"github.com/seuil-idp/seuil/themes"
+)
+
+// demo runs Seuil (at the path prefix /seuil) and the demo PJ Web.
+func demo(t *testing.T) (idp, rp *httptest.Server, p *provider.Provider) {
+	t.Helper()
+	dir, err := embedded.Open(filepath.Join(t.TempDir(), "d.json"), embedded.Options{Argon2: embedded.Params{Memory: 64, Time: 1, Threads: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := dir.Ensure(ctx, students.Record{StudentID: "22012345", FirstName: "Camille", LastName: "Martin"}, "22012345T"); err != nil {
+		t.Fatal(err)
+	}
+	if err := dir.SetPassword(ctx, "22012345T", "Correct-Horse-7"); err != nil {
+		t.Fatal(err)
+	}
+	idp = httptest.NewServer(nil)
+	rp = httptest.NewServer(nil)
+	t.Cleanup(idp.Close)
+	t.Cleanup(rp.Close)
+	th, _ := themes.Default()
+	p, err = provider.New(provider.Config{
+		Issuer: idp.URL + "/seuil", Secret: strings.Repeat("x", 32), Keys: provider.KeysConfig{Dir: t.TempDir(), Generate: true},
+		Clients: []provider.ClientConfig{{ID: "pjweb", Secret: "demo-secret-0123456789",
+			RedirectURIs: []string{rp.URL + "/callback"}, PostLogoutRedirectURIs: []string{rp.URL + "/"},
+			InitiateLoginURI: rp.URL + "/login/initiate", BackchannelLogoutURI: rp.URL + "/backchannel-logout"}},
+	}, provider.Deps{Store: state.New(redistest.Client(t), "demo:"), Directory: dir, Theme: th, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/seuil/", http.StripPrefix("/seuil", p.Handler()))
+	idp.Config.Handler = mux
+	h, err := demorp.New(demorp.Config{Issuer: idp.URL + "/seuil", ClientID: "pjweb", ClientSecret: "demo-secret-0123456789", BaseURL: rp.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp.Config.Handler = h
+	return idp, rp, p
+}
+
+func get(t *testing.T, c *http.Client, u string) (*http.Response, string) {
+	t.Helper()
+	resp, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp, string(b)
+}
+
+func field(body, name string) string {
+	i := strings.Index(body, `name="`+name+`" value="`)
+	if i < 0 {
+		return ""
+	}
+	rest := body[i+len(`name="`+name+`" value="`):]
+	return rest[:strings.Index(rest, `"`)]
+}
+
+func TestSignInShowsClaims(t *testing.T) {
+	_, rp, _ := demo(t)
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	_, body := get(t, c, rp.URL+"/")
+	if !strings.Contains(body, "Se connecter") || !strings.Contains(body, "/login?create=1") {
+		t.Fatal("home page lacks sign-in links")
+	}
+	resp, body := get(t, c, rp.URL+"/login")
+	if !strings.Contains(body, `name="password"`) {
+		t.Fatalf("not on Seuil's sign-in page: %s", resp.Request.URL)
+	}
+	resp, err := c.PostForm(resp.Request.URL.String(), url.Values{"csrf": {field(body, "csrf")}, "id": {field(body, "id")},
+		"login": {"22012345T"}, "password": {"Correct-Horse-7"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(b), `<strong id="username">22012345T</strong>`) || !strings.Contains(string(b), "Camille Martin") {
+		t.Fatalf("claims page: %d %s", resp.StatusCode, b)
+	}
+	// Logout: RP-initiated, back to the home page, signed out.
+	_, body = get(t, c, rp.URL+"/logout")
+	if !strings.Contains(body, "Se connecter") {
+		t.Fatal("still signed in after logout")
+	}
+}
+
+// Direct landing: Seuil has an SSO session and sends the browser to the
+// initiate_login_uri, which signs in without a prompt.
+func TestInitiateLogin(t *testing.T) {
+	idp, rp, p := demo(t)
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	// Sign in at Seuil first (as the activation flow would leave it).
+	resp, body := get(t, c, idp.URL+"/seuil/login")
+	if _, err := c.PostForm(resp.Request.URL.String(), url.Values{"csrf": {field(body, "csrf")}, "login": {"22012345T"}, "password": {"Correct-Horse-7"}}); err != nil {
+		t.Fatal(err)
+	}
+	land, err := p.LandingURL(context.Background(), "pjweb", "22012345T")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body = get(t, c, land)
+	if !strings.Contains(body, `<strong id="username">22012345T</strong>`) {
+		t.Fatalf("landing did not sign in: %s", body)
+	}
+	// Another issuer is refused.
+	resp, _ = get(t, c, rp.URL+"/login/initiate?iss=https://evil.example")
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("foreign iss: %d", resp.StatusCode)
+	}
+}
