@@ -30,7 +30,7 @@ func TestHelmChartConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	files := map[string]string{}
-	for _, name := range []string{"redis-password", "ldap-bind-password", "apogee-dsn", "smtp-password", "sms-token", "client-pjweb", "client-ent"} {
+	for _, name := range []string{"redis-password", "ldap-bind-password", "apogee-dsn", "smtp-password", "sms-api-key", "client-pjweb", "client-ent"} {
 		files["/run/secrets/seuil/"+name] = "v-" + name
 	}
 	cfg, probs := parseWith(t, fakeWorld{files: files}, cm.Data["seuil.yaml"])

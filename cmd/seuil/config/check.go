@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 )
 
@@ -115,7 +116,15 @@ func (s SMS) describe() string {
 	if s.Outbox {
 		return "outbox (demo)"
 	}
-	return fmt.Sprintf("http %s %s, token %s", s.HTTP.Method, s.HTTP.URL, secretState(s.HTTP.Token))
+	var secrets []string
+	for _, name := range sortedKeys(s.HTTP.Secrets) {
+		secrets = append(secrets, name+" "+secretState(s.HTTP.Secrets[name]))
+	}
+	where := "(templated URL)"
+	if u, err := url.Parse(s.HTTP.URL); err == nil { // the query may hold templates: not shown
+		where = u.Scheme + "://" + u.Host + u.Path
+	}
+	return fmt.Sprintf("http %s %s, secrets: %s", s.HTTP.Method, where, orNone(strings.Join(secrets, ", ")))
 }
 
 func (o OIDC) describe() string {

@@ -163,7 +163,8 @@ func (d *decoder) sequence(n *yaml.Node, v reflect.Value, path string) {
 	v.Set(out)
 }
 
-// dict decodes a map with string keys (headers, claims, attributes).
+// dict decodes a map with string keys (headers, claims, attributes). In a
+// map of secrets, "name_file" gives the file of secret "name".
 func (d *decoder) dict(n *yaml.Node, v reflect.Value, path string) {
 	if n.Kind != yaml.MappingNode {
 		d.at(n.Line, path, "must be a mapping of names to values, not %s", kindName(n))
@@ -172,6 +173,7 @@ func (d *decoder) dict(n *yaml.Node, v reflect.Value, path string) {
 	if v.IsNil() {
 		v.Set(reflect.MakeMap(v.Type()))
 	}
+	secrets := v.Type().Elem() == secretType
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], n.Content[i+1]
@@ -182,9 +184,20 @@ func (d *decoder) dict(n *yaml.Node, v reflect.Value, path string) {
 		}
 		seen[k.Value] = true
 		d.lines[p] = k.Line
+		name, isFile := strings.CutSuffix(k.Value, "_file")
+		if !secrets || !isFile || name == "" {
+			name, isFile = k.Value, false
+		}
 		elem := reflect.New(v.Type().Elem()).Elem()
-		d.value(val, elem, p)
-		v.SetMapIndex(reflect.ValueOf(k.Value), elem)
+		if old := v.MapIndex(reflect.ValueOf(name)); old.IsValid() {
+			elem.Set(old)
+		}
+		if isFile {
+			d.secretFile(val, elem, p)
+		} else {
+			d.value(val, elem, p)
+		}
+		v.SetMapIndex(reflect.ValueOf(name), elem)
 	}
 }
 

@@ -56,6 +56,7 @@ func (l loader) parse(name, dir string, data []byte) (*Config, error) {
 	if d.budget > maxNodes {
 		return nil, d.probs // the rest would be noise about what was cut
 	}
+	declareSMSSecrets(cfg.SMS.HTTP)
 	l.secrets(d.report, reflect.ValueOf(cfg).Elem(), "", "SEUIL")
 	finish(cfg, d.report)
 	validate(cfg, d.report)
@@ -124,6 +125,15 @@ func (l loader) secrets(r *report, v reflect.Value, path, env string) {
 				continue
 			}
 			l.secrets(r, v.Field(i), join(path, name), env+"_"+envPart(name))
+		}
+	case reflect.Map:
+		if v.Type().Elem() != secretType {
+			return
+		}
+		for _, k := range v.MapKeys() {
+			name := k.String()
+			s := l.secret(r, v.MapIndex(k).Interface().(Secret), path+"."+name, env+"_"+envPart(name))
+			v.SetMapIndex(k, reflect.ValueOf(s))
 		}
 	case reflect.Slice:
 		if v.Type().Elem().Kind() != reflect.Struct {

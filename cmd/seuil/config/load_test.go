@@ -18,7 +18,7 @@ var exampleSecrets = map[string]string{
 	"/run/secrets/seuil/ldap-bind-password": "v-ldap-pw\n",
 	"/run/secrets/seuil/apogee-dsn":         "oracle://seuil:v-apogee-pw@apogee:1521/APOPROD\n",
 	"/run/secrets/seuil/smtp-password":      "v-smtp-pw\n",
-	"/run/secrets/seuil/sms-token":          "v-sms-token\n",
+	"/run/secrets/seuil/sms-api-key":        "v-sms-api-key\n",
 	"/run/secrets/seuil/client-pjweb":       "v-pjweb-secret\n",
 	"/run/secrets/seuil/client-ent":         "v-ent-secret\r\n",
 }
@@ -54,7 +54,9 @@ func TestExample(t *testing.T) {
 		{"session idle", cfg.OIDC.Session.IdleTimeout.D(), 30 * time.Minute},
 		{"refresh", cfg.OIDC.Lifetimes.RefreshToken.D(), 10 * time.Hour},
 		{"limit", cfg.Limits.LoginPerAccount, Rate{Rate: 10, Per: Duration(15 * time.Minute), Burst: 5}},
-		{"sms status", cfg.SMS.HTTP.Success.Status, []int{200, 201}},
+		{"sms success", cfg.SMS.HTTP.Success.StatusMin, 201},
+		{"sms secret from file", cfg.SMS.HTTP.Secrets["api_key"].Value(), "v-sms-api-key"},
+		{"sms secret env name", cfg.SMS.HTTP.Secrets["api_key"].EnvName(), "SEUIL_SMS_HTTP_SECRETS_API_KEY"},
 		{"smtp port", cfg.Mail.SMTP.Port, 587},
 		{"ldap pool default kept", cfg.Directory.LDAP.PoolSize, 10},
 		{"no demo settings", len(cfg.DemoOnly()), 0},
@@ -81,7 +83,7 @@ func equal(a, b any) bool {
 // the absent /run/secrets files are not read), and runs check-config.
 func TestLoadExampleWithEnv(t *testing.T) {
 	for _, k := range []string{"REDIS_PASSWORD", "DIRECTORY_LDAP_BIND_PASSWORD", "STUDENTS_SQL_DSN", "MAIL_SMTP_PASSWORD",
-		"SMS_HTTP_TOKEN", "OIDC_CLIENTS_PJWEB_SECRET", "OIDC_CLIENTS_ENT_SECRET"} {
+		"SMS_HTTP_SECRETS_API_KEY", "OIDC_CLIENTS_PJWEB_SECRET", "OIDC_CLIENTS_ENT_SECRET"} {
 		t.Setenv("SEUIL_"+k, "env-secret-"+k)
 	}
 	var out bytes.Buffer

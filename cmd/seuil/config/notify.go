@@ -1,6 +1,10 @@
 package config
 
-import "time"
+import (
+	"fmt"
+	"regexp"
+	"time"
+)
 
 // Mail sends codes and confirmations: exactly one of SMTP or Outbox.
 type Mail struct {
@@ -35,29 +39,71 @@ type SMS struct {
 	Outbox bool `yaml:"outbox"`
 }
 
-// SMSHTTP is a provider's HTTP API. URL, header values and Body are
-// text/template templates over .To (E.164 number), .Text (the message),
-// .Sender and .Token (the secret), so that an API key goes into a header
-// or the body without being written in the file.
+// SMSHTTP is a provider's HTTP API, in the shape of
+// flows/notify.HTTPSMSConfig. URL, header values and Body are text/template
+// templates over .To (E.164) and .Body (the text), with the functions json,
+// urlquery, digits and secret: {{secret "api_key"}} is the value of
+// Secrets["api_key"], so that credentials never sit in the file (give
+// api_key_file: /run/secrets/…, or SEUIL_SMS_HTTP_SECRETS_API_KEY).
 type SMSHTTP struct {
-	URL         string            `yaml:"url"`
-	Method      string            `yaml:"method"` // default POST
-	Headers     map[string]string `yaml:"headers"`
-	Body        string            `yaml:"body"`
-	ContentType string            `yaml:"content_type"` // default application/json
-	Token       Secret            `yaml:"token"`
-	Sender      string            `yaml:"sender"` // sender name shown on the phone, e.g. "UNIV"
+	URL     string            `yaml:"url"`
+	Method  string            `yaml:"method"` // GET|POST|PUT; default POST
+	Headers map[string]string `yaml:"headers"`
+	Body    string            `yaml:"body"`
+	// ContentType is required when Body is set.
+	ContentType string            `yaml:"content_type"`
+	Secrets     map[string]Secret `yaml:"secrets"`
 	Success     SMSSuccess        `yaml:"success"`
 	Timeout     Duration          `yaml:"timeout"` // default 10s
 }
 
-// SMSSuccess says how to recognise an accepted message.
+// SMSSuccess says how to recognise an accepted message
+// (flows/notify.SuccessCheck).
 type SMSSuccess struct {
-	Status   []int  `yaml:"status"`   // accepted statuses; default any 2xx
-	Contains string `yaml:"contains"` // a substring the body must contain
+	// StatusMin and StatusMax bound the accepted status; default 200–299.
+	StatusMin int    `yaml:"status_min"`
+	StatusMax int    `yaml:"status_max"`
+	Contains  string `yaml:"contains"` // a substring the answer must contain
+	// JSONField is a dotted path into the JSON answer ("status",
+	// "messages.0.status") whose value must be one of JSONValues.
+	JSONField  string   `yaml:"json_field"`
+	JSONValues []string `yaml:"json_values"`
 }
 
 func (s *SMSHTTP) setDefaults() {
-	s.Method, s.ContentType = "POST", "application/json"
-	s.Timeout = Duration(10 * time.Second)
+	s.Method, s.Timeout = "POST", Duration(10*time.Second)
+}
+
+// Secret returns the secret name of sms.http.secrets; its signature is
+// flows/notify.SecretFunc's, for the templates' {{secret "name"}}.
+func (s *SMSHTTP) Secret(name string) (string, error) {
+	v, ok := s.Secrets[name]
+	if !ok || !v.IsSet() {
+		return "", fmt.Errorf("sms.http.secrets.%s is not set (give %s_file, or SEUIL_SMS_HTTP_SECRETS_%s)", name, name, envPart(name))
+	}
+	return v.Value(), nil
+}
+
+var secretCall = regexp.MustCompile(`secret\s+"([^"]+)"`)
+
+// declareSMSSecrets adds an entry to Secrets for each {{secret "name"}}
+// the templates use, so that the environment variable alone can give it.
+func declareSMSSecrets(h *SMSHTTP) {
+	if h == nil {
+		return
+	}
+	texts := []string{h.URL, h.Body}
+	for _, v := range h.Headers {
+		texts = append(texts, v)
+	}
+	for _, t := range texts {
+		for _, m := range secretCall.FindAllStringSubmatch(t, -1) {
+			if _, ok := h.Secrets[m[1]]; !ok {
+				if h.Secrets == nil {
+					h.Secrets = map[string]Secret{}
+				}
+				h.Secrets[m[1]] = Secret{}
+			}
+		}
+	}
 }

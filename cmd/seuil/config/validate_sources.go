@@ -183,41 +183,62 @@ func validateSMS(s *SMS, r *report) {
 	}
 	if r.required("sms.http.url", h.URL) {
 		r.webURL("sms.http.url", h.URL)
-		r.template("sms.http.url", h.URL)
+		r.template("sms.http.url", h.URL, h)
 	}
 	r.oneOf("sms.http.method", h.Method, "POST", "GET", "PUT")
 	for _, k := range sortedKeys(h.Headers) {
-		r.template("sms.http.headers."+k, h.Headers[k])
+		r.template("sms.http.headers."+k, h.Headers[k], h)
 	}
-	r.template("sms.http.body", h.Body)
-	if !strings.Contains(h.Body, ".Text") && !strings.Contains(h.URL, ".Text") {
-		r.add("sms.http.body", "must include {{.Text}}, the message (or the url must, for GET)")
+	r.template("sms.http.body", h.Body, h)
+	if h.Body != "" && h.ContentType == "" {
+		r.add("sms.http.content_type", "required with a body (e.g. application/json)")
 	}
-	for i, st := range h.Success.Status {
-		r.intBetween(fmt.Sprintf("sms.http.success.status[%d]", i), st, 100, 599)
+	if !strings.Contains(h.Body, ".Body") && !strings.Contains(h.URL, ".Body") {
+		r.add("sms.http.body", "neither the body nor the url sends the text ({{.Body}})")
 	}
+	validateSMSSuccess(&h.Success, r)
 	r.between("sms.http.timeout", h.Timeout, time.Second, 2*time.Minute)
 }
 
-// template checks that a header or body template parses and uses only the
-// fields the sender provides.
-func (r *report) template(p, s string) {
-	t, err := template.New("t").Option("missingkey=error").Parse(s)
+func validateSMSSuccess(c *SMSSuccess, r *report) {
+	if c.StatusMin != 0 || c.StatusMax != 0 {
+		r.intBetween("sms.http.success.status_min", c.StatusMin, 100, 599)
+		r.intBetween("sms.http.success.status_max", c.StatusMax, c.StatusMin, 599)
+	}
+	if (c.JSONField == "") != (len(c.JSONValues) == 0) {
+		r.add("sms.http.success.json_field", "json_field and json_values go together")
+	}
+}
+
+// template checks that a URL, header or body template parses and runs on
+// sample values, with the functions flows/notify gives it and the secrets
+// that sms.http.secrets defines.
+func (r *report) template(p, s string, h *SMSHTTP) {
+	missing := ""
+	funcs := template.FuncMap{
+		"json":   func(s string) string { return s },
+		"digits": func(s string) string { return strings.TrimPrefix(s, "+") },
+		"secret": func(name string) (string, error) {
+			if !h.Secrets[name].IsSet() {
+				missing = name
+				return "", errors.New("undefined secret")
+			}
+			return "", nil
+		},
+	}
+	t, err := template.New("t").Funcs(funcs).Option("missingkey=error").Parse(s)
 	if err != nil {
 		r.add(p, "not a valid template: %s", templateErr.ReplaceAllString(err.Error(), ""))
 		return
 	}
-	if err := t.Execute(io.Discard, SMSMessage{}); err != nil {
-		r.add(p, "%q uses an unknown field (there are .To, .Text, .Sender and .Token)", s)
+	sample := struct{ To, Body string }{"+33612345678", "Votre code : 123456"}
+	switch err := t.Execute(io.Discard, sample); {
+	case err == nil:
+	case missing != "":
+		r.add(p, "uses {{secret %q}}, which is not set: give sms.http.secrets.%s_file, or %s", missing, missing, h.Secrets[missing].EnvName())
+	default:
+		r.add(p, "%q uses an unknown field or function (fields: .To, .Body; functions: json, urlquery, digits, secret)", s)
 	}
 }
 
 var templateErr = regexp.MustCompile(`^template: t:\d+(:\d+)?: `)
-
-// SMSMessage is what sms.http.headers and sms.http.body templates see.
-type SMSMessage struct {
-	To     string // E.164, e.g. +33612345678
-	Text   string
-	Sender string
-	Token  string // sms.http.token
-}
