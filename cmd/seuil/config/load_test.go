@@ -58,7 +58,8 @@ func TestExample(t *testing.T) {
 		{"sms secret from file", cfg.SMS.HTTP.Secrets["api_key"].Value(), "v-sms-api-key"},
 		{"sms secret env name", cfg.SMS.HTTP.Secrets["api_key"].EnvName(), "SEUIL_SMS_HTTP_SECRETS_API_KEY"},
 		{"smtp port", cfg.Mail.SMTP.Port, 587},
-		{"ldap pool default kept", cfg.Directory.LDAP.PoolSize, 10},
+		{"ldap pool", cfg.Directory.LDAP.PoolSize, 4},
+		{"ldap attribute override", cfg.Directory.LDAP.Attributes.Mobile, "supannAutreTelephone"},
 		{"no demo settings", len(cfg.DemoOnly()), 0},
 	}
 	for _, c := range checks {

@@ -44,6 +44,11 @@ func TestProblems(t *testing.T) {
 				"seuil.yaml:5: directory.ldap.insecure_skip_verify: refused for ldap.example.org: only for a server on loopback (give ca_file instead)",
 			}},
 		{"ldap on loopback", "directory:\n  ldap: {url: 'ldap://127.0.0.1:3389', base_dn: 'dc=x', insecure_skip_verify: true}\n", nil},
+		{"ldap attributes", "directory:\n  ldap:\n    url: ldaps://l\n    base_dn: dc=x\n    attributes: {mobil: x, email: 'mail perso'}\n",
+			[]string{
+				`seuil.yaml:5: directory.ldap.attributes.email: "mail perso" is not an LDAP attribute name`,
+				`seuil.yaml:5: directory.ldap.attributes.mobil: unknown key (did you mean "mobile"?)`,
+			}},
 		{"bad dn", "directory:\n  ldap: {url: 'ldaps://l', base_dn: 'people'}\n",
 			[]string{`seuil.yaml:2: directory.ldap.base_dn: "people" is not a DN (e.g. ou=people,dc=univ,dc=fr)`}},
 		{"sql without parameter", "students:\n  sql:\n    driver: pgx\n    dsn: postgres://x\n    lookup_query: SELECT * FROM s\n",

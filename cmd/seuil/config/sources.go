@@ -15,36 +15,53 @@ type EmbeddedDirectory struct {
 
 // LDAPConn is how to reach and bind to an LDAP server.
 type LDAPConn struct {
-	URL          string `yaml:"url"` // ldaps://… or ldap://… with start_tls
-	BindDN       string `yaml:"bind_dn"`
+	URL          string `yaml:"url"`     // ldaps://… or ldap://… with start_tls
+	BindDN       string `yaml:"bind_dn"` // empty: anonymous
 	BindPassword Secret `yaml:"bind_password"`
 	BaseDN       string `yaml:"base_dn"`
 	StartTLS     bool   `yaml:"start_tls"`
-	CAFile       string `yaml:"ca_file" seuil:"path"`
-	// InsecureSkipVerify is refused unless the server is on loopback.
-	InsecureSkipVerify bool     `yaml:"insecure_skip_verify"`
-	Timeout            Duration `yaml:"timeout"` // default 10s
+	CAFile       string `yaml:"ca_file" seuil:"path"` // empty: system roots
 }
 
-// LDAPDirectory is the production directory (OpenLDAP with ppolicy).
+// LDAPDirectory is the production directory (OpenLDAP with ppolicy), in
+// the shape of idp/directory/ldap.Config.
 type LDAPDirectory struct {
 	LDAPConn `yaml:",inline"`
-	// ReadURLs are replicas for searches; writes go to URL.
+	// ReadURLs are replicas for searches and user binds; writes go to URL.
 	ReadURLs []string `yaml:"read_urls"`
-	PoolSize int      `yaml:"pool_size"` // default 10
+	// InsecureSkipVerify is refused unless the server is on loopback.
+	InsecureSkipVerify bool     `yaml:"insecure_skip_verify"`
+	DialTimeout        Duration `yaml:"dial_timeout"` // default 5s
+	OpTimeout          Duration `yaml:"op_timeout"`   // default 10s
+	PoolSize           int      `yaml:"pool_size"`    // per pool; default 4
 	// MailDomain is the scope of eduPersonPrincipalName (login@domain).
 	MailDomain string `yaml:"mail_domain"`
-	// PolicyDN is the ppolicy entry set as pwdPolicySubentry; empty: the
+	// PolicyDN is written as pwdPolicySubentry on new accounts; empty: the
 	// server's default policy.
 	PolicyDN string `yaml:"policy_dn"`
-	// Attributes overrides SupAnn attribute names, logical name → LDAP
-	// attribute (e.g. mobile: telephoneNumber).
-	Attributes map[string]string `yaml:"attributes"`
+	// DefaultPolicyDN is ppolicy_default's entry, read for pwdMaxAge.
+	DefaultPolicyDN string         `yaml:"default_policy_dn"`
+	Attributes      LDAPAttributes `yaml:"attributes"`
+}
+
+// LDAPAttributes overrides the SupAnn attribute names of an account;
+// empty fields keep the defaults.
+type LDAPAttributes struct {
+	Login      string `yaml:"login"`       // uid
+	AliasLogin string `yaml:"alias_login"` // supannAliasLogin
+	StudentID  string `yaml:"student_id"`  // supannEtuId
+	INE        string `yaml:"ine"`         // supannCodeINE
+	FirstName  string `yaml:"first_name"`  // givenName
+	LastName   string `yaml:"last_name"`   // sn
+	Mobile     string `yaml:"mobile"`      // mobile
+	Email      string `yaml:"email"`       // supannMailPerso
+	State      string `yaml:"state"`       // supannRessourceEtatDate
+	Subject    string `yaml:"subject"`     // entryUUID
 }
 
 func (l *LDAPDirectory) setDefaults() {
-	l.Timeout = Duration(10 * time.Second)
-	l.PoolSize = 10
+	l.DialTimeout, l.OpTimeout = Duration(5*time.Second), Duration(10*time.Second)
+	l.PoolSize = 4
 }
 
 // Students is the student source (APOGEE): exactly one of CSV, SQL, LDAP.
@@ -103,18 +120,22 @@ func (s *SQLStudents) setDefaults() {
 	s.Region, s.Timeout, s.MaxOpenConns = "FR", Duration(5*time.Second), 4
 }
 
-// LDAPStudents reads students pre-provisioned in an LDAP directory.
+// LDAPStudents reads students pre-provisioned in an LDAP directory
+// (idp/students.LDAPConfig).
 type LDAPStudents struct {
 	LDAPConn `yaml:",inline"`
-	// Filter selects one student; {student_id} is replaced by the escaped
-	// student number. Default: (supannEtuId={student_id}).
+	// Filter restricts the entries taken as students; default
+	// (eduPersonAffiliation=student).
 	Filter string `yaml:"filter"`
-	// Attributes maps record fields (Columns' keys) to LDAP attributes.
-	Attributes Columns `yaml:"attributes"`
-	Region     string  `yaml:"region"` // default FR
+	// Attributes names the attribute of each record field; empty fields
+	// keep the SupAnn defaults.
+	Attributes Columns  `yaml:"attributes"`
+	Region     string   `yaml:"region"`    // default FR
+	Timeout    Duration `yaml:"timeout"`   // per operation; default 5s
+	PageSize   int      `yaml:"page_size"` // bulk paged search; default 1000
 }
 
 func (l *LDAPStudents) setDefaults() {
-	l.Timeout = Duration(10 * time.Second)
-	l.Filter, l.Region = "(supannEtuId={student_id})", "FR"
+	l.Filter, l.Region = "(eduPersonAffiliation=student)", "FR"
+	l.Timeout, l.PageSize = Duration(5*time.Second), 1000
 }

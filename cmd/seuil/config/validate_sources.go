@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/mail"
 	"net/url"
+	"reflect"
 	"regexp"
 	"strings"
 	"text/template"
@@ -23,20 +24,33 @@ func validateDirectory(d *Directory, r *report) {
 	if l == nil {
 		return
 	}
-	r.ldapConn("directory.ldap", &l.LDAPConn)
+	const p = "directory.ldap"
+	r.ldapConn(p, &l.LDAPConn, l.InsecureSkipVerify)
 	for i, u := range l.ReadURLs {
-		r.ldapURL(fmt.Sprintf("directory.ldap.read_urls[%d]", i), u, &l.LDAPConn)
+		r.ldapURL(fmt.Sprintf("%s.read_urls[%d]", p, i), u, &l.LDAPConn, l.InsecureSkipVerify)
 	}
-	r.intBetween("directory.ldap.pool_size", l.PoolSize, 1, 100)
+	r.between(p+".dial_timeout", l.DialTimeout, 100*time.Millisecond, time.Minute)
+	r.between(p+".op_timeout", l.OpTimeout, 100*time.Millisecond, 5*time.Minute)
+	r.intBetween(p+".pool_size", l.PoolSize, 1, 100)
 	if l.MailDomain != "" && !domain.MatchString(l.MailDomain) {
-		r.add("directory.ldap.mail_domain", "%q is not a domain name (e.g. univ-exemple.fr)", l.MailDomain)
+		r.add(p+".mail_domain", "%q is not a domain name (e.g. univ-exemple.fr)", l.MailDomain)
 	}
-	if l.PolicyDN != "" {
-		r.dn("directory.ldap.policy_dn", l.PolicyDN)
+	for k, dn := range map[string]string{"policy_dn": l.PolicyDN, "default_policy_dn": l.DefaultPolicyDN} {
+		if dn != "" {
+			r.dn(p+"."+k, dn)
+		}
 	}
-	for _, k := range sortedKeys(l.Attributes) {
-		if !attrName.MatchString(l.Attributes[k]) {
-			r.add("directory.ldap.attributes."+k, "%q is not an LDAP attribute name", l.Attributes[k])
+	r.attributes(p+".attributes", l.Attributes)
+}
+
+// attributes checks every non-empty string field of a struct of
+// attribute names.
+func (r *report) attributes(p string, v any) {
+	rv := reflect.ValueOf(v)
+	for i := 0; i < rv.NumField(); i++ {
+		name := rv.Field(i).String()
+		if name != "" && name != "-" && !attrName.MatchString(name) {
+			r.add(p+"."+rv.Type().Field(i).Tag.Get("yaml"), "%q is not an LDAP attribute name", name)
 		}
 	}
 }
@@ -46,9 +60,9 @@ var (
 	attrName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]*$`)
 )
 
-func (r *report) ldapConn(p string, c *LDAPConn) {
+func (r *report) ldapConn(p string, c *LDAPConn, insecure bool) {
 	if r.required(p+".url", c.URL) {
-		r.ldapURL(p+".url", c.URL, c)
+		r.ldapURL(p+".url", c.URL, c, insecure)
 	}
 	if c.BindDN != "" {
 		r.dn(p+".bind_dn", c.BindDN)
@@ -59,12 +73,11 @@ func (r *report) ldapConn(p string, c *LDAPConn) {
 	if r.required(p+".base_dn", c.BaseDN) {
 		r.dn(p+".base_dn", c.BaseDN)
 	}
-	r.between(p+".timeout", c.Timeout, time.Second, 5*time.Minute)
 }
 
 // ldapURL refuses what would send the bind password in clear or accept
 // any certificate, except against a server on this machine.
-func (r *report) ldapURL(p, s string, c *LDAPConn) {
+func (r *report) ldapURL(p, s string, c *LDAPConn, insecure bool) {
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" || (u.Scheme != "ldap" && u.Scheme != "ldaps") {
 		r.add(p, "%q must be an ldaps:// or ldap:// URL with a host", s)
@@ -77,8 +90,8 @@ func (r *report) ldapURL(p, s string, c *LDAPConn) {
 	if u.Scheme == "ldaps" && c.StartTLS {
 		r.add(p, "%q is already TLS: start_tls is for ldap:// URLs", s)
 	}
-	if c.InsecureSkipVerify && !local {
-		r.add(strings.TrimSuffix(p, ".url")+".insecure_skip_verify", "refused for %s: only for a server on loopback (give ca_file instead)", u.Host)
+	if insecure && !local {
+		r.add(parent(p)+".insecure_skip_verify", "refused for %s: only for a server on loopback (give ca_file instead)", u.Host)
 	}
 }
 
@@ -112,13 +125,14 @@ func validateStudents(s *Students, r *report) {
 		validateSQL(q, r)
 	}
 	if l := s.LDAP; l != nil {
-		r.ldapConn("students.ldap", &l.LDAPConn)
-		if !strings.Contains(l.Filter, "{student_id}") {
-			r.add("students.ldap.filter", "%q must contain {student_id}", l.Filter)
-		} else if _, err := ldap.CompileFilter(strings.ReplaceAll(l.Filter, "{student_id}", "1")); err != nil {
+		r.ldapConn("students.ldap", &l.LDAPConn, false)
+		if _, err := ldap.CompileFilter(l.Filter); err != nil {
 			r.add("students.ldap.filter", "%q is not an LDAP filter: %v", l.Filter, ldapCause(err))
 		}
+		r.attributes("students.ldap.attributes", l.Attributes)
 		r.region("students.ldap.region", l.Region)
+		r.between("students.ldap.timeout", l.Timeout, 100*time.Millisecond, time.Minute)
+		r.intBetween("students.ldap.page_size", l.PageSize, 1, 10000)
 	}
 }
 
