@@ -92,14 +92,18 @@ type Themes struct {
 	Dir string `yaml:"dir" seuil:"path"`
 }
 
-// Sync configures ldapsync (seuil sync).
+// Sync configures ldapsync (seuil sync), as ldapsync.Options.
 type Sync struct {
 	// LeftPolicy says what happens to accounts whose student left the
 	// source: mark (set an end date), lock, or leave untouched.
 	LeftPolicy string `yaml:"left_policy"` // default mark
-	Workers    int    `yaml:"workers"`     // default 4
-	// LoginPattern builds the login from the record: {student_id},
-	// {ine}, {first_name}, {last_name}; default "{student_id}T".
+	// MaxLeft refuses the left policy when it would hit more than this
+	// fraction of the accounts (a truncated extraction must not mark
+	// every student as gone); default 0.2.
+	MaxLeft float64 `yaml:"max_left"`
+	Workers int     `yaml:"workers"` // concurrent LDAP connections; default 4
+	// LoginPattern makes the login from the student number:
+	// {studentID}; default "{studentID}T".
 	LoginPattern string `yaml:"login_pattern"`
 }
 
@@ -113,7 +117,7 @@ func Default() *Config {
 		Flows:    Flows{Theme: "default"},
 		Limits:   defaultLimits(),
 		OIDC:     defaultOIDC(),
-		Sync:     Sync{LeftPolicy: "mark", Workers: 4, LoginPattern: "{student_id}T"},
+		Sync:     Sync{LeftPolicy: "mark", MaxLeft: 0.2, Workers: 4, LoginPattern: "{studentID}T"},
 		Mail:     Mail{},
 		Students: Students{},
 	}

@@ -133,6 +133,17 @@ func (d *decoder) basic(n *yaml.Node, v reflect.Value, path string) {
 			return
 		}
 		v.SetInt(int64(i))
+	case reflect.Float64:
+		s, ok := d.scalar(n, path, "a number")
+		if !ok {
+			return
+		}
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			d.at(n.Line, path, "%q is not a number", s)
+			return
+		}
+		v.SetFloat(f)
 	default:
 		panic("config: unsupported field type " + v.Type().String())
 	}

@@ -84,10 +84,18 @@ func TestProblems(t *testing.T) {
 			[]string{"seuil.yaml:2: log: defined twice"}},
 		{"limit", "limits:\n  login_per_ip: {rate: 0, per: 1m}\n",
 			[]string{"seuil.yaml:2: limits.login_per_ip.burst: must be at least 1", "seuil.yaml:2: limits.login_per_ip.rate: must be at least 1"}},
-		{"login pattern", "sync: {login_pattern: '{nom}.{student_id}'}\n",
-			[]string{"seuil.yaml:1: sync.login_pattern: unknown placeholder {nom} (use {student_id}, {ine}, {first_name}, {last_name})"}},
-		{"students from ldap", "students:\n  ldap:\n    url: ldaps://ldap.example.org\n    base_dn: ou=people,dc=example,dc=org\n    filter: (supannEtuId={student_id})(\n",
-			[]string{`seuil.yaml:5: students.ldap.filter: "(supannEtuId={student_id})(" is not an LDAP filter: finished compiling filter with extra at end: (`}},
+		{"login pattern", "sync: {login_pattern: '{nom}.{studentID}', max_left: 1.5}\n",
+			[]string{
+				"seuil.yaml:1: sync.login_pattern: unknown placeholder {nom} (the one placeholder is {studentID})",
+				"seuil.yaml:1: sync.max_left: 1.5 is out of range (a fraction above 0, at most 1)",
+			}},
+		{"login pattern characters", "sync: {login_pattern: 'e {studentID}', max_left: half}\n",
+			[]string{
+				`seuil.yaml:1: sync.login_pattern: "e {studentID}" may hold only letters, digits, '.', '_' and '-' around {studentID}`,
+				`seuil.yaml:1: sync.max_left: "half" is not a number`,
+			}},
+		{"students from ldap", "students:\n  ldap:\n    url: ldaps://ldap.example.org\n    base_dn: ou=people,dc=example,dc=org\n    filter: (eduPersonAffiliation=student)(\n",
+			[]string{`seuil.yaml:5: students.ldap.filter: "(eduPersonAffiliation=student)(" is not an LDAP filter: finished compiling filter with extra at end: (`}},
 		{"students from ldap, default filter", "students:\n  ldap: {url: 'ldaps://ldap.example.org', base_dn: 'dc=x', bind_dn: 'cn=r,dc=x', bind_password: p}\n", nil},
 		{"csv format", "students:\n  csv: {path: s.csv, encoding: latin1, separator: ';;', region: fr}\n",
 			[]string{

@@ -109,15 +109,14 @@ type SQLStudents struct {
 	// the student number (:1 for oracle, $1 for pgx).
 	LookupQuery string `yaml:"lookup_query"`
 	// BulkQuery returns every current student, for seuil sync.
-	BulkQuery    string   `yaml:"bulk_query"`
-	Columns      Columns  `yaml:"columns"`
-	Region       string   `yaml:"region"`         // default FR
-	Timeout      Duration `yaml:"timeout"`        // per lookup; default 5s
-	MaxOpenConns int      `yaml:"max_open_conns"` // default 4
+	BulkQuery string   `yaml:"bulk_query"`
+	Columns   Columns  `yaml:"columns"`
+	Region    string   `yaml:"region"`  // default FR
+	Timeout   Duration `yaml:"timeout"` // per lookup; default 5s
 }
 
 func (s *SQLStudents) setDefaults() {
-	s.Region, s.Timeout, s.MaxOpenConns = "FR", Duration(5*time.Second), 4
+	s.Region, s.Timeout = "FR", Duration(5*time.Second)
 }
 
 // LDAPStudents reads students pre-provisioned in an LDAP directory

@@ -99,15 +99,21 @@ var placeholder = regexp.MustCompile(`\{[^}]*\}`)
 
 func validateSync(s *Sync, r *report) {
 	r.oneOf("sync.left_policy", s.LeftPolicy, "mark", "lock", "leave")
+	if s.MaxLeft <= 0 || s.MaxLeft > 1 {
+		r.add("sync.max_left", "%g is out of range (a fraction above 0, at most 1)", s.MaxLeft)
+	}
 	r.intBetween("sync.workers", s.Workers, 1, 64)
-	if !strings.Contains(s.LoginPattern, "{student_id}") {
-		r.add("sync.login_pattern", "%q must contain {student_id}, so that logins are unique", s.LoginPattern)
+	if !strings.Contains(s.LoginPattern, "{studentID}") {
+		r.add("sync.login_pattern", "%q must contain {studentID}, so that logins are unique", s.LoginPattern)
 	}
 	for _, ph := range placeholder.FindAllString(s.LoginPattern, -1) {
-		switch ph {
-		case "{student_id}", "{ine}", "{first_name}", "{last_name}":
-		default:
-			r.add("sync.login_pattern", "unknown placeholder %s (use {student_id}, {ine}, {first_name}, {last_name})", ph)
+		if ph != "{studentID}" {
+			r.add("sync.login_pattern", "unknown placeholder %s (the one placeholder is {studentID})", ph)
 		}
 	}
+	if bad := strings.Trim(placeholder.ReplaceAllString(s.LoginPattern, "0"), loginChars); bad != "" {
+		r.add("sync.login_pattern", "%q may hold only letters, digits, '.', '_' and '-' around {studentID}", s.LoginPattern)
+	}
 }
+
+const loginChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"

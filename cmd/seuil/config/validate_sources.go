@@ -148,7 +148,6 @@ func validateSQL(q *SQLStudents, r *report) {
 	}
 	r.region("students.sql.region", q.Region)
 	r.between("students.sql.timeout", q.Timeout, 100*time.Millisecond, time.Minute)
-	r.intBetween("students.sql.max_open_conns", q.MaxOpenConns, 1, 100)
 }
 
 // sqlParam is how each driver writes a bind parameter.
