@@ -185,3 +185,15 @@ func putHandover(t *testing.T, e *env, ticket string, h state.Handover) {
 		t.Fatal(err)
 	}
 }
+
+func TestPreview(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *flows.Config, _ *flows.Deps) { c.Preview = true })
+	b := e.browser(t)
+	must(t, b.get("/preview"), 200, "/preview/identify", "/preview/done")
+	for page, want := range map[string]string{"identify": "Code INE", "verify": "Il vous reste 3 essai(s)",
+		"password": "au moins un chiffre", "done": "22012345T", "message": "Session expirée"} {
+		must(t, b.get("/preview/"+page+"?error=1"), 200, want)
+	}
+	must(t, newEnv(t).browser(t).get("/preview/identify"), http.StatusNotFound)
+}

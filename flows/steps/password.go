@@ -102,6 +102,11 @@ func (s *Password) Submit(ctx context.Context, f *flow.Flow, x *flow.Exchange) (
 	if len(f.AMR) == 0 {
 		return flow.Stay, flow.ErrMismatch // not proven: the runner's order makes this unreachable
 	}
+	if f.PasswordSet {
+		// Set already; only entering done failed (e.g. the session
+		// store). Setting it again would now hit the history rule.
+		return flow.Next, nil
+	}
 	pw, confirm := x.Form.Get("password"), x.Form.Get("confirm")
 	res := s.policy.Check(pw, s.context(ctx, f))
 	var errs flow.FieldErrors

@@ -1,0 +1,150 @@
+// Browser walk of the activation: the four screens by their visible French
+// labels, the code read from /demo/outbox.json, a screenshot of each screen
+// (desktop and 320 px), and an axe-core accessibility audit of the previews.
+//
+//   cd flows/e2e && npm install && node walk.mjs
+//
+// SEUIL_URL targets a running `seuil demo`; otherwise the walk builds and
+// starts ./demoserver on a free port and stops it at the end.
+import { chromium } from "playwright-core";
+import { spawn, execFileSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import net from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const shots = path.join(here, "screenshots");
+mkdirSync(shots, { recursive: true });
+const require = createRequire(import.meta.url);
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => resolve(p)); });
+  });
+}
+
+async function startDemo() {
+  if (process.env.SEUIL_URL) return { base: process.env.SEUIL_URL.replace(/\/$/, ""), stop() {} };
+  const bin = path.join(here, "screenshots", "demoserver");
+  execFileSync("go", ["build", "-o", bin, "./demoserver"], { cwd: here, stdio: "inherit" });
+  const port = await freePort();
+  const proc = spawn(bin, ["--addr", `127.0.0.1:${port}`], { stdio: ["ignore", "inherit", "ignore"] });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    try { if ((await fetch(base + "/demo/outbox.json")).ok) return { base, stop: () => proc.kill() }; } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  proc.kill();
+  throw new Error("demoserver did not start");
+}
+
+async function lastCode(base, to) {
+  const msgs = await (await fetch(base + "/demo/outbox.json")).json();
+  const list = Array.isArray(msgs) ? msgs : (msgs.messages || []);
+  for (let i = list.length - 1; i >= 0; i--) {
+    const m = list[i];
+    const dest = m.to || m.To;
+    const code = m.code || m.Code || ((m.body || m.Body || "").match(/\b\d{6,8}\b/) || [])[0];
+    if ((!to || dest === to) && code) return code;
+  }
+  throw new Error("no code in the outbox");
+}
+
+function check(cond, what) {
+  if (!cond) throw new Error("check failed: " + what);
+  console.log("ok  " + what);
+}
+
+const { base, stop } = await startDemo();
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync"],
+});
+const problems = [];
+try {
+  // 1. The journey, desktop.
+  const ctx = await browser.newContext({ viewport: { width: 1100, height: 900 }, locale: "fr-FR" });
+  const page = await ctx.newPage();
+  page.on("console", (m) => {
+    if (m.type() === "error" && !m.location().url.endsWith("/favicon.ico")) problems.push("console: " + m.text() + " " + m.location().url);
+  });
+  page.on("response", (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`); });
+  page.on("pageerror", (e) => problems.push("page error: " + e.message));
+
+  await page.goto(base + "/activation");
+  check(await page.getByText("Création du compte numérique étudiant").isVisible(), "screen 1 heading");
+  await page.getByLabel("Numéro étudiant").fill("22012345");
+  await page.getByLabel("Code INE").fill("123456789ab");
+  await page.getByLabel("Numéro portable de l'étudiant").fill("07 88 10 25 99");
+  await page.screenshot({ path: path.join(shots, "1-identify.png"), fullPage: true });
+  await page.getByRole("button", { name: "Continuer" }).click();
+
+  await page.getByLabel("Code d'activation").waitFor();
+  check(await page.getByText("+33 7 •• •• •• 99").isVisible(), "screen 2 shows the masked mobile");
+  await page.screenshot({ path: path.join(shots, "2-verify.png"), fullPage: true });
+  await page.getByLabel("Code d'activation").fill(await lastCode(base, "+33788102599"));
+  await page.getByRole("button", { name: "Valider le code" }).click();
+
+  await page.getByText("Choisissez votre mot de passe").waitFor();
+  const pw = page.getByLabel("Mot de passe", { exact: true });
+  await pw.fill("bonjour");
+  await page.waitForSelector('.rule[data-rule="length"].ko');
+  check(true, "screen 3 live checklist marks a short password");
+  await pw.fill("correct-Cheval-9-agrafe");
+  await page.waitForSelector('.rule[data-rule="digit"].ok');
+  await page.waitForSelector('.rule[data-rule="length"].ok');
+  check(true, "screen 3 live checklist ticks the rules");
+  await page.getByRole("button", { name: "Afficher" }).first().click();
+  check(await pw.getAttribute("type") === "text", "show/hide toggle");
+  await page.getByLabel("Confirmez le mot de passe").fill("correct-Cheval-9-agrafe");
+  await page.screenshot({ path: path.join(shots, "3-password.png"), fullPage: true });
+  await page.getByRole("button", { name: "Enregistrer le mot de passe" }).click();
+
+  await page.getByText("Mot de passe initialisé avec succès").waitFor();
+  check(await page.getByText("22012345T", { exact: true }).isVisible(), "screen 4 shows the login");
+  const cont = page.getByRole("link", { name: /Continuez votre inscription ici/ });
+  check(await cont.isVisible(), "screen 4 continue button");
+  await page.screenshot({ path: path.join(shots, "4-done.png"), fullPage: true });
+  await cont.click();
+  await page.waitForLoadState();
+  check(page.url().includes("login_hint=22012345T") || page.url() !== base + "/activation/done", "continue leads on");
+
+  // 2. Error states and 320 px, through the previews (no state needed).
+  const small = await browser.newContext({ viewport: { width: 320, height: 640 }, locale: "fr-FR" });
+  const sp = await small.newPage();
+  for (const name of ["identify", "verify", "password", "done"]) {
+    await sp.goto(`${base}/preview/${name}?error=1`);
+    const overflow = await sp.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    if (overflow > 0) problems.push(`${name} at 320 px overflows by ${overflow}px`);
+    await sp.screenshot({ path: path.join(shots, `320-${name}.png`), fullPage: true });
+  }
+  await sp.goto(`${base}/preview/identify?error=1`);
+  const focused = await sp.evaluate(() => document.activeElement && document.activeElement.id);
+  check(focused === "error-summary", "error summary focused on load");
+
+  // 3. axe-core audit (CSP bypassed for the audit only: axe is injected).
+  const audit = await browser.newContext({ bypassCSP: true, viewport: { width: 1100, height: 900 } });
+  const ap = await audit.newPage();
+  for (const url of ["/preview/identify", "/preview/identify?error=1", "/preview/verify?error=1",
+    "/preview/password", "/preview/password?error=1", "/preview/done", "/preview/message"]) {
+    await ap.goto(base + url);
+    await ap.addScriptTag({ path: require.resolve("axe-core") });
+    const res = await ap.evaluate(async () => await window.axe.run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] } }));
+    for (const v of res.violations) {
+      problems.push(`axe ${url}: ${v.id} (${v.impact}) ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+    }
+  }
+} finally {
+  await browser.close();
+  stop();
+}
+if (problems.length) {
+  console.log("problems:\n  " + problems.join("\n  "));
+  process.exitCode = 1;
+} else {
+  console.log("walk ok; screenshots in " + shots);
+}
