@@ -30,10 +30,10 @@ func TestHelmChartConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	files := map[string]string{}
-	for _, name := range []string{"redis-password", "ldap-bind-password", "apogee-dsn", "smtp-password", "sms-api-key", "client-pjweb", "client-ent"} {
-		files["/run/secrets/seuil/"+name] = "v-" + name
+	for _, name := range []string{"redis-password", "ldap-bind-password", "apogee-dsn", "smtp-password", "sms-api-key", "client-pjweb", "client-ent", "oidc-secret"} {
+		files["/run/secrets/seuil/"+name] = "v-" + name + "-32-characters-at-least-for-hmac"
 	}
-	cfg, probs := parseWith(t, fakeWorld{files: files}, cm.Data["seuil.yaml"])
+	cfg, probs := parseWith(t, fakeWorld{files: files, env: map[string]string{"SEUIL_OIDC_SECRET": ""}}, cm.Data["seuil.yaml"])
 	if probs != nil {
 		t.Fatalf("the chart's seuil.yaml does not validate:\n%s\n%s", lines(probs), cm.Data["seuil.yaml"])
 	}

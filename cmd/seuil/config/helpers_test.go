@@ -58,9 +58,18 @@ type fakeWorld struct {
 	files map[string]string
 }
 
+// hmacSecret is oidc.secret in every fake world that does not set
+// SEUIL_OIDC_SECRET itself (set it to "" to test its absence).
+const hmacSecret = "0123456789abcdef0123456789abcdef"
+
 func (w fakeWorld) loader() loader {
 	return loader{
-		getenv: func(k string) string { return w.env[k] },
+		getenv: func(k string) string {
+			if v, ok := w.env[k]; ok || k != "SEUIL_OIDC_SECRET" {
+				return v
+			}
+			return hmacSecret
+		},
 		readFile: func(p string) ([]byte, error) {
 			if v, ok := w.files[p]; ok {
 				return []byte(v), nil

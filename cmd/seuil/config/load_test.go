@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/seuil-idp/seuil/idp/regulation"
 )
 
 // exampleSecrets are the files the example names, as Kubernetes would
@@ -20,6 +22,7 @@ var exampleSecrets = map[string]string{
 	"/run/secrets/seuil/smtp-password":      "v-smtp-pw\n",
 	"/run/secrets/seuil/sms-api-key":        "v-sms-api-key\n",
 	"/run/secrets/seuil/client-pjweb":       "v-pjweb-secret\n",
+	"/run/secrets/seuil/oidc-secret":        "v-oidc-secret-v-oidc-secret-v-oidc-secret\n",
 	"/run/secrets/seuil/client-ent":         "v-ent-secret\r\n",
 }
 
@@ -29,7 +32,7 @@ func TestExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, probs := parseWith(t, fakeWorld{files: exampleSecrets}, string(data))
+	cfg, probs := parseWith(t, fakeWorld{files: exampleSecrets, env: map[string]string{"SEUIL_OIDC_SECRET": ""}}, string(data))
 	if probs != nil {
 		t.Fatalf("the example does not validate:\n%s", lines(probs))
 	}
@@ -49,11 +52,12 @@ func TestExample(t *testing.T) {
 		{"explicit auth method", cfg.OIDC.Clients[1].TokenEndpointAuthMethod, "client_secret_post"},
 		{"client default scopes kept", cfg.OIDC.Clients[0].Scopes, []string{"openid", "profile", "email"}},
 		{"client theme from flows", cfg.OIDC.Clients[0].Theme, "default"},
-		{"claims", cfg.OIDC.Clients[0].Claims["student_id"], "supannEtuId"},
+		{"claims", cfg.OIDC.Clients[1].Claims["eduPersonAffiliation"], "=student"},
 		{"retiring key", cfg.OIDC.Keys[1].Use, "retiring"},
 		{"session idle", cfg.OIDC.Session.IdleTimeout.D(), 30 * time.Minute},
 		{"refresh", cfg.OIDC.Lifetimes.RefreshToken.D(), 10 * time.Hour},
-		{"limit", cfg.Limits.LoginPerAccount, Rate{Rate: 10, Per: Duration(15 * time.Minute), Burst: 5}},
+		{"limit", cfg.Limits.CodeSendPerPhone, Rate{Rate: 10, Per: Duration(24 * time.Hour), Burst: 5}},
+		{"hmac secret from file", cfg.OIDC.Secret.Source(), "file /run/secrets/seuil/oidc-secret"},
 		{"sms success", cfg.SMS.HTTP.Success.StatusMin, 201},
 		{"sms secret from file", cfg.SMS.HTTP.Secrets["api_key"].Value(), "v-sms-api-key"},
 		{"sms secret env name", cfg.SMS.HTTP.Secrets["api_key"].EnvName(), "SEUIL_SMS_HTTP_SECRETS_API_KEY"},
@@ -84,8 +88,8 @@ func equal(a, b any) bool {
 // the absent /run/secrets files are not read), and runs check-config.
 func TestLoadExampleWithEnv(t *testing.T) {
 	for _, k := range []string{"REDIS_PASSWORD", "DIRECTORY_LDAP_BIND_PASSWORD", "STUDENTS_SQL_DSN", "MAIL_SMTP_PASSWORD",
-		"SMS_HTTP_SECRETS_API_KEY", "OIDC_CLIENTS_PJWEB_SECRET", "OIDC_CLIENTS_ENT_SECRET"} {
-		t.Setenv("SEUIL_"+k, "env-secret-"+k)
+		"SMS_HTTP_SECRETS_API_KEY", "OIDC_CLIENTS_PJWEB_SECRET", "OIDC_CLIENTS_ENT_SECRET", "OIDC_SECRET"} {
+		t.Setenv("SEUIL_"+k, "env-secret-"+k+"-long-enough-for-an-hmac-key")
 	}
 	var out bytes.Buffer
 	if code := Check("testdata/seuil.example.yaml", &out); code != 0 {
@@ -155,7 +159,7 @@ func TestLimitBurst(t *testing.T) {
 	if r := cfg.Limits.LoginPerIP; r.Burst != 7 {
 		t.Errorf("login_per_ip = %+v", r)
 	}
-	if r := cfg.Limits.LoginPerAccount; r.Rate != 10 || r.Burst != 5 || r.Per.D() != time.Hour {
+	if r := cfg.Limits.LoginPerAccount; r.Rate != 10 || r.Burst != 5 || r.Per.D() != time.Hour { // default kept
 		t.Errorf("login_per_account = %+v", r)
 	}
 }
@@ -172,6 +176,27 @@ func TestAccessors(t *testing.T) {
 	for level, want := range map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError} {
 		if got := (Log{Level: level}).SlogLevel(); got != want {
 			t.Errorf("SlogLevel(%q) = %v", level, got)
+		}
+	}
+}
+
+// TestLimitsAreRegulationRules: every rule of idp/regulation has its key
+// under limits, with regulation's default, and there is no other key.
+func TestLimitsAreRegulationRules(t *testing.T) {
+	t.Parallel()
+	l := defaultLimits()
+	names, rules := l.rules()
+	var want []string
+	for _, r := range regulation.AllRules {
+		want = append(want, string(r))
+	}
+	if !slices.Equal(names, want) {
+		t.Fatalf("limits keys %v, regulation rules %v", names, want)
+	}
+	for i, name := range names {
+		d := regulation.Defaults()[regulation.Rule(name)]
+		if r := rules[i]; r.Rate != d.Rate || r.Per.D() != d.Per || r.Burst != d.Burst {
+			t.Errorf("%s: %+v, regulation default %+v", name, *r, d)
 		}
 	}
 }

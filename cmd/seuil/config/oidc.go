@@ -1,11 +1,18 @@
 package config
 
-import "time"
+import (
+	"time"
+
+	"github.com/seuil-idp/seuil/idp/regulation"
+)
 
 // OIDC is the OpenID provider: signing keys, sessions, token lifetimes
 // and relying parties.
 type OIDC struct {
 	Issuer string `yaml:"issuer"` // default server.public_url
+	// Secret (at least 32 characters, the same on every replica) keys the
+	// HMAC of opaque tokens: secret_file, or SEUIL_OIDC_SECRET.
+	Secret Secret `yaml:"secret"`
 	// Keys are the signing keys (PEM private keys); KeysDir instead takes
 	// every *.pem in a directory (the active key is then the newest).
 	Keys      []SigningKey `yaml:"keys"`
@@ -87,36 +94,35 @@ func (c *Client) setDefaults() {
 	c.GrantTypes = []string{"authorization_code", "refresh_token"}
 }
 
-// Limits are the rate limits, each checked in Redis (GCRA, redis_rate).
+// Limits are the rate limits of idp/regulation, each checked in Redis
+// (GCRA). A rule left out keeps regulation.Defaults, whose comments say
+// why each number is what it is.
 type Limits struct {
-	IdentifyPerIP      Rate `yaml:"identify_per_ip"`
-	IdentifyPerStudent Rate `yaml:"identify_per_student"`
-	CodeSendPerPhone   Rate `yaml:"code_send_per_phone"`
-	CodeSendPerIP      Rate `yaml:"code_send_per_ip"`
-	CodeSendPerStudent Rate `yaml:"code_send_per_student"`
-	LoginPerIP         Rate `yaml:"login_per_ip"`
-	LoginPerAccount    Rate `yaml:"login_per_account"`
+	IdentifyPerIP        Rate `yaml:"identify_per_ip"`
+	IdentifyPerStudent   Rate `yaml:"identify_per_student"`
+	CodeSendPerPhone     Rate `yaml:"code_send_per_phone"`
+	CodeSendPerIP        Rate `yaml:"code_send_per_ip"`
+	CodeSendPerStudent   Rate `yaml:"code_send_per_student"`
+	CodeVerifyPerStudent Rate `yaml:"code_verify_per_student"`
+	LoginPerIP           Rate `yaml:"login_per_ip"`
+	LoginPerAccount      Rate `yaml:"login_per_account"`
 }
 
-// Rate allows Rate events per Per, with bursts of up to Burst.
+// Rate allows Burst events at once, then Rate events per Per.
 type Rate struct {
 	Rate  int      `yaml:"rate"`
 	Per   Duration `yaml:"per"`
-	Burst int      `yaml:"burst"` // default Rate
+	Burst int      `yaml:"burst"` // default Rate when rate is given
 }
 
-// defaultLimits are generous per address, since a whole campus computer
-// room shares one address on enrolment day, and tight per student, phone
-// and account, where an attacker aims.
+// defaultLimits are regulation.Defaults, so that one place decides them.
 func defaultLimits() Limits {
-	m, h := Duration(time.Minute), Duration(time.Hour)
-	return Limits{
-		IdentifyPerIP:      Rate{Rate: 60, Per: m, Burst: 60},
-		IdentifyPerStudent: Rate{Rate: 10, Per: h, Burst: 5},
-		CodeSendPerPhone:   Rate{Rate: 5, Per: h, Burst: 3},
-		CodeSendPerIP:      Rate{Rate: 60, Per: h, Burst: 20},
-		CodeSendPerStudent: Rate{Rate: 5, Per: h, Burst: 3},
-		LoginPerIP:         Rate{Rate: 120, Per: m, Burst: 60},
-		LoginPerAccount:    Rate{Rate: 10, Per: Duration(15 * time.Minute), Burst: 5},
+	var l Limits
+	names, rules := l.rules()
+	defaults := regulation.Defaults()
+	for i, name := range names {
+		d := defaults[regulation.Rule(name)]
+		*rules[i] = Rate{Rate: d.Rate, Per: Duration(d.Per), Burst: d.Burst}
 	}
+	return l
 }

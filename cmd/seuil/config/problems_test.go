@@ -127,6 +127,11 @@ func TestProblems(t *testing.T) {
 			}},
 		{"public client credentials", "oidc:\n  keys: [{file: k.pem}]\n  clients: [{id: a, public: true, redirect_uris: ['https://a/cb'], grant_types: [client_credentials]}]\n",
 			[]string{"seuil.yaml:3: oidc.clients[0].grant_types[0]: client_credentials needs a confidential client"}},
+		{"claims and scopes", "oidc:\n  keys_dir: k\n  clients: [{id: a, public: true, redirect_uris: ['https://a/cb'], scopes: [openid, phone], claims: {uid: supannAliasLogin, aff: '=student'}}]\n",
+			[]string{
+				`seuil.yaml:3: oidc.clients[0].claims.uid: "supannAliasLogin" is not an account field (login, student_id, ine, email, mobile, first_name, last_name) nor a constant ("=value")`,
+				`seuil.yaml:3: oidc.clients[0].scopes[1]: "phone" is not one of openid, profile, email, offline_access`,
+			}},
 		{"syntax error", "server: [\n",
 			[]string{"seuil.yaml:2: did not find expected ',' or ']'"}},
 		{"two documents", "log: {}\n---\nredis: {}\n",
@@ -146,17 +151,18 @@ func TestProblems(t *testing.T) {
 // all reported, in file order, with missing keys (no line) last.
 func TestAllProblemsAtOnce(t *testing.T) {
 	t.Parallel()
-	text := "log:\n  level: loud\nredis:\n  db: -1\nserver:\n  adr: :80\n"
-	_, got := parseWith(t, fakeWorld{}, text)
+	text := "log:\n  level: loud\nredis:\n  db: -1\nserver:\n  adr: :80\noidc:\n  secret: short\n"
+	_, got := parseWith(t, fakeWorld{env: map[string]string{"SEUIL_OIDC_SECRET": ""}}, text)
 	want := []string{
 		`seuil.yaml:2: log.level: "loud" is not one of debug, info, warn, error`,
 		"seuil.yaml:3: redis.addrs: required",
 		"seuil.yaml:4: redis.db: -1 is out of range (0 to 15)",
 		"seuil.yaml:5: server.public_url: required",
 		`seuil.yaml:6: server.adr: unknown key (did you mean "addr"?)`,
+		"seuil.yaml:7: oidc: required: set one of keys, keys_dir",
+		"seuil.yaml:8: oidc.secret: too short (5 characters): at least 32",
 		"seuil.yaml: directory: required: set one of embedded, ldap",
 		"seuil.yaml: mail: required: set one of outbox, smtp",
-		"seuil.yaml: oidc: required: set one of keys, keys_dir",
 		"seuil.yaml: sms: required: set one of http, outbox",
 		"seuil.yaml: students: required: set one of csv, ldap, sql",
 	}
@@ -203,5 +209,14 @@ func TestAliases(t *testing.T) {
 	_, got = parseWith(t, fakeWorld{}, doc(huge))
 	if len(got) != 1 || !strings.HasSuffix(got[0], "the file is too large once aliases (*name) are expanded") {
 		t.Errorf("problems: %.300s", lines(got))
+	}
+}
+
+func TestHMACSecretRequired(t *testing.T) {
+	t.Parallel()
+	_, got := parseWith(t, fakeWorld{env: map[string]string{"SEUIL_OIDC_SECRET": ""}}, doc(""))
+	want := []string{"seuil.yaml:13: oidc.secret: required: at least 32 random characters, the same on every replica (secret_file, or SEUIL_OIDC_SECRET)"}
+	if !slices.Equal(got, want) {
+		t.Errorf("problems:\n%s", lines(got))
 	}
 }

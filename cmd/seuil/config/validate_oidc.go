@@ -15,6 +15,11 @@ func validateOIDC(c *Config, r *report) {
 			r.add("oidc.issuer", "%q must have no query and no trailing slash", o.Issuer)
 		}
 	}
+	if !o.Secret.IsSet() {
+		r.add("oidc.secret", "required: at least 32 random characters, the same on every replica (secret_file, or %s)", o.Secret.EnvName())
+	} else if len(o.Secret.Value()) < 32 {
+		r.add("oidc.secret", "too short (%d characters): at least 32", len(o.Secret.Value()))
+	}
 	alg := validateKeys(o, r)
 	s := o.Session
 	r.between("oidc.session.idle_timeout", s.IdleTimeout, time.Minute, 24*time.Hour)
@@ -66,6 +71,10 @@ func validateKeys(o *OIDC, r *report) map[string]bool {
 	return algs
 }
 
+// accountFields are what a claim may take from the account
+// (idp/provider's claims mapping).
+var accountFields = []string{"login", "student_id", "ine", "email", "mobile", "first_name", "last_name"}
+
 var clientID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 
 func validateClient(p string, c *Client, algs map[string]bool, r *report) {
@@ -100,6 +109,9 @@ func validateClient(p string, c *Client, algs map[string]bool, r *report) {
 	if !slices.Contains(c.Scopes, "openid") {
 		r.add(p+".scopes", "must include openid")
 	}
+	for i, sc := range c.Scopes {
+		r.oneOf(fmt.Sprintf("%s.scopes[%d]", p, i), sc, "openid", "profile", "email", "offline_access")
+	}
 	validateGrants(p, c, r)
 	if a := c.IDTokenSignedResponseAlg; a != "" {
 		r.oneOf(p+".id_token_signed_response_alg", a, "ES256", "RS256")
@@ -111,8 +123,8 @@ func validateClient(p string, c *Client, algs map[string]bool, r *report) {
 		r.add(p+".theme", "%q is not a theme name", c.Theme)
 	}
 	for _, k := range sortedKeys(c.Claims) {
-		if !attrName.MatchString(c.Claims[k]) {
-			r.add(p+".claims."+k, "%q is not a directory attribute name", c.Claims[k])
+		if v := c.Claims[k]; !strings.HasPrefix(v, "=") && !slices.Contains(accountFields, v) {
+			r.add(p+".claims."+k, "%q is not an account field (%s) nor a constant (\"=value\")", v, strings.Join(accountFields, ", "))
 		}
 	}
 }
