@@ -6,6 +6,17 @@
 // Limits are token buckets computed in Redis by redis_rate (GCRA), so all
 // replicas share them. What a rule counts (IP address, phone, student
 // number) is stored only as an HMAC under the server secret.
+//
+// The pattern a step follows: CheckAll before the costly or sensitive work
+// (refuse early with the LimitedError's RetryAfter), then HitAll for what
+// happened: a mismatch, a wrong code, a wrong password, or a code sent.
+//
+//	who := []regulation.Target{
+//		{Rule: regulation.IdentifyPerIP, Key: regulation.IPKey(ip)},
+//		{Rule: regulation.IdentifyPerStudent, Key: studentNumber},
+//	}
+//	if err := reg.CheckAll(ctx, who...); err != nil { return err }
+//	if mismatch { _ = reg.HitAll(ctx, who...); return ErrMismatch }
 package regulation
 
 import (
