@@ -93,3 +93,32 @@ func TestDefinitionOverride(t *testing.T) {
 		t.Fatalf("override not applied: %v", defs["reset"].TTL)
 	}
 }
+
+// Reload picks up an admin's new definition, and keeps the running ones
+// when a file is wrong.
+func TestReload(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	e := newEnv(t, func(c *flows.Config, _ *flows.Deps) { c.DefinitionsDir = dir })
+	b := e.browser(t)
+	must(t, b.get("/signup"), 404)
+	src := "name: signup\nsteps:\n  - type: identify\n  - type: verify\n  - type: password\n  - type: done\n"
+	if err := os.WriteFile(filepath.Join(dir, "signup.yaml"), []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.h.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	if r := b.get("/signup"); r.location != "/signup/identify" {
+		t.Fatalf("new flow not served: %d %q", r.status, r.location)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "broken.yaml"), []byte("name: broken\nttl: soon\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.h.Reload(); err == nil || !strings.Contains(err.Error(), `flows.broken.ttl: "soon" is not a duration`) {
+		t.Fatalf("reload error: %v", err)
+	}
+	if r := b.get("/signup"); r.status != 303 {
+		t.Fatalf("running definitions lost: %d", r.status)
+	}
+}

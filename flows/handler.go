@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -65,6 +66,13 @@ type Deps struct {
 type Handler struct {
 	cfg    Config
 	deps   Deps
+	svc    *flow.Services
+	routed atomic.Pointer[routed]
+}
+
+// routed is one loaded set of definitions and the routes serving them,
+// swapped as a whole by Reload.
+type routed struct {
 	defs   map[string]*Definition
 	router chi.Router
 }
@@ -103,36 +111,50 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 	svc := &flow.Services{Students: deps.Students, Directory: deps.Directory, Regulator: deps.Regulator,
 		SMS: deps.SMS, Mail: deps.Mail, Sessions: deps.Sessions, Landing: deps.Landing,
 		Logger: deps.Logger, Now: deps.Clock}
-	defs, err := LoadDefinitions(cfg.DefinitionsDir, deps.Registry, svc,
-		func(n string) bool { return deps.Themes[n] != nil })
-	if err != nil {
-		return nil, err
-	}
-	h := &Handler{cfg: cfg, deps: deps, defs: defs}
-	if err := h.routes(); err != nil {
+	h := &Handler{cfg: cfg, deps: deps, svc: svc}
+	if err := h.Reload(); err != nil {
 		return nil, err
 	}
 	return h, nil
 }
 
+// Reload reads and validates the definitions again (an admin edited
+// them) and swaps them in; on error the running ones stay. Flows in
+// progress continue with the new definition of their name.
+func (h *Handler) Reload() error {
+	defs, err := LoadDefinitions(h.cfg.DefinitionsDir, h.deps.Registry, h.svc,
+		func(n string) bool { return h.deps.Themes[n] != nil })
+	if err != nil {
+		return err
+	}
+	router, err := h.routes(defs)
+	if err != nil {
+		return err
+	}
+	h.routed.Store(&routed{defs: defs, router: router})
+	return nil
+}
+
 // ServeHTTP implements http.Handler.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.router.ServeHTTP(w, r) }
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.routed.Load().router.ServeHTTP(w, r)
+}
 
 // Definitions returns the loaded flow definitions by name.
-func (h *Handler) Definitions() map[string]*Definition { return h.defs }
+func (h *Handler) Definitions() map[string]*Definition { return h.routed.Load().defs }
 
-func (h *Handler) routes() error {
+func (h *Handler) routes(defs map[string]*Definition) (chi.Router, error) {
 	deny := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.message(w, r, nil, http.StatusForbidden, "error.crossorigin")
 	})
 	cross, err := websec.CrossOrigin(deny, h.cfg.TrustedOrigins...)
 	if err != nil {
-		return fmt.Errorf("flows: trusted origins: %w", err)
+		return nil, fmt.Errorf("flows: trusted origins: %w", err)
 	}
 	r := chi.NewRouter()
 	r.Use(websec.Headers(h.cfg.HSTS), cross)
 	r.Get("/static/{theme}/*", h.static)
-	for _, d := range h.defs {
+	for _, d := range defs {
 		r.Get("/"+d.Name, h.start(d))
 		r.Get("/"+d.Name+"/{step}", h.show(d))
 		r.Post("/"+d.Name+"/{step}", h.submit(d))
@@ -148,8 +170,7 @@ func (h *Handler) routes() error {
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		h.message(w, r, nil, http.StatusMethodNotAllowed, "error.method")
 	})
-	h.router = r
-	return nil
+	return r, nil
 }
 
 func (h *Handler) static(w http.ResponseWriter, r *http.Request) {

@@ -65,10 +65,10 @@ func (h *Handler) preview(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) previewDef() *Definition {
-	if d := h.defs["activation"]; d != nil {
+	if d := h.Definitions()["activation"]; d != nil {
 		return d
 	}
-	for _, d := range h.defs {
+	for _, d := range h.Definitions() {
 		return d
 	}
 	return nil
