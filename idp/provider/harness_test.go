@@ -3,6 +3,7 @@ package provider_test
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -40,7 +41,7 @@ const (
 // /seuil, with a student account, a confidential client "pjweb" and a
 // public client "mobile".
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *httptest.Server
 	p      *provider.Provider
 	iss    string
@@ -54,12 +55,12 @@ type env struct {
 }
 
 // newEnv starts a provider on its own redis-server.
-func newEnv(t *testing.T, mutate ...func(*provider.Config)) *env {
+func newEnv(t testing.TB, mutate ...func(*provider.Config)) *env {
 	t.Helper()
 	return newEnvOn(t, redistest.Client(t), "", mutate...)
 }
 
-func newEnvOn(t *testing.T, rdb redis.UniversalClient, keysDir string, mutate ...func(*provider.Config)) *env {
+func newEnvOn(t testing.TB, rdb redis.UniversalClient, keysDir string, mutate ...func(*provider.Config)) *env {
 	t.Helper()
 	e := &env{t: t, rpHits: make(chan string, 8)}
 	e.store = state.New(rdb, "t:"+t.Name()+":"+time.Now().Format("150405.000000")+":")
@@ -129,7 +130,7 @@ func newEnvOn(t *testing.T, rdb redis.UniversalClient, keysDir string, mutate ..
 
 // browser is a user agent with cookies that stops at the relying party.
 type browser struct {
-	t *testing.T
+	t testing.TB
 	c *http.Client
 }
 
@@ -214,7 +215,7 @@ func (r *rp) authURL(verifier string, extra ...oauth2.AuthCodeOption) string {
 }
 
 // code extracts the code from a redirect to the RP, failing on an error.
-func code(t *testing.T, resp *http.Response) string {
+func code(t testing.TB, resp *http.Response) string {
 	t.Helper()
 	loc, err := url.Parse(resp.Header.Get("Location"))
 	if err != nil || resp.StatusCode/100 != 3 {
@@ -263,3 +264,5 @@ func isFlow(path string) bool {
 	}
 	return false
 }
+
+func jsonDecode(resp *http.Response, v any) error { return json.NewDecoder(resp.Body).Decode(v) }

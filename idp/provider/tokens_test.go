@@ -12,7 +12,7 @@ import (
 )
 
 // tokens runs a full sign-in and code exchange.
-func (e *env) tokens(t *testing.T, r *rp) (*oauth2.Token, string) {
+func (e *env) tokens(t testing.TB, r *rp) (*oauth2.Token, string) {
 	t.Helper()
 	v := oauth2.GenerateVerifier()
 	resp, _ := e.browser().login(r.authURL(v), testPassword)

@@ -86,8 +86,10 @@ func (s *Store) RotateRefreshToken(ctx context.Context, reqID, sig string) error
 	return s.RevokeAccessToken(ctx, reqID)
 }
 
-// RevokeRefreshToken marks every refresh token of the grant inactive.
-// They are kept (until their TTL) so that a later use is seen as reuse.
+// RevokeRefreshToken marks every active refresh token of the grant
+// inactive. The records are kept (until their TTL) so that a later use is
+// seen as reuse, but leave the family set, which thus holds only active
+// tokens and stays small however long the chain of rotations.
 func (s *Store) RevokeRefreshToken(ctx context.Context, reqID string) error {
 	sigs, err := s.members(ctx, rtFam(reqID))
 	if err != nil {
@@ -98,7 +100,20 @@ func (s *Store) RevokeRefreshToken(ctx context.Context, reqID string) error {
 			return err
 		}
 	}
+	if len(sigs) > 0 {
+		if err := s.st.Client().SRem(ctx, s.st.Key(rtFam(reqID)), toAny(sigs)...).Err(); err != nil {
+			return fmt.Errorf("fositestore: family: %w", err)
+		}
+	}
 	return nil
+}
+
+func toAny(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
 }
 
 // RevokeAccessToken deletes every access token of the grant.
