@@ -86,6 +86,7 @@ keys directory) set from the values that describe them.
 {{- $oidc := get $cfg "oidc" | default dict }}
 {{- if not (or (hasKey $oidc "keys") (hasKey $oidc "keys_dir")) }}
 {{- $_ := set $oidc "keys_dir" .Values.signingKeys.mountPath }}
+{{- with .Values.signingKeys.active }}{{ $_ := set $oidc "active_key" . }}{{ end }}
 {{- end }}
 {{- $_ := set $cfg "oidc" $oidc }}
 {{- end }}

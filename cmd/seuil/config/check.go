@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"path/filepath"
 	"strings"
 )
 
@@ -139,9 +140,13 @@ func (o OIDC) describe() string {
 		}
 		ids = append(ids, fmt.Sprintf("%s (%s)", c.ID, kind))
 	}
-	keys := fmt.Sprintf("%d keys", len(o.Keys))
+	var ks []string
+	for _, k := range o.Keys {
+		ks = append(ks, fmt.Sprintf("%s %s %s", k.Use, k.Alg, filepath.Base(k.File)))
+	}
+	keys := "keys: " + strings.Join(ks, ", ")
 	if o.KeysDir != "" {
-		keys = "keys from " + o.KeysDir
+		keys = "keys from " + o.KeysDir + ", active " + orDefault(o.ActiveKey, "the last by name")
 	}
 	return fmt.Sprintf("issuer %s, %s, session idle %s max %s, %d clients: %s", o.Issuer, keys, o.Session.IdleTimeout, o.Session.AbsoluteTimeout, len(o.Clients), strings.Join(ids, ", "))
 }

@@ -15,7 +15,7 @@ func FuzzParse(f *testing.F) {
 	for _, s := range []string{base, "", "~", "- a", "redis: {addrs: *x}", "a: &x [*x]", "server:\n  public_url: [", "oidc: {clients: [{id: a, secret_file: /x}]}"} {
 		f.Add([]byte(s))
 	}
-	w := fakeWorld{files: exampleSecrets}.loader()
+	w := exampleWorld().loader()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cfg, err := w.parse("fuzz.yaml", "/etc/seuil", data)
 		if (cfg == nil) == (err == nil) {

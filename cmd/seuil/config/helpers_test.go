@@ -1,9 +1,16 @@
 package config
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -52,7 +59,35 @@ func doc(text string) string {
 	return out.String()
 }
 
-// fakeWorld is an environment and a set of files for parallel tests.
+// testKey returns a PEM private key, RSA or ECDSA P-256, made once.
+func testKey(rsaKey bool) []byte {
+	if rsaKey {
+		return rsaPEM()
+	}
+	return ecPEM()
+}
+
+var (
+	ecPEM = sync.OnceValue(func() []byte {
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			panic(err)
+		}
+		der, _ := x509.MarshalPKCS8PrivateKey(k)
+		return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	})
+	rsaPEM = sync.OnceValue(func() []byte {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			panic(err)
+		}
+		return pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)})
+	})
+)
+
+// fakeWorld is an environment and a set of files for parallel tests; any
+// /etc/seuil/*.pem it does not list is a test key (RSA when its name says
+// rsa).
 type fakeWorld struct {
 	env   map[string]string
 	files map[string]string
@@ -73,6 +108,9 @@ func (w fakeWorld) loader() loader {
 		readFile: func(p string) ([]byte, error) {
 			if v, ok := w.files[p]; ok {
 				return []byte(v), nil
+			}
+			if strings.HasPrefix(p, "/etc/seuil/") && strings.HasSuffix(p, ".pem") {
+				return testKey(strings.Contains(p, "rsa")), nil
 			}
 			return nil, &os.PathError{Op: "open", Path: p, Err: os.ErrNotExist}
 		},

@@ -58,6 +58,7 @@ func (l loader) parse(name, dir string, data []byte) (*Config, error) {
 	}
 	declareSMSSecrets(cfg.SMS.HTTP)
 	l.secrets(d.report, reflect.ValueOf(cfg).Elem(), "", "SEUIL")
+	l.checkKeys(&cfg.OIDC, d.report)
 	finish(cfg, d.report)
 	validate(cfg, d.report)
 	if len(d.probs) > 0 {

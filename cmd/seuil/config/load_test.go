@@ -26,13 +26,25 @@ var exampleSecrets = map[string]string{
 	"/run/secrets/seuil/client-ent":         "v-ent-secret\r\n",
 }
 
+// exampleWorld serves the example's secrets and signing keys.
+func exampleWorld() fakeWorld {
+	files := map[string]string{
+		"/run/secrets/seuil-keys/2026-09.pem": string(testKey(false)),
+		"/run/secrets/seuil-keys/2026-03.pem": string(testKey(true)),
+	}
+	for k, v := range exampleSecrets {
+		files[k] = v
+	}
+	return fakeWorld{files: files, env: map[string]string{"SEUIL_OIDC_SECRET": ""}}
+}
+
 func TestExample(t *testing.T) {
 	t.Parallel()
 	data, err := os.ReadFile("testdata/seuil.example.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, probs := parseWith(t, fakeWorld{files: exampleSecrets, env: map[string]string{"SEUIL_OIDC_SECRET": ""}}, string(data))
+	cfg, probs := parseWith(t, exampleWorld(), string(data))
 	if probs != nil {
 		t.Fatalf("the example does not validate:\n%s", lines(probs))
 	}
@@ -54,6 +66,8 @@ func TestExample(t *testing.T) {
 		{"client theme from flows", cfg.OIDC.Clients[0].Theme, "default"},
 		{"claims", cfg.OIDC.Clients[1].Claims["eduPersonAffiliation"], "=student"},
 		{"retiring key", cfg.OIDC.Keys[1].Use, "retiring"},
+		{"alg from the key", cfg.OIDC.Keys[1].Alg, "RS256"},
+		{"active key first", cfg.OIDC.Files()[0], "/run/secrets/seuil-keys/2026-09.pem"},
 		{"session idle", cfg.OIDC.Session.IdleTimeout.D(), 30 * time.Minute},
 		{"refresh", cfg.OIDC.Lifetimes.RefreshToken.D(), 10 * time.Hour},
 		{"limit", cfg.Limits.CodeSendPerPhone, Rate{Rate: 10, Per: Duration(24 * time.Hour), Burst: 5}},
@@ -85,18 +99,30 @@ func equal(a, b any) bool {
 
 // TestLoadExampleWithEnv loads the example through the real Load, with
 // every secret from the environment (which wins over the _file keys, so
-// the absent /run/secrets files are not read), and runs check-config.
+// the absent /run/secrets files are not read) and the signing keys in a
+// temporary directory, and runs check-config.
 func TestLoadExampleWithEnv(t *testing.T) {
 	for _, k := range []string{"REDIS_PASSWORD", "DIRECTORY_LDAP_BIND_PASSWORD", "STUDENTS_SQL_DSN", "MAIL_SMTP_PASSWORD",
 		"SMS_HTTP_SECRETS_API_KEY", "OIDC_CLIENTS_PJWEB_SECRET", "OIDC_CLIENTS_ENT_SECRET", "OIDC_SECRET"} {
 		t.Setenv("SEUIL_"+k, "env-secret-"+k+"-long-enough-for-an-hmac-key")
 	}
+	dir := t.TempDir()
+	for name, rsaKey := range map[string]bool{"2026-09.pem": false, "2026-03.pem": true} {
+		if err := os.WriteFile(filepath.Join(dir, name), testKey(rsaKey), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	example := strings.ReplaceAll(mustRead(t, "testdata/seuil.example.yaml"), "/run/secrets/seuil-keys/", dir+"/")
+	path := filepath.Join(dir, "seuil.yaml")
+	if err := os.WriteFile(path, []byte(example), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	var out bytes.Buffer
-	if code := Check("testdata/seuil.example.yaml", &out); code != 0 {
+	if code := Check(path, &out); code != 0 {
 		t.Fatalf("check-config exit %d:\n%s", code, out.String())
 	}
 	got := out.String()
-	for _, want := range []string{"ok: testdata/seuil.example.yaml", `sentinel "seuil"`, "password set (env SEUIL_REDIS_PASSWORD)", "pjweb (confidential, secret set (env SEUIL_OIDC_CLIENTS_PJWEB_SECRET))"} {
+	for _, want := range []string{"ok: " + path, `sentinel "seuil"`, "password set (env SEUIL_REDIS_PASSWORD)", "pjweb (confidential, secret set (env SEUIL_OIDC_CLIENTS_PJWEB_SECRET))"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("summary lacks %q:\n%s", want, got)
 		}
@@ -136,7 +162,7 @@ func TestDefaults(t *testing.T) {
 	if cfg.Server.Addr != ":8080" || cfg.Server.CookieSecure || cfg.OIDC.Issuer != "http://localhost:8080/seuil" ||
 		cfg.Log.Level != "info" || cfg.Log.Format != "json" || cfg.Redis.KeyPrefix != "seuil:" ||
 		cfg.Sync.LoginPattern != "{studentID}T" || cfg.Sync.MaxLeft != 0.2 || cfg.Students.CSV.Encoding != "auto" ||
-		cfg.OIDC.Keys[0].Alg != "ES256" || cfg.OIDC.Lifetimes.AccessToken.D() != 5*time.Minute {
+		cfg.OIDC.Keys[0].Alg != "ES256" || cfg.Sync.Workers != 4 || cfg.OIDC.Lifetimes.AccessToken.D() != 5*time.Minute {
 		t.Errorf("defaults: %+v", cfg)
 	}
 	if got := cfg.DemoOnly(); !slices.Equal(got, []string{"directory.embedded", "mail.outbox", "sms.outbox"}) {

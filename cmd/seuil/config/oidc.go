@@ -13,10 +13,13 @@ type OIDC struct {
 	// Secret (at least 32 characters, the same on every replica) keys the
 	// HMAC of opaque tokens: secret_file, or SEUIL_OIDC_SECRET.
 	Secret Secret `yaml:"secret"`
-	// Keys are the signing keys (PEM private keys); KeysDir instead takes
-	// every *.pem in a directory (the active key is then the newest).
+	// Keys are the signing keys (PEM private keys), read and checked at
+	// load. KeysDir instead takes every *.pem in a directory (a mounted
+	// Kubernetes Secret); the active key is ActiveKey (a file name in it)
+	// or else the last in name order.
 	Keys      []SigningKey `yaml:"keys"`
 	KeysDir   string       `yaml:"keys_dir" seuil:"path"`
+	ActiveKey string       `yaml:"active_key"`
 	Session   Session      `yaml:"session"`
 	Lifetimes Lifetimes    `yaml:"lifetimes"`
 	Clients   []Client     `yaml:"clients"`
@@ -24,14 +27,30 @@ type OIDC struct {
 
 // SigningKey is one key file. Exactly one key is active (signs); retiring
 // keys stay in the JWKS until the tokens they signed have expired.
+// The key ID is the RFC 7638 thumbprint, stable across replicas.
 type SigningKey struct {
 	File string `yaml:"file" seuil:"path"`
-	Alg  string `yaml:"alg"` // ES256|RS256; default ES256
-	Use  string `yaml:"use"` // active|retiring; default active
-	ID   string `yaml:"kid"` // default: the RFC 7638 thumbprint
+	// Alg is ES256 (ECDSA P-256) or RS256 (RSA ≥ 2048 bits); taken from
+	// the key when omitted, checked against it when given.
+	Alg string `yaml:"alg"`
+	Use string `yaml:"use"` // active|retiring; default active
 }
 
-func (k *SigningKey) setDefaults() { k.Alg, k.Use = "ES256", "active" }
+func (k *SigningKey) setDefaults() { k.Use = "active" }
+
+// Files lists the key files active first, as idp/provider.KeysConfig
+// wants them (the first one signs).
+func (o *OIDC) Files() []string {
+	var out []string
+	for _, k := range o.Keys {
+		if k.Use == "active" {
+			out = append([]string{k.File}, out...)
+		} else {
+			out = append(out, k.File)
+		}
+	}
+	return out
+}
 
 // Session bounds the SSO session, as Keycloak does by default: it ends
 // after 30 minutes without activity and 10 hours after sign-in whatever

@@ -58,6 +58,7 @@ func TestSecretRealFileAndEnv(t *testing.T) {
 		}
 	}
 	write("smtp-password", "smtp-from-file\n")
+	write("key.pem", string(testKey(false)))
 	write("seuil.yaml", doc("mail:\n  smtp:\n    host: smtp.example.org\n    username: seuil\n    password_file: smtp-password\n    from: a@example.org\n"))
 	t.Setenv("SEUIL_OIDC_CLIENTS_PJWEB_SECRET", "pjweb-from-env")
 	t.Setenv("SEUIL_OIDC_SECRET", hmacSecret)
@@ -76,7 +77,7 @@ func TestSecretRealFileAndEnv(t *testing.T) {
 // TestSecretNeverPrinted formats a loaded config every usual way.
 func TestSecretNeverPrinted(t *testing.T) {
 	t.Parallel()
-	cfg, probs := parseWith(t, fakeWorld{files: exampleSecrets}, mustRead(t, "testdata/seuil.example.yaml"))
+	cfg, probs := parseWith(t, exampleWorld(), mustRead(t, "testdata/seuil.example.yaml"))
 	if probs != nil {
 		t.Fatal(lines(probs))
 	}

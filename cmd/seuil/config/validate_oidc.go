@@ -51,6 +51,9 @@ func validateOIDC(c *Config, r *report) {
 // available (nil when keys come from keys_dir and are known only at start).
 func validateKeys(o *OIDC, r *report) map[string]bool {
 	r.exactlyOne("oidc", map[string]bool{"keys": len(o.Keys) > 0, "keys_dir": o.KeysDir != ""})
+	if o.ActiveKey != "" && o.KeysDir == "" {
+		r.add("oidc.active_key", "only with keys_dir (with keys, mark one use: active)")
+	}
 	if len(o.Keys) == 0 {
 		return nil
 	}
@@ -58,7 +61,9 @@ func validateKeys(o *OIDC, r *report) map[string]bool {
 	for i, k := range o.Keys {
 		p := fmt.Sprintf("oidc.keys[%d]", i)
 		r.required(p+".file", k.File)
-		r.oneOf(p+".alg", k.Alg, "ES256", "RS256")
+		if k.Alg != "" {
+			r.oneOf(p+".alg", k.Alg, "ES256", "RS256")
+		}
 		r.oneOf(p+".use", k.Use, "active", "retiring")
 		if k.Use == "active" {
 			active++
