@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/oauth2"
 )
@@ -130,5 +131,24 @@ func TestLandingURL(t *testing.T) {
 	}
 	if _, err := e.p.LandingURL(ctx, "mobile", testLogin); err == nil {
 		t.Error("client without initiate_login_uri: no error")
+	}
+}
+
+func TestMaxAge(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.rp()
+	b := e.browser()
+	b.login(r.authURL(oauth2.GenerateVerifier()), testPassword)
+	resp, _ := b.follow(r.authURL(oauth2.GenerateVerifier(), oauth2.SetAuthURLParam("max_age", "3600")))
+	code(t, resp)
+	time.Sleep(1100 * time.Millisecond)
+	resp, body := b.follow(r.authURL(oauth2.GenerateVerifier(), oauth2.SetAuthURLParam("max_age", "1")))
+	if resp.StatusCode != 200 || !strings.Contains(body, `name="password"`) {
+		t.Fatalf("session older than max_age: want sign-in, got %d", resp.StatusCode)
+	}
+	resp, _ = b.follow(r.authURL(oauth2.GenerateVerifier(), oauth2.SetAuthURLParam("max_age", "1"), oauth2.SetAuthURLParam("prompt", "none")))
+	if redirectQuery(t, resp).Get("error") != "login_required" {
+		t.Error("prompt=none with a too old session")
 	}
 }
