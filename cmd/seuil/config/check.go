@@ -148,7 +148,7 @@ func (o OIDC) describe() string {
 	if o.KeysDir != "" {
 		keys = "keys from " + o.KeysDir + ", active " + orDefault(o.ActiveKey, "the last by name")
 	}
-	return fmt.Sprintf("issuer %s, %s, session idle %s max %s, %d clients: %s", o.Issuer, keys, o.Session.IdleTimeout, o.Session.AbsoluteTimeout, len(o.Clients), strings.Join(ids, ", "))
+	return fmt.Sprintf("issuer %s, token HMAC secret %s, %s, session idle %s max %s, %d clients: %s", o.Issuer, secretState(o.Secret), keys, o.Session.IdleTimeout, o.Session.AbsoluteTimeout, len(o.Clients), strings.Join(ids, ", "))
 }
 
 func secretState(s Secret) string {
