@@ -153,7 +153,7 @@ func parseRow(raw *[numFields]string, region string) (Record, error) {
 		return Record{}, fmt.Errorf("end date: %w", err)
 	}
 	if raw[fMobile] != "" {
-		if r.Mobile, err = NormalisePhone(raw[fMobile], region); err != nil {
+		if r.Mobile, err = normalisePhone(raw[fMobile], region); err != nil {
 			return Record{}, err
 		}
 	}
