@@ -33,7 +33,8 @@ type layout struct {
 	domain  string
 	a       ldapdir.Attributes
 	now     time.Time
-	managed []string // synced attributes, in a stable order
+	managed []string       // synced attributes, in a stable order
+	index   map[string]int // position in readAttrs
 }
 
 func newLayout(cfg ldapdir.Config, loginPattern string, now time.Time) (*layout, error) {
@@ -63,6 +64,12 @@ func newLayout(cfg ldapdir.Config, loginPattern string, now time.Time) (*layout,
 	set(&a.State, "supannRessourceEtatDate")
 	l := &layout{base: cfg.BaseDN, login: loginPattern, domain: cfg.Domain, a: a, now: now.UTC()}
 	l.managed = []string{a.StudentID, a.LastName, "cn", a.FirstName, a.INE, a.Mobile, a.Email, attrYear, attrEndDate}
+	l.index = make(map[string]int)
+	for i, name := range l.readAttrs() {
+		if _, dup := l.index[name]; !dup {
+			l.index[name] = i
+		}
+	}
 	return l, nil
 }
 
@@ -75,9 +82,18 @@ func (l *layout) dn(login string) string {
 	return fmt.Sprintf("%s=%s,%s", l.a.Login, ldap.EscapeDN(login), l.base)
 }
 
-// readAttrs lists what the snapshot reads.
+// readAttrs lists what the snapshot reads; entry.vals follows its order.
 func (l *layout) readAttrs() []string {
 	return append([]string{l.a.Login, l.a.State}, l.managed...)
+}
+
+// get returns an entry's values of one of readAttrs.
+func (l *layout) get(e entry, name string) []string {
+	i, ok := l.index[name]
+	if !ok || i >= len(e.vals) {
+		return nil
+	}
+	return e.vals[i]
 }
 
 // synced is what the source says the managed attributes should hold; an

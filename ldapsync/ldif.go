@@ -11,15 +11,16 @@ import (
 // writeLDIF prints the planned writes as LDIF change records (RFC 2849),
 // each modify preceded by comments showing the values it replaces, so
 // an administrator can review a dry run or feed it to ldapmodify.
-func writeLDIF(w io.Writer, ops []Op) error {
+func writeLDIF(w io.Writer, l *layout, ops []Op) error {
 	b := bufio.NewWriter(w)
 	for _, op := range ops {
 		line(b, "dn", op.DN)
 		switch op.Kind {
 		case OpCreate:
 			b.WriteString("changetype: add\n")
-			for _, name := range sortedKeys(op.Attrs) {
-				for _, v := range op.Attrs[name] {
+			_, attrs := l.newEntry(op.Record)
+			for _, name := range sortedKeys(attrs) {
+				for _, v := range attrs[name] {
 					line(b, name, v)
 				}
 			}

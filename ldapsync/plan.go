@@ -8,11 +8,12 @@ import (
 	"github.com/seuil-idp/seuil/idp/students"
 )
 
-// Entry is an account as the snapshot read it: its DN and the values of
-// the attributes ldapsync reads, keyed by the configured attribute names.
-type Entry struct {
-	DN    string
-	Attrs map[string][]string
+// entry is an account as the snapshot read it: its DN and the values of
+// the attributes ldapsync reads, in layout.readAttrs order (a slice, not
+// a map: 100,000 of them are held at once).
+type entry struct {
+	dn   string
+	vals [][]string
 }
 
 // OpKind says what an Op does.
@@ -36,7 +37,7 @@ type Op struct {
 	Kind      OpKind
 	StudentID string
 	DN        string
-	Attrs     map[string][]string // OpCreate: the whole entry
+	Record    students.Record // OpCreate: the entry is built from it when written
 	Changes   []AttrChange        // OpUpdate, OpLeft
 }
 
@@ -64,18 +65,17 @@ type Plan struct {
 
 // plan compares the records with the snapshot. skip holds student numbers
 // of invalid source rows: those are neither updated nor taken as leavers.
-func (l *layout) plan(recs map[string]students.Record, snap map[string]Entry, skip map[string]bool, policy LeftPolicy) Plan {
+func (l *layout) plan(recs map[string]students.Record, snap map[string]entry, skip map[string]bool, policy LeftPolicy) Plan {
 	var p Plan
 	for _, id := range sortedKeys(recs) {
 		rec := recs[id]
 		e, ok := snap[id]
 		if !ok {
-			dn, attrs := l.newEntry(rec)
-			p.Ops = append(p.Ops, Op{Kind: OpCreate, StudentID: id, DN: dn, Attrs: attrs})
+			p.Ops = append(p.Ops, Op{Kind: OpCreate, StudentID: id, DN: l.dn(l.loginOf(id)), Record: rec})
 			continue
 		}
 		if ch := l.changes(e, rec); len(ch) > 0 {
-			p.Ops = append(p.Ops, Op{Kind: OpUpdate, StudentID: id, DN: e.DN, Changes: ch})
+			p.Ops = append(p.Ops, Op{Kind: OpUpdate, StudentID: id, DN: e.dn, Changes: ch})
 		} else {
 			p.Unchanged++
 		}
@@ -87,7 +87,7 @@ func (l *layout) plan(recs map[string]students.Record, snap map[string]Entry, sk
 		p.Leavers++
 		e := snap[id]
 		if ch := l.leftChanges(e, policy); len(ch) > 0 {
-			p.Ops = append(p.Ops, Op{Kind: OpLeft, StudentID: id, DN: e.DN, Changes: ch})
+			p.Ops = append(p.Ops, Op{Kind: OpLeft, StudentID: id, DN: e.dn, Changes: ch})
 		} else {
 			p.Unchanged++
 		}
@@ -95,12 +95,12 @@ func (l *layout) plan(recs map[string]students.Record, snap map[string]Entry, sk
 	return p
 }
 
-func (l *layout) changes(e Entry, rec students.Record) []AttrChange {
+func (l *layout) changes(e entry, rec students.Record) []AttrChange {
 	want := l.synced(rec)
 	var out []AttrChange
 	for _, name := range l.managed {
-		if !sameValues(e.Attrs[name], want[name]) {
-			out = append(out, AttrChange{Attr: name, Old: e.Attrs[name], New: want[name]})
+		if have := l.get(e, name); !sameValues(have, want[name]) {
+			out = append(out, AttrChange{Attr: name, Old: have, New: want[name]})
 		}
 	}
 	return out
@@ -108,17 +108,17 @@ func (l *layout) changes(e Entry, rec students.Record) []AttrChange {
 
 // leftChanges applies the policy to an account whose student left.
 // Calling it on an account already handled yields nothing: idempotent.
-func (l *layout) leftChanges(e Entry, policy LeftPolicy) []AttrChange {
+func (l *layout) leftChanges(e entry, policy LeftPolicy) []AttrChange {
 	if policy == LeftLeave {
 		return nil
 	}
 	var out []AttrChange
 	today := generalized(l.now)
-	if end := e.Attrs[attrEndDate]; len(end) == 0 || end[0] > today {
+	if end := l.get(e, attrEndDate); len(end) == 0 || end[0] > today {
 		out = append(out, AttrChange{Attr: attrEndDate, Old: end, New: []string{today}})
 	}
 	if policy == LeftLock {
-		old := e.Attrs[l.a.State]
+		old := l.get(e, l.a.State)
 		var keep []string
 		locked := false
 		for _, v := range old {

@@ -56,11 +56,17 @@ type Summary struct {
 	Invalid                     int // source rows skipped
 	Errors                      int // writes that failed
 	Elapsed                     time.Duration
+	// Phases: reading the source and the directory (concurrently, so
+	// both count from the start), and applying the changes.
+	SourceTime, SnapshotTime, ApplyTime time.Duration
 }
 
 func (s Summary) String() string {
-	return fmt.Sprintf("created %d, updated %d, unchanged %d, left %d (of %d absent from source), invalid rows %d, errors %d, in %s",
-		s.Created, s.Updated, s.Unchanged, s.Left, s.Leavers, s.Invalid, s.Errors, s.Elapsed.Round(time.Millisecond))
+	ms := func(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
+	return fmt.Sprintf("created %d, updated %d, unchanged %d, left %d (of %d absent from source), invalid rows %d, errors %d, "+
+		"in %s (source %s, directory %s, apply %s)",
+		s.Created, s.Updated, s.Unchanged, s.Left, s.Leavers, s.Invalid, s.Errors,
+		ms(s.Elapsed), ms(s.SourceTime), ms(s.SnapshotTime), ms(s.ApplyTime))
 }
 
 // ErrTooManyLeft means the left policy would hit more than MaxLeft of
@@ -87,12 +93,23 @@ func Run(ctx context.Context, opts Options, out io.Writer) (Summary, error) {
 	}
 	defer t.close()
 	var sum Summary
-	recs, skip, err := readSource(ctx, opts.Source, out, &sum)
-	if err != nil {
-		return sum, err
-	}
+	// The source (CPU-bound parsing here) and the snapshot (mostly the
+	// directory's work) are read at the same time.
+	var (
+		recs    map[string]students.Record
+		skip    map[string]bool
+		srcErr  error
+		srcDone = make(chan struct{})
+	)
+	go func() {
+		defer close(srcDone)
+		recs, skip, srcErr = readSource(ctx, opts.Source, out, &sum)
+		sum.SourceTime = time.Since(start)
+	}()
 	snap, err := t.snapshot(ctx)
-	if err != nil {
+	sum.SnapshotTime = time.Since(start)
+	<-srcDone
+	if err = errors.Join(srcErr, err); err != nil {
 		return sum, err
 	}
 	p := l.plan(recs, snap, skip, opts.Left)
@@ -106,12 +123,14 @@ func Run(ctx context.Context, opts Options, out io.Writer) (Summary, error) {
 		p.Ops = dropLeft(p.Ops)
 	}
 	if opts.DryRun {
-		if err := writeLDIF(out, p.Ops); err != nil {
+		if err := writeLDIF(out, l, p.Ops); err != nil {
 			return sum, err
 		}
 		countPlanned(&sum, p.Ops)
 	} else {
+		applyStart := time.Now()
 		applyAll(ctx, t, p.Ops, opts, out, &sum)
+		sum.ApplyTime = time.Since(applyStart)
 	}
 	sum.Elapsed = time.Since(start)
 	fmt.Fprintln(out, sum)

@@ -13,10 +13,10 @@ const snapshotPageSize = 1000
 
 // snapshot reads every account under the base DN that has a student
 // number, in one paged search, keyed by student number.
-func (t *target) snapshot(ctx context.Context) (map[string]Entry, error) {
+func (t *target) snapshot(ctx context.Context) (map[string]entry, error) {
 	l := t.l
 	attrs := l.readAttrs()
-	out := make(map[string]Entry)
+	out := make(map[string]entry)
 	paging := ldap.NewControlPaging(snapshotPageSize)
 	err := t.with(func(c *ldap.Conn) error {
 		for {
@@ -32,13 +32,11 @@ func (t *target) snapshot(ctx context.Context) (map[string]Entry, error) {
 			for _, e := range res.Entries {
 				id := e.GetEqualFoldAttributeValue(l.a.StudentID)
 				if _, dup := out[id]; dup {
-					return fmt.Errorf("two entries with %s=%s: %s and %s", l.a.StudentID, id, out[id].DN, e.DN)
+					return fmt.Errorf("two entries with %s=%s: %s and %s", l.a.StudentID, id, out[id].dn, e.DN)
 				}
-				en := Entry{DN: e.DN, Attrs: make(map[string][]string, len(attrs))}
-				for _, a := range attrs {
-					if v := e.GetEqualFoldAttributeValues(a); len(v) > 0 {
-						en.Attrs[a] = v
-					}
+				en := entry{dn: e.DN, vals: make([][]string, len(attrs))}
+				for i, a := range attrs {
+					en.vals[i] = e.GetEqualFoldAttributeValues(a)
 				}
 				out[id] = en
 			}
@@ -59,9 +57,10 @@ func (t *target) snapshot(ctx context.Context) (map[string]Entry, error) {
 func (t *target) apply(op Op) error {
 	switch op.Kind {
 	case OpCreate:
-		req := ldap.NewAddRequest(op.DN, nil)
-		for _, name := range sortedKeys(op.Attrs) {
-			req.Attribute(name, op.Attrs[name])
+		dn, attrs := t.l.newEntry(op.Record)
+		req := ldap.NewAddRequest(dn, nil)
+		for _, name := range sortedKeys(attrs) {
+			req.Attribute(name, attrs[name])
 		}
 		err := t.with(func(c *ldap.Conn) error { return c.Add(req) })
 		if ldap.IsErrorWithCode(err, ldap.LDAPResultEntryAlreadyExists) {
