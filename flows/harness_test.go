@@ -19,6 +19,7 @@ import (
 
 	"github.com/seuil-idp/seuil/flows"
 	"github.com/seuil-idp/seuil/flows/flow"
+	"github.com/seuil-idp/seuil/flows/notify"
 	"github.com/seuil-idp/seuil/idp/directory/embedded"
 	"github.com/seuil-idp/seuil/idp/regulation"
 	"github.com/seuil-idp/seuil/idp/state"
@@ -41,40 +42,46 @@ func (m mapSource) Lookup(_ context.Context, id string) (students.Record, error)
 	return students.Record{}, students.ErrNotFound
 }
 
-// outbox keeps what was sent, to read codes from.
+// outbox is notify's Outbox (the demo's), keeping mails whole as well:
+// the Outbox drops their HTML part, which the tests check.
 type outbox struct {
+	*notify.Outbox
 	mu    sync.Mutex
-	sms   []flow.SMS
 	mails []flow.Mail
 }
 
-func (o *outbox) SendSMS(_ context.Context, m flow.SMS) error {
+func (o *outbox) SendMail(ctx context.Context, m flow.Mail) error {
 	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.sms = append(o.sms, m)
-	return nil
+	o.mails = append(o.mails, m)
+	o.mu.Unlock()
+	return o.Outbox.SendMail(ctx, m)
 }
 
-func (o *outbox) SendMail(_ context.Context, m flow.Mail) error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.mails = append(o.mails, m)
-	return nil
+// sms returns the SMS sent, oldest first.
+func (o *outbox) sms() []notify.Message {
+	var out []notify.Message
+	msgs := o.Messages() // newest first
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].Channel == notify.ChannelSMS {
+			out = append(out, msgs[i])
+		}
+	}
+	return out
 }
 
 var codeRE = regexp.MustCompile(`\b([0-9]{6,8})\b`)
 
-// lastCode reads the code of the last SMS.
+// lastCode reads the code of the last SMS, from its body as a student would.
 func (o *outbox) lastCode(t testing.TB) string {
 	t.Helper()
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if len(o.sms) == 0 {
+	sms := o.sms()
+	if len(sms) == 0 {
 		t.Fatal("no SMS sent")
 	}
-	m := codeRE.FindStringSubmatch(o.sms[len(o.sms)-1].Body)
-	if m == nil {
-		t.Fatalf("no code in SMS %q", o.sms[len(o.sms)-1].Body)
+	last := sms[len(sms)-1]
+	m := codeRE.FindStringSubmatch(last.Body)
+	if m == nil || m[1] != last.Code {
+		t.Fatalf("no code in SMS %q", last.Body)
 	}
 	return m[1]
 }
@@ -82,7 +89,7 @@ func (o *outbox) lastCode(t testing.TB) string {
 func (o *outbox) counts() (int, int) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return len(o.sms), len(o.mails)
+	return len(o.sms()), len(o.mails)
 }
 
 // clock is a settable test clock.
@@ -106,7 +113,7 @@ type envOpt func(*flows.Config, *flows.Deps)
 func newEnv(tb testing.TB, opts ...envOpt) *env {
 	tb.Helper()
 	rdb := redistest.Client(tb)
-	e := &env{box: &outbox{}, clock: &clock{}}
+	e := &env{box: &outbox{Outbox: notify.NewOutbox(64)}, clock: &clock{}}
 	reg, err := regulation.New(rdb, "t:", nil, []byte("0123456789abcdef0123456789abcdef"))
 	if err != nil {
 		tb.Fatal(err)

@@ -51,8 +51,8 @@ func TestActivationJourney(t *testing.T) {
 	code := e.box.lastCode(t)
 	mail := e.box.mails[0]
 	if mail.To != camille.Email || !strings.Contains(mail.Text, code) || !strings.Contains(mail.HTML, code) ||
-		e.box.sms[0].To != camille.Mobile {
-		t.Fatalf("code not sent to the addresses on record: %+v %+v", e.box.sms[0], mail)
+		e.box.sms()[0].To != camille.Mobile {
+		t.Fatalf("code not sent to the addresses on record: %+v %+v", e.box.sms(), mail)
 	}
 
 	r = b.submit("/activation/verify", url.Values{"code": {code}})

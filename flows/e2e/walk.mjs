@@ -42,14 +42,13 @@ async function startDemo() {
 
 async function lastCode(base, to) {
   const msgs = await (await fetch(base + "/demo/outbox.json")).json();
-  const list = Array.isArray(msgs) ? msgs : (msgs.messages || []);
-  for (let i = list.length - 1; i >= 0; i--) {
-    const m = list[i];
-    const dest = m.to || m.To;
-    const code = m.code || m.Code || ((m.body || m.Body || "").match(/\b\d{6,8}\b/) || [])[0];
-    if ((!to || dest === to) && code) return code;
-  }
-  throw new Error("no code in the outbox");
+  const list = (Array.isArray(msgs) ? msgs : (msgs.messages || []))
+    .map((m, i) => ({ to: m.recipient || m.to, code: m.code || ((m.body || "").match(/\b\d{6,8}\b/) || [])[0],
+      at: m.time ? Date.parse(m.time) : i }))
+    .filter((m) => m.code && (!to || m.to === to))
+    .sort((a, b) => b.at - a.at);
+  if (!list.length) throw new Error("no code in the outbox");
+  return list[0].code;
 }
 
 function check(cond, what) {

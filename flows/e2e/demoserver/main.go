@@ -6,7 +6,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"log"
@@ -14,7 +13,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"github.com/seuil-idp/seuil/flows"
@@ -52,7 +50,7 @@ func run(addr string) error {
 	if err != nil {
 		return err
 	}
-	box := &outbox{}
+	box := notify.NewOutbox(0)
 	h, err := flows.New(flows.Config{Preview: true}, flows.Deps{
 		Store: state.New(rdb, "seuil:"), Regulator: reg, Directory: dir, Students: sample(),
 		SMS: box, Mail: box, Landing: landing{}, Logger: slog.New(slog.NewTextHandler(os.Stderr, nil)),
@@ -62,7 +60,8 @@ func run(addr string) error {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", h)
-	mux.Handle("/demo/outbox.json", box)
+	mux.Handle(notify.OutboxPath, box.Handler())
+	mux.Handle(notify.OutboxJSONPath, box.Handler())
 	mux.HandleFunc("/demo/landed", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "PJ Web (demo): signed in as %s\n", r.URL.Query().Get("login_hint"))
 	})
@@ -94,32 +93,4 @@ type landing struct{}
 
 func (landing) LandingURL(_ context.Context, _, login string) (string, error) {
 	return "/demo/landed?login_hint=" + login, nil
-}
-
-// outbox keeps sent messages for /demo/outbox.json (demo only).
-type outbox struct {
-	mu   sync.Mutex
-	msgs []map[string]string
-}
-
-func (o *outbox) SendSMS(_ context.Context, m notify.SMS) error {
-	return o.add(map[string]string{"kind": "sms", "to": m.To, "body": m.Body, "code": m.Code})
-}
-
-func (o *outbox) SendMail(_ context.Context, m notify.Mail) error {
-	return o.add(map[string]string{"kind": "mail", "to": m.To, "subject": m.Subject, "body": m.Text, "code": m.Code})
-}
-
-func (o *outbox) add(m map[string]string) error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.msgs = append(o.msgs, m)
-	return nil
-}
-
-func (o *outbox) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(o.msgs)
 }
