@@ -122,3 +122,21 @@ func TestReload(t *testing.T) {
 		t.Fatalf("running definitions lost: %d", r.status)
 	}
 }
+
+// The code's length comes from the definition.
+func TestCodeLengthFromDefinition(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	src := "name: activation\nsteps:\n  - type: identify\n  - type: verify\n    code: {length: 8}\n  - type: password\n  - type: done\n"
+	if err := os.WriteFile(filepath.Join(dir, "activation.yaml"), []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, func(c *flows.Config, _ *flows.Deps) { c.DefinitionsDir = dir })
+	b := e.browser(t)
+	b.follow("/activation")
+	must(t, b.submit("/activation/identify", identifyForm("22012345", "123456789AB", "0788102599")), 200,
+		"Saisissez les 8 chiffres")
+	if code := e.box.lastCode(t); len(code) != 8 {
+		t.Fatalf("code %q, want 8 digits", code)
+	}
+}

@@ -234,3 +234,31 @@ func TestNotFoundThemed(t *testing.T) {
 	e := newEnv(t)
 	must(t, e.browser(t).get("/nope"), http.StatusNotFound, "Page introuvable")
 }
+
+// Every SMS costs money: past the per-phone cap, resends are refused.
+func TestResendCap(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.browser(t)
+	b.follow("/activation")
+	b.submit("/activation/identify", identifyForm("22012345", "123456789AB", "0788102599"))
+	for i := 0; i < 4; i++ { // code_send_per_phone: burst 5, the first send included
+		e.clock.advance(61 * time.Second)
+		must(t, b.submit("/activation/verify", url.Values{"action": {"resend"}}), 200, "Un nouveau code")
+	}
+	e.clock.advance(61 * time.Second)
+	must(t, b.post("/activation/verify", url.Values{"action": {"resend"}}), http.StatusTooManyRequests,
+		"Trop de tentatives. Réessayez dans")
+	if s, _ := e.box.counts(); s != 5 {
+		t.Fatalf("%d SMS sent, want 5", s)
+	}
+}
+
+func TestOversizedForm(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.browser(t)
+	b.follow("/activation")
+	f := identifyForm(strings.Repeat("1", 70<<10), "123456789AB", "0788102599")
+	must(t, b.post("/activation/identify", f), http.StatusRequestEntityTooLarge, "trop volumineux")
+}
