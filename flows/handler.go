@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -41,6 +42,10 @@ type Config struct {
 	HSTS bool
 	// TrustedOrigins may post forms besides the request's own origin.
 	TrustedOrigins []string
+	// BasePath is the URL prefix Seuil is served under ("/seuil"), which
+	// a StripPrefix in front of the handler removes; links and redirects
+	// add it back. Empty when served at the root.
+	BasePath string
 }
 
 // Deps are the components the flows use; nil Sessions or Landing turn
@@ -88,6 +93,10 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 	if deps.Store == nil || deps.Regulator == nil || deps.Directory == nil ||
 		deps.Students == nil || deps.SMS == nil || deps.Mail == nil {
 		return nil, fmt.Errorf("flows: Store, Regulator, Directory, Students, SMS and Mail are required")
+	}
+	cfg.BasePath = strings.TrimSuffix(cfg.BasePath, "/")
+	if cfg.BasePath != "" && !strings.HasPrefix(cfg.BasePath, "/") {
+		return nil, fmt.Errorf("flows: base path %q must start with /", cfg.BasePath)
 	}
 	if deps.Logger == nil {
 		deps.Logger = slog.Default()

@@ -135,7 +135,11 @@ func newEnv(tb testing.TB, opts ...envOpt) *env {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	e.srv = httptest.NewServer(e.h)
+	var h http.Handler = e.h
+	if cfg.BasePath != "" {
+		h = http.StripPrefix(cfg.BasePath, h)
+	}
+	e.srv = httptest.NewServer(h)
 	tb.Cleanup(e.srv.Close)
 	return e
 }

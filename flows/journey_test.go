@@ -197,3 +197,21 @@ func TestPreview(t *testing.T) {
 	}
 	must(t, newEnv(t).browser(t).get("/preview/identify"), http.StatusNotFound)
 }
+
+// Served under a prefix, every link and redirect carries it.
+func TestBasePath(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *flows.Config, _ *flows.Deps) { c.BasePath = "/seuil" })
+	b := e.browser(t)
+	r := b.get("/seuil/activation")
+	if r.location != "/seuil/activation/identify" {
+		t.Fatalf("start redirects to %q", r.location)
+	}
+	must(t, b.get(r.location), 200, `action="/seuil/activation/identify"`, `href="/seuil/static/default/seuil.css"`,
+		`href="/seuil/activation/identify?lang=en"`)
+	r = b.submit("/seuil/activation/identify", identifyForm("22012345", "123456789AB", "0788102599"))
+	must(t, r, 200, `href="/seuil/activation/identify"`, `action="/seuil/activation/verify"`)
+	if res, err := http.Get(e.srv.URL + "/seuil/static/default/seuil.css"); err != nil || res.StatusCode != 200 {
+		t.Fatalf("static under the prefix: %v %v", err, res)
+	}
+}

@@ -20,6 +20,12 @@ func previewFlow() *flow.Flow {
 		Landing: "https://pjweb.example.org/"}
 }
 
+// PreviewData is the preview index page's data.
+type PreviewData struct {
+	Base  string
+	Pages []string
+}
+
 // previewIndex lists the previewable screens.
 func (h *Handler) previewIndex(w http.ResponseWriter, r *http.Request) {
 	d := h.previewDef()
@@ -33,7 +39,8 @@ func (h *Handler) previewIndex(w http.ResponseWriter, r *http.Request) {
 	}
 	t := h.deps.Themes[d.Theme]
 	tr := t.Translator(h.lang(w, r))
-	h.render(w, r, t, tr, http.StatusOK, "preview", "preview.title", "", append(names, "message"))
+	h.render(w, r, t, tr, http.StatusOK, "preview", "preview.title", "",
+		PreviewData{Base: h.cfg.BasePath, Pages: append(names, "message")})
 }
 
 // preview renders one screen of the activation flow with sample data;

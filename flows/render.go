@@ -12,6 +12,7 @@ import (
 // Page is the data every step template receives as .Data.
 type Page struct {
 	Flow, Step string
+	Base       string // URL prefix of every link (Config.BasePath)
 	Action     string // form action URL
 	Version    int
 	StepNo     int // 1-based, for "Step 2 of 4"
@@ -67,7 +68,8 @@ func (h *Handler) renderStep(w http.ResponseWriter, r *http.Request, d *Definiti
 	page, data := d.Steps[f.Step].Show(r.Context(), f, x)
 	p := Page{Flow: d.Name, Step: d.Steps[f.Step].Name(), Version: f.Version,
 		StepNo: f.Step + 1, StepCount: len(d.Steps), Data: data}
-	p.Action = "/" + d.Name + "/" + p.Step
+	p.Base = h.cfg.BasePath
+	p.Action = p.Base + "/" + d.Name + "/" + p.Step
 	if notice != "" {
 		p.Notice = tr.T(notice)
 	}
@@ -103,7 +105,7 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request, d *Definition,
 	tr := t.Translator(themes.Negotiate(r, h.deps.Cookies.Name(langCookie)))
 	m := MessageData{Title: tr.T(key + ".title"), Text: tr.T(key, args...)}
 	if d != nil && d.Entry == "direct" {
-		m.Link, m.Label = "/"+d.Name+"?restart=1", tr.T("message.restart")
+		m.Link, m.Label = h.cfg.BasePath+"/"+d.Name+"?restart=1", tr.T("message.restart")
 	}
 	h.render(w, r, t, tr, status, "message", key+".title", "", m)
 }
@@ -112,8 +114,8 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, t *themes.Theme
 	status int, page, title, csrf string, data any) {
 	websec.NoStore(w)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	v := themes.View{Translator: tr, Title: title, CSRFToken: csrf, Static: "/static/" + t.Name,
-		LangLinks: langLinks(r, tr.Lang), Data: data}
+	v := themes.View{Translator: tr, Title: title, CSRFToken: csrf, Static: h.cfg.BasePath + "/static/" + t.Name,
+		LangLinks: langLinks(h.cfg.BasePath+r.URL.Path, tr.Lang), Data: data}
 	var buf bufferWriter
 	if err := t.Render(&buf, page, v); err != nil {
 		h.deps.Logger.ErrorContext(r.Context(), "render", "page", page, "err", err)
@@ -131,11 +133,11 @@ func (b *bufferWriter) Write(p []byte) (int, error) { b.b = append(b.b, p...); r
 // langLinks links the current page in every language. On a page shown
 // after a POST the link goes to the same URL with GET, which shows the
 // current step again.
-func langLinks(r *http.Request, current string) []themes.LangLink {
+func langLinks(path, current string) []themes.LangLink {
 	labels := map[string]string{"fr": "Français", "en": "English"}
 	var out []themes.LangLink
 	for _, l := range themes.Languages {
-		out = append(out, themes.LangLink{Lang: l, Label: labels[l], URL: r.URL.Path + "?lang=" + l,
+		out = append(out, themes.LangLink{Lang: l, Label: labels[l], URL: path + "?lang=" + l,
 			Current: l == current})
 	}
 	return out

@@ -118,5 +118,5 @@ func (h *Handler) lang(w http.ResponseWriter, r *http.Request) string {
 }
 
 func (h *Handler) redirect(w http.ResponseWriter, r *http.Request, d *Definition, f *flow.Flow) {
-	http.Redirect(w, r, "/"+d.Name+"/"+d.Steps[f.Step].Name(), http.StatusSeeOther)
+	http.Redirect(w, r, h.cfg.BasePath+"/"+d.Name+"/"+d.Steps[f.Step].Name(), http.StatusSeeOther)
 }
