@@ -262,3 +262,38 @@ func TestOversizedForm(t *testing.T) {
 	f := identifyForm(strings.Repeat("1", 70<<10), "123456789AB", "0788102599")
 	must(t, b.post("/activation/identify", f), http.StatusRequestEntityTooLarge, "trop volumineux")
 }
+
+// A double submit runs once: the second request finds its form version
+// claimed and is redirected.
+func TestDoubleSubmit(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.browser(t)
+	b.follow("/activation")
+	form := identifyForm("22012345", "123456789AB", "0788102599")
+	form.Set("csrf", b.csrf)
+	form.Set("version", b.version)
+	form.Set("step", "identify")
+	statuses := make(chan int, 4)
+	for i := 0; i < 4; i++ {
+		go func() {
+			req, _ := http.NewRequest("POST", e.srv.URL+"/activation/identify", strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			res, err := b.c.Do(req)
+			if err != nil {
+				statuses <- 0
+				return
+			}
+			res.Body.Close()
+			statuses <- res.StatusCode
+		}()
+	}
+	for i := 0; i < 4; i++ {
+		if st := <-statuses; st != http.StatusSeeOther {
+			t.Errorf("status %d", st)
+		}
+	}
+	if s, _ := e.box.counts(); s != 1 {
+		t.Fatalf("%d codes sent for one form", s)
+	}
+}
