@@ -41,9 +41,28 @@ func Parse(name string, data []byte) (*Config, error) {
 	return system.parse(name, "", data)
 }
 
+// Overlay reads the file at path over base: the keys it sets replace
+// base's, and its oidc.clients come before base's. The result is validated
+// as a whole, with problems placed in the overlay file. The demo uses it so
+// that a developer can register their own relying party (and change any
+// other setting) with the same syntax as serve's configuration.
+func Overlay(base *Config, path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, Problems{{File: path, Msg: fmt.Sprintf("cannot read: %v", errors.Unwrap(err))}}
+	}
+	return system.decode(base, path, filepath.Dir(path), data)
+}
+
 func (l loader) parse(name, dir string, data []byte) (*Config, error) {
+	return l.decode(Default(), name, dir, data)
+}
+
+// decode reads data over a copy of base; see Overlay for lists.
+func (l loader) decode(base *Config, name, dir string, data []byte) (*Config, error) {
 	d := &decoder{report: newReport(name), dir: dir}
-	cfg := Default()
+	cfg := *base
+	cfg.OIDC.Clients = nil
 	root, err := document(data)
 	if err != nil {
 		line, msg := yamlError(err)
@@ -51,20 +70,21 @@ func (l loader) parse(name, dir string, data []byte) (*Config, error) {
 		return nil, d.probs
 	}
 	if root != nil {
-		d.value(root, reflect.ValueOf(cfg).Elem(), "")
+		d.value(root, reflect.ValueOf(&cfg).Elem(), "")
 	}
+	cfg.OIDC.Clients = append(cfg.OIDC.Clients, base.OIDC.Clients...)
 	if d.budget > maxNodes {
 		return nil, d.probs // the rest would be noise about what was cut
 	}
 	declareSMSSecrets(cfg.SMS.HTTP)
-	l.secrets(d.report, reflect.ValueOf(cfg).Elem(), "", "SEUIL")
+	l.secrets(d.report, reflect.ValueOf(&cfg).Elem(), "", "SEUIL")
 	l.checkKeys(&cfg.OIDC, d.report)
-	finish(cfg, d.report)
-	validate(cfg, d.report)
+	finish(&cfg, d.report)
+	validate(&cfg, d.report)
 	if len(d.probs) > 0 {
 		return nil, d.probs.sorted()
 	}
-	return cfg, nil
+	return &cfg, nil
 }
 
 // document parses exactly one YAML document into its root node (nil for

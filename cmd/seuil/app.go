@@ -1,0 +1,228 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/seuil-idp/seuil/cmd/seuil/config"
+	"github.com/seuil-idp/seuil/flows"
+	"github.com/seuil-idp/seuil/flows/notify"
+	"github.com/seuil-idp/seuil/flows/password"
+	"github.com/seuil-idp/seuil/idp/provider"
+	"github.com/seuil-idp/seuil/idp/session"
+	"github.com/seuil-idp/seuil/idp/state"
+	"github.com/seuil-idp/seuil/idp/websec"
+	"github.com/seuil-idp/seuil/themes"
+)
+
+// app is a running Seuil: the HTTP handler for server.public_url and what
+// shutdown must release.
+type app struct {
+	handler  http.Handler
+	outbox   *notify.Outbox // demo: the in-memory senders' messages
+	provider *provider.Provider
+	close    func()
+}
+
+// buildOptions are what differs between serve and demo; everything else
+// comes from the configuration, so both run the same code.
+type buildOptions struct {
+	redis  redis.UniversalClient // demo: the embedded server; nil: from cfg.Redis
+	logger *slog.Logger
+	demo   bool // mount /demo/outbox and /preview
+}
+
+// build wires every component from cfg: one constructor call each.
+func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err error) {
+	var cl closers
+	defer func() {
+		if err != nil {
+			cl.close()
+		}
+	}()
+	log := o.logger
+	rdb := o.redis
+	if rdb == nil {
+		if rdb, err = newRedis(cfg.Redis); err != nil {
+			return nil, err
+		}
+		cl.add(rdb.Close)
+	}
+	store := state.New(rdb, cfg.Redis.KeyPrefix)
+	reg, err := newRegulator(rdb, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("limits: %w", err)
+	}
+	dir, ping, err := openDirectory(ctx, cfg.Directory, log, &cl)
+	if err != nil {
+		return nil, err
+	}
+	src, err := openStudents(ctx, cfg.Students, log, &cl)
+	if err != nil {
+		return nil, err
+	}
+	sms, mail, box, err := openSenders(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	ths, err := loadThemes(cfg.Themes.Dir)
+	if err != nil {
+		return nil, err
+	}
+	// Load the word lists now rather than on the first student's password.
+	if err := password.Preload(); err != nil {
+		return nil, fmt.Errorf("password dictionaries: %w", err)
+	}
+	pub, _ := url.Parse(cfg.Server.PublicURL)
+	cookies := websec.Cookies{Secure: cfg.Server.CookieSecure}
+	proxies := trustedProxies(cfg.Server.TrustedProxies)
+	prefix := cfg.Server.Prefix()
+
+	op, err := provider.New(providerConfig(cfg), provider.Deps{
+		Store: store, Directory: dir, Limiter: reg, Theme: ths[cfg.Flows.Theme], Themes: ths,
+		Logger: log, TrustedProxies: proxies,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("oidc: %w", err)
+	}
+	fh, err := flows.New(flows.Config{
+		DefinitionsDir: cfg.Flows.Dir, Preview: o.demo, HSTS: pub.Scheme == "https", BasePath: prefix,
+	}, flows.Deps{
+		Store: store, Regulator: reg, Directory: dir, Students: src, SMS: sms, Mail: mail,
+		Themes: ths, Sessions: op.Sessions(), Landing: op, Logger: log, Cookies: cookies,
+		TrustedProxies: proxies,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("flows: %w", err)
+	}
+
+	mux := http.NewServeMux()
+	ph := op.Handler()
+	for _, p := range []string{"/.well-known/", "/jwks.json", "/oauth2/", "/userinfo", "/login"} {
+		mux.Handle(p, ph)
+	}
+	mux.Handle("/", fh)
+	mux.Handle("GET /{$}", http.RedirectHandler(prefix+"/activation", http.StatusFound))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	mux.Handle("GET /readyz", readiness(rdb, ping))
+	if o.demo && box != nil {
+		mux.Handle("/demo/", box.Handler())
+	}
+	var h http.Handler = mux
+	if prefix != "" {
+		h = http.StripPrefix(prefix, mux)
+	}
+	return &app{handler: accessLog(log, h), outbox: box, provider: op, close: cl.close}, nil
+}
+
+// loadThemes returns the embedded default theme and every theme directory
+// under dir (each holding templates/, static/, i18n/).
+func loadThemes(dir string) (map[string]*themes.Theme, error) {
+	def, err := themes.Default()
+	if err != nil {
+		return nil, fmt.Errorf("themes: default: %w", err)
+	}
+	out := map[string]*themes.Theme{"default": def}
+	if dir == "" {
+		return out, nil
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("themes.dir: %w", err)
+	}
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		t, err := themes.Load(e.Name(), os.DirFS(filepath.Join(dir, e.Name())))
+		if err != nil {
+			return nil, fmt.Errorf("themes.dir: %w", err)
+		}
+		if missing := t.Missing(); len(missing) > 0 {
+			return nil, fmt.Errorf("themes.dir: theme %s lacks translations: %s", e.Name(), strings.Join(missing, ", "))
+		}
+		out[e.Name()] = t
+	}
+	return out, nil
+}
+
+// readiness answers 200 when Redis and the directory answer.
+func readiness(rdb redis.UniversalClient, dirPing func(context.Context) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := rdb.Ping(ctx).Err(); err != nil {
+			http.Error(w, "redis unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		if err := dirPing(ctx); err != nil {
+			http.Error(w, "directory unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte("ready\n"))
+	})
+}
+
+// accessLog logs one line per request: method, path (never the query,
+// which may hold codes or tokens), status and duration.
+func accessLog(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rw, r)
+		log.LogAttrs(r.Context(), slog.LevelDebug, "http",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", rw.status), slog.Duration("took", time.Since(start)))
+		requestsTotal.WithLabelValues(r.Method, statusClass(rw.status)).Inc()
+		requestSeconds.Observe(time.Since(start).Seconds())
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) { w.status = code; w.ResponseWriter.WriteHeader(code) }
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// providerConfig maps the oidc section onto the provider's configuration.
+func providerConfig(cfg *config.Config) provider.Config {
+	o := cfg.OIDC
+	issuer := o.Issuer
+	if issuer == "" {
+		issuer = cfg.Server.PublicURL
+	}
+	pc := provider.Config{
+		Issuer: issuer, Secret: o.Secret.Value(),
+		Keys:            provider.KeysConfig{Files: o.Files(), Dir: o.KeysDir, Active: o.ActiveKey},
+		CodeTTL:         o.Lifetimes.AuthorizationCode.D(),
+		AccessTokenTTL:  o.Lifetimes.AccessToken.D(),
+		RefreshTokenTTL: o.Lifetimes.RefreshToken.D(),
+		IDTokenTTL:      o.Lifetimes.IDToken.D(),
+		Session:         session.Config{IdleTimeout: o.Session.IdleTimeout.D(), AbsoluteTimeout: o.Session.AbsoluteTimeout.D()},
+	}
+	for _, c := range o.Clients {
+		secret := c.Secret.Value()
+		if c.SecretHash != "" {
+			secret = c.SecretHash
+		}
+		pc.Clients = append(pc.Clients, provider.ClientConfig{
+			ID: c.ID, Secret: secret, Public: c.Public, RedirectURIs: c.RedirectURIs,
+			PostLogoutRedirectURIs: c.PostLogoutRedirectURIs, Scopes: c.Scopes,
+			InitiateLoginURI: c.InitiateLoginURI, BackchannelLogoutURI: c.BackchannelLogoutURI,
+			Theme: c.Theme, Claims: c.Claims, SigningAlg: c.IDTokenSignedResponseAlg,
+		})
+	}
+	return pc
+}

@@ -1,0 +1,230 @@
+package main
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/netip"
+	"os"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/seuil-idp/seuil/cmd/seuil/config"
+	"github.com/seuil-idp/seuil/flows/notify"
+	"github.com/seuil-idp/seuil/idp/directory"
+	"github.com/seuil-idp/seuil/idp/directory/embedded"
+	ldapdir "github.com/seuil-idp/seuil/idp/directory/ldap"
+	"github.com/seuil-idp/seuil/idp/regulation"
+	"github.com/seuil-idp/seuil/idp/students"
+)
+
+// This file turns configuration sections into components, one constructor
+// call each. Closers are collected so that shutdown releases them.
+
+type closers []func() error
+
+func (c *closers) add(f func() error) { *c = append(*c, f) }
+
+func (c closers) close() {
+	for i := len(c) - 1; i >= 0; i-- {
+		_ = c[i]()
+	}
+}
+
+func newLogger(l config.Log, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: l.SlogLevel()}
+	if l.Format == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// newRedis returns a single, Sentinel or Cluster client, as the
+// configuration says (go-redis picks from Addrs and MasterName).
+func newRedis(c config.Redis) (redis.UniversalClient, error) {
+	opts := &redis.UniversalOptions{
+		Addrs: c.Addrs, MasterName: c.MasterName,
+		Username: c.Username, Password: c.Password.Value(),
+		SentinelPassword: c.SentinelPassword.Value(), DB: c.DB,
+		DialTimeout: c.DialTimeout.D(), ReadTimeout: c.ReadTimeout.D(), WriteTimeout: c.WriteTimeout.D(),
+	}
+	if c.TLS.Enabled {
+		tc := &tls.Config{ServerName: c.TLS.ServerName, MinVersion: tls.VersionTLS12}
+		if c.TLS.CAFile != "" {
+			pool, err := caPool(c.TLS.CAFile)
+			if err != nil {
+				return nil, fmt.Errorf("redis.tls.ca_file: %w", err)
+			}
+			tc.RootCAs = pool
+		}
+		opts.TLSConfig = tc
+	}
+	return redis.NewUniversalClient(opts), nil
+}
+
+// newRegulator builds the rate limiter. Its key-hashing secret is derived
+// from oidc.secret, which every replica shares, so that one secret is
+// configured, not two.
+func newRegulator(rdb redis.UniversalClient, c *config.Config) (*regulation.Regulator, error) {
+	rules := regulation.Rules{}
+	l := c.Limits
+	for rule, r := range map[regulation.Rule]config.Rate{
+		regulation.IdentifyPerIP: l.IdentifyPerIP, regulation.IdentifyPerStudent: l.IdentifyPerStudent,
+		regulation.CodeSendPerPhone: l.CodeSendPerPhone, regulation.CodeSendPerIP: l.CodeSendPerIP,
+		regulation.CodeSendPerStudent: l.CodeSendPerStudent, regulation.CodeVerifyPerStudent: l.CodeVerifyPerStudent,
+		regulation.LoginPerIP: l.LoginPerIP, regulation.LoginPerAccount: l.LoginPerAccount,
+	} {
+		rules[rule] = regulation.Limit{Rate: r.Rate, Per: r.Per.D(), Burst: r.Burst}
+	}
+	mac := hmac.New(sha256.New, []byte(c.OIDC.Secret.Value()))
+	mac.Write([]byte("seuil regulation keys"))
+	return regulation.New(rdb, c.Redis.KeyPrefix+"limit:", rules.WithDefaults(), mac.Sum(nil))
+}
+
+// accountStore is what the server needs of a directory: the flows' and the
+// provider's calls, plus readiness.
+type accountStore interface {
+	directory.Directory
+}
+
+func openDirectory(ctx context.Context, c config.Directory, log *slog.Logger, cl *closers) (accountStore, func(context.Context) error, error) {
+	if c.Embedded != nil {
+		d, err := embedded.Open(c.Embedded.Path, embedded.Options{Logger: log})
+		if err != nil {
+			return nil, nil, fmt.Errorf("directory.embedded: %w", err)
+		}
+		return d, func(context.Context) error { return nil }, nil
+	}
+	d, err := ldapdir.New(ctx, ldapConfig(c.LDAP, log))
+	if err != nil {
+		return nil, nil, fmt.Errorf("directory.ldap: %w", err)
+	}
+	cl.add(func() error { d.Close(); return nil })
+	return d, d.Ping, nil
+}
+
+func ldapConfig(l *config.LDAPDirectory, log *slog.Logger) ldapdir.Config {
+	a := l.Attributes
+	return ldapdir.Config{
+		WriteURL: l.URL, ReadURLs: l.ReadURLs, BindDN: l.BindDN, BindPassword: l.BindPassword.Value(),
+		BaseDN: l.BaseDN, Domain: l.MailDomain, DefaultPolicyDN: l.DefaultPolicyDN, PolicyDN: l.PolicyDN,
+		StartTLS: l.StartTLS, CAFile: l.CAFile, InsecureSkipVerify: l.InsecureSkipVerify,
+		DialTimeout: l.DialTimeout.D(), OpTimeout: l.OpTimeout.D(), PoolSize: l.PoolSize,
+		Attributes: ldapdir.Attributes{
+			Login: a.Login, AliasLogin: a.AliasLogin, StudentID: a.StudentID, INE: a.INE,
+			FirstName: a.FirstName, LastName: a.LastName, Mobile: a.Mobile, Email: a.Email,
+			State: a.State, Subject: a.Subject,
+		},
+		Logger: log,
+	}
+}
+
+// studentSource is a live source that can also be read in bulk (sync).
+type studentSource interface {
+	students.Source
+	students.Bulk
+}
+
+func openStudents(ctx context.Context, c config.Students, log *slog.Logger, cl *closers) (studentSource, error) {
+	switch {
+	case c.CSV != nil:
+		s, err := students.NewCSV(ctx, students.CSVConfig{
+			Path: c.CSV.Path, CheckEvery: c.CSV.CheckEvery.D(), Logger: log,
+			Format: students.CSVFormat{Columns: columns(c.CSV.Columns), Comma: []rune(c.CSV.Separator)[0], Region: c.CSV.Region},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("students.csv: %w", err)
+		}
+		return s, nil
+	case c.SQL != nil:
+		s, err := students.OpenSQL(ctx, students.SQLConfig{
+			Driver: c.SQL.Driver, DSN: c.SQL.DSN.Value(), LookupQuery: c.SQL.LookupQuery, BulkQuery: c.SQL.BulkQuery,
+			Columns: columns(c.SQL.Columns), Region: c.SQL.Region, Timeout: c.SQL.Timeout.D(),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("students.sql: %w", err)
+		}
+		cl.add(s.Close)
+		return s, nil
+	case c.LDAP != nil:
+		l := c.LDAP
+		s, err := students.NewLDAP(ctx, students.LDAPConfig{
+			URL: l.URL, StartTLS: l.StartTLS, CAFile: l.CAFile, BindDN: l.BindDN, BindPassword: l.BindPassword.Value(),
+			BaseDN: l.BaseDN, Filter: l.Filter, Attributes: columns(l.Attributes), Region: l.Region,
+			Timeout: l.Timeout.D(), PageSize: l.PageSize,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("students.ldap: %w", err)
+		}
+		cl.add(func() error { s.Close(); return nil })
+		return s, nil
+	}
+	return nil, fmt.Errorf("students: no source configured")
+}
+
+func columns(c config.Columns) students.Columns {
+	return students.Columns{StudentID: c.StudentID, INE: c.INE, INEKey: c.INEKey, LastName: c.LastName,
+		FirstName: c.FirstName, BirthDate: c.BirthDate, Mobile: c.Mobile, Email: c.Email, Year: c.Year, EndDate: c.EndDate}
+}
+
+// openSenders returns the SMS and mail senders, each wrapped so that every
+// send is logged with a masked recipient. outbox is set when either sender
+// is the in-memory outbox (demo).
+func openSenders(c *config.Config, log *slog.Logger) (notify.SMSSender, notify.Mailer, *notify.Outbox, error) {
+	var box *notify.Outbox
+	if c.Mail.Outbox || c.SMS.Outbox {
+		box = notify.NewOutbox(0)
+	}
+	var sms notify.SMSSender = box
+	if h := c.SMS.HTTP; h != nil {
+		s, err := notify.NewHTTPSMS(notify.HTTPSMSConfig{
+			URL: h.URL, Method: h.Method, Headers: h.Headers, Body: h.Body, ContentType: h.ContentType,
+			Success: notify.SuccessCheck{StatusMin: h.Success.StatusMin, StatusMax: h.Success.StatusMax,
+				Contains: h.Success.Contains, JSONField: h.Success.JSONField, JSONValues: h.Success.JSONValues},
+			Timeout: h.Timeout.D(),
+		}, h.Secret)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("sms.http: %w", err)
+		}
+		sms = s
+	}
+	var mail notify.Mailer = box
+	if m := c.Mail.SMTP; m != nil {
+		s, err := notify.NewSMTP(notify.SMTPConfig{Host: m.Host, Port: m.Port, Username: m.Username,
+			Password: m.Password.Value(), From: m.From, TLS: m.TLS, CAFile: m.CAFile, Timeout: m.Timeout.D()})
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("mail.smtp: %w", err)
+		}
+		mail = s
+	}
+	return notify.LogSMS(sms, log), notify.LogMail(mail, log), box, nil
+}
+
+func trustedProxies(list []string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range list {
+		if p, err := netip.ParsePrefix(s); err == nil {
+			out = append(out, p)
+		} else if a, err := netip.ParseAddr(s); err == nil {
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+		}
+	}
+	return out
+}
+
+func caPool(path string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("%s: no PEM certificate", path)
+	}
+	return pool, nil
+}

@@ -1,0 +1,121 @@
+// Command seuil is Seuil's single binary: the identity provider and
+// self-service flows (serve), the embedded demo (demo), a configuration
+// checker (check-config) and the APOGEE → LDAP synchronisation (sync).
+// This package only wires constructors together; the logic lives in flows/,
+// idp/ and ldapsync/.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `Seuil — student account activation and OpenID Connect provider.
+
+Usage:
+  seuil demo [--addr 127.0.0.1:8080] [--rp-addr 127.0.0.1:8081] [--data DIR] [--config extra.yaml]
+  seuil serve --config FILE
+  seuil check-config --config FILE
+  seuil sync --config FILE [--dry-run] [--force]
+  seuil version
+
+Run "seuil COMMAND -h" for a command's flags.
+`
+
+// version is set at build time (-ldflags "-X main.version=…").
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run dispatches a subcommand and returns the process exit code: 0 ok,
+// 1 the command failed, 2 bad usage.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	cmd, rest := args[0], args[1:]
+	var err error
+	switch cmd {
+	case "demo":
+		err = runDemo(ctx, rest, stdout, stderr)
+	case "serve":
+		err = runServe(ctx, rest, stderr)
+	case "check-config":
+		return runCheck(rest, stdout, stderr)
+	case "sync":
+		err = runSync(ctx, rest, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "seuil", version)
+		return 0
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "seuil: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	default:
+		fmt.Fprintf(stderr, "seuil %s: %v\n", cmd, err)
+		return 1
+	}
+}
+
+// errUsage marks a command-line mistake already explained to the user.
+var errUsage = errors.New("usage")
+
+// newFlags returns a flag set that reports errors instead of exiting.
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("seuil "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// parseFlags parses args and refuses stray positional arguments.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		return errUsage
+	}
+	return nil
+}
+
+func runCheck(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("check-config", stderr)
+	path := fs.String("config", "", "configuration file (YAML)")
+	if err := parseFlags(fs, args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if *path == "" {
+		fmt.Fprintln(stderr, "seuil check-config: --config FILE is required")
+		return 2
+	}
+	return checkConfig(*path, stdout)
+}

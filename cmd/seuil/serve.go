@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/seuil-idp/seuil/cmd/seuil/config"
+)
+
+func runServe(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := newFlags("serve", stderr)
+	path := fs.String("config", "", "configuration file (YAML)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *path == "" {
+		fmt.Fprintln(stderr, "seuil serve: --config FILE is required")
+		return errUsage
+	}
+	cfg, err := config.Load(*path)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.Log, os.Stderr)
+	// The outboxes keep codes in memory where only the demo shows them:
+	// in production a student would never receive a code.
+	demo := cfg.DemoOnly()
+	for _, k := range []string{"mail.outbox", "sms.outbox"} {
+		if slices.Contains(demo, k) {
+			return fmt.Errorf("%s: is for `seuil demo` only; configure %s", k, map[string]string{"mail.outbox": "mail.smtp", "sms.outbox": "sms.http"}[k])
+		}
+	}
+	if slices.Contains(demo, "directory.embedded") {
+		log.Warn("directory.embedded is a single-process store for trials; use directory.ldap in production")
+	}
+	a, err := build(ctx, cfg, buildOptions{logger: log})
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if cfg.Server.MetricsAddr != "" {
+		go serveMetrics(ctx, cfg.Server.MetricsAddr, log)
+	}
+	return listen(ctx, cfg.Server.Addr, a.handler, cfg.Server.ShutdownTimeout.D(), log)
+}
+
+// listen serves h on addr until ctx ends, then shuts down gracefully:
+// requests in flight get up to grace to finish.
+func listen(ctx context.Context, addr string, h http.Handler, grace time.Duration, log *slog.Logger) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("server.addr: %w", err)
+	}
+	srv := &http.Server{
+		Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 32 << 10,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(l) }()
+	log.Info("listening", "addr", l.Addr().String())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "grace", grace)
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func serveMetrics(ctx context.Context, addr string, log *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.Handler())
+	if err := listen(ctx, addr, mux, 5*time.Second, log); err != nil {
+		log.Error("metrics listener", "err", err)
+	}
+}
+
+func checkConfig(path string, stdout io.Writer) int { return config.Check(path, stdout) }

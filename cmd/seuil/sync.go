@@ -1,0 +1,47 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/seuil-idp/seuil/cmd/seuil/config"
+	"github.com/seuil-idp/seuil/ldapsync"
+)
+
+// runSync reconciles the student source into the LDAP directory.
+func runSync(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("sync", stderr)
+	path := fs.String("config", "", "configuration file (YAML)")
+	dry := fs.Bool("dry-run", false, "print the planned changes (LDIF) and write nothing")
+	force := fs.Bool("force", false, "apply the left policy even to more than sync.max_left of the directory")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *path == "" {
+		fmt.Fprintln(stderr, "seuil sync: --config FILE is required")
+		return errUsage
+	}
+	cfg, err := config.Load(*path)
+	if err != nil {
+		return err
+	}
+	if cfg.Directory.LDAP == nil {
+		return fmt.Errorf("directory.ldap: sync writes to an LDAP directory; none is configured")
+	}
+	log := newLogger(cfg.Log, os.Stderr)
+	var cl closers
+	defer cl.close()
+	src, err := openStudents(ctx, cfg.Students, log, &cl)
+	if err != nil {
+		return err
+	}
+	sum, err := ldapsync.Run(ctx, ldapsync.Options{
+		Source: src, Directory: ldapConfig(cfg.Directory.LDAP, log),
+		LoginPattern: cfg.Sync.LoginPattern, Left: ldapsync.LeftPolicy(cfg.Sync.LeftPolicy),
+		MaxLeft: cfg.Sync.MaxLeft, Force: *force, Workers: cfg.Sync.Workers, DryRun: *dry, Logger: log,
+	}, stdout)
+	fmt.Fprintln(stdout, sum)
+	return err
+}
