@@ -111,6 +111,25 @@ try {
   await page.waitForLoadState();
   check(page.url().includes("login_hint=22012345T") || page.url() !== base + "/activation/done", "continue leads on");
 
+  // 1b. Without JavaScript, with a foreign mobile: the server lists every
+  // failed rule.
+  const nojs = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1100, height: 900 } });
+  const np = await nojs.newPage();
+  await np.goto(base + "/activation?lang=fr");
+  await np.getByLabel("Numéro étudiant").fill("22054321");
+  await np.getByLabel("Code INE").fill("0123456789Z");
+  await np.getByLabel("Numéro portable de l'étudiant").fill("+32 470 12 34 56");
+  await np.getByRole("button", { name: "Continuer" }).click();
+  await np.getByLabel("Code d'activation").fill(await lastCode(base, "+32470123456"));
+  await np.getByRole("button", { name: "Valider le code" }).click();
+  await np.getByLabel("Mot de passe", { exact: true }).fill("élan");
+  await np.getByLabel("Confirmez le mot de passe").fill("élan");
+  await np.getByRole("button", { name: "Enregistrer le mot de passe" }).click();
+  await np.getByText("Veuillez corriger les points suivants").waitFor();
+  const listed = await np.locator("#error-summary li").count();
+  check(listed >= 3, `without JavaScript the server lists every failed rule (${listed})`);
+  await np.screenshot({ path: path.join(shots, "nojs-password-errors.png"), fullPage: true });
+
   // 2. Error states and 320 px, through the previews (no state needed).
   const small = await browser.newContext({ viewport: { width: 320, height: 640 }, locale: "fr-FR" });
   const sp = await small.newPage();
