@@ -192,3 +192,9 @@ func (s *Password) Check(ctx context.Context, f *flow.Flow, x *flow.Exchange) (a
 	}
 	return CheckResult{Rules: lines, Score: res.Score, Label: x.T.T(fmt.Sprint("password.score.", res.Score))}, nil
 }
+
+// Rewind forgets that a password was set in this flow, so that going back
+// and proving another identity never skips this step.
+func (s *Password) Rewind(f *flow.Flow) {
+	f.PasswordSet = false
+}
