@@ -5,10 +5,15 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"golang.org/x/oauth2"
+
+	"github.com/seuil-idp/seuil/idp/provider"
+	"github.com/seuil-idp/seuil/idp/provider/keys"
+	"github.com/seuil-idp/seuil/idp/state/redistest"
 )
 
 // tokens runs a full sign-in and code exchange.
@@ -129,5 +134,27 @@ func TestRevocation(t *testing.T) {
 	}
 	if e.active(tok.AccessToken) {
 		t.Error("access token of a revoked grant still active")
+	}
+}
+
+func TestRS256Client(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for f, alg := range map[string]string{"a-es.pem": "ES256", "b-rs.pem": "RS256"} {
+		if err := keys.Generate(filepath.Join(dir, f), alg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := newEnvOn(t, redistest.Client(t), dir, func(c *provider.Config) {
+		c.Keys.Active = "a-es.pem"
+		c.Clients[0].SigningAlg = "RS256"
+	})
+	tok, _ := e.tokens(t, e.rp())
+	raw := tok.Extra("id_token").(string)
+	if h, _ := base64URL(strings.Split(raw, ".")[0]); !strings.Contains(string(h), `"RS256"`) {
+		t.Fatalf("header %s", h)
+	}
+	if _, err := e.rp().verifier.Verify(context.Background(), raw); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -46,8 +46,13 @@ func FlowURL(prefix, flow, ticket string) string {
 // render shows the sign-in page; a session already present is said so.
 func (l *Login) render(w http.ResponseWriter, r *http.Request, clientID string, status int, f form) {
 	th := l.themes(clientID)
-	csrf := websec.Token()
-	l.m.cfg.Cookies.Set(w, csrfCookie, csrf, 0)
+	// One token per browser session, reused, so that two sign-in tabs do
+	// not invalidate each other's form.
+	csrf, ok := l.m.cfg.Cookies.Get(r, csrfCookie)
+	if !ok || len(csrf) < 32 {
+		csrf = websec.Token()
+		l.m.cfg.Cookies.Set(w, csrfCookie, csrf, 0)
+	}
 	lang := themes.Negotiate(r, "seuil_lang")
 	qv := url.Values{"lang": {lang}}
 	if f.Pending != "" {

@@ -134,8 +134,14 @@ func (m *Manager) Current(ctx context.Context, r *http.Request) (Session, error)
 		return Session{}, ErrNoSession
 	}
 	if now.Sub(s.LastSeen) > time.Minute {
+		// Best effort, and through Update so that a concurrent AddClient
+		// is not overwritten: a lost touch only shortens the session.
+		var cur Session
+		_ = m.st.Update(ctx, key(tok), &cur, m.ttl(s, now), func() error {
+			cur.LastSeen = now
+			return nil
+		})
 		s.LastSeen = now
-		_ = m.st.Put(ctx, key(tok), s, m.ttl(s, now)) // best effort: a lost touch only shortens the session
 	}
 	return s, nil
 }
