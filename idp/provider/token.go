@@ -3,7 +3,7 @@ package provider
 import (
 	"encoding/json"
 	"net/http"
-	"strings"
+	"net/url"
 
 	"github.com/ory/fosite"
 	"github.com/ory/fosite/handler/openid"
@@ -70,6 +70,14 @@ func (p *Provider) introspect(w http.ResponseWriter, r *http.Request) {
 		p.oauth.WriteIntrospectionError(ctx, w, err)
 		return
 	}
+	// A client learns about its own tokens only: fosite would describe
+	// any token to any authenticated client.
+	if caller := callerID(r); ir.IsActive() && ir.GetAccessRequester().GetClient().GetID() != caller {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		_, _ = w.Write([]byte(`{"active":false}` + "\n"))
+		return
+	}
 	p.oauth.WriteIntrospectionResponse(ctx, w, ir)
 }
 
@@ -131,4 +139,14 @@ func (p *Provider) jwks(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(raw)
 }
 
-var _ = strings.TrimSpace
+// callerID is the client that authenticated the request (fosite has
+// checked the credentials by then): HTTP Basic or client_secret_post.
+func callerID(r *http.Request) string {
+	if id, _, ok := r.BasicAuth(); ok {
+		if u, err := url.QueryUnescape(id); err == nil {
+			return u
+		}
+		return id
+	}
+	return r.PostFormValue("client_id")
+}

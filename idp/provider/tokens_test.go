@@ -158,3 +158,27 @@ func TestRS256Client(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestIntrospectionOwnTokensOnly(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *provider.Config) {
+		c.Clients = append(c.Clients, provider.ClientConfig{ID: "ent", Secret: "ent-secret-0123456789", RedirectURIs: []string{"http://127.0.0.1:9/ent"}})
+	})
+	tok, _ := e.tokens(t, e.rp())
+	if !e.active(tok.AccessToken) {
+		t.Fatal("own token inactive")
+	}
+	req, _ := http.NewRequest("POST", e.iss+"/oauth2/introspect", strings.NewReader(url.Values{"token": {tok.AccessToken}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth("ent", "ent-secret-0123456789")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	if out["active"] != false || out["sub"] != nil {
+		t.Fatalf("another client's token described: %v", out)
+	}
+}
