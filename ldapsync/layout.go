@@ -90,10 +90,10 @@ func (l *layout) readAttrs() []string {
 // get returns an entry's values of one of readAttrs.
 func (l *layout) get(e entry, name string) []string {
 	i, ok := l.index[name]
-	if !ok || i >= len(e.vals) {
+	if !ok {
 		return nil
 	}
-	return e.vals[i]
+	return unpack(e.packed, i)
 }
 
 // synced is what the source says the managed attributes should hold; an

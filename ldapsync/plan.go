@@ -9,11 +9,49 @@ import (
 )
 
 // entry is an account as the snapshot read it: its DN and the values of
-// the attributes ldapsync reads, in layout.readAttrs order (a slice, not
-// a map: 100,000 of them are held at once).
+// the attributes ldapsync reads, in layout.readAttrs order, packed into
+// one string (see pack): 100,000 entries are held at once, and a few
+// large strings instead of millions of small ones keep the garbage
+// collector's work (which dominated the snapshot's time) small.
 type entry struct {
-	dn   string
-	vals [][]string
+	dn     string
+	packed string
+}
+
+// Separators of packed values: LDAP strings may hold any byte in theory,
+// but the attributes read here (names, numbers, dates, e-mail, states)
+// never hold these control characters.
+const (
+	sepAttr  = "\x1e"
+	sepValue = "\x1f"
+)
+
+// pack joins the values of each attribute, attributes in order.
+func pack(vals [][]string) string {
+	var b strings.Builder
+	for i, vs := range vals {
+		if i > 0 {
+			b.WriteString(sepAttr)
+		}
+		b.WriteString(strings.Join(vs, sepValue))
+	}
+	return b.String()
+}
+
+// unpack returns the values of the i-th attribute.
+func unpack(packed string, i int) []string {
+	for ; i > 0; i-- {
+		_, rest, ok := strings.Cut(packed, sepAttr)
+		if !ok {
+			return nil
+		}
+		packed = rest
+	}
+	v, _, _ := strings.Cut(packed, sepAttr)
+	if v == "" {
+		return nil
+	}
+	return strings.Split(v, sepValue)
 }
 
 // OpKind says what an Op does.
@@ -38,7 +76,7 @@ type Op struct {
 	StudentID string
 	DN        string
 	Record    students.Record // OpCreate: the entry is built from it when written
-	Changes   []AttrChange        // OpUpdate, OpLeft
+	Changes   []AttrChange    // OpUpdate, OpLeft
 }
 
 // LeftPolicy says what happens to the account of a student who is in the

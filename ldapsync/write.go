@@ -3,6 +3,7 @@ package ldapsync
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/go-ldap/ldap/v3"
 )
@@ -12,35 +13,37 @@ import (
 const snapshotPageSize = 1000
 
 // snapshot reads every account under the base DN that has a student
-// number, in one paged search, keyed by student number.
+// number, in one paged search, keyed by student number. Entries are
+// streamed (SearchAsync) and folded into compact entries as they arrive.
 func (t *target) snapshot(ctx context.Context) (map[string]entry, error) {
 	l := t.l
 	attrs := l.readAttrs()
 	out := make(map[string]entry)
 	paging := ldap.NewControlPaging(snapshotPageSize)
+	filter := fmt.Sprintf("(&(objectClass=inetOrgPerson)(%s=*))", l.a.StudentID)
 	err := t.with(func(c *ldap.Conn) error {
 		for {
+			req := ldap.NewSearchRequest(l.base, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0, 0, false,
+				filter, attrs, []ldap.Control{paging})
+			res := c.SearchAsync(ctx, req, 256)
+			var ctrls []ldap.Control
+			for res.Next() {
+				if e := res.Entry(); e != nil {
+					if err := fold(out, l, attrs, e); err != nil {
+						return err
+					}
+				}
+				if cs := res.Controls(); len(cs) > 0 {
+					ctrls = cs
+				}
+			}
+			if err := res.Err(); err != nil {
+				return err
+			}
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			req := ldap.NewSearchRequest(l.base, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0, 0, false,
-				fmt.Sprintf("(&(objectClass=inetOrgPerson)(%s=*))", l.a.StudentID), attrs, []ldap.Control{paging})
-			res, err := c.Search(req)
-			if err != nil {
-				return err
-			}
-			for _, e := range res.Entries {
-				id := e.GetEqualFoldAttributeValue(l.a.StudentID)
-				if _, dup := out[id]; dup {
-					return fmt.Errorf("two entries with %s=%s: %s and %s", l.a.StudentID, id, out[id].dn, e.DN)
-				}
-				en := entry{dn: e.DN, vals: make([][]string, len(attrs))}
-				for i, a := range attrs {
-					en.vals[i] = e.GetEqualFoldAttributeValues(a)
-				}
-				out[id] = en
-			}
-			ctrl, _ := ldap.FindControl(res.Controls, ldap.ControlTypePaging).(*ldap.ControlPaging)
+			ctrl, _ := ldap.FindControl(ctrls, ldap.ControlTypePaging).(*ldap.ControlPaging)
 			if ctrl == nil || len(ctrl.Cookie) == 0 {
 				return nil
 			}
@@ -51,6 +54,20 @@ func (t *target) snapshot(ctx context.Context) (map[string]entry, error) {
 		return nil, fmt.Errorf("ldapsync: read %s: %w", l.base, err)
 	}
 	return out, nil
+}
+
+// fold adds one search result to the snapshot.
+func fold(out map[string]entry, l *layout, attrs []string, e *ldap.Entry) error {
+	id := e.GetEqualFoldAttributeValue(l.a.StudentID)
+	if prev, dup := out[id]; dup {
+		return fmt.Errorf("two entries with %s=%s: %s and %s", l.a.StudentID, id, prev.dn, e.DN)
+	}
+	vals := make([][]string, len(attrs))
+	for i, a := range attrs {
+		vals[i] = e.GetEqualFoldAttributeValues(a)
+	}
+	out[strings.Clone(id)] = entry{dn: strings.Clone(e.DN), packed: pack(vals)}
+	return nil
 }
 
 // apply performs one planned write.
