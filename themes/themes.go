@@ -216,20 +216,18 @@ func (tr Translator) Has(key string) bool {
 	return ok
 }
 
-// Negotiate picks the page language: an explicit ?lang=, then the cookie,
-// then Accept-Language, then French.
+// Negotiate picks the page language: an explicit ?lang= (the language
+// switch, or a relying party's ui_locales passed on), then the cookie the
+// switch sets, then French. Accept-Language is deliberately not consulted:
+// the service is French first (the specification's screens are French, and
+// a browser set to English on a campus computer must not surprise a
+// student); English is one click away on every page.
 func Negotiate(r *http.Request, cookieName string) string {
 	if l := r.URL.Query().Get("lang"); supported(l) {
 		return l
 	}
 	if c, err := r.Cookie(cookieName); err == nil && supported(c.Value) {
 		return c.Value
-	}
-	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
-		tag := strings.TrimSpace(strings.SplitN(part, ";", 2)[0])
-		if l := strings.ToLower(strings.SplitN(tag, "-", 2)[0]); supported(l) {
-			return l
-		}
 	}
 	return Languages[0]
 }
