@@ -79,6 +79,9 @@ var ErrTooManyLeft = errors.New("ldapsync: too many students absent from the sou
 // error if any happened, after doing everything else.
 func Run(ctx context.Context, opts Options, out io.Writer) (Summary, error) {
 	start := time.Now()
+	if out == nil {
+		out = io.Discard
+	}
 	opts = opts.withDefaults()
 	if err := opts.check(); err != nil {
 		return Summary{}, err
