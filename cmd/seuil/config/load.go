@@ -171,7 +171,9 @@ func (l loader) secrets(r *report, v reflect.Value, path, env string) {
 }
 
 func (l loader) secret(r *report, s Secret, path, env string) Secret {
-	if s.value != "" && s.file != "" {
+	// A value read from its file earlier (an Overlay's base) is not a
+	// second setting of the key.
+	if s.value != "" && s.file != "" && !strings.HasPrefix(s.source, "file ") {
 		r.add(path, "set either %s or %s_file, not both", last(path), last(path))
 	}
 	s.env = env
