@@ -109,15 +109,18 @@ try {
   await page.screenshot({ path: path.join(shots, "4-done.png"), fullPage: true });
   await cont.click();
   await page.waitForLoadState();
-  check(page.url().includes("login_hint=22012345T") || page.url() !== base + "/activation/done", "continue leads on");
+  check(!page.url().endsWith("/activation/done") && (await page.content()).includes("22012345T"),
+    "continue leads on to the relying party, signed in as 22012345T");
+  await page.screenshot({ path: path.join(shots, "5-after-continue.png"), fullPage: true });
+  console.log("    landed on " + page.url());
 
   // 1b. Without JavaScript, with a foreign mobile: the server lists every
   // failed rule.
   const nojs = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1100, height: 900 } });
   const np = await nojs.newPage();
   await np.goto(base + "/activation?lang=fr");
-  await np.getByLabel("Numéro étudiant").fill("22054321");
-  await np.getByLabel("Code INE").fill("0123456789Z");
+  await np.getByLabel("Numéro étudiant").fill("22012740");
+  await np.getByLabel("Code INE").fill("693929754FA");
   await np.getByLabel("Numéro portable de l'étudiant").fill("+32 470 12 34 56");
   await np.getByRole("button", { name: "Continuer" }).click();
   await np.getByLabel("Code d'activation").fill(await lastCode(base, "+32470123456"));

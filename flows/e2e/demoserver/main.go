@@ -75,7 +75,7 @@ func sample() mapSource {
 		"22012345": {StudentID: "22012345", INE: "123456789AB", FirstName: "Camille", LastName: "Martin",
 			Mobile: "+33788102599", Email: "camille.martin@example.org",
 			BirthDate: time.Date(2007, 3, 14, 0, 0, 0, 0, time.UTC)},
-		"22054321": {StudentID: "22054321", INE: "0123456789Z", FirstName: "Yanis", LastName: "Benali",
+		"22012740": {StudentID: "22012740", INE: "693929754FA", FirstName: "Yanis", LastName: "Benali",
 			Mobile: "+32470123456", Email: "yanis.benali@example.org"},
 	}
 }
