@@ -109,8 +109,9 @@ func TestOptionsChecked(t *testing.T) {
 }
 
 // TestSyncedEntriesWorkWithDirectory reads synced entries through ldapdir
-// (the two must agree on the entry layout), and checks that a sync leaves
-// an activated account's password and state alone.
+// (the two must agree on the entry layout), checks that a sync leaves an
+// activated account's password and state alone, and that the lock policy
+// is one ldapdir enforces.
 func TestSyncedEntriesWorkWithDirectory(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -147,5 +148,13 @@ func TestSyncedEntriesWorkWithDirectory(t *testing.T) {
 	}
 	if acc.State != directory.StateActive || acc.Mobile != "+33788102599" {
 		t.Fatalf("account after sync %+v", acc)
+	}
+	// The student leaves; the lock policy stops sign-in.
+	f.write()
+	if sum, _, err := f.run(ldapsync.Options{Left: ldapsync.LeftLock, Force: true}); err != nil || sum.Left != 1 {
+		t.Fatalf("%v %v", sum, err)
+	}
+	if _, err := dir.Authenticate(ctx, "22000001T", pw); !errors.Is(err, directory.ErrLocked) {
+		t.Fatalf("locked account: %v, want ErrLocked", err)
 	}
 }

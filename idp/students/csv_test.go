@@ -176,8 +176,19 @@ func TestCSVSourceReloads(t *testing.T) {
 	if r, _ := src.Lookup(ctx, "22000001"); r.Mobile != "+33788102500" {
 		t.Fatalf("changed mobile not reloaded: %+v", r)
 	}
+	// A file still being written (modified just now) is not read yet.
+	if err := os.WriteFile(path, []byte(header), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(5 * time.Millisecond)
+	if _, err := src.Lookup(ctx, "22000002"); err != nil {
+		t.Fatalf("half-written file read: %v", err)
+	}
 	// A broken rewrite keeps the previous contents.
 	if err := os.WriteFile(path, []byte("garbage\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(path, t0.Add(2*time.Minute), t0.Add(2*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(5 * time.Millisecond)
@@ -220,4 +231,39 @@ func FuzzReadCSV(f *testing.F) {
 				}
 			})
 	})
+}
+
+func TestCSVSourceConcurrentReload(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "apogee.csv")
+	if err := os.WriteFile(path, []byte(header+"22000001;123456789AB;A;B;;;;\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	src, err := NewCSV(ctx, CSVConfig{Path: path, CheckEvery: time.Nanosecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	for g := 0; g < 4; g++ {
+		go func() {
+			for i := 0; i < 200; i++ {
+				if _, err := src.Lookup(ctx, "22000001"); err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for i := 0; i < 20; i++ {
+		mt := time.Now().Add(-time.Hour + time.Duration(i)*time.Second)
+		_ = os.WriteFile(path, []byte(header+"22000001;123456789AB;A;B;;;;\n22000002;123456789AB;C;D;;;;\n"), 0o600)
+		_ = os.Chtimes(path, mt, mt)
+	}
+	for g := 0; g < 4; g++ {
+		if err := <-done; err != nil {
+			t.Fatalf("lookup during reloads: %v", err)
+		}
+	}
 }

@@ -20,7 +20,12 @@ type CSVConfig struct {
 	// changed (default 2s): a stat per lookup would be cheap, but not
 	// free under load.
 	CheckEvery time.Duration
-	Logger     *slog.Logger // default slog.Default()
+	// Settle is how long the file must have stayed unchanged before it
+	// is reloaded (default 2s), so that a file being rewritten in place
+	// is not read half-written. Writing a temporary file and renaming it
+	// over the old one is still the safe way for the extraction job.
+	Settle time.Duration
+	Logger *slog.Logger // default slog.Default()
 }
 
 // CSV is a student source backed by an extraction file. Lookup serves
@@ -48,6 +53,9 @@ func NewCSV(ctx context.Context, cfg CSVConfig) (*CSV, error) {
 	}
 	if cfg.CheckEvery <= 0 {
 		cfg.CheckEvery = 2 * time.Second
+	}
+	if cfg.Settle <= 0 {
+		cfg.Settle = 2 * time.Second
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -94,7 +102,9 @@ func (c *CSV) maybeReload(ctx context.Context, now time.Time) {
 		return
 	}
 	fi, err := os.Stat(c.cfg.Path)
-	if err == nil && fi.ModTime().Equal(old.modTime) && fi.Size() == old.size {
+	unchanged := err == nil && fi.ModTime().Equal(old.modTime) && fi.Size() == old.size
+	settling := err == nil && now.Sub(fi.ModTime()) < c.cfg.Settle
+	if unchanged || settling {
 		next := *old
 		next.checked = now
 		c.snap.Store(&next)
