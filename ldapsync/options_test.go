@@ -158,3 +158,33 @@ func TestSyncedEntriesWorkWithDirectory(t *testing.T) {
 		t.Fatalf("locked account: %v, want ErrLocked", err)
 	}
 }
+
+func TestDuplicateEntriesLeftAlone(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.write(row("22000001", "0788102501"), row("22000002", "0788102502"))
+	if _, _, err := f.run(ldapsync.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	// Another tool made a second entry for 22000002.
+	req := ldap.NewAddRequest("uid=other,"+f.srv.PeopleDN, nil)
+	req.Attribute("objectClass", []string{"inetOrgPerson", "supannPerson"})
+	req.Attribute("uid", []string{"other"})
+	req.Attribute("cn", []string{"x"})
+	req.Attribute("sn", []string{"x"})
+	req.Attribute("supannEtuId", []string{"22000002"})
+	if err := f.srv.Admin(t).Add(req); err != nil {
+		t.Fatal(err)
+	}
+	f.write(row("22000001", "0788102599"), row("22000002", "0788102599"))
+	sum, out, err := f.run(ldapsync.Options{})
+	if err == nil || sum.Errors != 1 || sum.Updated != 1 {
+		t.Fatalf("err %v, summary %v", err, sum)
+	}
+	if !strings.Contains(out, "student 22000002 has several entries") {
+		t.Errorf("output: %s", out)
+	}
+	if got := f.entry("22000002T").GetAttributeValue("mobile"); got != "+33788102502" {
+		t.Errorf("duplicate student updated: %q", got)
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	ldapdir "github.com/seuil-idp/seuil/idp/directory/ldap"
@@ -56,7 +57,7 @@ type Summary struct {
 	Left                        int // accounts the left policy changed
 	Leavers                     int // accounts absent from the source
 	Invalid                     int // source rows skipped
-	Errors                      int // writes that failed
+	Errors                      int // failed writes and students with several entries
 	Elapsed                     time.Duration
 	// Phases: reading the source and the directory (concurrently, so
 	// both count from the start), and applying the changes.
@@ -117,11 +118,17 @@ func Run(ctx context.Context, opts Options, out io.Writer) (Summary, error) {
 		recs, skip, srcErr = readSource(ctx, opts.Source, out, &sum)
 		sum.SourceTime = time.Since(start)
 	}()
-	snap, err := t.snapshot(ctx)
+	snap, dups, err := t.snapshot(ctx)
 	sum.SnapshotTime = time.Since(start)
 	<-srcDone
 	if err = errors.Join(srcErr, err); err != nil {
 		return sum, err
+	}
+	for _, id := range sortedKeys(dups) {
+		sum.Errors++
+		skip[id] = true
+		delete(recs, id)
+		fmt.Fprintf(out, "error: student %s has several entries, left alone: %s\n", id, strings.Join(dups[id], "; "))
 	}
 	p := l.plan(recs, snap, skip, opts.Left)
 	size := len(snap)
@@ -150,7 +157,7 @@ func Run(ctx context.Context, opts Options, out io.Writer) (Summary, error) {
 		"errors", sum.Errors, "elapsed", sum.Elapsed)
 	switch {
 	case sum.Errors > 0:
-		return sum, errors.Join(fmt.Errorf("ldapsync: %d writes failed", sum.Errors), guardErr)
+		return sum, errors.Join(fmt.Errorf("ldapsync: %d errors (see output)", sum.Errors), guardErr)
 	case ctx.Err() != nil:
 		return sum, ctx.Err()
 	}

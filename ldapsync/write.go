@@ -15,13 +15,18 @@ const snapshotPageSize = 1000
 // snapshot reads every account under the base DN that has a student
 // number, in one paged search, keyed by student number. Entries are
 // streamed (SearchAsync) and folded into compact entries as they arrive.
-func (t *target) snapshot(ctx context.Context) (map[string]entry, error) {
+//
+// Several entries with one student number cannot be reconciled
+// automatically: their DNs are returned in dups, and the student is left
+// out of the plan, so the rest of the sync still happens.
+func (t *target) snapshot(ctx context.Context) (out map[string]entry, dups map[string][]string, err error) {
 	l := t.l
 	attrs := l.readAttrs()
-	out := make(map[string]entry)
+	out = make(map[string]entry)
+	dups = make(map[string][]string)
 	paging := ldap.NewControlPaging(snapshotPageSize)
 	filter := fmt.Sprintf("(&(objectClass=inetOrgPerson)(%s=*))", l.a.StudentID)
-	err := t.with(func(c *ldap.Conn) error {
+	err = t.with(func(c *ldap.Conn) error {
 		for {
 			req := ldap.NewSearchRequest(l.base, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0, 0, false,
 				filter, attrs, []ldap.Control{paging})
@@ -29,9 +34,7 @@ func (t *target) snapshot(ctx context.Context) (map[string]entry, error) {
 			var ctrls []ldap.Control
 			for res.Next() {
 				if e := res.Entry(); e != nil {
-					if err := fold(out, l, attrs, e); err != nil {
-						return err
-					}
+					fold(out, dups, l, attrs, e)
 				}
 				if cs := res.Controls(); len(cs) > 0 {
 					ctrls = cs
@@ -51,23 +54,27 @@ func (t *target) snapshot(ctx context.Context) (map[string]entry, error) {
 		}
 	})
 	if err != nil {
-		return nil, fmt.Errorf("ldapsync: read %s: %w", l.base, err)
+		return nil, nil, fmt.Errorf("ldapsync: read %s: %w", l.base, err)
 	}
-	return out, nil
+	return out, dups, nil
 }
 
 // fold adds one search result to the snapshot.
-func fold(out map[string]entry, l *layout, attrs []string, e *ldap.Entry) error {
+func fold(out map[string]entry, dups map[string][]string, l *layout, attrs []string, e *ldap.Entry) {
 	id := e.GetEqualFoldAttributeValue(l.a.StudentID)
-	if prev, dup := out[id]; dup {
-		return fmt.Errorf("two entries with %s=%s: %s and %s", l.a.StudentID, id, prev.dn, e.DN)
+	if prev, dup := out[id]; dup || dups[id] != nil {
+		if dup {
+			dups[id] = []string{prev.dn}
+			delete(out, id)
+		}
+		dups[id] = append(dups[id], e.DN)
+		return
 	}
 	vals := make([][]string, len(attrs))
 	for i, a := range attrs {
 		vals[i] = e.GetEqualFoldAttributeValues(a)
 	}
 	out[strings.Clone(id)] = entry{dn: strings.Clone(e.DN), packed: pack(vals)}
-	return nil
 }
 
 // apply performs one planned write.
