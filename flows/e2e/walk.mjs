@@ -57,6 +57,9 @@ function check(cond, what) {
 }
 
 const { base, stop } = await startDemo();
+// A new password each run: against a long-running demo the last one is in
+// the account's history.
+const password = "correct-Cheval-9-" + Math.random().toString(36).slice(2, 8);
 const browser = await chromium.launch({
   executablePath: "/usr/bin/chromium",
   args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -92,13 +95,13 @@ try {
   await pw.fill("bonjour");
   await page.waitForSelector('.rule[data-rule="length"].ko');
   check(true, "screen 3 live checklist marks a short password");
-  await pw.fill("correct-Cheval-9-agrafe");
+  await pw.fill(password);
   await page.waitForSelector('.rule[data-rule="digit"].ok');
   await page.waitForSelector('.rule[data-rule="length"].ok');
   check(true, "screen 3 live checklist ticks the rules");
   await page.getByRole("button", { name: "Afficher" }).first().click();
   check(await pw.getAttribute("type") === "text", "show/hide toggle");
-  await page.getByLabel("Confirmez le mot de passe").fill("correct-Cheval-9-agrafe");
+  await page.getByLabel("Confirmez le mot de passe").fill(password);
   await page.screenshot({ path: path.join(shots, "3-password.png"), fullPage: true });
   await page.getByRole("button", { name: "Enregistrer le mot de passe" }).click();
 
