@@ -139,8 +139,19 @@ func (p *Provider) putPending(r *http.Request, ar fosite.AuthorizeRequester, req
 	form := ar.GetRequestForm()
 	return p.sessions.PutPending(r.Context(), session.Pending{
 		Query: form.Encode(), RequestedAt: requestedAt, ClientID: ar.GetClient().GetID(),
-		LoginHint: form.Get("login_hint"), Lang: themes.Negotiate(r, "seuil_lang"),
+		LoginHint: form.Get("login_hint"), Lang: uiLocale(form.Get("ui_locales")),
 	})
+}
+
+// uiLocale returns the first of the client's ui_locales Seuil speaks.
+func uiLocale(list string) string {
+	for _, tag := range strings.Fields(list) {
+		l := strings.ToLower(strings.SplitN(tag, "-", 2)[0])
+		if slices.Contains(themes.Languages, l) {
+			return l
+		}
+	}
+	return ""
 }
 
 // toFlow parks the authorization request and hands the browser to a
@@ -154,7 +165,7 @@ func (p *Provider) toFlow(w http.ResponseWriter, r *http.Request, ar fosite.Auth
 	}
 	ticket := websec.Token()
 	h := state.Handover{Flow: flow, ClientID: ar.GetClient().GetID(),
-		Continue: p.base + "/oauth2/auth/resume?id=" + url.QueryEscape(id), Lang: themes.Negotiate(r, "seuil_lang")}
+		Continue: p.base + "/oauth2/auth/resume?id=" + url.QueryEscape(id), Lang: uiLocale(ar.GetRequestForm().Get("ui_locales"))}
 	if err := p.deps.Store.PutHandover(r.Context(), ticket, h); err != nil {
 		p.authorizeError(w, r, ar, fosite.ErrServerError.WithWrap(err))
 		return

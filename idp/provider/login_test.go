@@ -82,3 +82,12 @@ func TestSignInPageLinksToFlows(t *testing.T) {
 		t.Error("no English page")
 	}
 }
+
+func TestUILocales(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	_, body := e.browser().follow(e.rp().authURL(oauth2.GenerateVerifier(), oauth2.SetAuthURLParam("ui_locales", "en-GB fr")))
+	if !strings.Contains(body, `lang="en"`) || !strings.Contains(body, "Sign in") {
+		t.Fatal("ui_locales=en ignored")
+	}
+}

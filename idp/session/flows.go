@@ -54,6 +54,9 @@ func (l *Login) render(w http.ResponseWriter, r *http.Request, clientID string, 
 		l.m.cfg.Cookies.Set(w, csrfCookie, csrf, 0)
 	}
 	lang := themes.Negotiate(r, "seuil_lang")
+	if f.lang != "" && r.URL.Query().Get("lang") == "" {
+		lang = f.lang
+	}
 	qv := url.Values{"lang": {lang}}
 	if f.Pending != "" {
 		qv.Set("id", f.Pending)

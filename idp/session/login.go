@@ -65,6 +65,7 @@ const csrfCookie = "seuil_login_csrf"
 type form struct {
 	Action, Pending, Login, Error string
 	ActivateURL, ResetURL         string
+	lang                          string // the client's ui_locales choice
 }
 
 // ServeHTTP serves GET (the form) and POST (a sign-in attempt) on the
@@ -74,7 +75,7 @@ func (l *Login) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
 		p, id := l.pending(r)
-		l.render(w, r, p.ClientID, http.StatusOK, form{Pending: id, Login: p.LoginHint})
+		l.render(w, r, p.ClientID, http.StatusOK, form{Pending: id, Login: p.LoginHint, lang: p.Lang})
 	case http.MethodPost:
 		l.post(w, r)
 	default:
