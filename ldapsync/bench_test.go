@@ -31,11 +31,7 @@ func BenchmarkSync100k(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		srv := slapdtest.Start(b, slapdtest.Options{})
-		src, err := students.NewCSV(context.Background(), students.CSVConfig{Path: path, Logger: quiet})
-		if err != nil {
-			b.Fatal(err)
-		}
-		opts := ldapsync.Options{Source: src, Logger: quiet, Directory: (&fixture{srv: srv}).config()}
+		opts := ldapsync.Options{Source: students.CSVFile{Path: path}, Logger: quiet, Directory: (&fixture{srv: srv}).config()}
 		b.StartTimer()
 		first := timeRun(b, opts, n, 0)
 		second := timeRun(b, opts, 0, n)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
@@ -114,4 +115,21 @@ func decodeText(data []byte) []byte {
 		out, _ = charmap.ISO8859_1.NewDecoder().Bytes(data)
 	}
 	return out
+}
+
+// CSVFile is a bulk-only CSV source: it reads the file at each All and
+// keeps nothing in memory between calls, for ldapsync (NewCSV also keeps
+// a lookup map, which a one-off sync does not need).
+type CSVFile struct {
+	Path   string
+	Format CSVFormat
+}
+
+// All calls fn for every valid row of the file.
+func (f CSVFile) All(ctx context.Context, fn func(Record) error, bad func(*RowError)) error {
+	data, err := os.ReadFile(f.Path)
+	if err != nil {
+		return fmt.Errorf("students: read %s: %w", f.Path, err)
+	}
+	return ReadCSV(ctx, data, f.Format, fn, bad)
 }

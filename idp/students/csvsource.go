@@ -82,11 +82,7 @@ func (c *CSV) Lookup(ctx context.Context, studentID string) (Record, error) {
 
 // All calls fn for every valid row of the file as it is now.
 func (c *CSV) All(ctx context.Context, fn func(Record) error, bad func(*RowError)) error {
-	data, err := os.ReadFile(c.cfg.Path)
-	if err != nil {
-		return fmt.Errorf("students: read %s: %w", c.cfg.Path, err)
-	}
-	return ReadCSV(ctx, data, c.cfg.Format, fn, bad)
+	return CSVFile{Path: c.cfg.Path, Format: c.cfg.Format}.All(ctx, fn, bad)
 }
 
 // maybeReload stats the file and reloads it if it changed. A failed reload
