@@ -4,11 +4,13 @@
 //
 //   cd flows/e2e && npm install && node walk.mjs
 //
-// SEUIL_URL targets a running `seuil demo`; otherwise the walk builds and
-// starts ./demoserver on a free port and stops it at the end.
+// SEUIL_URL (and SEUIL_RP_URL) target a running `seuil demo`; otherwise the
+// walk builds cmd/seuil, starts `seuil demo` on free ports and stops it at
+// the end.
 import { chromium } from "playwright-core";
 import { spawn, execFileSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
 import { createRequire } from "node:module";
 import net from "node:net";
 import path from "node:path";
@@ -25,19 +27,28 @@ function freePort() {
   });
 }
 
+// startDemo builds cmd/seuil and runs `seuil demo` on free ports with a
+// fresh data directory, unless SEUIL_URL (and SEUIL_RP_URL) name a running
+// demo.
 async function startDemo() {
-  if (process.env.SEUIL_URL) return { base: process.env.SEUIL_URL.replace(/\/$/, ""), stop() {} };
-  const bin = path.join(here, "screenshots", "demoserver");
-  execFileSync("go", ["build", "-o", bin, "./demoserver"], { cwd: here, stdio: "inherit" });
-  const port = await freePort();
-  const proc = spawn(bin, ["--addr", `127.0.0.1:${port}`], { stdio: ["ignore", "inherit", "ignore"] });
+  if (process.env.SEUIL_URL) {
+    return { base: process.env.SEUIL_URL.replace(/\/$/, ""),
+      rp: (process.env.SEUIL_RP_URL || "http://127.0.0.1:8081").replace(/\/$/, ""), stop() {} };
+  }
+  const tmp = mkdtempSync(path.join(os.tmpdir(), "seuil-walk-"));
+  const bin = path.join(tmp, "seuil");
+  execFileSync("go", ["build", "-o", bin, "./cmd/seuil"], { cwd: path.join(here, "..", ".."), stdio: "inherit" });
+  const [port, rpPort] = [await freePort(), await freePort()];
+  const proc = spawn(bin, ["demo", "--addr", `127.0.0.1:${port}`, "--rp-addr", `127.0.0.1:${rpPort}`,
+    "--data", path.join(tmp, "data")], { stdio: ["ignore", "ignore", "inherit"] });
   const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    try { if ((await fetch(base + "/demo/outbox.json")).ok) return { base, stop: () => proc.kill() }; } catch {}
+  const stop = () => { proc.kill(); rmSync(tmp, { recursive: true, force: true }); };
+  for (let i = 0; i < 150; i++) {
+    try { if ((await fetch(base + "/healthz")).ok) return { base, rp: `http://127.0.0.1:${rpPort}`, stop }; } catch {}
     await new Promise((r) => setTimeout(r, 100));
   }
-  proc.kill();
-  throw new Error("demoserver did not start");
+  stop();
+  throw new Error("seuil demo did not start");
 }
 
 async function lastCode(base, to) {
@@ -56,7 +67,7 @@ function check(cond, what) {
   console.log("ok  " + what);
 }
 
-const { base, stop } = await startDemo();
+const { base, rp, stop } = await startDemo();
 // A new password each run: against a long-running demo the last one is in
 // the account's history.
 const password = "correct-Cheval-9-" + Math.random().toString(36).slice(2, 8);
@@ -76,18 +87,41 @@ try {
   page.on("response", (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`); });
   page.on("pageerror", (e) => problems.push("page error: " + e.message));
 
-  await page.goto(base + "/activation");
-  check(await page.getByText("Création du compte numérique étudiant").isVisible(), "screen 1 heading");
+  // 0. From the demo PJ Web: "Créer mon compte" sends prompt=create, the
+  // four screens run inside the authorization request, and the student
+  // lands back on PJ Web signed in.
+  await page.goto(rp + "/");
+  await page.getByRole("link", { name: "Créer mon compte" }).click();
   await page.getByLabel("Numéro étudiant").fill("22012345");
   await page.getByLabel("Code INE").fill("123456789ab");
   await page.getByLabel("Numéro portable de l'étudiant").fill("07 88 10 25 99");
+  await page.screenshot({ path: path.join(shots, "0-pjweb-identify.png"), fullPage: true });
+  await page.getByRole("button", { name: "Continuer" }).click();
+  await page.getByLabel("Code d'activation").fill(await lastCode(base, "+33788102599"));
+  await page.getByRole("button", { name: "Valider le code" }).click();
+  await page.getByLabel("Mot de passe", { exact: true }).fill(password);
+  await page.getByLabel("Confirmez le mot de passe").fill(password);
+  await page.getByRole("button", { name: "Enregistrer le mot de passe" }).click();
+  await page.getByText("Mot de passe initialisé avec succès").waitFor();
+  await page.getByRole("link", { name: /Continuez votre inscription ici/ }).click();
+  await page.waitForURL(rp + "/**");
+  check((await page.content()).includes("22012345T"), "PJ Web → prompt=create → four screens → PJ Web signed in as 22012345T");
+  await page.screenshot({ path: path.join(shots, "0-pjweb-signed-in.png"), fullPage: true });
+
+  // 1. Entered directly (IA web's redirect), another student: the four
+  // screens, then "continue" goes through PJ Web's initiate_login_uri.
+  await page.goto(base + "/activation");
+  check(await page.getByText("Création du compte numérique étudiant").isVisible(), "screen 1 heading");
+  await page.getByLabel("Numéro étudiant").fill("22010000");
+  await page.getByLabel("Code INE").fill("451631864kj");
+  await page.getByLabel("Numéro portable de l'étudiant").fill("06 28 76 79 71");
   await page.screenshot({ path: path.join(shots, "1-identify.png"), fullPage: true });
   await page.getByRole("button", { name: "Continuer" }).click();
 
   await page.getByLabel("Code d'activation").waitFor();
-  check(await page.getByText("+33 7 •• •• •• 99").isVisible(), "screen 2 shows the masked mobile");
+  check(await page.getByText("+33 6 •• •• •• 71").isVisible(), "screen 2 shows the masked mobile");
   await page.screenshot({ path: path.join(shots, "2-verify.png"), fullPage: true });
-  await page.getByLabel("Code d'activation").fill(await lastCode(base, "+33788102599"));
+  await page.getByLabel("Code d'activation").fill(await lastCode(base, "+33628767971"));
   await page.getByRole("button", { name: "Valider le code" }).click();
 
   await page.getByText("Choisissez votre mot de passe").waitFor();
@@ -106,14 +140,14 @@ try {
   await page.getByRole("button", { name: "Enregistrer le mot de passe" }).click();
 
   await page.getByText("Mot de passe initialisé avec succès").waitFor();
-  check(await page.getByText("22012345T", { exact: true }).isVisible(), "screen 4 shows the login");
+  check(await page.getByText("22010000T", { exact: true }).isVisible(), "screen 4 shows the login");
   const cont = page.getByRole("link", { name: /Continuez votre inscription ici/ });
   check(await cont.isVisible(), "screen 4 continue button");
   await page.screenshot({ path: path.join(shots, "4-done.png"), fullPage: true });
   await cont.click();
   await page.waitForLoadState();
-  check(!page.url().endsWith("/activation/done") && (await page.content()).includes("22012345T"),
-    "continue leads on to the relying party, signed in as 22012345T");
+  check(page.url().startsWith(rp) && (await page.content()).includes("22010000T"),
+    "continue goes through initiate_login_uri to PJ Web, signed in as 22010000T");
   await page.screenshot({ path: path.join(shots, "5-after-continue.png"), fullPage: true });
   console.log("    landed on " + page.url());
 
