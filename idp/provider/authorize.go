@@ -64,30 +64,58 @@ func (p *Provider) answer(w http.ResponseWriter, r *http.Request, requestedAt ti
 		p.toFlow(w, r, ar, requestedAt, "activation")
 		return
 	}
-	sess, err := p.sessions.Current(ctx, r)
-	var acct directory.Account
-	if err == nil {
-		acct, err = p.deps.Directory.FindByLogin(ctx, sess.Login)
-	}
-	if err != nil && !errors.Is(err, session.ErrNoSession) && !errors.Is(err, directory.ErrNotFound) {
+	sess, acct, ok, err := p.signedIn(r)
+	if err != nil {
 		p.authorizeError(w, r, ar, fosite.ErrServerError.WithWrap(err))
 		return
 	}
-	if err != nil || !fresh(sess, form, prompts, requestedAt, pendingID != "") {
-		if slices.Contains(prompts, "none") {
-			p.authorizeError(w, r, ar, fosite.ErrLoginRequired)
-			return
-		}
-		id := pendingID
-		if id == "" {
-			if id, err = p.putPending(r, ar, requestedAt); err != nil {
-				p.authorizeError(w, r, ar, fosite.ErrServerError.WithWrap(err))
-				return
-			}
-		}
-		http.Redirect(w, r, p.base+"/login?id="+url.QueryEscape(id), http.StatusSeeOther)
+	if !ok || !fresh(sess, form, prompts, requestedAt, pendingID != "") {
+		p.toLogin(w, r, ar, prompts, requestedAt, pendingID)
 		return
 	}
+	p.grant(w, r, ar, cl, sess, acct, requestedAt, pendingID)
+}
+
+// signedIn returns the browser's session and its account; ok is false
+// when there is none (or the account is gone from the directory).
+func (p *Provider) signedIn(r *http.Request) (session.Session, directory.Account, bool, error) {
+	sess, err := p.sessions.Current(r.Context(), r)
+	if errors.Is(err, session.ErrNoSession) {
+		return sess, directory.Account{}, false, nil
+	}
+	if err != nil {
+		return sess, directory.Account{}, false, err
+	}
+	acct, err := p.deps.Directory.FindByLogin(r.Context(), sess.Login)
+	if errors.Is(err, directory.ErrNotFound) {
+		return sess, acct, false, nil
+	}
+	return sess, acct, err == nil, err
+}
+
+// toLogin parks the request and sends the browser to the sign-in page,
+// or answers login_required to prompt=none.
+func (p *Provider) toLogin(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, prompts []string, requestedAt time.Time, pendingID string) {
+	if slices.Contains(prompts, "none") {
+		p.authorizeError(w, r, ar, fosite.ErrLoginRequired)
+		return
+	}
+	id := pendingID
+	if id == "" {
+		var err error
+		if id, err = p.putPending(r, ar, requestedAt); err != nil {
+			p.authorizeError(w, r, ar, fosite.ErrServerError.WithWrap(err))
+			return
+		}
+	}
+	http.Redirect(w, r, p.base+"/login?id="+url.QueryEscape(id), http.StatusSeeOther)
+}
+
+// grant issues the code from the session and records the client in it
+// (for back-channel logout).
+func (p *Provider) grant(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, cl *Client,
+	sess session.Session, acct directory.Account, requestedAt time.Time, pendingID string) {
+	ctx := r.Context()
 	for _, s := range ar.GetRequestedScopes() {
 		ar.GrantScope(s)
 	}
@@ -173,40 +201,3 @@ func (p *Provider) toFlow(w http.ResponseWriter, r *http.Request, ar fosite.Auth
 	http.Redirect(w, r, session.FlowURL(p.cfg.FlowsPath, flow, ticket), http.StatusSeeOther)
 }
 
-// precheck refuses, with an error page and never a redirect, requests
-// whose client or redirect URI cannot be trusted, and oversized or
-// duplicated parameters. It returns a message key and the client ID.
-func (p *Provider) precheck(r *http.Request) (string, string) {
-	if len(r.URL.RawQuery) > maxAuthorizeQuery || r.ContentLength > maxAuthorizeQuery {
-		return "oidc.error.request", ""
-	}
-	if err := r.ParseForm(); err != nil {
-		return "oidc.error.request", ""
-	}
-	for _, v := range r.Form {
-		if len(v) > 1 {
-			return "oidc.error.request", ""
-		}
-	}
-	id := r.Form.Get("client_id")
-	cl, ok := p.clients.get(id)
-	if !ok {
-		return "oidc.error.client", ""
-	}
-	if !slices.Contains(cl.Conf.RedirectURIs, r.Form.Get("redirect_uri")) {
-		return "oidc.error.redirect", id
-	}
-	return "", id
-}
-
-// authorizeError redirects the error to the client when the redirect URI
-// was validated, and shows the error page otherwise.
-func (p *Provider) authorizeError(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, err error) {
-	p.log.InfoContext(r.Context(), "authorization refused", "err", fosite.ErrorToRFC6749Error(err).ErrorField,
-		"hint", fosite.ErrorToRFC6749Error(err).HintField)
-	if ar == nil || !ar.IsRedirectURIValid() {
-		p.errorPage(w, r, "", http.StatusBadRequest, "oidc.error.request")
-		return
-	}
-	p.oauth.WriteAuthorizeError(r.Context(), w, ar, err)
-}
