@@ -200,4 +200,3 @@ func (p *Provider) toFlow(w http.ResponseWriter, r *http.Request, ar fosite.Auth
 	}
 	http.Redirect(w, r, session.FlowURL(p.cfg.FlowsPath, flow, ticket), http.StatusSeeOther)
 }
-
