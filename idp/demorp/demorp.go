@@ -149,3 +149,18 @@ func (r *rp) initiate(w http.ResponseWriter, req *http.Request) {
 	}
 	r.start(w, req, target, extra...)
 }
+
+// Endpoints are the URLs to register for the demo relying party at
+// Seuil, given its BaseURL (client configuration of `seuil demo`).
+type Endpoints struct {
+	RedirectURI, InitiateLoginURI, BackchannelLogoutURI, PostLogoutRedirectURI string
+}
+
+// EndpointsFor returns the demo relying party's URLs under base.
+func EndpointsFor(base string) Endpoints {
+	base = strings.TrimSuffix(base, "/")
+	return Endpoints{
+		RedirectURI: base + "/callback", InitiateLoginURI: base + "/login/initiate",
+		BackchannelLogoutURI: base + "/backchannel-logout", PostLogoutRedirectURI: base + "/",
+	}
+}

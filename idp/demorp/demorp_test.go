@@ -40,11 +40,12 @@ func demo(t *testing.T) (idp, rp *httptest.Server, p *provider.Provider) {
 	t.Cleanup(idp.Close)
 	t.Cleanup(rp.Close)
 	th, _ := themes.Default()
+	ep := demorp.EndpointsFor(rp.URL)
 	p, err = provider.New(provider.Config{
 		Issuer: idp.URL + "/seuil", Secret: strings.Repeat("x", 32), Keys: provider.KeysConfig{Dir: t.TempDir(), Generate: true},
 		Clients: []provider.ClientConfig{{ID: "pjweb", Secret: "demo-secret-0123456789",
-			RedirectURIs: []string{rp.URL + "/callback"}, PostLogoutRedirectURIs: []string{rp.URL + "/"},
-			InitiateLoginURI: rp.URL + "/login/initiate", BackchannelLogoutURI: rp.URL + "/backchannel-logout"}},
+			RedirectURIs: []string{ep.RedirectURI}, PostLogoutRedirectURIs: []string{ep.PostLogoutRedirectURI},
+			InitiateLoginURI: ep.InitiateLoginURI, BackchannelLogoutURI: ep.BackchannelLogoutURI}},
 	}, provider.Deps{Store: state.New(redistest.Client(t), "demo:"), Directory: dir, Theme: th, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
