@@ -15,7 +15,7 @@ import (
 //	POST     /oauth2/token         POST /oauth2/revoke   POST /oauth2/introspect
 //	GET,POST /userinfo
 //	GET,POST /oauth2/logout        (end_session_endpoint)
-//	GET,POST /login                GET /login/activate   GET /login/reset
+//	GET,POST /login                (?to=activation, ?to=reset: the flows)
 //	GET      /static/<theme>/...
 func (p *Provider) Handler() http.Handler {
 	mux := http.NewServeMux()
@@ -34,8 +34,6 @@ func (p *Provider) Handler() http.Handler {
 	forms, _ := websec.CrossOrigin(nil)
 	mux.Handle("/oauth2/logout", forms(http.HandlerFunc(p.logout)))
 	mux.Handle("/login", forms(p.login))
-	mux.HandleFunc("GET /login/activate", p.login.Activate)
-	mux.HandleFunc("GET /login/reset", p.login.Reset)
 	p.static(mux)
 	return websec.Headers(p.cfg.Session.Cookies.Secure)(mux)
 }

@@ -9,17 +9,8 @@ import (
 	"github.com/seuil-idp/seuil/themes"
 )
 
-// Activate sends the browser to the activation flow, to come back to the
-// pending authorization (if any) when the account is ready.
-func (l *Login) Activate(w http.ResponseWriter, r *http.Request) {
-	l.toFlow(w, r, "activation")
-}
-
-// Reset sends the browser to the forgotten-password flow likewise.
-func (l *Login) Reset(w http.ResponseWriter, r *http.Request) {
-	l.toFlow(w, r, "reset")
-}
-
+// toFlow sends the browser to the activation or forgotten-password flow
+// (?to=), to come back to the pending authorization, if any, when done.
 func (l *Login) toFlow(w http.ResponseWriter, r *http.Request, flow string) {
 	p, id := l.pending(r)
 	l.handover(w, r, state.Handover{Flow: flow, ClientID: p.ClientID, Continue: l.next(id), Lang: p.Lang})
@@ -63,8 +54,8 @@ func (l *Login) render(w http.ResponseWriter, r *http.Request, clientID string, 
 	}
 	q := "?" + qv.Encode()
 	f.Action = l.paths.Login + q
-	f.ActivateURL = l.paths.Login + "/activate" + q
-	f.ResetURL = l.paths.Login + "/reset" + q
+	f.ActivateURL = l.paths.Login + q + "&to=activation"
+	f.ResetURL = l.paths.Login + q + "&to=reset"
 	page, title := "login", "login.title"
 	var data any = f
 	if f.Pending == "" && r.Method != http.MethodPost {

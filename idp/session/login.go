@@ -74,6 +74,12 @@ func (l *Login) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	websec.NoStore(w)
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
+		// The links to the flows stay under /login (?to=), the one path
+		// the provider needs routed for its pages.
+		if to := r.URL.Query().Get("to"); to == "activation" || to == "reset" {
+			l.toFlow(w, r, to)
+			return
+		}
 		p, id := l.pending(r)
 		l.render(w, r, p.ClientID, http.StatusOK, form{Pending: id, Login: p.LoginHint, lang: p.Lang})
 	case http.MethodPost:
