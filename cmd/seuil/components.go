@@ -134,8 +134,7 @@ func openStudents(ctx context.Context, c config.Students, log *slog.Logger, cl *
 	switch {
 	case c.CSV != nil:
 		s, err := students.NewCSV(ctx, students.CSVConfig{
-			Path: c.CSV.Path, CheckEvery: c.CSV.CheckEvery.D(), Logger: log,
-			Format: students.CSVFormat{Columns: columns(c.CSV.Columns), Comma: []rune(c.CSV.Separator)[0], Region: c.CSV.Region},
+			Path: c.CSV.Path, CheckEvery: c.CSV.CheckEvery.D(), Logger: log, Format: csvFormat(c.CSV),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("students.csv: %w", err)
@@ -165,6 +164,10 @@ func openStudents(ctx context.Context, c config.Students, log *slog.Logger, cl *
 		return s, nil
 	}
 	return nil, fmt.Errorf("students: no source configured")
+}
+
+func csvFormat(c *config.CSVStudents) students.CSVFormat {
+	return students.CSVFormat{Columns: columns(c.Columns), Comma: []rune(c.Separator)[0], Region: c.Region}
 }
 
 func columns(c config.Columns) students.Columns {

@@ -103,10 +103,14 @@ func (b *browser) get(u string) page {
 }
 
 func (b *browser) read(resp *http.Response) page {
+	return b.readStatus(resp, http.StatusOK)
+}
+
+func (b *browser) readStatus(resp *http.Response, want int) page {
 	b.t.Helper()
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
+	if resp.StatusCode != want {
 		b.t.Fatalf("%s: status %d\n%s", resp.Request.URL, resp.StatusCode, body)
 	}
 	return page{url: resp.Request.URL, body: string(body)}
@@ -120,6 +124,13 @@ var (
 // submit posts the page's first form with its hidden fields and fields,
 // as a browser would (same-origin, so Origin is the page's).
 func (b *browser) submit(p page, fields map[string]string) page {
+	b.t.Helper()
+	return b.submitStatus(p, fields, http.StatusOK)
+}
+
+// submitStatus is submit expecting another status (422: the form again,
+// with errors).
+func (b *browser) submitStatus(p page, fields map[string]string, want int) page {
 	b.t.Helper()
 	m := actionRE.FindStringSubmatch(p.body)
 	if m == nil {
@@ -140,7 +151,7 @@ func (b *browser) submit(p page, fields map[string]string) page {
 	if err != nil {
 		b.t.Fatalf("POST %s: %v", target, err)
 	}
-	return b.read(resp)
+	return b.readStatus(resp, want)
 }
 
 var linkRE = regexp.MustCompile(`<a class="button primary" href="([^"]+)"`)
@@ -149,12 +160,35 @@ var linkRE = regexp.MustCompile(`<a class="button primary" href="([^"]+)"`)
 // page the "continue" button leads to.
 func (e *demoEnv) activate(t *testing.T, b *browser, p page, password string) page {
 	t.Helper()
+	p = e.activateUntilDone(t, b, p, password)
+	m := linkRE.FindStringSubmatch(p.body)
+	if m == nil {
+		t.Fatalf("no continue button:\n%s", p.body)
+	}
+	return b.get(p.url.ResolveReference(mustParse(t, html.UnescapeString(m[1]))).String())
+}
+
+// activateUntilDone walks the four screens and returns the done screen.
+func (e *demoEnv) activateUntilDone(t *testing.T, b *browser, p page, password string) page {
+	t.Helper()
+	p = e.identifyAndVerify(t, b, p)
+	p = b.submit(p, map[string]string{"password": password, "confirm": password})
+	if !strings.Contains(p.body, "Mot de passe initialisé avec succès") || !strings.Contains(p.body, "22012345T") {
+		t.Fatalf("not the done screen:\n%s", p.body)
+	}
+	return p
+}
+
+// identifyAndVerify fills the first two screens for the specification's
+// student and returns the password screen.
+func (e *demoEnv) identifyAndVerify(t *testing.T, b *browser, p page) page {
+	t.Helper()
 	if !strings.Contains(p.body, "Numéro étudiant") {
 		t.Fatalf("not the identify screen: %s", p.url)
 	}
 	p = b.submit(p, map[string]string{"student_id": "22012345", "ine": "123456789ab", "phone": "07 88 10 25 99"})
 	code := ""
-	for _, m := range e.outbox.Messages() {
+	for _, m := range e.outbox.Messages() { // newest first
 		if m.Channel == notify.ChannelSMS && m.To == "+33788102599" {
 			code = m.Code
 			break
@@ -163,16 +197,7 @@ func (e *demoEnv) activate(t *testing.T, b *browser, p page, password string) pa
 	if code == "" {
 		t.Fatalf("no SMS to the phone on record; screen:\n%s", p.body)
 	}
-	p = b.submit(p, map[string]string{"code": code})
-	p = b.submit(p, map[string]string{"password": password, "confirm": password})
-	if !strings.Contains(p.body, "Mot de passe initialisé avec succès") || !strings.Contains(p.body, "22012345T") {
-		t.Fatalf("not the done screen:\n%s", p.body)
-	}
-	m := linkRE.FindStringSubmatch(p.body)
-	if m == nil {
-		t.Fatalf("no continue button:\n%s", p.body)
-	}
-	return b.get(p.url.ResolveReference(mustParse(t, html.UnescapeString(m[1]))).String())
+	return b.submit(p, map[string]string{"code": code})
 }
 
 func mustParse(t *testing.T, s string) *url.URL {

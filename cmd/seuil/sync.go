@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/seuil-idp/seuil/cmd/seuil/config"
+	"github.com/seuil-idp/seuil/idp/students"
 	"github.com/seuil-idp/seuil/ldapsync"
 )
 
@@ -33,8 +34,11 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	log := newLogger(cfg.Log, os.Stderr)
 	var cl closers
 	defer cl.close()
-	src, err := openStudents(ctx, cfg.Students, log, &cl)
-	if err != nil {
+	var src students.Bulk
+	if c := cfg.Students.CSV; c != nil {
+		// A bulk read needs no lookup map: read the file once, as it is.
+		src = students.CSVFile{Path: c.Path, Format: csvFormat(c)}
+	} else if src, err = openStudents(ctx, cfg.Students, log, &cl); err != nil {
 		return err
 	}
 	sum, err := ldapsync.Run(ctx, ldapsync.Options{

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/seuil-idp/seuil/cmd/seuil/config"
+	"github.com/seuil-idp/seuil/idp/directory"
+	ldapdir "github.com/seuil-idp/seuil/idp/directory/ldap"
+	"github.com/seuil-idp/seuil/idp/directory/ldap/slapdtest"
+	"github.com/seuil-idp/seuil/idp/provider/keys"
+	"github.com/seuil-idp/seuil/idp/state/redistest"
+)
+
+// TestProductionPath runs the production wiring against real servers: a
+// redis-server and an OpenLDAP slapd (SupAnn schema, ppolicy) started for
+// the test. `seuil sync` provisions the APOGEE students, a student activates
+// through the four screens, OpenLDAP's ppolicy refuses a reused password,
+// and a second sync leaves the activated account alone.
+func TestProductionPath(t *testing.T) {
+	ldapSrv := slapdtest.Start(t, slapdtest.Options{})
+	redisAddr := redistest.Start(t)
+	dir := t.TempDir()
+	csv := filepath.Join(dir, "students.csv")
+	if err := os.WriteFile(csv, demoStudents, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	keyFile := filepath.Join(dir, "es256.pem")
+	if err := keys.Generate(keyFile, "ES256"); err != nil {
+		t.Fatal(err)
+	}
+	l := listenLoopback(t)
+	base := "http://" + l.Addr().String()
+	cfgPath := filepath.Join(dir, "seuil.yaml")
+	writeFile(t, cfgPath, fmt.Sprintf(`
+server: {public_url: %q}
+log: {level: warn, format: text}
+redis: {addrs: [%q]}
+directory:
+  ldap:
+    url: %s
+    bind_dn: %q
+    bind_password: %q
+    base_dn: %q
+    default_policy_dn: %q
+    mail_domain: univ-tours.fr
+students:
+  csv: {path: %q}
+mail: {outbox: true}
+sms: {outbox: true}
+oidc:
+  secret: "0123456789abcdef0123456789abcdef-test"
+  keys: [{file: %q}]
+`, base, redisAddr, ldapSrv.URL, ldapSrv.ServiceDN, ldapSrv.ServicePassword, ldapSrv.PeopleDN, ldapSrv.PolicyDN, csv, keyFile))
+
+	// 1. seuil sync creates every student, in state "created".
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"sync", "--config", cfgPath}, &out, &errOut); code != 0 {
+		t.Fatalf("seuil sync = %d\n%s\n%s", code, out.String(), errOut.String())
+	}
+	if !strings.Contains(out.String(), "created 23,") {
+		t.Fatalf("first sync: %s", out.String())
+	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ld, err := ldapdir.New(context.Background(), ldapConfig(cfg.Directory.LDAP, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ld.Close()
+	acct, err := ld.FindByLogin(context.Background(), "22012345T")
+	if err != nil || acct.State != directory.StateCreated {
+		t.Fatalf("after sync: %+v, %v", acct, err)
+	}
+
+	// 2. The activation through the production wiring.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a, err := build(ctx, cfg, buildOptions{logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.close()
+	srv := &http.Server{Handler: a.handler}
+	go srv.Serve(l)
+	defer srv.Close()
+	e := &demoEnv{seuil: base, outbox: a.outbox}
+	b := newBrowser(t)
+	landed := e.activateUntilDone(t, b, b.get(base+"/activation"), "Velo-Rouge-Tours-8")
+	if !strings.Contains(landed.body, "22012345T") {
+		t.Fatalf("done screen: %s", landed.body)
+	}
+	acct, err = ld.Authenticate(context.Background(), "22012345T", "Velo-Rouge-Tours-8")
+	if err != nil || acct.State != directory.StateActive {
+		t.Fatalf("sign-in on OpenLDAP after activation: %+v, %v", acct, err)
+	}
+	if _, err := ld.Authenticate(context.Background(), "22012345T", "wrong-Password-1"); !errors.Is(err, directory.ErrInvalidCredentials) {
+		t.Fatalf("wrong password: %v", err)
+	}
+
+	// 3. A reset with the same password: OpenLDAP's ppolicy history refuses
+	// it, and the student sees the "already used" rule.
+	b2 := newBrowser(t)
+	p := b2.get(base + "/reset")
+	p = e.identifyAndVerify(t, b2, p)
+	p = b2.submitStatus(p, map[string]string{"password": "Velo-Rouge-Tours-8", "confirm": "Velo-Rouge-Tours-8"},
+		http.StatusUnprocessableEntity)
+	if !strings.Contains(p.body, "déjà été utilisé") {
+		t.Fatalf("reused password not refused:\n%s", p.body)
+	}
+
+	// 4. A second sync changes nothing and keeps the account active.
+	out.Reset()
+	if code := run(context.Background(), []string{"sync", "--config", cfgPath}, &out, &errOut); code != 0 {
+		t.Fatalf("second seuil sync = %d\n%s", code, errOut.String())
+	}
+	if !strings.Contains(out.String(), "created 0, updated 0, unchanged 23") {
+		t.Fatalf("second sync: %s", out.String())
+	}
+	if _, err := ld.Authenticate(context.Background(), "22012345T", "Velo-Rouge-Tours-8"); err != nil {
+		t.Fatalf("password after second sync: %v", err)
+	}
+}
