@@ -30,6 +30,7 @@ type app struct {
 	handler  http.Handler
 	outbox   *notify.Outbox // demo: the in-memory senders' messages
 	provider *provider.Provider
+	reload   func() error // re-reads the flow definitions (SIGHUP)
 	close    func()
 }
 
@@ -121,7 +122,7 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 	if prefix != "" {
 		h = http.StripPrefix(prefix, mux)
 	}
-	return &app{handler: accessLog(log, h), outbox: box, provider: op, close: cl.close}, nil
+	return &app{handler: accessLog(log, h), outbox: box, provider: op, reload: fh.Reload, close: cl.close}, nil
 }
 
 // loadThemes returns the embedded default theme and every theme directory

@@ -9,7 +9,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"slices"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -51,6 +53,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if cfg.Server.MetricsAddr != "" {
 		go serveMetrics(ctx, cfg.Server.MetricsAddr, log)
 	}
+	go reloadOnHangup(ctx, a.reload, log)
 	return listen(ctx, cfg.Server.Addr, a.handler, cfg.Server.ShutdownTimeout.D(), log)
 }
 
@@ -91,6 +94,27 @@ func serveMetrics(ctx context.Context, addr string, log *slog.Logger) {
 	mux.Handle("GET /metrics", promhttp.Handler())
 	if err := listen(ctx, addr, mux, 5*time.Second, log); err != nil {
 		log.Error("metrics listener", "err", err)
+	}
+}
+
+// reloadOnHangup re-reads the flow definitions on SIGHUP, so that an admin
+// can change a flow without a restart; a definition with an error is
+// logged and the running ones stay.
+func reloadOnHangup(ctx context.Context, reload func() error, log *slog.Logger) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			if err := reload(); err != nil {
+				log.Error("flow definitions not reloaded; the running ones stay", "err", err)
+				continue
+			}
+			log.Info("flow definitions reloaded")
+		}
 	}
 }
 
