@@ -170,6 +170,21 @@ try {
   check(listed >= 3, `without JavaScript the server lists every failed rule (${listed})`);
   await np.screenshot({ path: path.join(shots, "nojs-password-errors.png"), fullPage: true });
 
+  // 1c. Signing in later, from PJ Web, on the sign-in page.
+  const later = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+  const lp = await later.newPage();
+  await lp.goto(rp + "/");
+  await lp.getByRole("link", { name: "Se connecter" }).click();
+  await lp.getByLabel("Identifiant").fill("22012345T");
+  await lp.getByLabel("Mot de passe").fill("not-the-Password-1");
+  await lp.getByRole("button", { name: "Se connecter" }).click();
+  check(await lp.getByText("Identifiant ou mot de passe incorrect.").isVisible(), "sign-in: a wrong password gets the generic message");
+  await lp.getByLabel("Mot de passe").fill(password);
+  await lp.screenshot({ path: path.join(shots, "6-login.png"), fullPage: true });
+  await lp.getByRole("button", { name: "Se connecter" }).click();
+  await lp.waitForURL(rp + "/**");
+  check((await lp.content()).includes("22012345T"), "sign-in page → PJ Web signed in as 22012345T");
+
   // 2. Error states and 320 px, through the previews (no state needed).
   const small = await browser.newContext({ viewport: { width: 320, height: 640 }, locale: "fr-FR" });
   const sp = await small.newPage();
@@ -187,7 +202,7 @@ try {
   const audit = await browser.newContext({ bypassCSP: true, viewport: { width: 1100, height: 900 } });
   const ap = await audit.newPage();
   for (const url of ["/preview/identify", "/preview/identify?error=1", "/preview/verify?error=1",
-    "/preview/password", "/preview/password?error=1", "/preview/done", "/preview/message"]) {
+    "/preview/password", "/preview/password?error=1", "/preview/done", "/preview/message", "/login"]) {
     await ap.goto(base + url);
     await ap.addScriptTag({ path: require.resolve("axe-core") });
     const res = await ap.evaluate(async () => await window.axe.run(document, {
