@@ -1,25 +1,22 @@
 package ldapsync
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
-	"net"
-	"os"
-	"strings"
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
 	ldapdir "github.com/seuil-idp/seuil/idp/directory/ldap"
+	"github.com/seuil-idp/seuil/idp/directory/ldap/ldapconn"
 )
 
 // target holds the connections to the directory's provider, bound as the
 // service account: one per apply worker.
 type target struct {
-	cfg   ldapdir.Config
-	l     *layout
-	conns chan *ldap.Conn
+	cfg    ldapdir.Config
+	l      *layout
+	dialer ldapconn.Dialer
+	conns  chan *ldap.Conn
 }
 
 // connect opens n connections to cfg.WriteURL, so that a wrong address or
@@ -28,7 +25,19 @@ func connect(cfg ldapdir.Config, l *layout, n int) (*target, error) {
 	if cfg.WriteURL == "" || cfg.BindDN == "" {
 		return nil, errors.New("ldapsync: write_url and bind_dn are required")
 	}
-	t := &target{cfg: cfg, l: l, conns: make(chan *ldap.Conn, n)}
+	opts := ldapconn.Options{StartTLS: cfg.StartTLS, CAFile: cfg.CAFile, InsecureSkipVerify: cfg.InsecureSkipVerify,
+		DialTimeout: cfg.DialTimeout, OpTimeout: cfg.OpTimeout}
+	if opts.DialTimeout <= 0 {
+		opts.DialTimeout = 5 * time.Second
+	}
+	if opts.OpTimeout <= 0 {
+		opts.OpTimeout = 30 * time.Second // bulk writes and paged reads: longer than ldapdir's 10 s
+	}
+	d, err := ldapconn.New(opts)
+	if err != nil {
+		return nil, fmt.Errorf("ldapsync: %w", err)
+	}
+	t := &target{cfg: cfg, l: l, dialer: d, conns: make(chan *ldap.Conn, n)}
 	for i := 0; i < n; i++ {
 		c, err := t.dial()
 		if err != nil {
@@ -41,41 +50,7 @@ func connect(cfg ldapdir.Config, l *layout, n int) (*target, error) {
 }
 
 func (t *target) dial() (*ldap.Conn, error) {
-	tc := &tls.Config{MinVersion: tls.VersionTLS12}
-	if t.cfg.CAFile != "" {
-		pem, err := os.ReadFile(t.cfg.CAFile)
-		if err != nil {
-			return nil, err
-		}
-		tc.RootCAs = x509.NewCertPool()
-		if !tc.RootCAs.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("%s holds no PEM certificate", t.cfg.CAFile)
-		}
-	}
-	timeout := t.cfg.DialTimeout
-	if timeout <= 0 {
-		timeout = 5 * time.Second
-	}
-	c, err := ldap.DialURL(t.cfg.WriteURL, ldap.DialWithDialer(&net.Dialer{Timeout: timeout}), ldap.DialWithTLSConfig(tc))
-	if err != nil {
-		return nil, err
-	}
-	op := t.cfg.OpTimeout
-	if op <= 0 {
-		op = 30 * time.Second
-	}
-	c.SetTimeout(op)
-	if t.cfg.StartTLS && strings.HasPrefix(t.cfg.WriteURL, "ldap://") {
-		if err := c.StartTLS(tc); err != nil {
-			c.Close()
-			return nil, err
-		}
-	}
-	if err := c.Bind(t.cfg.BindDN, t.cfg.BindPassword); err != nil {
-		c.Close()
-		return nil, err
-	}
-	return c, nil
+	return t.dialer.DialBind(t.cfg.WriteURL, t.cfg.BindDN, t.cfg.BindPassword)
 }
 
 // with runs fn on a pooled connection; a connection that is gone or hit

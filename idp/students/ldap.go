@@ -2,17 +2,13 @@ package students
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
-	"net"
-	"os"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
+	"github.com/seuil-idp/seuil/idp/directory/ldap/ldapconn"
 )
 
 // LDAPConfig configures a student source read from a directory that the
@@ -46,10 +42,11 @@ func DefaultLDAPAttributes() Columns {
 // connection (go-ldap multiplexes concurrent operations on it) and
 // redials when it breaks.
 type LDAP struct {
-	cfg   LDAPConfig
-	names [numFields]string
-	mu    sync.Mutex
-	conn  *ldap.Conn
+	cfg    LDAPConfig
+	names  [numFields]string
+	dialer ldapconn.Dialer
+	mu     sync.Mutex
+	conn   *ldap.Conn
 }
 
 // NewLDAP connects (and binds) once, so that a wrong address or password
@@ -73,7 +70,12 @@ func NewLDAP(ctx context.Context, cfg LDAPConfig) (*LDAP, error) {
 	if cfg.PageSize <= 0 {
 		cfg.PageSize = 1000
 	}
-	s := &LDAP{cfg: cfg, names: ldapNames(cfg.Attributes)}
+	d, err := ldapconn.New(ldapconn.Options{StartTLS: cfg.StartTLS, CAFile: cfg.CAFile,
+		DialTimeout: cfg.Timeout, OpTimeout: cfg.Timeout})
+	if err != nil {
+		return nil, fmt.Errorf("students: %w", err)
+	}
+	s := &LDAP{cfg: cfg, names: ldapNames(cfg.Attributes), dialer: d}
 	if _, err := s.get(); err != nil {
 		return nil, fmt.Errorf("students: connect to %s: %w", cfg.URL, err)
 	}
@@ -82,21 +84,7 @@ func NewLDAP(ctx context.Context, cfg LDAPConfig) (*LDAP, error) {
 
 // ldapNames fills unset attribute names with the SupAnn defaults; "-"
 // means "no such attribute".
-func ldapNames(c Columns) [numFields]string {
-	d := DefaultLDAPAttributes()
-	pick := func(v, def string) string {
-		if v = strings.TrimSpace(v); v != "" {
-			return v
-		}
-		return def
-	}
-	return [numFields]string{
-		pick(c.StudentID, d.StudentID), pick(c.INE, d.INE), pick(c.INEKey, d.INEKey),
-		pick(c.LastName, d.LastName), pick(c.FirstName, d.FirstName),
-		pick(c.BirthDate, d.BirthDate), pick(c.Mobile, d.Mobile),
-		pick(c.Email, d.Email), pick(c.Year, d.Year), pick(c.EndDate, d.EndDate),
-	}
-}
+func ldapNames(c Columns) [numFields]string { return c.namesOr(DefaultLDAPAttributes()) }
 
 // Close closes the connection.
 func (s *LDAP) Close() {
@@ -115,30 +103,8 @@ func (s *LDAP) get() (*ldap.Conn, error) {
 	if s.conn != nil && !s.conn.IsClosing() {
 		return s.conn, nil
 	}
-	tc := &tls.Config{MinVersion: tls.VersionTLS12}
-	if s.cfg.CAFile != "" {
-		pem, err := os.ReadFile(s.cfg.CAFile)
-		if err != nil {
-			return nil, err
-		}
-		tc.RootCAs = x509.NewCertPool()
-		if !tc.RootCAs.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("%s holds no PEM certificate", s.cfg.CAFile)
-		}
-	}
-	c, err := ldap.DialURL(s.cfg.URL, ldap.DialWithDialer(&net.Dialer{Timeout: s.cfg.Timeout}), ldap.DialWithTLSConfig(tc))
+	c, err := s.dialer.DialBind(s.cfg.URL, s.cfg.BindDN, s.cfg.BindPassword)
 	if err != nil {
-		return nil, err
-	}
-	c.SetTimeout(s.cfg.Timeout)
-	if s.cfg.StartTLS && strings.HasPrefix(s.cfg.URL, "ldap://") {
-		err = c.StartTLS(tc)
-	}
-	if err == nil && s.cfg.BindDN != "" {
-		err = c.Bind(s.cfg.BindDN, s.cfg.BindPassword)
-	}
-	if err != nil {
-		c.Close()
 		return nil, err
 	}
 	s.conn = c

@@ -66,8 +66,10 @@ const (
 var required = [numFields]bool{fStudentID: true, fINE: true, fLastName: true, fFirstName: true}
 
 // names returns the column names in field order, defaults filled in.
-func (c Columns) names() [numFields]string {
-	d := DefaultColumns()
+func (c Columns) names() [numFields]string { return c.namesOr(DefaultColumns()) }
+
+// namesOr returns the names in field order, unset ones taken from d.
+func (c Columns) namesOr(d Columns) [numFields]string {
 	pick := func(v, def string) string {
 		if v = strings.TrimSpace(v); v != "" {
 			return v

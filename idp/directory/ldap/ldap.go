@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-ldap/ldap/v3"
 	"github.com/seuil-idp/seuil/idp/directory"
+	"github.com/seuil-idp/seuil/idp/directory/ldap/ldapconn"
 )
 
 // Dir is a Directory backed by LDAP. It is safe for concurrent use.
@@ -40,7 +41,8 @@ func New(ctx context.Context, cfg Config) (*Dir, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	d, err := newDialer(&cfg)
+	d, err := ldapconn.New(ldapconn.Options{StartTLS: cfg.StartTLS, CAFile: cfg.CAFile,
+		InsecureSkipVerify: cfg.InsecureSkipVerify, DialTimeout: cfg.DialTimeout, OpTimeout: cfg.OpTimeout})
 	if err != nil {
 		return nil, err
 	}

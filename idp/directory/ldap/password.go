@@ -90,7 +90,7 @@ func (d *Dir) activate(ctx context.Context, dn, current string) error {
 
 // bindWrite checks a password on the provider, on a connection of its own.
 func (d *Dir) bindWrite(dn, password string) error {
-	c, err := d.write.dialer.dial(d.cfg.WriteURL)
+	c, err := d.write.dialer.Dial(d.cfg.WriteURL)
 	if err != nil {
 		return err
 	}

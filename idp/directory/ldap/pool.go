@@ -2,17 +2,12 @@ package ldapdir
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
-	"net"
-	"os"
-	"strings"
 	"sync/atomic"
-	"time"
 
 	"github.com/go-ldap/ldap/v3"
+	"github.com/seuil-idp/seuil/idp/directory/ldap/ldapconn"
 )
 
 // pool is a small set of connections to some servers. A slot token in sem
@@ -22,70 +17,14 @@ import (
 type pool struct {
 	urls    []string
 	next    atomic.Uint32
-	dialer  dialer
+	dialer  ldapconn.Dialer
 	setup   func(*ldap.Conn) error // e.g. bind as the service; nil: none
 	idle    chan *ldap.Conn
 	sem     chan struct{}
 	closing chan struct{}
 }
 
-// dialer opens connections with the TLS and timeout settings of a Config.
-type dialer struct {
-	tls       *tls.Config
-	startTLS  bool
-	timeout   time.Duration
-	opTimeout time.Duration
-}
-
-func newDialer(c *Config) (dialer, error) {
-	d := dialer{startTLS: c.StartTLS, timeout: c.DialTimeout, opTimeout: c.OpTimeout,
-		tls: &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: c.InsecureSkipVerify}} //nolint:gosec // loopback only, checked by the config loader
-	if c.CAFile != "" {
-		pem, err := os.ReadFile(c.CAFile)
-		if err != nil {
-			return d, fmt.Errorf("ldap: ca_file: %w", err)
-		}
-		roots := x509.NewCertPool()
-		if !roots.AppendCertsFromPEM(pem) {
-			return d, fmt.Errorf("ldap: ca_file %s holds no PEM certificate", c.CAFile)
-		}
-		d.tls.RootCAs = roots
-	}
-	return d, nil
-}
-
-func (d dialer) dial(url string) (*ldap.Conn, error) {
-	cfg := d.tls.Clone()
-	if host := hostOf(url); host != "" {
-		cfg.ServerName = host
-	}
-	c, err := ldap.DialURL(url, ldap.DialWithDialer(&net.Dialer{Timeout: d.timeout}), ldap.DialWithTLSConfig(cfg))
-	if err != nil {
-		return nil, err
-	}
-	c.SetTimeout(d.opTimeout)
-	if d.startTLS && strings.HasPrefix(url, "ldap://") {
-		if err := c.StartTLS(cfg); err != nil {
-			c.Close()
-			return nil, fmt.Errorf("starttls: %w", err)
-		}
-	}
-	return c, nil
-}
-
-func hostOf(url string) string {
-	_, rest, ok := strings.Cut(url, "://")
-	if !ok {
-		return ""
-	}
-	rest, _, _ = strings.Cut(rest, "/")
-	if h, _, err := net.SplitHostPort(rest); err == nil {
-		return h
-	}
-	return rest
-}
-
-func newPool(urls []string, d dialer, size int, setup func(*ldap.Conn) error) *pool {
+func newPool(urls []string, d ldapconn.Dialer, size int, setup func(*ldap.Conn) error) *pool {
 	return &pool{urls: urls, dialer: d, setup: setup,
 		idle: make(chan *ldap.Conn, size), sem: make(chan struct{}, size), closing: make(chan struct{})}
 }
@@ -97,7 +36,7 @@ func (p *pool) open() (*ldap.Conn, error) {
 	start := p.next.Add(1)
 	for i := range p.urls {
 		url := p.urls[(int(start)+i)%len(p.urls)]
-		c, err := p.dialer.dial(url)
+		c, err := p.dialer.Dial(url)
 		if err == nil && p.setup != nil {
 			if err = p.setup(c); err != nil {
 				c.Close()
