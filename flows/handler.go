@@ -82,11 +82,9 @@ type routed struct {
 	router chi.Router
 }
 
-// Cookie names (the "__Host-" prefix is added when Secure).
-const (
-	flowCookie = "seuil_flow"
-	langCookie = "seuil_lang"
-)
+// flowCookie names the cookie holding the flow id (the "__Host-" prefix
+// is added when Secure); the language cookie is themes.LangCookie.
+const flowCookie = "seuil_flow"
 
 // New validates the definitions, builds their steps and the routes.
 func New(cfg Config, deps Deps) (*Handler, error) {

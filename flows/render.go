@@ -102,7 +102,7 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request, d *Definition,
 	if d != nil {
 		t = h.deps.Themes[d.Theme]
 	}
-	tr := t.Translator(themes.Negotiate(r, h.deps.Cookies.Name(langCookie)))
+	tr := t.Translator(themes.Negotiate(r, h.deps.Cookies.Name(themes.LangCookie)))
 	m := MessageData{Title: tr.T(key + ".title"), Text: tr.T(key, args...)}
 	if d != nil && d.Entry == "direct" {
 		m.Link, m.Label = h.cfg.BasePath+"/"+d.Name+"?restart=1", tr.T("message.restart")

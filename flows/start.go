@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/seuil-idp/seuil/flows/flow"
 	"github.com/seuil-idp/seuil/idp/state"
@@ -110,11 +109,7 @@ func (h *Handler) update(ctx context.Context, id string, change func(f *flow.Flo
 
 // lang picks the page language and remembers an explicit ?lang= choice.
 func (h *Handler) lang(w http.ResponseWriter, r *http.Request) string {
-	l := themes.Negotiate(r, h.deps.Cookies.Name(langCookie))
-	if r.URL.Query().Get("lang") == l {
-		h.deps.Cookies.Set(w, langCookie, l, 365*24*time.Hour)
-	}
-	return l
+	return themes.Language(w, r, h.deps.Cookies)
 }
 
 func (h *Handler) redirect(w http.ResponseWriter, r *http.Request, d *Definition, f *flow.Flow) {

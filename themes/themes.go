@@ -15,8 +15,11 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/seuil-idp/seuil/idp/websec"
 )
 
 //go:embed default
@@ -230,6 +233,21 @@ func Negotiate(r *http.Request, cookieName string) string {
 		return c.Value
 	}
 	return Languages[0]
+}
+
+// LangCookie is the base name of the cookie that remembers the language
+// switch (websec.Cookies adds "__Host-" over HTTPS).
+const LangCookie = "seuil_lang"
+
+// Language picks the page language (see Negotiate) and, when the request
+// switches it explicitly (?lang=), remembers the choice for a year, so that
+// the flows and the sign-in pages agree on it.
+func Language(w http.ResponseWriter, r *http.Request, c websec.Cookies) string {
+	l := Negotiate(r, c.Name(LangCookie))
+	if r.URL.Query().Get("lang") == l {
+		c.Set(w, LangCookie, l, 365*24*time.Hour)
+	}
+	return l
 }
 
 func supported(l string) bool {

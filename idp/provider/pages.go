@@ -19,7 +19,7 @@ func (p *Provider) errorPage(w http.ResponseWriter, r *http.Request, clientID st
 func (p *Provider) page(w http.ResponseWriter, r *http.Request, clientID string, status int, page, title string, data any, csrf string) {
 	websec.NoStore(w)
 	th := p.themeFor(clientID)
-	lang := themes.Negotiate(r, "seuil_lang")
+	lang := themes.Language(w, r, p.cfg.Session.Cookies)
 	v := themes.View{Translator: th.Translator(lang), Title: title, CSRFToken: csrf,
 		Static: p.cfg.StaticPath + "/" + th.Name, Data: data,
 		LangLinks: session.LangLinks(p.base+r.URL.Path, r.URL.Query(), lang)}

@@ -20,7 +20,7 @@ func (l *Login) toFlow(w http.ResponseWriter, r *http.Request, flow string) {
 func (l *Login) handover(w http.ResponseWriter, r *http.Request, h state.Handover) {
 	ticket := websec.Token()
 	if h.Lang == "" {
-		h.Lang = themes.Negotiate(r, "seuil_lang")
+		h.Lang = themes.Negotiate(r, l.m.cfg.Cookies.Name(themes.LangCookie))
 	}
 	if err := l.m.st.PutHandover(r.Context(), ticket, h); err != nil {
 		l.fail(w, r, err)
@@ -44,7 +44,7 @@ func (l *Login) render(w http.ResponseWriter, r *http.Request, clientID string, 
 		csrf = websec.Token()
 		l.m.cfg.Cookies.Set(w, csrfCookie, csrf, 0)
 	}
-	lang := themes.Negotiate(r, "seuil_lang")
+	lang := themes.Language(w, r, l.m.cfg.Cookies)
 	if f.lang != "" && r.URL.Query().Get("lang") == "" {
 		lang = f.lang
 	}
