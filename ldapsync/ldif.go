@@ -18,10 +18,9 @@ func writeLDIF(w io.Writer, l *layout, ops []Op) error {
 		switch op.Kind {
 		case OpCreate:
 			b.WriteString("changetype: add\n")
-			_, attrs := l.newEntry(op.Record)
-			for _, name := range sortedKeys(attrs) {
-				for _, v := range attrs[name] {
-					line(b, name, v)
+			for _, a := range l.NewEntry(op.Record, l.loginOf(op.StudentID), l.now).Attributes {
+				for _, v := range a.Vals {
+					line(b, a.Type, v)
 				}
 			}
 		case OpUpdate, OpLeft:

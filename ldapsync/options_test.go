@@ -3,12 +3,14 @@ package ldapsync_test
 import (
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 
 	"github.com/go-ldap/ldap/v3"
 	"github.com/seuil-idp/seuil/idp/directory"
 	ldapdir "github.com/seuil-idp/seuil/idp/directory/ldap"
+	"github.com/seuil-idp/seuil/idp/students"
 	"github.com/seuil-idp/seuil/ldapsync"
 )
 
@@ -186,5 +188,27 @@ func TestDuplicateEntriesLeftAlone(t *testing.T) {
 	}
 	if got := f.entry("22000002T").GetAttributeValue("mobile"); got != "+33788102502" {
 		t.Errorf("duplicate student updated: %q", got)
+	}
+}
+
+// TestPolicyDNOnSyncedAccounts: accounts created by a sync get the
+// students' policy, as accounts created by ldapdir.Ensure do (both are
+// built by ldapdir.Layout).
+func TestPolicyDNOnSyncedAccounts(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.write(row("22000001", "0788102501"))
+	src, err := students.NewCSV(context.Background(), students.CSVConfig{Path: f.path, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := f.config()
+	cfg.PolicyDN = f.srv.PolicyDN
+	sum, err := ldapsync.Run(context.Background(), ldapsync.Options{Source: src, Directory: cfg, Logger: quiet}, io.Discard)
+	if err != nil || sum.Created != 1 {
+		t.Fatalf("%v %v", sum, err)
+	}
+	if got := f.entry("22000001T").GetAttributeValue("pwdPolicySubentry"); got != f.srv.PolicyDN {
+		t.Errorf("pwdPolicySubentry = %q, want %q", got, f.srv.PolicyDN)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	ldapdir "github.com/seuil-idp/seuil/idp/directory/ldap"
 	"github.com/seuil-idp/seuil/idp/students"
 )
 
@@ -109,7 +110,7 @@ func (l *layout) plan(recs map[string]students.Record, snap map[string]entry, sk
 		rec := recs[id]
 		e, ok := snap[id]
 		if !ok {
-			p.Ops = append(p.Ops, Op{Kind: OpCreate, StudentID: id, DN: l.dn(l.loginOf(id)), Record: rec})
+			p.Ops = append(p.Ops, Op{Kind: OpCreate, StudentID: id, DN: l.DN(l.loginOf(id)), Record: rec})
 			continue
 		}
 		if ch := l.changes(e, rec); len(ch) > 0 {
@@ -151,25 +152,25 @@ func (l *layout) leftChanges(e entry, policy LeftPolicy) []AttrChange {
 		return nil
 	}
 	var out []AttrChange
-	today := generalized(l.now)
-	if end := l.get(e, attrEndDate); len(end) == 0 || end[0] > today {
-		out = append(out, AttrChange{Attr: attrEndDate, Old: end, New: []string{today}})
+	today := ldapdir.GeneralizedDate(l.now)
+	if end := l.get(e, ldapdir.AttrEndDate); len(end) == 0 || end[0] > today {
+		out = append(out, AttrChange{Attr: ldapdir.AttrEndDate, Old: end, New: []string{today}})
 	}
 	if policy == LeftLock {
-		old := l.get(e, l.a.State)
+		old := l.get(e, l.Attributes.State)
 		var keep []string
 		locked := false
 		for _, v := range old {
-			if strings.HasPrefix(v, etatLocked) {
+			if strings.HasPrefix(v, ldapdir.EtatLocked) {
 				locked = true
 			}
-			if !strings.HasPrefix(v, etatPrefix) {
+			if !strings.HasPrefix(v, ldapdir.EtatPrefix) {
 				keep = append(keep, v) // other resources' states stay
 			}
 		}
 		if !locked {
-			out = append(out, AttrChange{Attr: l.a.State, Old: old,
-				New: append(keep, etatLocked+l.now.Format("20060102")+":")})
+			out = append(out, AttrChange{Attr: l.Attributes.State, Old: old,
+				New: append(keep, ldapdir.EtatValue(ldapdir.EtatLocked, l.now))})
 		}
 	}
 	return out

@@ -25,10 +25,10 @@ func (t *target) snapshot(ctx context.Context) (out map[string]entry, dups map[s
 	out = make(map[string]entry)
 	dups = make(map[string][]string)
 	paging := ldap.NewControlPaging(snapshotPageSize)
-	filter := fmt.Sprintf("(&(objectClass=inetOrgPerson)(%s=*))", l.a.StudentID)
+	filter := fmt.Sprintf("(&(objectClass=inetOrgPerson)(%s=*))", l.Attributes.StudentID)
 	err = t.with(func(c *ldap.Conn) error {
 		for {
-			req := ldap.NewSearchRequest(l.base, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0, 0, false,
+			req := ldap.NewSearchRequest(l.BaseDN, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0, 0, false,
 				filter, attrs, []ldap.Control{paging})
 			res := c.SearchAsync(ctx, req, 256)
 			var ctrls []ldap.Control
@@ -54,14 +54,14 @@ func (t *target) snapshot(ctx context.Context) (out map[string]entry, dups map[s
 		}
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("ldapsync: read %s: %w", l.base, err)
+		return nil, nil, fmt.Errorf("ldapsync: read %s: %w", l.BaseDN, err)
 	}
 	return out, dups, nil
 }
 
 // fold adds one search result to the snapshot.
 func fold(out map[string]entry, dups map[string][]string, l *layout, attrs []string, e *ldap.Entry) {
-	id := e.GetEqualFoldAttributeValue(l.a.StudentID)
+	id := e.GetEqualFoldAttributeValue(l.Attributes.StudentID)
 	if prev, dup := out[id]; dup || dups[id] != nil {
 		if dup {
 			dups[id] = []string{prev.dn}
@@ -81,11 +81,7 @@ func fold(out map[string]entry, dups map[string][]string, l *layout, attrs []str
 func (t *target) apply(op Op) error {
 	switch op.Kind {
 	case OpCreate:
-		dn, attrs := t.l.newEntry(op.Record)
-		req := ldap.NewAddRequest(dn, nil)
-		for _, name := range sortedKeys(attrs) {
-			req.Attribute(name, attrs[name])
-		}
+		req := t.l.NewEntry(op.Record, t.l.loginOf(op.StudentID), t.l.now)
 		err := t.with(func(c *ldap.Conn) error { return c.Add(req) })
 		if ldap.IsErrorWithCode(err, ldap.LDAPResultEntryAlreadyExists) {
 			return t.checkOwner(op)
@@ -107,12 +103,12 @@ func (t *target) apply(op Op) error {
 // a conflict the administrator must resolve.
 func (t *target) checkOwner(op Op) error {
 	req := ldap.NewSearchRequest(op.DN, ldap.ScopeBaseObject, ldap.NeverDerefAliases, 1, 0, false,
-		"(objectClass=*)", []string{t.l.a.StudentID}, nil)
+		"(objectClass=*)", []string{t.l.Attributes.StudentID}, nil)
 	var got string
 	err := t.with(func(c *ldap.Conn) error {
 		res, err := c.Search(req)
 		if err == nil && len(res.Entries) == 1 {
-			got = res.Entries[0].GetEqualFoldAttributeValue(t.l.a.StudentID)
+			got = res.Entries[0].GetEqualFoldAttributeValue(t.l.Attributes.StudentID)
 		}
 		return err
 	})
@@ -120,7 +116,7 @@ func (t *target) checkOwner(op Op) error {
 		return fmt.Errorf("ldapsync: %s exists and cannot be read: %w", op.DN, err)
 	}
 	if got != op.StudentID {
-		return fmt.Errorf("ldapsync: %s already exists for another person (%s=%q)", op.DN, t.l.a.StudentID, got)
+		return fmt.Errorf("ldapsync: %s already exists for another person (%s=%q)", op.DN, t.l.Attributes.StudentID, got)
 	}
 	return nil
 }

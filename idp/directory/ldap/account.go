@@ -13,21 +13,26 @@ import (
 )
 
 // SupAnn 2018 account state values of supannRessourceEtatDate: state
-// letter, sub-state, start date (AAAAMMJJ), end date (empty).
+// letter, sub-state, start date (AAAAMMJJ), end date (empty). EtatValue
+// completes one of the prefixes.
 const (
-	etatPrefix  = "{COMPTE}"
-	etatCreated = etatPrefix + "I:SupannCree:"
-	etatActive  = etatPrefix + "A:SupannActif:"
+	EtatPrefix  = "{COMPTE}"
+	EtatCreated = EtatPrefix + "I:SupannCree:"
+	EtatActive  = EtatPrefix + "A:SupannActif:"
+	// EtatLocked marks the account of a student who left: inactive,
+	// expired (SupAnn 2018 sub-state), as ldapsync's lock policy asks.
+	EtatLocked = EtatPrefix + "I:SupannExpire:"
 )
 
-func etatValue(prefix string, now time.Time) string {
+// EtatValue is the state value starting at now's day (UTC), open-ended.
+func EtatValue(prefix string, now time.Time) string {
 	return prefix + now.UTC().Format("20060102") + ":"
 }
 
 // compteValue is the {COMPTE} value among the entry's resource states.
 func compteValue(vals []string) string {
 	for _, v := range vals {
-		if strings.HasPrefix(v, etatPrefix) {
+		if strings.HasPrefix(v, EtatPrefix) {
 			return v
 		}
 	}
@@ -43,9 +48,9 @@ func parseState(v string, hasPassword bool) directory.State {
 			return directory.StateActive
 		}
 		return directory.StateCreated
-	case strings.HasPrefix(v, etatPrefix+"A:"):
+	case strings.HasPrefix(v, EtatPrefix+"A:"):
 		return directory.StateActive
-	case strings.HasPrefix(v, etatCreated):
+	case strings.HasPrefix(v, EtatCreated):
 		return directory.StateCreated
 	}
 	return directory.StateLocked // I (inactive) other than created, S (suspended)

@@ -43,7 +43,7 @@ func (e Entry) Differs(rec students.Record) []string {
 		check("last_name", e.LastName, rec.LastName)
 	}
 	check("mobile", e.Mobile, rec.Mobile)
-	if isASCII(rec.Email) {
+	if EmailStorable(rec.Email) {
 		check("email", e.Email, rec.Email)
 	}
 	return out

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
@@ -36,78 +34,21 @@ func (d *Dir) Ensure(ctx context.Context, rec students.Record, login string) (di
 	return acc, err
 }
 
-// addRequest builds a new account entry: inetOrgPerson + supannPerson +
-// eduPerson, affiliation student, state {COMPTE}I:SupannCree.
+// addRequest is the layout's new entry, created now.
 func (d *Dir) addRequest(rec students.Record, login string) *ldap.AddRequest {
-	a := d.cfg.Attributes
-	req := ldap.NewAddRequest(d.dn(login), nil)
-	req.Attribute("objectClass", []string{"top", "inetOrgPerson", "supannPerson", "eduPerson"})
-	req.Attribute(a.Login, []string{login})
-	if a.AliasLogin != a.Login {
-		req.Attribute(a.AliasLogin, []string{login})
-	}
-	req.Attribute("eduPersonAffiliation", []string{"student", "member"})
-	req.Attribute("eduPersonPrimaryAffiliation", []string{"student"})
-	if d.cfg.Domain != "" {
-		req.Attribute("eduPersonPrincipalName", []string{login + "@" + d.cfg.Domain})
-	}
-	req.Attribute(a.State, []string{etatValue(etatCreated, time.Now())})
-	if d.cfg.PolicyDN != "" {
-		req.Attribute("pwdPolicySubentry", []string{d.cfg.PolicyDN})
-	}
-	for name, vals := range d.synced(rec, login) {
-		if len(vals) > 0 {
-			req.Attribute(name, vals)
-		}
-	}
-	return req
+	d.warnEmail(rec)
+	return d.layout.NewEntry(rec, login, time.Now())
 }
 
-// synced maps the fields that ldapsync keeps up to date from the student
-// source; an empty slice means "no value". sn and cn are required by
-// inetOrgPerson, so they fall back to the login.
+// synced is the layout's synced attributes.
 func (d *Dir) synced(rec students.Record, login string) map[string][]string {
-	a := d.cfg.Attributes
-	last, cn := rec.LastName, strings.TrimSpace(rec.FirstName+" "+rec.LastName)
-	if last == "" {
-		last = login
-	}
-	if cn == "" {
-		cn = login
-	}
-	m := map[string][]string{
-		a.StudentID: {rec.StudentID}, a.LastName: {last}, "cn": {cn},
-		a.FirstName: values(rec.FirstName), a.INE: values(rec.INE), a.Mobile: values(rec.Mobile),
-		a.Email: nil, "supannEtuAnneeInscription": nil, "supannEtuDateFin": nil,
-	}
-	// supannMailPerso is IA5 (ASCII only): an internationalised address
-	// would make the whole write fail, so it is left out with a warning.
-	if isASCII(rec.Email) {
-		m[a.Email] = values(rec.Email)
-	} else {
+	d.warnEmail(rec)
+	return d.layout.Synced(rec, login)
+}
+
+// warnEmail says when the personal e-mail is left out (see EmailStorable).
+func (d *Dir) warnEmail(rec students.Record) {
+	if !EmailStorable(rec.Email) {
 		d.cfg.Logger.Warn("ldap: personal e-mail is not ASCII, not stored", "student", rec.StudentID)
 	}
-	if rec.Year > 0 {
-		m["supannEtuAnneeInscription"] = []string{strconv.Itoa(rec.Year)}
-	}
-	if !rec.EndDate.IsZero() {
-		m["supannEtuDateFin"] = []string{rec.EndDate.UTC().Format("20060102150405Z")}
-	}
-	return m
-}
-
-func values(s string) []string {
-	if s == "" {
-		return nil
-	}
-	return []string{s}
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
 }

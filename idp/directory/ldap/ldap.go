@@ -19,10 +19,11 @@ import (
 
 // Dir is a Directory backed by LDAP. It is safe for concurrent use.
 type Dir struct {
-	cfg   Config
-	write *pool // service account on the provider: writes and read-your-writes
-	read  *pool // service account on the replicas: searches
-	auth  *pool // anonymous connections on the replicas, used only for user binds
+	cfg    Config
+	layout Layout
+	write  *pool // service account on the provider: writes and read-your-writes
+	read   *pool // service account on the replicas: searches
+	auth   *pool // anonymous connections on the replicas, used only for user binds
 
 	mu       sync.Mutex
 	policies map[string]cachedAge // policy DN → pwdMaxAge
@@ -49,6 +50,7 @@ func New(ctx context.Context, cfg Config) (*Dir, error) {
 	bindService := func(c *ldap.Conn) error { return c.Bind(cfg.BindDN, cfg.BindPassword) }
 	dir := &Dir{
 		cfg:      cfg,
+		layout:   cfg.Layout(),
 		write:    newPool([]string{cfg.WriteURL}, d, cfg.PoolSize, bindService),
 		read:     newPool(cfg.ReadURLs, d, cfg.PoolSize, bindService),
 		auth:     newPool(cfg.ReadURLs, d, cfg.PoolSize, nil),
@@ -138,9 +140,7 @@ func (d *Dir) FindByLogin(ctx context.Context, login string) (directory.Account,
 	return d.find(ctx, d.read, d.cfg.Attributes.Login, login)
 }
 
-// dn is the DN of a new account: the login escaped as an RDN value.
-func (d *Dir) dn(login string) string {
-	return fmt.Sprintf("%s=%s,%s", d.cfg.Attributes.Login, ldap.EscapeDN(login), d.cfg.BaseDN)
-}
+// dn is the DN of a new account.
+func (d *Dir) dn(login string) string { return d.layout.DN(login) }
 
 var errEmpty = errors.New("ldap: empty student number or login")

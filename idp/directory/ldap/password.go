@@ -33,7 +33,7 @@ func (d *Dir) SetPassword(ctx context.Context, login, password string) error {
 	})
 	err = passwordError(err)
 	state := compteValue(e.GetAttributeValues(d.cfg.Attributes.State))
-	if errors.Is(err, directory.ErrPasswordInHistory) && strings.HasPrefix(state, etatCreated) {
+	if errors.Is(err, directory.ErrPasswordInHistory) && strings.HasPrefix(state, EtatCreated) {
 		// Still "created" yet the password is the current one: a previous
 		// call set it and stopped before the state change. Prove it by
 		// binding, then finish that call's work.
@@ -68,7 +68,7 @@ func passwordError(err error) error {
 // activate replaces the {COMPTE} state value; other resources' states
 // ({MAIL}…) are kept. Active or locked accounts are left as they are.
 func (d *Dir) activate(ctx context.Context, dn, current string) error {
-	if current != "" && !strings.HasPrefix(current, etatCreated) {
+	if current != "" && !strings.HasPrefix(current, EtatCreated) {
 		return nil
 	}
 	attr := d.cfg.Attributes.State
@@ -76,7 +76,7 @@ func (d *Dir) activate(ctx context.Context, dn, current string) error {
 	if current != "" {
 		req.Delete(attr, []string{current})
 	}
-	req.Add(attr, []string{etatValue(etatActive, time.Now())})
+	req.Add(attr, []string{EtatValue(EtatActive, time.Now())})
 	err := d.write.do(ctx, func(c *ldap.Conn) error { return c.Modify(req) })
 	if ldap.IsErrorWithCode(err, ldap.LDAPResultNoSuchAttribute) ||
 		ldap.IsErrorWithCode(err, ldap.LDAPResultAttributeOrValueExists) {
