@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,8 +17,11 @@ import (
 
 	"github.com/seuil-idp/seuil/cmd/seuil/config"
 	"github.com/seuil-idp/seuil/idp/demorp"
+	"github.com/seuil-idp/seuil/idp/directory"
+	"github.com/seuil-idp/seuil/idp/directory/embedded"
 	"github.com/seuil-idp/seuil/idp/provider/keys"
 	"github.com/seuil-idp/seuil/idp/state"
+	"github.com/seuil-idp/seuil/idp/students"
 	"github.com/seuil-idp/seuil/idp/websec"
 )
 
@@ -66,6 +67,11 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	log := newLogger(cfg.Log, stderr)
+	if cfg.Directory.Embedded != nil {
+		if err := seedDemoAccount(ctx, cfg.Directory.Embedded.Path); err != nil {
+			return err
+		}
+	}
 	rdb, stopRedis, err := state.Embedded()
 	if err != nil {
 		return err
@@ -90,6 +96,36 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return nil
 	}
 	return err
+}
+
+// The demo's pre-activated account, for trying a relying party's sign-in
+// (or a load test) without walking the activation first. It is not in the
+// students CSV, so no activation walk can collide with it.
+var demoAccount = struct {
+	record          students.Record
+	login, password string
+}{
+	record: students.Record{StudentID: "22019999", INE: "0000000001A", FirstName: "Dominique", LastName: "DEMO",
+		Email: "dominique.demo@example.org", Mobile: "+33600000000"},
+	login: "22019999T", password: "Lanterne-Bleue-2026",
+}
+
+// seedDemoAccount creates the demo account with its password, once.
+func seedDemoAccount(ctx context.Context, path string) error {
+	d, err := embedded.Open(path, embedded.Options{})
+	if err != nil {
+		return fmt.Errorf("directory.embedded: %w", err)
+	}
+	if a, err := d.FindByLogin(ctx, demoAccount.login); err == nil && a.State == directory.StateActive {
+		return nil
+	}
+	if _, err := d.Ensure(ctx, demoAccount.record, demoAccount.login); err != nil {
+		return fmt.Errorf("demo account: %w", err)
+	}
+	if err := d.SetPassword(ctx, demoAccount.login, demoAccount.password); err != nil {
+		return fmt.Errorf("demo account: %w", err)
+	}
+	return nil
 }
 
 func demoDataDir(dir string) (string, error) {
@@ -124,8 +160,7 @@ func writeDemoFiles(dir, addr, rpAddr string) (string, string, error) {
 			}
 		}
 	}
-	oidcSecret, err := keptSecret(filepath.Join(dir, "oidc-secret"))
-	if err != nil {
+	if _, err := keptSecret(filepath.Join(dir, "oidc-secret")); err != nil {
 		return "", "", err
 	}
 	rpSecret, err := keptSecret(filepath.Join(dir, "pjweb-secret"))
@@ -144,7 +179,6 @@ func writeDemoFiles(dir, addr, rpAddr string) (string, string, error) {
 	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
 		return "", "", err
 	}
-	_ = oidcSecret
 	return path, rpSecret, nil
 }
 
@@ -173,8 +207,9 @@ Seuil demo — nothing to install, nothing leaves this machine.
     numéro étudiant 22012345, INE 123456789AB, portable 07 88 10 25 99
     (the login will be 22012345T). More students: %[3]s
 
+  To sign in directly (an account already activated):
+    login %[5]s, password %[6]s
+
   Data (accounts, keys, demo.yaml): %[4]s
-`, seuil, rp, filepath.Join(dir, "students.csv"), dir)
-	_ = slog.Default
-	_ = http.StatusOK
+`, seuil, rp, filepath.Join(dir, "students.csv"), dir, demoAccount.login, demoAccount.password)
 }

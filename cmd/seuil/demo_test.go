@@ -45,6 +45,9 @@ func startDemo(t *testing.T) *demoEnv {
 	if err != nil {
 		t.Fatalf("the generated demo.yaml does not load: %v", err)
 	}
+	if err := seedDemoAccount(context.Background(), cfg.Directory.Embedded.Path); err != nil {
+		t.Fatal(err)
+	}
 	rdb, stop, err := state.Embedded()
 	if err != nil {
 		t.Fatal(err)
@@ -143,7 +146,7 @@ func (b *browser) submitStatus(p page, fields map[string]string, want int) page 
 	for k, v := range fields {
 		form.Set(k, v)
 	}
-	target := p.url.ResolveReference(&url.URL{Path: html.UnescapeString(m[1])})
+	target := p.url.ResolveReference(mustParse(b.t, html.UnescapeString(m[1])))
 	req, _ := http.NewRequest(http.MethodPost, target.String(), strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", p.url.Scheme+"://"+p.url.Host)
@@ -235,6 +238,23 @@ func TestDemoActivationLandsInPJWebSignedIn(t *testing.T) {
 			t.Fatalf("second sign-in prompted:\n%s", again.body)
 		}
 	})
+}
+
+func TestDemoSignInWithTheDemoAccount(t *testing.T) {
+	e := startDemo(t)
+	b := newBrowser(t)
+	login := b.get(e.rp + "/login")
+	if !strings.Contains(login.body, `name="password"`) {
+		t.Fatalf("not the sign-in page: %s", login.url)
+	}
+	wrong := b.submitStatus(login, map[string]string{"login": demoAccount.login, "password": "not-it-1"}, http.StatusUnauthorized)
+	if !strings.Contains(wrong.body, "Identifiant ou mot de passe incorrect.") {
+		t.Fatalf("wrong password page:\n%s", wrong.body)
+	}
+	landed := b.submit(wrong, map[string]string{"login": demoAccount.login, "password": demoAccount.password})
+	if landed.url.Host != mustParse(t, e.rp).Host || !strings.Contains(landed.body, demoAccount.login) {
+		t.Fatalf("did not land signed in on PJ Web: %s\n%s", landed.url, landed.body)
+	}
 }
 
 func TestDemoConfigChecks(t *testing.T) {
