@@ -2,6 +2,7 @@ package flows
 
 import (
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -67,6 +68,8 @@ func (h *Handler) preview(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("error") != "" {
 		e := h.explain(sampleError(name))
 		ex = &e
+		// Show what a student might have typed to get those errors.
+		r.PostForm = sampleTyped[name]
 	}
 	h.renderStep(w, r, d, f, http.StatusOK, ex, "")
 }
@@ -79,6 +82,12 @@ func (h *Handler) previewDef() *Definition {
 		return d
 	}
 	return nil
+}
+
+// sampleTyped are the values shown with a step's sample errors.
+var sampleTyped = map[string]url.Values{
+	"identify": {"student_id": {"22012345"}, "ine": {"12345678AB"}, "phone": {"07 88 10"}},
+	"verify":   {"code": {"123465"}},
 }
 
 func sampleError(step string) error {
