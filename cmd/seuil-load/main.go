@@ -1,0 +1,176 @@
+// Command seuil-load measures an OpenID provider under load with the
+// same scenarios whatever the provider (Seuil, Keycloak...): discovery,
+// JWKS, authorization from an SSO session, the code flow, refresh token
+// rotation and userinfo. See `seuil-load --help`.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	os.Exit(runMain(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// options are the command line's settings.
+type options struct {
+	issuer, clientID, clientSecret, redirectURI string
+	username, password                          string
+	scenarios                                   []scenario
+	load                                        load
+	json, allowRemote                           bool
+}
+
+// runMain runs the chosen scenarios one after the other and prints each
+// result; SIGINT (ctx) stops the current one, prints it and skips the rest.
+func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	o, err := parseOptions(args, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintln(stderr, "seuil-load:", err)
+		return 2
+	}
+	c, err := newClient(ctx, o)
+	if err != nil {
+		fmt.Fprintln(stderr, "seuil-load:", err)
+		return 1
+	}
+	var results []result
+	code := 0
+	for _, sc := range o.scenarios {
+		if ctx.Err() != nil {
+			break
+		}
+		r, err := run(ctx, c, sc, o.load)
+		if err != nil {
+			fmt.Fprintf(stderr, "seuil-load: %s: %v\n", sc.name, err)
+			code = 1
+			continue
+		}
+		results = append(results, r)
+		if !o.json {
+			writeText(stdout, r)
+		}
+	}
+	if o.json {
+		if err := writeJSON(stdout, results); err != nil {
+			return 1
+		}
+	}
+	return code
+}
+
+// newClient checks the target is loopback (or allowed), discovers the
+// provider and signs in when a scenario needs the SSO session.
+func newClient(ctx context.Context, o options) (*client, error) {
+	check := func(u string) error {
+		if o.allowRemote || u == "" {
+			return nil
+		}
+		return checkLoopback(ctx, u)
+	}
+	if err := check(o.issuer); err != nil {
+		return nil, err
+	}
+	jar, _ := cookiejar.New(nil)
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 2 * o.load.concurrency
+	c := &client{opts: o, hc: &http.Client{Jar: jar, Transport: tr, Timeout: 30 * time.Second,
+		CheckRedirect: stopAtRedirectURI(o.redirectURI)}}
+	if err := c.discover(ctx); err != nil {
+		return nil, err
+	}
+	for _, u := range c.meta.endpoints() {
+		if err := check(u); err != nil {
+			return nil, fmt.Errorf("discovery points at %s: %w", u, err)
+		}
+	}
+	for _, sc := range o.scenarios {
+		if sc.session {
+			return c, c.signIn(ctx, o.username, o.password)
+		}
+	}
+	return c, nil
+}
+
+func parseOptions(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("seuil-load", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.issuer, "issuer", "", "the provider's issuer URL (discovery at <issuer>/.well-known/openid-configuration)")
+	fs.StringVar(&o.clientID, "client-id", "", "a client registered at the provider")
+	fs.StringVar(&o.clientSecret, "client-secret", "", "its secret, sent as client_secret_basic (empty: a public client)")
+	fs.StringVar(&o.redirectURI, "redirect-uri", "", "a redirect URI registered for the client (never contacted)")
+	fs.StringVar(&o.username, "username", "", "an account that can sign in without a required action")
+	fs.StringVar(&o.password, "password", "", "its password")
+	names := fs.String("scenario", "discovery", "comma-separated, or all: "+scenarioNames())
+	fs.DurationVar(&o.load.duration, "duration", 20*time.Second, "measured time per scenario")
+	fs.DurationVar(&o.load.warmup, "warmup", 2*time.Second, "unmeasured time before it")
+	fs.IntVar(&o.load.concurrency, "concurrency", 8, "workers, each looping one request at a time")
+	fs.Uint64Var(&o.load.requests, "requests", 0, "stop a scenario after this many requests (0: duration only)")
+	fs.BoolVar(&o.json, "json", false, "print the results as JSON")
+	fs.BoolVar(&o.allowRemote, "allow-remote", false, "allow a target that is not loopback; only load a server you are allowed to (this workplace allows loopback load only)")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	var err error
+	if o.scenarios, err = pickScenarios(*names); err != nil {
+		return o, err
+	}
+	return o, o.validate()
+}
+
+func (o options) validate() error {
+	switch {
+	case o.issuer == "" || o.clientID == "" || o.redirectURI == "":
+		return errors.New("--issuer, --client-id and --redirect-uri are required")
+	case o.load.concurrency < 1 || o.load.duration <= 0 || o.load.warmup < 0:
+		return errors.New("--concurrency must be ≥ 1, --duration > 0 and --warmup ≥ 0")
+	}
+	for _, sc := range o.scenarios {
+		if sc.session && (o.username == "" || o.password == "") {
+			return fmt.Errorf("scenario %s signs in: --username and --password are required", sc.name)
+		}
+	}
+	return nil
+}
+
+func pickScenarios(names string) ([]scenario, error) {
+	if names == "all" {
+		return scenarios, nil
+	}
+	var out []scenario
+	for _, n := range strings.Split(names, ",") {
+		sc, ok := findScenario(strings.TrimSpace(n))
+		if !ok {
+			return nil, fmt.Errorf("--scenario %q: want %s or all", n, scenarioNames())
+		}
+		out = append(out, sc)
+	}
+	return out, nil
+}
+
+func scenarioNames() string {
+	var ns []string
+	for _, s := range scenarios {
+		ns = append(ns, s.name)
+	}
+	return strings.Join(ns, ", ")
+}

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// step is one iteration of a scenario, run in a loop by one worker.
+type step func(ctx context.Context) error
+
+// scenario prepares a worker's loop. Setup runs before the clock starts:
+// it may sign in, obtain tokens, and return a note for the report.
+type scenario struct {
+	name string
+	// session: the scenario needs the signed-in SSO session.
+	session bool
+	setup   func(ctx context.Context, c *client) (step, string, error)
+}
+
+// scenarios lists every scenario in the order "all" runs them.
+var scenarios = []scenario{
+	{name: "discovery", setup: func(_ context.Context, c *client) (step, string, error) {
+		u := discoveryURL(c.opts.issuer)
+		return func(ctx context.Context) error { return c.getJSON(ctx, u, "", nil) }, "", nil
+	}},
+	{name: "jwks", setup: func(_ context.Context, c *client) (step, string, error) {
+		return func(ctx context.Context) error { return c.getJSON(ctx, c.meta.JWKS, "", nil) }, "", nil
+	}},
+	{name: "authorize-session", session: true, setup: func(_ context.Context, c *client) (step, string, error) {
+		return func(ctx context.Context) error {
+			_, _, err := c.authorize(ctx, "openid")
+			return err
+		}, "one iteration: an authorization request answered by the SSO session with a code", nil
+	}},
+	{name: "code", session: true, setup: func(_ context.Context, c *client) (step, string, error) {
+		return func(ctx context.Context) error {
+			_, err := c.codeFlow(ctx, "openid")
+			return err
+		}, "one iteration: authorization request (SSO session) + code exchange with PKCE", nil
+	}},
+	{name: "refresh", session: true, setup: setupRefresh},
+	{name: "userinfo", session: true, setup: func(ctx context.Context, c *client) (step, string, error) {
+		if c.meta.UserInfo == "" {
+			return nil, "", errors.New("the provider publishes no userinfo_endpoint")
+		}
+		t, err := c.codeFlow(ctx, "openid")
+		if err != nil {
+			return nil, "", fmt.Errorf("obtaining an access token: %w", err)
+		}
+		return func(ctx context.Context) error { return c.getJSON(ctx, c.meta.UserInfo, t.Access, nil) }, "", nil
+	}},
+}
+
+// codeFlow runs one authorization (from the session) and its exchange.
+func (c *client) codeFlow(ctx context.Context, scope string) (tokens, error) {
+	code, g, err := c.authorize(ctx, scope)
+	if err != nil {
+		return tokens{}, err
+	}
+	return c.exchange(ctx, code, g.verifier)
+}
+
+// setupRefresh obtains the worker's refresh token. Some providers issue
+// one only for offline_access (Seuil), others for any sign-in (Keycloak,
+// where offline_access makes a longer-lived offline token): ask for
+// offline_access first, fall back to openid alone and say so.
+func setupRefresh(ctx context.Context, c *client) (step, string, error) {
+	note := "scope openid offline_access; each iteration uses the refresh token the previous one returned"
+	t, err := c.codeFlow(ctx, "openid offline_access")
+	if err != nil || t.Refresh == "" {
+		note = fmt.Sprintf("scope openid (openid offline_access gave no refresh token: %v); rotation as returned", orNone(err))
+		t, err = c.codeFlow(ctx, "openid")
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("obtaining a refresh token: %w", err)
+	}
+	if t.Refresh == "" {
+		return nil, "", errors.New("the token answer holds no refresh_token")
+	}
+	rt := t.Refresh
+	return func(ctx context.Context) error {
+		t, err := c.refresh(ctx, rt)
+		if err == nil && t.Refresh != "" {
+			rt = t.Refresh
+		}
+		return err
+	}, note, nil
+}
+
+func orNone(err error) any {
+	if err == nil {
+		return "no error, no refresh_token"
+	}
+	return err
+}
+
+func findScenario(name string) (scenario, bool) {
+	for _, s := range scenarios {
+		if s.name == name {
+			return s, true
+		}
+	}
+	return scenario{}, false
+}
