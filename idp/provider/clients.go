@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"crypto/sha256"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -12,15 +13,17 @@ import (
 )
 
 // Client is a configured relying party as fosite sees it, with Seuil's
-// own settings alongside. It embeds fosite.DefaultClient and does not
-// implement fosite.OpenIDConnectClient, so that both client_secret_basic
-// and client_secret_post are accepted.
+// own settings alongside. As a fosite.OpenIDConnectClient it has one
+// token_endpoint_auth_method, which fosite enforces: a client registered
+// for client_secret_basic cannot send its secret in the body, and the
+// reverse; a private_key_jwt client signs assertions with its JWKS keys.
 type Client struct {
-	*fosite.DefaultClient
+	*fosite.DefaultOpenIDConnectClient
 	Conf ClientConfig
 }
 
-// clients resolves client IDs from configuration (fosite.ClientManager).
+// clients resolves client IDs from configuration. Assertion JTIs are
+// fositestore's (Redis), not kept here.
 type clients struct {
 	byID map[string]*Client
 }
@@ -30,7 +33,11 @@ const bcryptCost = 10
 
 func newClients(cfgs []ClientConfig) (*clients, error) {
 	c := &clients{byID: map[string]*Client{}}
-	for _, cc := range cfgs {
+	for i, cc := range cfgs {
+		jwks, err := parseJWKS(cc.JWKS)
+		if err != nil {
+			return nil, fmt.Errorf("clients[%d].jwks: %w", i, err)
+		}
 		var secret []byte
 		if cc.Secret != "" {
 			secret = []byte(cc.Secret)
@@ -42,18 +49,24 @@ func newClients(cfgs []ClientConfig) (*clients, error) {
 				secret = h
 			}
 		}
-		c.byID[cc.ID] = &Client{Conf: cc, DefaultClient: &fosite.DefaultClient{
-			ID: cc.ID, Secret: secret, Public: cc.Public,
-			RedirectURIs:  cc.RedirectURIs,
-			GrantTypes:    []string{"authorization_code", "refresh_token"},
-			ResponseTypes: []string{"code"},
-			Scopes:        cc.Scopes,
+		c.byID[cc.ID] = &Client{Conf: cc, DefaultOpenIDConnectClient: &fosite.DefaultOpenIDConnectClient{
+			DefaultClient: &fosite.DefaultClient{
+				ID: cc.ID, Secret: secret, Public: cc.Public,
+				RedirectURIs:  cc.RedirectURIs,
+				GrantTypes:    []string{"authorization_code", "refresh_token"},
+				ResponseTypes: []string{"code"},
+				Scopes:        cc.Scopes,
+			},
+			TokenEndpointAuthMethod:           cc.TokenEndpointAuthMethod,
+			TokenEndpointAuthSigningAlgorithm: cc.TokenEndpointAuthSigningAlg,
+			JSONWebKeys:                       jwks,
+			JSONWebKeysURI:                    cc.JWKSURI,
 		}}
 	}
 	return c, nil
 }
 
-// GetClient implements fosite.ClientManager.
+// GetClient implements fositestore.ClientGetter.
 func (c *clients) GetClient(_ context.Context, id string) (fosite.Client, error) {
 	cl, ok := c.byID[id]
 	if !ok {
@@ -61,12 +74,6 @@ func (c *clients) GetClient(_ context.Context, id string) (fosite.Client, error)
 	}
 	return cl, nil
 }
-
-// ClientAssertionJWTValid is unused: private_key_jwt is not offered.
-func (c *clients) ClientAssertionJWTValid(context.Context, string) error { return nil }
-
-// SetClientAssertionJWT is unused: private_key_jwt is not offered.
-func (c *clients) SetClientAssertionJWT(context.Context, string, time.Time) error { return nil }
 
 func (c *clients) get(id string) (*Client, bool) {
 	cl, ok := c.byID[id]

@@ -71,9 +71,19 @@ type ClientConfig struct {
 	Claims map[string]string `yaml:"claims"`
 	// SigningAlg of ID tokens: ES256 (default) or RS256.
 	SigningAlg string `yaml:"id_token_signed_response_alg"`
+	// TokenEndpointAuthMethod is the one way the client authenticates at
+	// the token, revocation and introspection endpoints:
+	// client_secret_basic (default), client_secret_post, private_key_jwt
+	// (RFC 7523, OIDC Core §9) or none (a public client's, and its only).
+	TokenEndpointAuthMethod string `yaml:"token_endpoint_auth_method"`
+	// JWKS (a JWK Set as JSON) or JWKSURI (fetched, cached) holds the
+	// public keys of a private_key_jwt client.
+	JWKS    string `yaml:"jwks"`
+	JWKSURI string `yaml:"jwks_uri"`
+	// TokenEndpointAuthSigningAlg is the alg of its assertions: RS256
+	// (default), PS256 or ES256.
+	TokenEndpointAuthSigningAlg string `yaml:"token_endpoint_auth_signing_alg"`
 }
-
-var knownScopes = []string{"openid", "profile", "email", "offline_access"}
 
 func (c *Config) defaults() {
 	c.Issuer = strings.TrimSuffix(c.Issuer, "/")
@@ -99,6 +109,15 @@ func (c *Config) defaults() {
 		cl := &c.Clients[i]
 		if cl.SigningAlg == "" {
 			cl.SigningAlg = "ES256"
+		}
+		if cl.TokenEndpointAuthMethod == "" {
+			cl.TokenEndpointAuthMethod = "client_secret_basic"
+			if cl.Public {
+				cl.TokenEndpointAuthMethod = "none"
+			}
+		}
+		if cl.TokenEndpointAuthMethod == "private_key_jwt" && cl.TokenEndpointAuthSigningAlg == "" {
+			cl.TokenEndpointAuthSigningAlg = "RS256"
 		}
 		if len(cl.Scopes) == 0 {
 			cl.Scopes = []string{"openid", "profile", "email", "offline_access"}
@@ -128,12 +147,7 @@ func (c *Config) Validate() error {
 			bad(k+".id", "%q is used by another client", cl.ID)
 		}
 		seen[cl.ID] = true
-		if cl.Public && cl.Secret != "" {
-			bad(k+".secret", "a public client has no secret")
-		}
-		if !cl.Public && cl.Secret == "" {
-			bad(k+".secret", "is required for a confidential client (or set public: true)")
-		}
+		checkAuth(bad, k, cl)
 		if len(cl.RedirectURIs) == 0 {
 			bad(k+".redirect_uris", "at least one is required")
 		}

@@ -98,15 +98,16 @@ func TestTokenRefusals(t *testing.T) {
 	if st, out := e.tokenCall(spoiled("grant_type", "password"), "pjweb", rpSecret); st == 200 {
 		t.Errorf("password grant accepted: %v", out)
 	}
-	// client_secret_post is accepted as well as basic.
+	// pjweb is registered for client_secret_basic: the secret in the body
+	// is refused (TestAuthMethodEnforced has the other combinations).
 	v = oauth2.GenerateVerifier()
 	resp, _ = b.follow(r.authURL(v))
 	form.Set("code", code(t, resp))
 	form.Set("code_verifier", v)
 	post := spoiled("client_id", "pjweb")
 	post.Set("client_secret", rpSecret)
-	if st, out := e.tokenCall(post, "", ""); st != 200 {
-		t.Errorf("client_secret_post: %d %v", st, out)
+	if st, out := e.tokenCall(post, "", ""); st != 401 {
+		t.Errorf("client_secret_post by a basic client: %d %v", st, out)
 	}
 }
 
@@ -142,6 +143,24 @@ func TestConfigValidation(t *testing.T) {
 		{"alg", func(c *provider.Config) { c.Clients[0].SigningAlg = "HS256" }, "clients[0].id_token_signed_response_alg"},
 		{"claims", func(c *provider.Config) { c.Clients[0].Claims = map[string]string{"x": "password"} }, "clients[0].claims.x: unknown account field"},
 		{"no RS256 key", func(c *provider.Config) { c.Clients[0].SigningAlg = "RS256" }, "no RS256 key"},
+		{"auth method", func(c *provider.Config) { c.Clients[0].TokenEndpointAuthMethod = "client_secret_jwt" }, "clients[0].token_endpoint_auth_method"},
+		{"public with basic", func(c *provider.Config) {
+			c.Clients[0].Secret, c.Clients[0].Public, c.Clients[0].TokenEndpointAuthMethod = "", true, "client_secret_basic"
+		}, "clients[0].token_endpoint_auth_method"},
+		{"jwt without keys", func(c *provider.Config) {
+			c.Clients[0].Secret, c.Clients[0].TokenEndpointAuthMethod = "", "private_key_jwt"
+		}, "clients[0].jwks: private_key_jwt needs"},
+		{"jwt with secret", func(c *provider.Config) {
+			c.Clients[0].TokenEndpointAuthMethod, c.Clients[0].JWKSURI = "private_key_jwt", "https://rp.univ.fr/jwks"
+		}, "clients[0].secret: a private_key_jwt client has no secret"},
+		{"private jwk", func(c *provider.Config) {
+			c.Clients[0].Secret, c.Clients[0].TokenEndpointAuthMethod = "", "private_key_jwt"
+			c.Clients[0].JWKS = `{"keys":[{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0","d":"jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI"}]}`
+		}, "is a private key"},
+		{"jwks_uri http", func(c *provider.Config) {
+			c.Clients[0].Secret, c.Clients[0].TokenEndpointAuthMethod, c.Clients[0].JWKSURI = "", "private_key_jwt", "http://rp.univ.fr/jwks"
+		}, "clients[0].jwks_uri[0]"},
+		{"keys for a secret client", func(c *provider.Config) { c.Clients[0].JWKSURI = "https://rp.univ.fr/jwks" }, "keys are for token_endpoint_auth_method"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -22,6 +22,11 @@ func (p *Provider) precheck(r *http.Request) (string, string) {
 			return "oidc.error.request", ""
 		}
 	}
+	// Request objects are not supported (discovery says so); fosite
+	// would process them for clients that have keys.
+	if r.Form.Has("request") || r.Form.Has("request_uri") {
+		return "oidc.error.request", ""
+	}
 	id := r.Form.Get("client_id")
 	cl, ok := p.clients.get(id)
 	if !ok {

@@ -126,6 +126,7 @@ func (p *Provider) compose() fosite.OAuth2Provider {
 		AllowedPromptValues:            []string{"none", "login", "consent", "select_account", "create"},
 		RefreshTokenScopes:             []string{"offline_access"},
 		ClientSecretsHasher:            &cachingHasher{ok: map[[32]byte]time.Time{}},
+		JWKSFetcherStrategy:            newJWKSFetcher(p.cfg.BackchannelTimeout),
 	}
 	store := fositestore.New(p.deps.Store, p.clients, func() fosite.Session { return openid.NewDefaultSession() },
 		fositestore.Lifespans{Code: p.cfg.CodeTTL, Access: p.cfg.AccessTokenTTL, Refresh: p.cfg.RefreshTokenTTL})
@@ -138,7 +139,7 @@ func (p *Provider) compose() fosite.OAuth2Provider {
 		OpenIDConnectTokenStrategy: compose.NewOpenIDConnectStrategy(keyFor, fc),
 		Signer:                     &jwt.DefaultSigner{GetPrivateKey: keyFor},
 	}
-	return compose.Compose(fc, store, strategy,
+	f := compose.Compose(fc, store, strategy,
 		compose.OAuth2AuthorizeExplicitFactory,
 		compose.OAuth2RefreshTokenGrantFactory,
 		compose.OpenIDConnectExplicitFactory,
@@ -146,7 +147,9 @@ func (p *Provider) compose() fosite.OAuth2Provider {
 		compose.OAuth2TokenIntrospectionFactory,
 		compose.OAuth2TokenRevocationFactory,
 		compose.OAuth2PKCEFactory,
-	)
+	).(*fosite.Fosite)
+	fc.ClientAuthenticationStrategy = authenticateClient(f.DefaultClientAuthenticationStrategy)
+	return f
 }
 
 type algKey struct{}

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 
+	jose "github.com/go-jose/go-jose/v4"
+	josejwt "github.com/go-jose/go-jose/v4/jwt"
 	"github.com/ory/fosite"
 	"github.com/ory/fosite/handler/openid"
 )
@@ -92,31 +94,32 @@ func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	doc := map[string]any{
-		"issuer":                                iss,
-		"authorization_endpoint":                iss + "/oauth2/auth",
-		"token_endpoint":                        iss + "/oauth2/token",
-		"userinfo_endpoint":                     iss + "/userinfo",
-		"jwks_uri":                              iss + "/jwks.json",
-		"revocation_endpoint":                   iss + "/oauth2/revoke",
-		"introspection_endpoint":                iss + "/oauth2/introspect",
-		"end_session_endpoint":                  iss + "/oauth2/logout",
-		"scopes_supported":                      knownScopes,
-		"response_types_supported":              []string{"code"},
-		"response_modes_supported":              []string{"query"},
-		"grant_types_supported":                 []string{"authorization_code", "refresh_token"},
-		"subject_types_supported":               []string{"public"},
-		"id_token_signing_alg_values_supported": algs,
-		"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post", "none"},
-		"code_challenge_methods_supported":      []string{"S256"},
-		"prompt_values_supported":               []string{"none", "login", "create"},
+		"issuer":                                           iss,
+		"authorization_endpoint":                           iss + "/oauth2/auth",
+		"token_endpoint":                                   iss + "/oauth2/token",
+		"userinfo_endpoint":                                iss + "/userinfo",
+		"jwks_uri":                                         iss + "/jwks.json",
+		"revocation_endpoint":                              iss + "/oauth2/revoke",
+		"introspection_endpoint":                           iss + "/oauth2/introspect",
+		"end_session_endpoint":                             iss + "/oauth2/logout",
+		"scopes_supported":                                 knownScopes,
+		"response_types_supported":                         []string{"code"},
+		"response_modes_supported":                         []string{"query"},
+		"grant_types_supported":                            []string{"authorization_code", "refresh_token"},
+		"subject_types_supported":                          []string{"public"},
+		"id_token_signing_alg_values_supported":            algs,
+		"token_endpoint_auth_methods_supported":            authMethods,
+		"token_endpoint_auth_signing_alg_values_supported": assertionAlgs,
+		"code_challenge_methods_supported":                 []string{"S256"},
+		"prompt_values_supported":                          []string{"none", "login", "create"},
 		"claims_supported": []string{"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "sid",
 			"preferred_username", "name", "given_name", "family_name", "email"},
 		"request_parameter_supported":                   false,
 		"backchannel_logout_supported":                  true,
 		"backchannel_logout_session_supported":          true,
 		"frontchannel_logout_supported":                 false,
-		"revocation_endpoint_auth_methods_supported":    []string{"client_secret_basic", "client_secret_post", "none"},
-		"introspection_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post"},
+		"revocation_endpoint_auth_methods_supported":    authMethods,
+		"introspection_endpoint_auth_methods_supported": authMethods[:3],
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "public, max-age=3600")
@@ -140,7 +143,9 @@ func (p *Provider) jwks(w http.ResponseWriter, r *http.Request) {
 }
 
 // callerID is the client that authenticated the request (fosite has
-// checked the credentials by then): HTTP Basic or client_secret_post.
+// checked the credentials by then): HTTP Basic, client_secret_post, or
+// the subject of a private_key_jwt assertion (which fosite has verified
+// equals its issuer and the client).
 func callerID(r *http.Request) string {
 	if id, _, ok := r.BasicAuth(); ok {
 		if u, err := url.QueryUnescape(id); err == nil {
@@ -148,5 +153,13 @@ func callerID(r *http.Request) string {
 		}
 		return id
 	}
-	return r.PostFormValue("client_id")
+	if id := r.PostFormValue("client_id"); id != "" {
+		return id
+	}
+	tok, err := josejwt.ParseSigned(r.PostFormValue("client_assertion"), []jose.SignatureAlgorithm{jose.RS256, jose.PS256, jose.ES256})
+	var c josejwt.Claims
+	if err != nil || tok.UnsafeClaimsWithoutVerification(&c) != nil {
+		return ""
+	}
+	return c.Subject
 }

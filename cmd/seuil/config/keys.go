@@ -10,6 +10,7 @@ import (
 // that check-config catches a missing mount or a wrong key type, and
 // fills in each key's algorithm.
 func (l loader) checkKeys(o *OIDC, r *report) {
+	l.readClientJWKS(o, r)
 	for i := range o.Keys {
 		k := &o.Keys[i]
 		p := fmt.Sprintf("oidc.keys[%d]", i)
@@ -32,5 +33,26 @@ func (l loader) checkKeys(o *OIDC, r *report) {
 		case k.Alg != key.Alg && (k.Alg == "ES256" || k.Alg == "RS256"):
 			r.add(p+".alg", "%s, but %s holds an %s key", k.Alg, k.File, key.Alg)
 		}
+	}
+}
+
+// readClientJWKS reads each client's jwks_file into its JWKS, so that the
+// provider gets the keys inline; a JWK Set is checked when parsed there.
+func (l loader) readClientJWKS(o *OIDC, r *report) {
+	for i := range o.Clients {
+		c := &o.Clients[i]
+		if c.JWKSFile == "" {
+			continue
+		}
+		raw, err := l.readFile(c.JWKSFile)
+		if err != nil {
+			r.add(fmt.Sprintf("oidc.clients[%d].jwks_file", i), "cannot read %s: %v", c.JWKSFile, unwrapPath(err))
+			continue
+		}
+		if c.JWKS != "" {
+			r.add(fmt.Sprintf("oidc.clients[%d].jwks_file", i), "set jwks or jwks_file, not both")
+			continue
+		}
+		c.JWKS = string(raw)
 	}
 }

@@ -98,9 +98,22 @@ type Client struct {
 	BackchannelLogoutURI string   `yaml:"backchannel_logout_uri"`
 	Scopes               []string `yaml:"scopes"`      // default openid profile email
 	GrantTypes           []string `yaml:"grant_types"` // default authorization_code refresh_token
-	// TokenEndpointAuthMethod defaults to client_secret_basic, or none
-	// for a public client.
-	TokenEndpointAuthMethod  string `yaml:"token_endpoint_auth_method"`
+	// TokenEndpointAuthMethod is the only method accepted from the
+	// client: client_secret_basic (default), client_secret_post,
+	// private_key_jwt, or none (a public client's).
+	TokenEndpointAuthMethod string `yaml:"token_endpoint_auth_method"`
+	// A private_key_jwt client's public keys: JWKS (a JWK Set as JSON),
+	// JWKSFile (read at load into JWKS) or JWKSURI (fetched, cached).
+	JWKS     string `yaml:"jwks"`
+	JWKSFile string `yaml:"jwks_file" seuil:"path"`
+	JWKSURI  string `yaml:"jwks_uri"`
+	// TokenEndpointAuthSigningAlg is the alg of its assertions: RS256
+	// (default), PS256 or ES256.
+	TokenEndpointAuthSigningAlg string `yaml:"token_endpoint_auth_signing_alg"`
+	// LandingURI is where the RP sends the student once signed in after
+	// the activation (target_link_uri); default the origin of its first
+	// redirect URI.
+	LandingURI               string `yaml:"landing_uri"`
 	IDTokenSignedResponseAlg string `yaml:"id_token_signed_response_alg"` // default: the active key's
 	Theme                    string `yaml:"theme"`                        // default flows.theme
 	// Claims adds claims to the ID token and userinfo: claim name →

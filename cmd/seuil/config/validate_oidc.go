@@ -91,7 +91,9 @@ func validateClient(p string, c *Client, algs map[string]bool, r *report) {
 		r.add(p+".public", "a public client has no secret")
 	case !c.Public && c.Secret.IsSet() && c.SecretHash != "":
 		r.add(p+".secret_hash", "set either secret or secret_hash, not both")
-	case !c.Public && !c.Secret.IsSet() && c.SecretHash == "":
+	case c.TokenEndpointAuthMethod == "private_key_jwt" && (c.Secret.IsSet() || c.SecretHash != ""):
+		r.add(p+".secret", "a private_key_jwt client has no secret")
+	case !c.Public && !c.Secret.IsSet() && c.SecretHash == "" && c.TokenEndpointAuthMethod != "private_key_jwt":
 		r.add(p+".secret", "required for a confidential client (secret_file, %s, or secret_hash; or public: true)", c.Secret.EnvName())
 	}
 	if c.SecretHash != "" && !strings.HasPrefix(c.SecretHash, "$2") {
@@ -106,7 +108,8 @@ func validateClient(p string, c *Client, algs map[string]bool, r *report) {
 			r.webURL(fmt.Sprintf("%s.%s[%d]", p, k, i), u)
 		}
 	}
-	for k, u := range map[string]string{"initiate_login_uri": c.InitiateLoginURI, "backchannel_logout_uri": c.BackchannelLogoutURI} {
+	for k, u := range map[string]string{"initiate_login_uri": c.InitiateLoginURI, "backchannel_logout_uri": c.BackchannelLogoutURI,
+		"landing_uri": c.LandingURI, "jwks_uri": c.JWKSURI} {
 		if u != "" {
 			r.webURL(p+"."+k, u)
 		}
@@ -143,11 +146,33 @@ func validateGrants(p string, c *Client, r *report) {
 		}
 	}
 	m := c.TokenEndpointAuthMethod
-	r.oneOf(p+".token_endpoint_auth_method", m, "client_secret_basic", "client_secret_post", "none")
+	r.oneOf(p+".token_endpoint_auth_method", m, "client_secret_basic", "client_secret_post", "private_key_jwt", "none")
 	if c.Public && m != "none" {
 		r.add(p+".token_endpoint_auth_method", "must be none for a public client")
 	}
 	if !c.Public && m == "none" {
 		r.add(p+".token_endpoint_auth_method", "none is only for a public client (public: true)")
+	}
+	validateClientKeys(p, c, r)
+}
+
+// validateClientKeys checks a private_key_jwt client's keys: one source,
+// and only for that method. The JWK Set itself is parsed by
+// idp/provider at start (and jwks_file read at load).
+func validateClientKeys(p string, c *Client, r *report) {
+	n := 0
+	for _, set := range []bool{c.JWKS != "" && c.JWKSFile == "", c.JWKSFile != "", c.JWKSURI != ""} {
+		if set {
+			n++
+		}
+	}
+	switch {
+	case c.TokenEndpointAuthMethod == "private_key_jwt" && n != 1:
+		r.add(p+".jwks", "private_key_jwt needs exactly one of jwks, jwks_file, jwks_uri (found %d)", n)
+	case c.TokenEndpointAuthMethod != "private_key_jwt" && n > 0:
+		r.add(p+".jwks", "client keys are for token_endpoint_auth_method: private_key_jwt")
+	}
+	if a := c.TokenEndpointAuthSigningAlg; a != "" {
+		r.oneOf(p+".token_endpoint_auth_signing_alg", a, "RS256", "PS256", "ES256")
 	}
 }

@@ -8,6 +8,8 @@ package fositestore
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -28,7 +30,7 @@ type Lifespans struct {
 // Store implements fosite's storage interfaces on a state.Store.
 type Store struct {
 	st         *state.Store
-	clients    fosite.ClientManager
+	clients    ClientGetter
 	newSession func() fosite.Session
 	life       Lifespans
 }
@@ -41,9 +43,14 @@ var (
 	_ fosite.ClientManager               = (*Store)(nil)
 )
 
+// ClientGetter resolves a client ID (the provider's configured clients).
+type ClientGetter interface {
+	GetClient(ctx context.Context, id string) (fosite.Client, error)
+}
+
 // New returns a store. clients resolves client IDs (from configuration);
 // newSession makes an empty session of the provider's session type.
-func New(st *state.Store, clients fosite.ClientManager, newSession func() fosite.Session, life Lifespans) *Store {
+func New(st *state.Store, clients ClientGetter, newSession func() fosite.Session, life Lifespans) *Store {
 	return &Store{st: st, clients: clients, newSession: newSession, life: life}
 }
 
@@ -52,10 +59,11 @@ func (s *Store) GetClient(ctx context.Context, id string) (fosite.Client, error)
 	return s.clients.GetClient(ctx, id)
 }
 
-// ClientAssertionJWTValid reports fosite.ErrJTIKnown for a JTI seen before.
+// ClientAssertionJWTValid reports fosite.ErrJTIKnown for a JTI seen before
+// (private_key_jwt assertions are single use, RFC 7523 §3).
 func (s *Store) ClientAssertionJWTValid(ctx context.Context, jti string) error {
 	var exp time.Time
-	err := s.st.Get(ctx, "oidc:jti:"+jti, &exp)
+	err := s.st.Get(ctx, jtiKey(jti), &exp)
 	if errors.Is(err, state.ErrNotFound) {
 		return nil
 	}
@@ -65,13 +73,22 @@ func (s *Store) ClientAssertionJWTValid(ctx context.Context, jti string) error {
 	return fosite.ErrJTIKnown
 }
 
-// SetClientAssertionJWT records a JTI until exp.
+// MaxAssertionLifetime bounds how far in the future a client assertion's
+// exp may lie: its JTI is kept until then, and a client must not make
+// the store keep keys for years.
+const MaxAssertionLifetime = time.Hour
+
+// SetClientAssertionJWT records a JTI until exp; recording is atomic
+// (SET NX), so of two concurrent uses of one assertion only one passes.
 func (s *Store) SetClientAssertionJWT(ctx context.Context, jti string, exp time.Time) error {
 	ttl := time.Until(exp)
 	if ttl <= 0 {
 		return nil
 	}
-	ok, err := s.st.PutNew(ctx, "oidc:jti:"+jti, exp, ttl)
+	if ttl > MaxAssertionLifetime {
+		return fosite.ErrInvalidClient.WithHint("The client_assertion expires too far in the future (at most one hour).")
+	}
+	ok, err := s.st.PutNew(ctx, jtiKey(jti), exp, ttl)
 	if err != nil {
 		return err
 	}
@@ -79,6 +96,13 @@ func (s *Store) SetClientAssertionJWT(ctx context.Context, jti string, exp time.
 		return fosite.ErrJTIKnown
 	}
 	return nil
+}
+
+// jtiKey hashes the JTI: it is chosen by the client, and a hash bounds
+// the key's length whatever it sends.
+func jtiKey(jti string) string {
+	sum := sha256.Sum256([]byte(jti))
+	return "oidc:jti:" + hex.EncodeToString(sum[:])
 }
 
 func (s *Store) put(ctx context.Context, key string, r fosite.Requester, ttl time.Duration) error {

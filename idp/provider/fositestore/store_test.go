@@ -250,4 +250,13 @@ func testJTI(t *testing.T, s *fositestore.Store, _ *state.Store) {
 	if err := s.ClientAssertionJWTValid(ctx, "j1"); !errors.Is(err, fosite.ErrJTIKnown) {
 		t.Fatalf("known jti: %v", err)
 	}
+	if err := s.SetClientAssertionJWT(ctx, "j1", time.Now().Add(time.Minute)); !errors.Is(err, fosite.ErrJTIKnown) {
+		t.Fatalf("second set of a known jti: %v", err)
+	}
+	if err := s.SetClientAssertionJWT(ctx, "j2", time.Now().Add(2*fositestore.MaxAssertionLifetime)); !errors.Is(err, fosite.ErrInvalidClient) {
+		t.Fatalf("far exp: %v", err)
+	}
+	if err := s.ClientAssertionJWTValid(ctx, "j2"); err != nil {
+		t.Fatalf("refused jti recorded: %v", err)
+	}
 }

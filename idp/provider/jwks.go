@@ -1,0 +1,159 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v3" // the version fosite's interfaces take
+	jose4 "github.com/go-jose/go-jose/v4"
+	josejwt "github.com/go-jose/go-jose/v4/jwt"
+	"github.com/ory/fosite"
+)
+
+// parseJWKS reads a private_key_jwt client's public keys (a JWK Set as
+// JSON); "" is no keys. A private key is refused: it has no business in
+// the provider's configuration. Keys without "use" are taken as signing
+// keys, as fosite only considers keys with use "sig".
+func parseJWKS(raw string) (*jose.JSONWebKeySet, error) {
+	if raw == "" {
+		return nil, nil
+	}
+	var set jose.JSONWebKeySet
+	if err := json.Unmarshal([]byte(raw), &set); err != nil {
+		return nil, fmt.Errorf("not a JWK Set: %w", err)
+	}
+	return normaliseJWKS(&set)
+}
+
+func normaliseJWKS(set *jose.JSONWebKeySet) (*jose.JSONWebKeySet, error) {
+	if len(set.Keys) == 0 {
+		return nil, errors.New("the JWK Set holds no key")
+	}
+	for i := range set.Keys {
+		k := &set.Keys[i]
+		if !k.IsPublic() {
+			return nil, fmt.Errorf("key %d (kid %q) is a private key: publish only public keys", i, k.KeyID)
+		}
+		if k.Use == "" {
+			k.Use = "sig"
+		}
+	}
+	return set, nil
+}
+
+// jwksFetcher is fosite's JWKSFetcherStrategy for clients registered with
+// a jwks_uri: each set is fetched with a timeout, at most maxJWKS bytes,
+// and kept for jwksTTL. fosite asks for a refresh when an assertion's kid
+// is unknown (the client rotated its keys); refreshes of one URI are
+// spaced by jwksRefetch, so that assertions with made-up kids cannot make
+// Seuil hammer the client's server.
+type jwksFetcher struct {
+	http *http.Client
+	mu   sync.Mutex
+	sets map[string]cachedJWKS
+}
+
+type cachedJWKS struct {
+	set *jose.JSONWebKeySet
+	at  time.Time
+}
+
+const (
+	jwksTTL     = 10 * time.Minute
+	jwksRefetch = 30 * time.Second
+	maxJWKS     = 64 << 10
+)
+
+func newJWKSFetcher(timeout time.Duration) *jwksFetcher {
+	return &jwksFetcher{http: &http.Client{Timeout: timeout}, sets: map[string]cachedJWKS{}}
+}
+
+// Resolve implements fosite.JWKSFetcherStrategy.
+func (f *jwksFetcher) Resolve(ctx context.Context, location string, ignoreCache bool) (*jose.JSONWebKeySet, error) {
+	f.mu.Lock()
+	c, ok := f.sets[location]
+	f.mu.Unlock()
+	age := time.Since(c.at)
+	if ok && (age < jwksRefetch || (!ignoreCache && age < jwksTTL)) {
+		return c.set, nil
+	}
+	set, err := f.fetch(ctx, location)
+	if err != nil {
+		if ok {
+			return c.set, nil // the client's server is down: keep its last keys
+		}
+		return nil, fosite.ErrInvalidClient.WithHint("The client's jwks_uri could not be read.").WithWrap(err).WithDebug(err.Error())
+	}
+	f.mu.Lock()
+	f.sets[location] = cachedJWKS{set: set, at: time.Now()}
+	f.mu.Unlock()
+	return set, nil
+}
+
+func (f *jwksFetcher) fetch(ctx context.Context, location string) (*jose.JSONWebKeySet, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, location, nil)
+	if err != nil {
+		return nil, fmt.Errorf("jwks_uri: %w", err)
+	}
+	req.Header.Set("Accept", "application/jwk-set+json, application/json")
+	resp, err := f.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("jwks_uri: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("jwks_uri: %s answered %d", location, resp.StatusCode)
+	}
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxJWKS+1))
+	if err != nil {
+		return nil, fmt.Errorf("jwks_uri: %w", err)
+	}
+	if len(raw) > maxJWKS {
+		return nil, fmt.Errorf("jwks_uri: %s: more than %d bytes", location, maxJWKS)
+	}
+	set, err := parseJWKS(string(raw))
+	if err != nil {
+		return nil, fmt.Errorf("jwks_uri: %s: %w", location, err)
+	}
+	return set, nil
+}
+
+// authenticateClient is fosite's client authentication, with the time
+// claims of a client assertion checked first: fosite's JWT parser reports
+// an expired or not-yet-valid assertion as a bare error, which fosite
+// then answers with a 500 instead of invalid_client.
+func authenticateClient(next fosite.ClientAuthenticationStrategy) fosite.ClientAuthenticationStrategy {
+	return func(ctx context.Context, r *http.Request, form url.Values) (fosite.Client, error) {
+		if a := form.Get("client_assertion"); a != "" {
+			if err := assertionTimes(a, time.Now()); err != nil {
+				return nil, fosite.ErrInvalidClient.WithHint(err.Error())
+			}
+		}
+		return next(ctx, r, form)
+	}
+}
+
+// assertionTimes checks exp (required, in the future) and nbf and iat
+// (not in the future), allowing a little clock skew; the signature is
+// fosite's to check.
+func assertionTimes(raw string, now time.Time) error {
+	tok, err := josejwt.ParseSigned(raw, []jose4.SignatureAlgorithm{jose4.RS256, jose4.PS256, jose4.ES256})
+	if err != nil {
+		return errors.New("The client_assertion is not a signed JWT with an accepted algorithm.")
+	}
+	var c josejwt.Claims
+	if err := tok.UnsafeClaimsWithoutVerification(&c); err != nil || c.Expiry == nil {
+		return errors.New("The client_assertion must have an exp claim.")
+	}
+	if err := c.ValidateWithLeeway(josejwt.Expected{Time: now}, 30*time.Second); err != nil {
+		return fmt.Errorf("The client_assertion is expired or not yet valid: %w.", err)
+	}
+	return nil
+}
