@@ -24,7 +24,7 @@ func checkLoopback(ctx context.Context, raw string) error {
 	}
 	ips, err := net.DefaultResolver.LookupIPAddr(ctx, host)
 	if err != nil || len(ips) == 0 {
-		return fmt.Errorf("%s: cannot tell it is loopback: %v", host, err)
+		return fmt.Errorf("%s: cannot tell it is loopback (pass --allow-remote for a target you may load): %v", host, err)
 	}
 	for _, ip := range ips {
 		if !ip.IP.IsLoopback() {
