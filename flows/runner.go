@@ -122,12 +122,21 @@ func (h *Handler) advance(d *Definition, f *flow.Flow, x *flow.Exchange) error {
 	if err != nil || out != flow.Next || f.Step+1 >= len(d.Steps) {
 		return err
 	}
+	en, ok := d.Steps[f.Step+1].(flow.Enterer)
+	if !ok {
+		f.Step++
+		return nil
+	}
+	// A failed Enter must leave nothing behind: what it learnt about a
+	// record or an account (verify finds them before sending the code)
+	// would otherwise follow the student to the next identity they type.
+	// Steps replace Flow's pointers and slices rather than write through
+	// them, so a shallow copy restores the flow.
+	before := *f
 	f.Step++
-	if en, ok := d.Steps[f.Step].(flow.Enterer); ok {
-		if err := en.Enter(ctx, f, x); err != nil {
-			f.Step--
-			return err
-		}
+	if err := en.Enter(ctx, f, x); err != nil {
+		*f = before
+		return err
 	}
 	return nil
 }

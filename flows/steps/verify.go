@@ -74,6 +74,7 @@ func (v *Verify) Show(_ context.Context, f *flow.Flow, _ *flow.Exchange) (string
 
 // Enter runs the coherence check, then sends the first code.
 func (v *Verify) Enter(ctx context.Context, f *flow.Flow, x *flow.Exchange) error {
+	v.Rewind(f) // nothing from an earlier identity may survive this one
 	ip := regulation.IPKey(x.IP)
 	if err := regulate(ctx, v.svc.Regulator, false, regulation.IdentifyPerIP, ip); err != nil {
 		return err

@@ -1,0 +1,67 @@
+package flows_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/seuil-idp/seuil/flows"
+	"github.com/seuil-idp/seuil/idp/students"
+)
+
+// yanis is a second student, without an account.
+var yanis = students.Record{StudentID: "22054321", INE: "987654321AB", FirstName: "Yanis",
+	LastName: "Benali", Mobile: "+33611223344", Email: "yanis.benali@example.org",
+	BirthDate: time.Date(2006, 9, 2, 0, 0, 0, 0, time.UTC)}
+
+func withStudents(recs ...students.Record) envOpt {
+	return func(_ *flows.Config, d *flows.Deps) {
+		m := mapSource{}
+		for _, r := range recs {
+			m[r.StudentID] = r
+		}
+		d.Students = m
+	}
+}
+
+// A verify step that failed on entry (here: the victim's phone had had
+// its codes) must leave nothing behind: identifying next as another
+// student must not carry the victim's login into the password step.
+func TestFailedEnterForgetsAccount(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withStudents(camille, yanis))
+	ctx := context.Background()
+	if _, err := e.dir.Ensure(ctx, camille, "22012345T"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.dir.SetPassword(ctx, "22012345T", "Camille-Own-Pass-7"); err != nil {
+		t.Fatal(err)
+	}
+	// Use up Camille's code_send_per_phone burst (5) from other browsers.
+	for i := 0; i < 5; i++ {
+		o := e.browser(t)
+		o.follow("/activation")
+		must(t, o.submit("/activation/identify", identifyForm("22012345", "123456789AB", "0788102599")), 200)
+	}
+	b := e.browser(t)
+	b.follow("/activation")
+	must(t, b.post("/activation/identify", identifyForm("22012345", "123456789AB", "0788102599")),
+		http.StatusTooManyRequests)
+	r := b.submit("/activation/identify", identifyForm(yanis.StudentID, yanis.INE, "06 11 22 33 44"))
+	must(t, r, 200, "Code d'activation")
+	r = b.submit("/activation/verify", url.Values{"code": {e.box.lastCode(t)}})
+	must(t, r, 200, "Choisissez votre mot de passe")
+	if strings.Contains(r.body, "22012345T") || strings.Contains(r.body, "déjà activé") {
+		t.Fatalf("the password page is about Camille's account:\n%s", r.body)
+	}
+	must(t, b.submit("/activation/password", pwForm(goodPassword, goodPassword)), 200, "22054321T")
+	if _, err := e.dir.Authenticate(ctx, "22012345T", "Camille-Own-Pass-7"); err != nil {
+		t.Fatalf("Camille's password changed: %v", err)
+	}
+	if _, err := e.dir.Authenticate(ctx, "22054321T", goodPassword); err != nil {
+		t.Fatalf("Yanis's password not set: %v", err)
+	}
+}
