@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/seuil-idp/seuil/flows"
+	"github.com/seuil-idp/seuil/flows/flow"
+	"github.com/seuil-idp/seuil/idp/regulation"
 	"github.com/seuil-idp/seuil/idp/students"
 )
 
@@ -63,5 +65,82 @@ func TestFailedEnterForgetsAccount(t *testing.T) {
 	}
 	if _, err := e.dir.Authenticate(ctx, "22054321T", goodPassword); err != nil {
 		t.Fatalf("Yanis's password not set: %v", err)
+	}
+}
+
+// hookedRegulator calls onHit before counting an event of rule.
+type hookedRegulator struct {
+	flow.Regulator
+	rule  regulation.Rule
+	onHit func()
+}
+
+func (h hookedRegulator) Hit(ctx context.Context, rule regulation.Rule, key string) (regulation.Decision, error) {
+	if rule == h.rule && h.onHit != nil {
+		h.onHit()
+	}
+	return h.Regulator.Hit(ctx, rule, key)
+}
+
+// Showing the verify page while a wrong code is being judged (a second
+// tab, or a script) must not make the flow forget the wrong attempt: the
+// flow closes after max_attempts wrong codes all the same.
+func TestWrongCodesCountedDespiteConcurrentShow(t *testing.T) {
+	t.Parallel()
+	var b *browser
+	e := newEnv(t, func(_ *flows.Config, d *flows.Deps) {
+		d.Regulator = hookedRegulator{Regulator: d.Regulator, rule: regulation.CodeVerifyPerStudent,
+			onHit: func() { b.get("/activation/verify") }}
+	})
+	b = e.browser(t)
+	b.follow("/activation")
+	b.submit("/activation/identify", identifyForm("22012345", "123456789AB", "0788102599"))
+	good := e.box.lastCode(t)
+	bad := "000000"
+	if good == bad {
+		bad = "111111"
+	}
+	for i := 0; i < 5; i++ {
+		b.post("/activation/verify", url.Values{"code": {bad}})
+		b.follow("/activation/verify")
+	}
+	r := b.submit("/activation/verify", url.Values{"code": {good}})
+	if strings.Contains(r.body, "Choisissez votre mot de passe") {
+		t.Fatal("a sixth code was judged after five wrong ones")
+	}
+}
+
+// Once the student's wrong codes reach code_verify_per_student, no code is
+// judged until the limit allows again, the right one included (otherwise
+// every new flow would be one more free guess), and no new code is sent.
+func TestCodeVerifyLimitCheckedFirst(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var flows []*browser
+	var codes []string
+	for i := 0; i < 3; i++ {
+		b := e.browser(t)
+		b.follow("/activation")
+		must(t, b.submit("/activation/identify", identifyForm("22012345", "123456789AB", "0788102599")), 200)
+		flows, codes = append(flows, b), append(codes, e.box.lastCode(t))
+	}
+	for i, b := range flows[:2] { // 2 flows × 5 wrong codes = the burst of 10
+		bad := "000000"
+		if codes[i] == bad {
+			bad = "111111"
+		}
+		for j := 0; j < 5; j++ {
+			b.post("/activation/verify", url.Values{"code": {bad}})
+		}
+	}
+	r := flows[2].submit("/activation/verify", url.Values{"code": {codes[2]}})
+	must(t, r, http.StatusTooManyRequests, "Trop de tentatives. Réessayez dans")
+	sent, _ := e.box.counts()
+	b := e.browser(t)
+	b.follow("/activation")
+	must(t, b.post("/activation/identify", identifyForm("22012345", "123456789AB", "0788102599")),
+		http.StatusTooManyRequests, "Trop de tentatives. Réessayez dans")
+	if now, _ := e.box.counts(); now != sent {
+		t.Fatal("a code was sent that could not be checked")
 	}
 }

@@ -184,7 +184,7 @@ func TestReplayedPost(t *testing.T) {
 	}
 	// A stale form of the current step is refused the same way.
 	b.follow("/activation/verify")
-	stale := url.Values{"code": {"000000"}, "version": {"1"}}
+	stale := url.Values{"code": {"000000"}, "version": {"0"}} // the identify form's
 	if r := b.post("/activation/verify", stale); r.status != http.StatusSeeOther {
 		t.Fatalf("stale version: %d", r.status)
 	}

@@ -37,21 +37,28 @@ func (h *Handler) show(d *Definition) http.HandlerFunc {
 			return
 		}
 		var notice string
-		f, err := h.update(r.Context(), f.ID, func(g *flow.Flow) error {
-			if back && g.Step > 0 {
-				h.rewind(d, g)
+		if back || f.Lang != lang || f.Notice != "" {
+			// Only going back makes earlier forms stale. A mere render
+			// keeps the version: bumping it would let any GET (a second
+			// tab, a script) void a submit in progress, and with it the
+			// wrong code that submit counted.
+			var err error
+			f, err = h.update(r.Context(), f.ID, func(g *flow.Flow) error {
+				if back && g.Step > 0 {
+					h.rewind(d, g)
+					g.Version++
+				}
+				if g.Step != idx {
+					return errStale
+				}
+				g.Lang = lang
+				notice, g.Notice = g.Notice, ""
+				return nil
+			})
+			if err != nil {
+				h.retry(w, r, d, err)
+				return
 			}
-			if g.Step != idx {
-				return errStale
-			}
-			g.Version++
-			g.Lang = lang
-			notice, g.Notice = g.Notice, ""
-			return nil
-		})
-		if err != nil {
-			h.retry(w, r, d, err)
-			return
 		}
 		h.renderStep(w, r, d, f, http.StatusOK, nil, notice)
 	}

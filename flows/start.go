@@ -100,11 +100,19 @@ func (h *Handler) load(r *http.Request, d *Definition) (*flow.Flow, bool) {
 }
 
 // update changes the stored flow in one optimistic transaction, keeping
-// its TTL.
+// its TTL. A write by another request in between (a language switch, a
+// notice read) is retried a few times: change sees the new value and
+// decides again, so a claimed submit is not lost to a harmless render.
 func (h *Handler) update(ctx context.Context, id string, change func(f *flow.Flow) error) (*flow.Flow, error) {
-	var f flow.Flow
-	err := h.deps.Store.Update(ctx, flow.Key(id), &f, 0, func() error { return change(&f) })
-	return &f, err
+	var err error
+	for range 4 {
+		var f flow.Flow
+		err = h.deps.Store.Update(ctx, flow.Key(id), &f, 0, func() error { return change(&f) })
+		if !errors.Is(err, state.ErrConflict) {
+			return &f, err
+		}
+	}
+	return nil, err
 }
 
 // lang picks the page language and remembers an explicit ?lang= choice.

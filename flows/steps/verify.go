@@ -95,6 +95,10 @@ func (v *Verify) Enter(ctx context.Context, f *flow.Flow, x *flow.Exchange) erro
 		v.svc.Logger.InfoContext(ctx, "identify mismatch", "flow", f.Name, "ip", x.IP)
 		return flow.ErrMismatch
 	}
+	// A code that could not be judged would be an SMS paid for nothing.
+	if err := regulate(ctx, v.svc.Regulator, false, regulation.CodeVerifyPerStudent, f.StudentID); err != nil {
+		return err
+	}
 	f.Record = &rec
 	if err := v.findAccount(ctx, f); err != nil {
 		return err
@@ -139,6 +143,12 @@ func (v *Verify) Submit(ctx context.Context, f *flow.Flow, x *flow.Exchange) (fl
 	}
 	if v.svc.Now().After(f.OTP.SentAt.Add(v.code.TTL.D())) || f.OTP.Secret == "" {
 		return flow.Stay, flow.ErrCodeExpired
+	}
+	// The student's wrong codes across flows are checked before this one
+	// is judged: a full limit refuses the right code too, or each new
+	// flow would be one more free guess.
+	if err := regulate(ctx, v.svc.Regulator, false, regulation.CodeVerifyPerStudent, f.StudentID); err != nil {
+		return flow.Stay, err
 	}
 	want, err := generateCode(f.OTP)
 	if err != nil {
