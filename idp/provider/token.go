@@ -2,6 +2,7 @@ package provider
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 
@@ -22,10 +23,25 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 	cl := ar.GetClient().(*Client)
 	resp, err := p.oauth.NewAccessResponse(withAlg(ctx, cl.Conf.SigningAlg), ar)
 	if err != nil {
-		p.tokenError(w, r, ar, err)
+		p.tokenError(w, r, ar, lostRace(err))
 		return
 	}
 	p.oauth.WriteAccessResponse(ctx, w, ar, resp)
+}
+
+// lostRace turns the server error fosite makes of a lost race into
+// invalid_grant: when two requests exchange one code (or rotate one
+// refresh token) at once, the store lets one through and fails the other
+// with ErrInvalidatedAuthorizeCode, ErrInactiveToken or
+// ErrSerializationFailure, which fosite wraps in server_error. For the
+// loser the grant is simply no longer valid.
+func lostRace(err error) error {
+	for _, cause := range []error{fosite.ErrInvalidatedAuthorizeCode, fosite.ErrInactiveToken, fosite.ErrSerializationFailure} {
+		if errors.Is(err, cause) {
+			return fosite.ErrInvalidGrant.WithHint("The grant was used by a concurrent request.").WithWrap(err)
+		}
+	}
+	return err
 }
 
 func (p *Provider) tokenError(w http.ResponseWriter, r *http.Request, ar fosite.AccessRequester, err error) {
