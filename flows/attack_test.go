@@ -144,3 +144,44 @@ func TestCodeVerifyLimitCheckedFirst(t *testing.T) {
 		t.Fatal("a code was sent that could not be checked")
 	}
 }
+
+// A record without a mobile or without an e-mail address still works
+// with the channel it has, and the verify screen says which one is
+// missing.
+func TestOneChannelOnRecord(t *testing.T) {
+	t.Parallel()
+	noMobile, noMail := camille, camille
+	noMobile.Mobile, noMail.Email = "", ""
+	for _, c := range []struct {
+		name       string
+		rec        students.Record
+		sms, mails int
+		shows      []string
+		hides      string
+	}{
+		{"no mobile", noMobile, 0, 1, []string{"c•••@example.org", "Aucun numéro de portable"}, "par SMS au"},
+		{"no e-mail", noMail, 1, 0, []string{"+33 7 •• •• •• 99", "Aucune adresse électronique"}, "par courriel à"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, withStudents(c.rec))
+			b := e.browser(t)
+			b.follow("/activation")
+			r := b.submit("/activation/identify", identifyForm("22012345", "123456789AB", "0788102599"))
+			must(t, r, 200, append([]string{"Code d'activation"}, c.shows...)...)
+			if strings.Contains(r.body, c.hides) {
+				t.Fatalf("the page shows a channel not used:\n%s", r.body)
+			}
+			if s, m := e.box.counts(); s != c.sms || m != c.mails {
+				t.Fatalf("sent %d SMS and %d mails, want %d and %d", s, m, c.sms, c.mails)
+			}
+			code := ""
+			if c.sms > 0 {
+				code = e.box.lastCode(t)
+			} else {
+				code = e.box.mails[0].Code
+			}
+			must(t, b.submit("/activation/verify", url.Values{"code": {code}}), 200, "Choisissez votre mot de passe")
+		})
+	}
+}

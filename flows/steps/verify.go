@@ -61,15 +61,39 @@ func (v *Verify) Name() string { return "verify" }
 // VerifyData is the verify page's data.
 type VerifyData struct {
 	SMSTo, MailTo string // masked
-	Length        int
-	TTLMinutes    int
-	Remaining     int
+	// Unsent names (as translation keys) each channel the code did not
+	// go by, and why: none on record, or the sending failed.
+	Unsent     []string
+	Length     int
+	TTLMinutes int
+	Remaining  int
 }
 
 // Show implements flow.Step.
 func (v *Verify) Show(_ context.Context, f *flow.Flow, _ *flow.Exchange) (string, any) {
-	return "verify", VerifyData{SMSTo: f.OTP.SMSTo, MailTo: f.OTP.MailTo, Length: v.code.Length,
-		TTLMinutes: int(v.code.TTL.D() / time.Minute), Remaining: v.code.MaxAttempts - f.OTP.Attempts}
+	return "verify", VerifyData{SMSTo: f.OTP.SMSTo, MailTo: f.OTP.MailTo, Unsent: unsent(f),
+		Length: v.code.Length, TTLMinutes: int(v.code.TTL.D() / time.Minute),
+		Remaining: v.code.MaxAttempts - f.OTP.Attempts}
+}
+
+func unsent(f *flow.Flow) []string {
+	if f.Record == nil {
+		return nil
+	}
+	var out []string
+	switch {
+	case f.Record.Mobile == "":
+		out = append(out, "verify.unsent.sms.none")
+	case f.OTP.SMSTo == "":
+		out = append(out, "verify.unsent.sms.failed")
+	}
+	switch {
+	case f.Record.Email == "":
+		out = append(out, "verify.unsent.mail.none")
+	case f.OTP.MailTo == "":
+		out = append(out, "verify.unsent.mail.failed")
+	}
+	return out
 }
 
 // Enter runs the coherence check, then sends the first code.
@@ -86,7 +110,10 @@ func (v *Verify) Enter(ctx context.Context, f *flow.Flow, x *flow.Exchange) erro
 	if err != nil && !errors.Is(err, students.ErrNotFound) {
 		return fmt.Errorf("verify: lookup: %w", err)
 	}
-	if err != nil || !same(rec.INE, f.INE) || !same(rec.Mobile, f.Phone) {
+	// A record without a mobile (APOGEE leaves it optional) is matched on
+	// the number and INE: the code, sent to the e-mail on record, is what
+	// proves the person, and refusing would lock the student out.
+	if err != nil || !same(rec.INE, f.INE) || (rec.Mobile != "" && !same(rec.Mobile, f.Phone)) {
 		// Both counters move on every mismatch: one for the address
 		// (someone trying many students), one for the student (many
 		// addresses trying one student).
