@@ -1,9 +1,11 @@
 package provider
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -56,7 +58,7 @@ func (p *Provider) logout(w http.ResponseWriter, r *http.Request) {
 	}
 	if err == nil {
 		if ended, err := p.sessions.End(r.Context(), w, r); err == nil {
-			p.backchannel(r, ended)
+			p.backchannel(context.WithoutCancel(r.Context()), ended)
 		}
 	}
 	p.cfg.Session.Cookies.Clear(w, logoutCSRF)
@@ -128,7 +130,7 @@ func (p *Provider) verifyIDToken(raw string) (idClaims, bool) {
 // client signed in through the ended session, in parallel, each bounded by
 // the HTTP client's timeout. Failures are logged: the user is signed out
 // of Seuil whatever the relying parties answer.
-func (p *Provider) backchannel(r *http.Request, s session.Session) {
+func (p *Provider) backchannel(ctx context.Context, s session.Session) {
 	done := make(chan struct{}, len(s.Clients))
 	n := 0
 	for _, id := range s.Clients {
@@ -139,7 +141,7 @@ func (p *Provider) backchannel(r *http.Request, s session.Session) {
 		n++
 		go func() {
 			defer func() { done <- struct{}{} }()
-			p.postLogoutToken(r, cl, s)
+			p.postLogoutToken(ctx, cl, s)
 		}()
 	}
 	for range n {
@@ -147,14 +149,27 @@ func (p *Provider) backchannel(r *http.Request, s session.Session) {
 	}
 }
 
-func (p *Provider) postLogoutToken(r *http.Request, cl *Client, s session.Session) {
-	ctx := r.Context()
+// announceExpired is the session manager's OnExpire hook: the browser of
+// a timed-out session came back, and its clients are told now, in the
+// background (the request that noticed need not wait for them).
+func (p *Provider) announceExpired(ctx context.Context, s session.Session) {
+	go p.backchannel(context.WithoutCancel(ctx), s)
+}
+
+func (p *Provider) postLogoutToken(ctx context.Context, cl *Client, s session.Session) {
 	tok, err := p.logoutToken(cl, s)
 	if err != nil {
 		p.log.ErrorContext(ctx, "logout token", "client", cl.ID, "err", err)
 		return
 	}
-	resp, err := p.http.PostForm(cl.Conf.BackchannelLogoutURI, url.Values{"logout_token": {tok}})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, cl.Conf.BackchannelLogoutURI,
+		strings.NewReader(url.Values{"logout_token": {tok}}.Encode()))
+	if err != nil {
+		p.log.ErrorContext(ctx, "logout token request", "client", cl.ID, "err", err)
+		return
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := p.http.Do(req)
 	if err != nil {
 		p.log.WarnContext(ctx, "back-channel logout failed", "client", cl.ID, "err", err)
 		return

@@ -11,6 +11,7 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
+	"github.com/seuil-idp/seuil/idp/provider"
 	"github.com/seuil-idp/seuil/idp/provider/keys"
 	"github.com/seuil-idp/seuil/idp/state/redistest"
 )
@@ -129,4 +130,34 @@ func TestKeyRotation(t *testing.T) {
 func kidOf(jwt string) string {
 	h, _ := base64URL(strings.Split(jwt, ".")[0])
 	return string(h)
+}
+
+// A session that timed out is announced to its clients when its browser
+// comes back, once.
+func TestTimedOutSessionAnnounced(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *provider.Config) { c.Session.IdleTimeout = time.Second })
+	r := e.rp()
+	b := e.browser()
+	resp, _ := b.login(r.authURL(oauth2.GenerateVerifier()), testPassword)
+	code(t, resp)
+	time.Sleep(1100 * time.Millisecond)
+	resp, _ = b.follow(r.authURL(oauth2.GenerateVerifier(), oauth2.SetAuthURLParam("prompt", "none")))
+	if redirectQuery(t, resp).Get("error") != "login_required" {
+		t.Fatal("timed-out session still signs in")
+	}
+	select {
+	case lt := <-e.rpHits:
+		if _, err := r.oidc.Verifier(&oidc.Config{ClientID: "pjweb"}).Verify(context.Background(), lt); err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no back-channel logout token for the timed-out session")
+	}
+	b.follow(r.authURL(oauth2.GenerateVerifier(), oauth2.SetAuthURLParam("prompt", "none")))
+	select {
+	case <-e.rpHits:
+		t.Error("timed-out session announced twice")
+	case <-time.After(300 * time.Millisecond):
+	}
 }

@@ -96,6 +96,7 @@ func New(cfg Config, deps Deps) (*Provider, error) {
 		p.http = &http.Client{Timeout: cfg.BackchannelTimeout}
 	}
 	p.sessions = session.NewManager(deps.Store, cfg.Session, deps.Logger)
+	p.sessions.OnExpire(p.announceExpired)
 	p.login = session.NewLogin(p.sessions, deps.Directory, deps.Limiter, p.themeFor, session.Paths{
 		Login: p.base + "/login", Resume: p.base + "/oauth2/auth/resume",
 		Flows: cfg.FlowsPath, Static: cfg.StaticPath,

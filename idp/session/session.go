@@ -29,8 +29,12 @@ type Config struct {
 	// IdleTimeout ends a session not used for this long (default 30 min).
 	IdleTimeout time.Duration `yaml:"idle_timeout"`
 	// AbsoluteTimeout ends a session this long after sign-in (default 10 h).
-	AbsoluteTimeout time.Duration  `yaml:"absolute_timeout"`
-	Cookies         websec.Cookies `yaml:"-"`
+	AbsoluteTimeout time.Duration `yaml:"absolute_timeout"`
+	// AnnounceFor keeps a timed-out session's record this long (default
+	// 24 h), so that its end can still be announced to its clients when
+	// the browser comes back (see OnExpire).
+	AnnounceFor time.Duration  `yaml:"announce_for"`
+	Cookies     websec.Cookies `yaml:"-"`
 }
 
 // Session is one signed-in browser.
@@ -54,9 +58,10 @@ var ErrNoSession = errors.New("session: none")
 
 // Manager creates, reads and ends sessions.
 type Manager struct {
-	st  *state.Store
-	cfg Config
-	log *slog.Logger
+	st       *state.Store
+	cfg      Config
+	log      *slog.Logger
+	onExpire func(context.Context, Session)
 }
 
 // NewManager returns a session manager storing sessions in st.
@@ -66,6 +71,9 @@ func NewManager(st *state.Store, cfg Config, log *slog.Logger) *Manager {
 	}
 	if cfg.AbsoluteTimeout <= 0 {
 		cfg.AbsoluteTimeout = 10 * time.Hour
+	}
+	if cfg.AnnounceFor <= 0 {
+		cfg.AnnounceFor = 24 * time.Hour
 	}
 	if log == nil {
 		log = slog.Default()
@@ -108,10 +116,10 @@ func (m *Manager) StartSession(ctx context.Context, w http.ResponseWriter, r *ht
 }
 
 // ttl is the time the record may live: the idle timeout, capped by the
-// absolute one.
+// absolute one, and then AnnounceFor (see expire).
 func (m *Manager) ttl(s Session, now time.Time) time.Duration {
 	left := s.Created.Add(m.cfg.AbsoluteTimeout).Sub(now)
-	return min(left, m.cfg.IdleTimeout)
+	return min(left, m.cfg.IdleTimeout) + m.cfg.AnnounceFor
 }
 
 // Current returns the browser's session, or ErrNoSession. It extends the
@@ -130,7 +138,8 @@ func (m *Manager) Current(ctx context.Context, r *http.Request) (Session, error)
 		return Session{}, err
 	}
 	now := time.Now().UTC()
-	if now.Sub(s.Created) >= m.cfg.AbsoluteTimeout || now.Sub(s.LastSeen) >= m.cfg.IdleTimeout {
+	if m.timedOut(s, now) {
+		m.expire(ctx, key(tok))
 		return Session{}, ErrNoSession
 	}
 	if now.Sub(s.LastSeen) > time.Minute {

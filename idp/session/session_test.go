@@ -112,3 +112,29 @@ func TestStartSessionRefusesIncompleteAccount(t *testing.T) {
 		t.Fatal("account without subject accepted")
 	}
 }
+
+func TestTimeoutAnnouncedOnce(t *testing.T) {
+	t.Parallel()
+	st := state.New(redistest.Client(t), "s:")
+	m := session.NewManager(st, session.Config{IdleTimeout: time.Second, AbsoluteTimeout: time.Hour}, nil)
+	got := make(chan session.Session, 4)
+	m.OnExpire(func(_ context.Context, s session.Session) { got <- s })
+	c := start(t, m, nil, acct)
+	r := httptest.NewRequest("GET", "/", nil)
+	r.AddCookie(c[0])
+	if err := m.AddClient(context.Background(), r, "pjweb"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	for range 2 {
+		if _, err := current(m, c); err != session.ErrNoSession {
+			t.Fatalf("timed-out session: %v", err)
+		}
+	}
+	if len(got) != 1 {
+		t.Fatalf("announced %d times, want 1", len(got))
+	}
+	if s := <-got; s.Login != acct.Login || len(s.Clients) != 1 || s.Clients[0] != "pjweb" {
+		t.Errorf("announced %+v", s)
+	}
+}
