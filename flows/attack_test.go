@@ -2,8 +2,13 @@ package flows_test
 
 import (
 	"context"
+	"fmt"
+	"html"
+	"io"
+	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -184,4 +189,40 @@ func TestOneChannelOnRecord(t *testing.T) {
 			must(t, b.submit("/activation/verify", url.Values{"code": {code}}), 200, "Choisissez votre mot de passe")
 		})
 	}
+}
+
+// The language links stay on this site whatever path was asked: a path
+// like "//evil.example/x" reaches the not-found page as is, and a link
+// built from it would lead off-site.
+func TestLanguageLinksStayLocal(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, path := range []string{"//evil.example/x", "/\\evil.example/x", "/activation//evil.example"} {
+		body := rawGet(t, e.srv.Listener.Addr().String(), path)
+		for _, m := range hrefRE.FindAllStringSubmatch(body, -1) {
+			u, err := url.Parse(m[1])
+			if err != nil || u.Host != "" || strings.HasPrefix(m[1], "//") || strings.HasPrefix(m[1], "/\\") {
+				t.Errorf("%s: link %q leads off-site", path, m[1])
+			}
+		}
+	}
+}
+
+var hrefRE = regexp.MustCompile(`href="([^"]*)"`)
+
+// rawGet sends path exactly as given (net/http's client would read a
+// leading "//" as a host).
+func rawGet(t *testing.T, addr, path string) string {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", path, addr)
+	raw, _ := io.ReadAll(c)
+	if !strings.Contains(string(raw), "<html") {
+		t.Fatalf("%s: no page: %s", path, raw)
+	}
+	return html.UnescapeString(string(raw))
 }

@@ -3,6 +3,7 @@ package flows
 import (
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/seuil-idp/seuil/flows/flow"
 	"github.com/seuil-idp/seuil/idp/websec"
@@ -134,6 +135,9 @@ func (b *bufferWriter) Write(p []byte) (int, error) { b.b = append(b.b, p...); r
 // after a POST the link goes to the same URL with GET, which shows the
 // current step again.
 func langLinks(path, current string) []themes.LangLink {
+	// The path is the request's, whatever it was (the not-found page
+	// shows any): "//host/x" or "/\\host/x" would be a link off-site.
+	path = "/" + strings.TrimLeft(path, "/\\")
 	labels := map[string]string{"fr": "Français", "en": "English"}
 	var out []themes.LangLink
 	for _, l := range themes.Languages {
