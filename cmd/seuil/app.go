@@ -223,7 +223,7 @@ func providerConfig(cfg *config.Config) provider.Config {
 			PostLogoutRedirectURIs: c.PostLogoutRedirectURIs, Scopes: c.Scopes,
 			InitiateLoginURI: c.InitiateLoginURI, BackchannelLogoutURI: c.BackchannelLogoutURI,
 			Theme: c.Theme, Claims: c.Claims, SigningAlg: c.IDTokenSignedResponseAlg,
-			TokenEndpointAuthMethod: c.TokenEndpointAuthMethod, JWKS: c.JWKS, JWKSURI: c.JWKSURI, TokenEndpointAuthSigningAlg: c.TokenEndpointAuthSigningAlg,
+			TokenEndpointAuthMethod: c.TokenEndpointAuthMethod, JWKS: c.JWKS, JWKSURI: c.JWKSURI, TokenEndpointAuthSigningAlg: c.TokenEndpointAuthSigningAlg, LandingURI: c.LandingURI,
 		})
 	}
 	return pc

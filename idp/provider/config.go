@@ -63,8 +63,12 @@ type ClientConfig struct {
 	PostLogoutRedirectURIs []string `yaml:"post_logout_redirect_uris"`
 	Scopes                 []string `yaml:"scopes"`
 	InitiateLoginURI       string   `yaml:"initiate_login_uri"`
-	BackchannelLogoutURI   string   `yaml:"backchannel_logout_uri"`
-	Theme                  string   `yaml:"theme"`
+	// LandingURI is the target_link_uri of LandingURL: the page of the
+	// client the student should reach after the activation (default the
+	// origin of the first redirect URI).
+	LandingURI           string `yaml:"landing_uri"`
+	BackchannelLogoutURI string `yaml:"backchannel_logout_uri"`
+	Theme                string `yaml:"theme"`
 	// Claims adds claims from the account: claim name → account field
 	// (login, student_id, ine, email, mobile, first_name, last_name) or
 	// "=value" for a constant (eduPersonAffiliation: "=student").
@@ -153,9 +157,9 @@ func (c *Config) Validate() error {
 		}
 		checkURIs(bad, k+".redirect_uris", cl.RedirectURIs)
 		checkURIs(bad, k+".post_logout_redirect_uris", cl.PostLogoutRedirectURIs)
-		for j, u := range []string{cl.InitiateLoginURI, cl.BackchannelLogoutURI} {
+		for j, u := range []string{cl.InitiateLoginURI, cl.BackchannelLogoutURI, cl.LandingURI} {
 			if u != "" {
-				checkURIs(bad, k+"."+[]string{"initiate_login_uri", "backchannel_logout_uri"}[j], []string{u})
+				checkURIs(bad, k+"."+[]string{"initiate_login_uri", "backchannel_logout_uri", "landing_uri"}[j], []string{u})
 			}
 		}
 		for j, s := range cl.Scopes {

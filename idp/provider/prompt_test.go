@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/seuil-idp/seuil/idp/provider"
 )
 
 func redirectQuery(t *testing.T, resp *http.Response) url.Values {
@@ -131,6 +133,27 @@ func TestLandingURL(t *testing.T) {
 	}
 	if _, err := e.p.LandingURL(ctx, "mobile", testLogin); err == nil {
 		t.Error("client without initiate_login_uri: no error")
+	}
+}
+
+func TestLandingTarget(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *provider.Config) {
+		c.Clients = append(c.Clients, provider.ClientConfig{ID: "ent", Secret: rpSecret, RedirectURIs: []string{"https://ent.univ.fr/cb"},
+			InitiateLoginURI: "https://ent.univ.fr/login?from=seuil", LandingURI: "https://ent.univ.fr/portail/etudiant?tab=pj"})
+	})
+	for id, want := range map[string]string{"pjweb": "http://127.0.0.1:9/", "ent": "https://ent.univ.fr/portail/etudiant?tab=pj"} {
+		land, err := e.p.LandingURL(context.Background(), id, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, _ := url.Parse(land)
+		if got := u.Query().Get("target_link_uri"); got != want || u.Query().Has("login_hint") {
+			t.Errorf("%s: landing %s, target_link_uri %q, want %q", id, land, got, want)
+		}
+		if id == "ent" && u.Query().Get("from") != "seuil" {
+			t.Errorf("initiate_login_uri's own query lost: %s", land)
+		}
 	}
 }
 
