@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
@@ -225,4 +226,37 @@ func rawGet(t *testing.T, addr, path string) string {
 		t.Fatalf("%s: no page: %s", path, raw)
 	}
 	return html.UnescapeString(string(raw))
+}
+
+// A code refused by one send limit (here the address's) costs nothing
+// under the others: the phone's budget stays whole for its owner.
+func TestRefusedSendCountsNothing(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withStudents(camille, yanis), func(_ *flows.Config, d *flows.Deps) {
+		one := regulation.Limit{Rate: 1, Per: time.Hour, Burst: 1}
+		reg, err := regulation.New(d.Store.Client(), "t:", regulation.Rules{
+			regulation.CodeSendPerIP: one, regulation.CodeSendPerPhone: one}, []byte("0123456789abcdef"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Regulator = reg
+		d.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	})
+	from := func(b *browser, ip string, form url.Values) resp {
+		b.follow("/activation")
+		form.Set("csrf", b.csrf)
+		form.Set("version", b.version)
+		form.Set("step", "identify")
+		req, _ := http.NewRequest("POST", e.srv.URL+"/activation/identify", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Forwarded-For", ip)
+		return b.do(req)
+	}
+	yanisForm := func() url.Values { return identifyForm(yanis.StudentID, yanis.INE, "0611223344") }
+	must(t, from(e.browser(t), "192.0.2.1", identifyForm("22012345", "123456789AB", "0788102599")), http.StatusSeeOther)
+	must(t, from(e.browser(t), "192.0.2.1", yanisForm()), http.StatusTooManyRequests)
+	must(t, from(e.browser(t), "192.0.2.2", yanisForm()), http.StatusSeeOther)
+	if s, _ := e.box.counts(); s != 2 {
+		t.Fatalf("%d SMS sent, want 2", s)
+	}
 }

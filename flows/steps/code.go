@@ -24,13 +24,19 @@ func (v *Verify) send(ctx context.Context, f *flow.Flow, x *flow.Exchange) error
 	if rec.Mobile == "" && rec.Email == "" {
 		return flow.ErrNoRecipient
 	}
-	for _, t := range []struct {
+	limits := []struct {
 		rule regulation.Rule
 		key  string
 	}{{regulation.CodeSendPerPhone, rec.Mobile}, {regulation.CodeSendPerIP, regulation.IPKey(x.IP)},
-		{regulation.CodeSendPerStudent, rec.StudentID}} {
-		if err := regulate(ctx, v.svc.Regulator, true, t.rule, t.key); err != nil {
-			return err
+		{regulation.CodeSendPerStudent, rec.StudentID}}
+	// Every limit is checked before any is counted: a send refused by
+	// one (a busy address) must not spend the phone's budget under the
+	// others, or anyone could use up a student's codes for free.
+	for _, hit := range []bool{false, true} {
+		for _, l := range limits {
+			if err := regulate(ctx, v.svc.Regulator, hit, l.rule, l.key); err != nil {
+				return err
+			}
 		}
 	}
 	if f.OTP.Secret == "" {
