@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -259,4 +261,69 @@ func TestRefusedSendCountsNothing(t *testing.T) {
 	if s, _ := e.box.counts(); s != 2 {
 		t.Fatalf("%d SMS sent, want 2", s)
 	}
+}
+
+// No secret reaches the logs: not the code, the password, the form token
+// nor the flow id, whatever path the flow takes (a wrong code, a refused
+// password, success).
+func TestLogsHoldNoSecret(t *testing.T) {
+	t.Parallel()
+	var logs syncBuffer
+	e := newEnv(t, func(_ *flows.Config, d *flows.Deps) {
+		d.Logger = slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
+	b := e.browser(t)
+	b.follow("/activation")
+	b.submit("/activation/identify", identifyForm("22012345", "123456789AB", "0788102599"))
+	code := e.box.lastCode(t)
+	wrong := "000000"
+	if code == wrong {
+		wrong = "111111"
+	}
+	must(t, b.post("/activation/verify", url.Values{"code": {wrong}}), 422)
+	must(t, b.submit("/activation/verify", url.Values{"code": {code}}), 200)
+	must(t, b.post("/activation/password", pwForm("short1", "short1")), 422)
+	must(t, b.post("/activation/password", pwForm(goodPassword, goodPassword+"x")), 422)
+	must(t, b.submit("/activation/password", pwForm(goodPassword, goodPassword)), 200)
+	var flowID string
+	for _, c := range b.c.Jar.Cookies(mustURL(t, e.srv.URL)) {
+		if strings.HasSuffix(c.Name, "seuil_flow") {
+			flowID = c.Value
+		}
+	}
+	out := logs.String()
+	if !strings.Contains(out, "password set") {
+		t.Fatalf("the logs miss the journey:\n%s", out)
+	}
+	for what, secret := range map[string]string{"code": code, "wrong code": wrong, "password": goodPassword,
+		"weak password": "short1", "csrf": b.csrf, "flow id": flowID} {
+		if secret != "" && strings.Contains(out, secret) {
+			t.Errorf("the logs hold the %s", what)
+		}
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func mustURL(t *testing.T, s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }
