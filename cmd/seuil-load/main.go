@@ -28,6 +28,7 @@ func main() {
 type options struct {
 	issuer, clientID, clientSecret, redirectURI string
 	username, password                          string
+	refreshScope                                string // "": offline_access, then openid
 	scenarios                                   []scenario
 	load                                        load
 	json, allowRemote                           bool
@@ -113,10 +114,11 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.issuer, "issuer", "", "the provider's issuer URL (discovery at <issuer>/.well-known/openid-configuration)")
 	fs.StringVar(&o.clientID, "client-id", "", "a client registered at the provider")
-	fs.StringVar(&o.clientSecret, "client-secret", "", "its secret, sent as client_secret_basic (empty: a public client)")
+	fs.StringVar(&o.clientSecret, "client-secret", os.Getenv("SEUIL_LOAD_CLIENT_SECRET"), "its secret, sent as client_secret_basic (empty: a public client; default $SEUIL_LOAD_CLIENT_SECRET, out of ps)")
 	fs.StringVar(&o.redirectURI, "redirect-uri", "", "a redirect URI registered for the client (never contacted)")
 	fs.StringVar(&o.username, "username", "", "an account that can sign in without a required action")
-	fs.StringVar(&o.password, "password", "", "its password")
+	fs.StringVar(&o.password, "password", os.Getenv("SEUIL_LOAD_PASSWORD"), "its password (default $SEUIL_LOAD_PASSWORD, out of ps)")
+	fs.StringVar(&o.refreshScope, "refresh-scope", "", "scope of the refresh scenario's grant (default: openid offline_access, falling back to openid)")
 	names := fs.String("scenario", "discovery", "comma-separated, or all: "+scenarioNames())
 	fs.DurationVar(&o.load.duration, "duration", 20*time.Second, "measured time per scenario")
 	fs.DurationVar(&o.load.warmup, "warmup", 2*time.Second, "unmeasured time before it")

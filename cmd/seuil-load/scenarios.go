@@ -66,9 +66,10 @@ func (c *client) codeFlow(ctx context.Context, scope string) (tokens, error) {
 // where offline_access makes a longer-lived offline token): ask for
 // offline_access first, fall back to openid alone and say so.
 func setupRefresh(ctx context.Context, c *client) (step, string, error) {
-	note := "scope openid offline_access; each iteration uses the refresh token the previous one returned"
-	t, err := c.codeFlow(ctx, "openid offline_access")
-	if err != nil || t.Refresh == "" {
+	scope := valueOr(c.opts.refreshScope, "openid offline_access")
+	note := "scope " + scope + "; each iteration uses the refresh token the previous one returned"
+	t, err := c.codeFlow(ctx, scope)
+	if c.opts.refreshScope == "" && (err != nil || t.Refresh == "") {
 		note = fmt.Sprintf("scope openid (openid offline_access gave no refresh token: %v); rotation as returned", orNone(err))
 		t, err = c.codeFlow(ctx, "openid")
 	}
