@@ -206,7 +206,7 @@ func providerConfig(cfg *config.Config) provider.Config {
 	}
 	pc := provider.Config{
 		Issuer: issuer, Secret: o.Secret.Value(),
-		Keys:            provider.KeysConfig{Files: o.Files(), Dir: o.KeysDir, Active: o.ActiveKey},
+		Keys:            provider.KeysConfig{Files: o.Files(), Retiring: o.RetiringFiles(), Dir: o.KeysDir, Active: o.ActiveKey},
 		CodeTTL:         o.Lifetimes.AuthorizationCode.D(),
 		AccessTokenTTL:  o.Lifetimes.AccessToken.D(),
 		RefreshTokenTTL: o.Lifetimes.RefreshToken.D(),

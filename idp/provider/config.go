@@ -45,9 +45,12 @@ type Config struct {
 }
 
 // KeysConfig names the signing keys: PEM files, the first one signing, or
-// a directory of *.pem (see keys.Dir).
+// a directory of *.pem (see keys.Dir). A client whose algorithm is not
+// the first key's is signed for by the newest other key of its algorithm
+// (listed last) that is not Retiring (see keys.Set.For).
 type KeysConfig struct {
 	Files    []string `yaml:"files"`
+	Retiring []string `yaml:"retiring"` // among Files
 	Dir      string   `yaml:"dir"`
 	Active   string   `yaml:"active"`
 	Generate bool     `yaml:"generate"` // demo: create a key in Dir if none
@@ -73,7 +76,7 @@ type ClientConfig struct {
 	// (login, student_id, ine, email, mobile, first_name, last_name) or
 	// "=value" for a constant (eduPersonAffiliation: "=student").
 	Claims map[string]string `yaml:"claims"`
-	// SigningAlg of ID tokens: ES256 (default) or RS256.
+	// SigningAlg of ID tokens: ES256 or RS256 (default: the active key's).
 	SigningAlg string `yaml:"id_token_signed_response_alg"`
 	// TokenEndpointAuthMethod is the one way the client authenticates at
 	// the token, revocation and introspection endpoints:
@@ -111,9 +114,6 @@ func (c *Config) defaults() {
 	}
 	for i := range c.Clients {
 		cl := &c.Clients[i]
-		if cl.SigningAlg == "" {
-			cl.SigningAlg = "ES256"
-		}
 		if cl.TokenEndpointAuthMethod == "" {
 			cl.TokenEndpointAuthMethod = "client_secret_basic"
 			if cl.Public {
@@ -167,7 +167,7 @@ func (c *Config) Validate() error {
 				bad(fmt.Sprintf("%s.scopes[%d]", k, j), "unknown scope %q (known: %s)", s, strings.Join(knownScopes, ", "))
 			}
 		}
-		if cl.SigningAlg != "ES256" && cl.SigningAlg != "RS256" {
+		if cl.SigningAlg != "" && cl.SigningAlg != "ES256" && cl.SigningAlg != "RS256" {
 			bad(k+".id_token_signed_response_alg", "%q: must be ES256 or RS256", cl.SigningAlg)
 		}
 		for name, field := range cl.Claims {

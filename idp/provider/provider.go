@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/ory/fosite"
@@ -63,6 +64,7 @@ type Provider struct {
 
 // New validates cfg, loads the signing keys and composes fosite.
 func New(cfg Config, deps Deps) (*Provider, error) {
+	cfg.Clients = slices.Clone(cfg.Clients) // defaults are set on our copy
 	cfg.defaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -71,7 +73,11 @@ func New(cfg Config, deps Deps) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	for i, cl := range cfg.Clients {
+	for i := range cfg.Clients {
+		cl := &cfg.Clients[i]
+		if cl.SigningAlg == "" {
+			cl.SigningAlg = ks.Active.Alg
+		}
 		if _, ok := ks.For(cl.SigningAlg); !ok {
 			return nil, fmt.Errorf("clients[%d].id_token_signed_response_alg: no %s key among the signing keys", i, cl.SigningAlg)
 		}
@@ -107,7 +113,7 @@ func New(cfg Config, deps Deps) (*Provider, error) {
 
 func loadKeys(c KeysConfig) (*keys.Set, error) {
 	if len(c.Files) > 0 {
-		return keys.New(c.Files...)
+		return keys.NewRetiring(c.Files, c.Retiring)
 	}
 	return keys.Dir(c.Dir, c.Active, c.Generate)
 }

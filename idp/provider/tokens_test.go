@@ -140,7 +140,8 @@ func TestRevocation(t *testing.T) {
 func TestRS256Client(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	for f, alg := range map[string]string{"a-es.pem": "ES256", "b-rs.pem": "RS256"} {
+	// Two RS256 keys: the newer (last by name) signs for RS256 clients.
+	for f, alg := range map[string]string{"a-es.pem": "ES256", "b-rs.pem": "RS256", "c-rs.pem": "RS256"} {
 		if err := keys.Generate(filepath.Join(dir, f), alg); err != nil {
 			t.Fatal(err)
 		}
@@ -156,6 +157,10 @@ func TestRS256Client(t *testing.T) {
 	}
 	if _, err := e.rp().verifier.Verify(context.Background(), raw); err != nil {
 		t.Fatal(err)
+	}
+	newest, _ := keys.Dir(dir, "a-es.pem", false)
+	if want := newest.All[2]; want.Alg != "RS256" || !strings.Contains(kidOf(raw), `"kid":"`+want.ID+`"`) {
+		t.Errorf("header %s, want the newest RS256 key %s", kidOf(raw), want.ID)
 	}
 }
 

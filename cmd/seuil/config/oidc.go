@@ -25,9 +25,11 @@ type OIDC struct {
 	Clients   []Client     `yaml:"clients"`
 }
 
-// SigningKey is one key file. Exactly one key is active (signs); retiring
-// keys stay in the JWKS until the tokens they signed have expired.
-// The key ID is the RFC 7638 thumbprint, stable across replicas.
+// SigningKey is one key file. One key per algorithm is active: the first
+// active key listed signs by default, another active key signs for the
+// clients that ask for its algorithm; retiring keys stay in the JWKS until
+// the tokens they signed have expired. The key ID is the RFC 7638
+// thumbprint, stable across replicas.
 type SigningKey struct {
 	File string `yaml:"file" seuil:"path"`
 	// Alg is ES256 (ECDSA P-256) or RS256 (RSA ≥ 2048 bits); taken from
@@ -38,14 +40,25 @@ type SigningKey struct {
 
 func (k *SigningKey) setDefaults() { k.Use = "active" }
 
-// Files lists the key files active first, as idp/provider.KeysConfig
-// wants them (the first one signs).
+// Files lists the key files, active ones first in the order listed, as
+// idp/provider.KeysConfig wants them (the first one signs by default).
 func (o *OIDC) Files() []string {
-	var out []string
+	var active, rest []string
 	for _, k := range o.Keys {
 		if k.Use == "active" {
-			out = append([]string{k.File}, out...)
+			active = append(active, k.File)
 		} else {
+			rest = append(rest, k.File)
+		}
+	}
+	return append(active, rest...)
+}
+
+// RetiringFiles lists the files of the retiring keys.
+func (o *OIDC) RetiringFiles() []string {
+	var out []string
+	for _, k := range o.Keys {
+		if k.Use == "retiring" {
 			out = append(out, k.File)
 		}
 	}

@@ -74,8 +74,9 @@ func TestProblems(t *testing.T) {
 			}},
 		{"refresh outlives session", "oidc:\n  keys: [{file: k.pem}]\n  lifetimes: {refresh_token: 30d}\n  clients: [{id: a, public: true, redirect_uris: ['https://a/cb']}]\n",
 			[]string{"seuil.yaml:3: oidc.lifetimes.refresh_token: 30d exceeds oidc.session.absolute_timeout (10h): a refresh token must not outlive the sign-in"}},
-		{"two active keys", "oidc:\n  keys: [{file: a.pem}, {file: b-rsa.pem, alg: RS256}]\n  clients: [{id: a, public: true, redirect_uris: ['https://a/cb'], id_token_signed_response_alg: RS256}]\n",
-			[]string{"seuil.yaml:2: oidc.keys: exactly one key must be active (found 2)"}},
+		{"two active keys", "oidc:\n  keys: [{file: a.pem}, {file: b.pem, alg: ES256}, {file: c-rsa.pem, alg: RS256}]\n  clients: [{id: a, public: true, redirect_uris: ['https://a/cb'], id_token_signed_response_alg: RS256}]\n",
+			[]string{"seuil.yaml:2: oidc.keys: at most one active key per algorithm (found 2 ES256 keys active)"}},
+		{"one active key per algorithm", "oidc:\n  keys: [{file: a.pem}, {file: b-rsa.pem, alg: RS256}, {file: c-rsa.pem, use: retiring}]\n  clients: [{id: a, public: true, redirect_uris: ['https://a/cb'], id_token_signed_response_alg: RS256}]\n", nil},
 		{"key files", "oidc:\n  keys:\n    - {file: a.pem, alg: RS256}\n    - {file: /nope.pem, use: retiring}\n  active_key: a.pem\n  clients: [{id: a, public: true, redirect_uris: ['https://a/cb']}]\n",
 			[]string{
 				"seuil.yaml:3: oidc.keys[0].alg: RS256, but /etc/seuil/a.pem holds an ES256 key",

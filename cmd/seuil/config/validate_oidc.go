@@ -57,7 +57,7 @@ func validateKeys(o *OIDC, r *report) map[string]bool {
 	if len(o.Keys) == 0 {
 		return nil
 	}
-	algs, active := map[string]bool{}, 0
+	algs, active := map[string]bool{}, map[string]int{}
 	for i, k := range o.Keys {
 		p := fmt.Sprintf("oidc.keys[%d]", i)
 		r.required(p+".file", k.File)
@@ -66,12 +66,17 @@ func validateKeys(o *OIDC, r *report) map[string]bool {
 		}
 		r.oneOf(p+".use", k.Use, "active", "retiring")
 		if k.Use == "active" {
-			active++
+			active[k.Alg]++
 		}
 		algs[k.Alg] = true
 	}
-	if active != 1 {
-		r.add("oidc.keys", "exactly one key must be active (found %d)", active)
+	if len(active) == 0 {
+		r.add("oidc.keys", "one key must be active (use: active)")
+	}
+	for _, alg := range sortedKeys(active) {
+		if active[alg] > 1 {
+			r.add("oidc.keys", "at most one active key per algorithm (found %d %s keys active)", active[alg], alg)
+		}
 	}
 	return algs
 }

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 
 	josev3 "github.com/go-jose/go-jose/v3"
 	jose "github.com/go-jose/go-jose/v4"
@@ -25,6 +26,9 @@ type Key struct {
 	ID      string
 	Alg     string
 	Private crypto.Signer
+	// Retiring keys are published (tokens they signed still verify) but
+	// sign only when no other key has their algorithm.
+	Retiring bool
 }
 
 // Set is the provider's keys: Active signs, every key is published.
@@ -108,7 +112,10 @@ func fromPrivate(priv any) (Key, error) {
 
 // New builds a set from PEM files: the first is the active signer, the
 // others stay published while tokens they signed may still be in use.
-func New(files ...string) (*Set, error) {
+func New(files ...string) (*Set, error) { return NewRetiring(files, nil) }
+
+// NewRetiring is New with some of the files marked retiring.
+func NewRetiring(files, retiring []string) (*Set, error) {
 	if len(files) == 0 {
 		return nil, errors.New("keys: no signing key configured")
 	}
@@ -125,6 +132,7 @@ func New(files ...string) (*Set, error) {
 		if _, dup := s.Lookup(k.ID); dup {
 			return nil, fmt.Errorf("keys: %s: same key listed twice", f)
 		}
+		k.Retiring = i > 0 && slices.Contains(retiring, f)
 		if i == 0 {
 			s.Active = k
 		}
@@ -134,18 +142,22 @@ func New(files ...string) (*Set, error) {
 }
 
 // For returns the key that signs for alg: the active key if it has that
-// algorithm, else the first published key that does. An empty alg means
-// the active key.
+// algorithm; else, of the keys with that algorithm, the newest that is
+// not retiring (the one listed last: keys.Dir lists by name, which names
+// by date make oldest first), or failing that the newest retiring one.
+// An empty alg means the active key.
 func (s *Set) For(alg string) (Key, bool) {
 	if alg == "" || s.Active.Alg == alg {
 		return s.Active, true
 	}
-	for _, k := range s.All {
-		if k.Alg == alg {
-			return k, true
+	var best Key
+	found := false
+	for _, k := range s.All[1:] {
+		if k.Alg == alg && (!found || !k.Retiring || best.Retiring) {
+			best, found = k, true
 		}
 	}
-	return Key{}, false
+	return best, found
 }
 
 // JWK returns the key in the form fosite's JWT signer takes (go-jose v3,

@@ -87,3 +87,42 @@ func TestFromPEMRefuses(t *testing.T) {
 		}
 	}
 }
+
+// For picks, for an algorithm other than the active key's, the newest key
+// of that algorithm that is not retiring.
+func TestForPicksNewestNonRetiring(t *testing.T) {
+	dir := t.TempDir()
+	files := []string{}
+	for _, f := range []struct{ name, alg string }{{"1-es.pem", "ES256"}, {"2-rs.pem", "RS256"}, {"3-rs.pem", "RS256"}, {"4-rs.pem", "RS256"}} {
+		p := filepath.Join(dir, f.name)
+		if err := keys.Generate(p, f.alg); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, p)
+	}
+	ids := map[string]string{}
+	for _, f := range files {
+		raw, _ := os.ReadFile(f)
+		k, _ := keys.FromPEM(raw)
+		ids[filepath.Base(f)] = k.ID
+	}
+	for _, tc := range []struct {
+		retiring []string
+		want     string
+	}{
+		{nil, "4-rs.pem"},
+		{[]string{files[3]}, "3-rs.pem"},
+		{[]string{files[1], files[2], files[3]}, "4-rs.pem"}, // all retiring: the newest
+	} {
+		s, err := keys.NewRetiring(files, tc.retiring)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k, ok := s.For("RS256"); !ok || k.ID != ids[tc.want] {
+			t.Errorf("retiring %v: signer %s, want %s", tc.retiring, k.ID, ids[tc.want])
+		}
+		if k, _ := s.For("ES256"); k.ID != s.Active.ID {
+			t.Error("ES256 is not the active key")
+		}
+	}
+}
