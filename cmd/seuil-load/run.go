@@ -48,7 +48,7 @@ func run(ctx context.Context, c *client, sc scenario, l load) (result, error) {
 		wg.Go(func() { w.loop(runCtx, steps[i], start, l.requests, &done, stop) })
 	}
 	wg.Wait()
-	res.Elapsed = min(time.Since(start), l.duration)
+	res.Elapsed = max(0, min(time.Since(start), l.duration)) // 0: stopped during warm-up
 	res.Interrupted = ctx.Err() != nil
 	var h histogram
 	for _, w := range workers {
