@@ -18,6 +18,7 @@ import (
 
 	"github.com/seuil-idp/seuil/flows"
 	"github.com/seuil-idp/seuil/flows/flow"
+	"github.com/seuil-idp/seuil/idp/directory"
 	"github.com/seuil-idp/seuil/idp/regulation"
 	"github.com/seuil-idp/seuil/idp/students"
 )
@@ -326,4 +327,66 @@ func mustURL(t *testing.T, s string) *url.URL {
 		t.Fatal(err)
 	}
 	return u
+}
+
+// hookedDir runs beforeSet when a password is about to be set.
+type hookedDir struct {
+	directory.Directory
+	beforeSet func(ctx context.Context)
+}
+
+func (h hookedDir) SetPassword(ctx context.Context, login, pw string) error {
+	if h.beforeSet != nil {
+		h.beforeSet(ctx)
+	}
+	return h.Directory.SetPassword(ctx, login, pw)
+}
+
+// A browser that gives up on a submit (a second click, a closed tab)
+// must not leave the flow behind the directory: once the password is
+// set, the flow records it, or the next try would be refused as a
+// password already used.
+func TestAbandonedSubmitStillRecorded(t *testing.T) {
+	t.Parallel()
+	var cancel context.CancelFunc
+	e := newEnv(t, func(_ *flows.Config, d *flows.Deps) {
+		d.Directory = hookedDir{Directory: d.Directory, beforeSet: func(ctx context.Context) {
+			if cancel == nil {
+				return
+			}
+			cancel()
+			select { // let the server notice the client has gone
+			case <-ctx.Done():
+			case <-time.After(300 * time.Millisecond):
+			}
+		}}
+	})
+	b := e.browser(t)
+	b.toPassword("activation")
+	form := pwForm(goodPassword, goodPassword)
+	form.Set("csrf", b.csrf)
+	form.Set("version", b.version)
+	form.Set("step", "password")
+	ctx, c := context.WithCancel(context.Background())
+	cancel = c
+	req, _ := http.NewRequestWithContext(ctx, "POST", e.srv.URL+"/activation/password", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if _, err := b.c.Do(req); err == nil {
+		t.Fatal("the request was not abandoned")
+	}
+	cancel = nil
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		r := b.follow("/activation/password")
+		if strings.Contains(r.body, "Mot de passe initialisé avec succès") {
+			if _, err := e.dir.Authenticate(context.Background(), "22012345T", goodPassword); err != nil {
+				t.Fatalf("done, but the password is not set: %v", err)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the flow did not record the password set:\n%s", r.body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

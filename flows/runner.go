@@ -1,9 +1,11 @@
 package flows
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -14,6 +16,10 @@ import (
 
 // errStale aborts an update whose form was rendered before the flow moved.
 var errStale = errors.New("flows: stale form")
+
+// submitTimeout bounds a claimed submit, which no longer follows the
+// request's cancellation.
+const submitTimeout = 30 * time.Second
 
 // show renders a step. Only the current step is shown; asking for the
 // first step goes back to it (harmless: later steps must be done again);
@@ -114,6 +120,13 @@ func (h *Handler) submit(d *Definition) http.HandlerFunc {
 			h.retry(w, r, d, err)
 			return
 		}
+		// The claim is held: finish the work and record it even if the
+		// browser goes away (a second click, a closed tab). Cancelled
+		// half-way, a password could be set in the directory and not in
+		// the flow, and the next try refused as a password already used.
+		detached, cancel := context.WithTimeout(context.WithoutCancel(ctx), submitTimeout)
+		defer cancel()
+		r = r.WithContext(detached)
 		x := h.exchange(w, r, d, f)
 		x.Form = r.PostForm
 		err = h.advance(d, f, x)
