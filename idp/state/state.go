@@ -166,17 +166,41 @@ func (s *Store) decode(key string, raw []byte, err error, v any) error {
 }
 
 // Embedded starts an in-process Redis-compatible server (miniredis) for the
-// demo, so that the demo runs the same code as production. The server's
-// clock follows real time: ClockTTL makes every command first age TTLs by
-// the wall-clock time elapsed, so expiry is as precise as a real server's
-// (a background ticker would let keys outlive their TTL by up to a tick).
-// Close the returned client and call stop when done.
+// demo, so that the demo runs the same code as production. Close the
+// returned client and call stop when done.
+//
+// miniredis only ages TTLs when told to, and aging visits every key. Doing
+// it on every command (its ClockTTL mode) made each command cost O(keys):
+// under a load test the demo slowed down as tokens piled up. Instead a
+// ticker ages TTLs by the wall-clock time elapsed, every 50 ms, or less
+// often when a pass is slow, so that aging never takes more than about a
+// tenth of a core; keys outlive their TTL by at most one tick.
 func Embedded() (redis.UniversalClient, func(), error) {
 	m := miniredis.NewMiniRedis()
-	m.ClockTTL(true)
 	if err := m.Start(); err != nil {
 		return nil, nil, fmt.Errorf("state: embedded redis: %w", err)
 	}
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		const minTick = 50 * time.Millisecond
+		last, wait := time.Now(), minTick
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			now := time.Now()
+			m.FastForward(now.Sub(last))
+			last = now
+			wait = max(minTick, 10*time.Since(now))
+			t.Reset(wait)
+		}
+	}()
 	c := redis.NewClient(&redis.Options{Addr: m.Addr()})
-	return c, func() { _ = c.Close(); m.Close() }, nil
+	return c, func() { close(done); <-stopped; _ = c.Close(); m.Close() }, nil
 }
