@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -389,4 +391,31 @@ func TestAbandonedSubmitStillRecorded(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// A flow in progress whose definition changed shape on reload (steps
+// added, removed or moved) starts again: its step index means another
+// step now, or none (which panicked).
+func TestReloadedShapeRestartsFlows(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	e := newEnv(t, func(c *flows.Config, _ *flows.Deps) { c.DefinitionsDir = dir })
+	write := func(src string) {
+		if err := os.WriteFile(filepath.Join(dir, "signup.yaml"), []byte(src), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.h.Reload(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("name: signup\nsteps:\n  - type: identify\n  - type: verify\n  - type: password\n  - type: done\n")
+	b := e.browser(t)
+	b.follow("/signup")
+	must(t, b.submit("/signup/identify", identifyForm("22012345", "123456789AB", "0788102599")), 200, "Code d'activation")
+	// Same shape, new parameters: the flow goes on.
+	write("name: signup\nttl: 2h\nsteps:\n  - type: identify\n  - type: verify\n  - type: password\n  - type: done\n")
+	must(t, b.follow("/signup/verify"), 200, "Code d'activation")
+	write("name: signup\nentry: handover\nsteps:\n  - type: done\n")
+	must(t, b.get("/signup/done"), http.StatusGone, "Votre session a expiré")
+	must(t, b.post("/signup/done", url.Values{}), http.StatusGone)
 }

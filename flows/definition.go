@@ -31,6 +31,10 @@ type Definition struct {
 	Steps []flow.Step
 	// LoginPattern comes from the step that builds logins (done).
 	LoginPattern string
+	// Shape lists the step names in order; a flow started under another
+	// shape (before a reload) cannot go on, its step index meaning
+	// another step now.
+	Shape string
 }
 
 type rawDefinition struct {
@@ -175,6 +179,11 @@ func (d *Definition) check(at string) error {
 		return fmt.Errorf("%s.steps[%d]: the last step must be of type done", at, len(d.Steps)-1)
 	}
 	d.LoginPattern = last.LoginPattern()
+	names := make([]string, len(d.Steps))
+	for i, st := range d.Steps {
+		names[i] = st.Name()
+	}
+	d.Shape = strings.Join(names, ",")
 	return nil
 }
 

@@ -30,7 +30,7 @@ func (h *Handler) start(d *Definition) http.HandlerFunc {
 				return
 			}
 		}
-		f := &flow.Flow{ID: websec.Token(), Name: d.Name, CSRF: websec.Token(), Lang: lang,
+		f := &flow.Flow{ID: websec.Token(), Name: d.Name, Shape: d.Shape, CSRF: websec.Token(), Lang: lang,
 			ExpiresAt: h.deps.Clock().Add(d.TTL), LoginPattern: d.LoginPattern}
 		if ticket != "" {
 			ho, err := h.deps.Store.TakeHandover(ctx, ticket)
@@ -93,7 +93,7 @@ func (h *Handler) load(r *http.Request, d *Definition) (*flow.Flow, bool) {
 		}
 		return nil, false
 	}
-	if f.Name != d.Name || h.deps.Clock().After(f.ExpiresAt) {
+	if f.Name != d.Name || h.deps.Clock().After(f.ExpiresAt) || !sameShape(&f, d) {
 		return nil, false
 	}
 	return &f, true
@@ -122,4 +122,14 @@ func (h *Handler) lang(w http.ResponseWriter, r *http.Request) string {
 
 func (h *Handler) redirect(w http.ResponseWriter, r *http.Request, d *Definition, f *flow.Flow) {
 	http.Redirect(w, r, h.cfg.BasePath+"/"+d.Name+"/"+d.Steps[f.Step].Name(), http.StatusSeeOther)
+}
+
+// sameShape tells whether f can go on under d: it was started under the
+// same steps. A flow stored without a shape (by an older version) goes on
+// while its step exists.
+func sameShape(f *flow.Flow, d *Definition) bool {
+	if f.Shape == "" {
+		return f.Step >= 0 && f.Step < len(d.Steps)
+	}
+	return f.Shape == d.Shape
 }

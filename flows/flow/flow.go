@@ -18,8 +18,9 @@ import (
 // runner only.
 type Flow struct {
 	ID        string    `json:"id"`
-	Name      string    `json:"name"` // definition name: "activation", "reset", "expired"
-	Step      int       `json:"step"` // index of the current step
+	Name      string    `json:"name"`            // definition name: "activation", "reset", "expired"
+	Shape     string    `json:"shape,omitempty"` // the definition's step names when started
+	Step      int       `json:"step"`            // index of the current step
 	Version   int       `json:"version"`
 	ExpiresAt time.Time `json:"expires_at"`
 	CSRF      string    `json:"csrf"`
