@@ -147,6 +147,9 @@ func TestCodeVerifyLimitCheckedFirst(t *testing.T) {
 	r := flows[2].submit("/activation/verify", url.Values{"code": {codes[2]}})
 	must(t, r, http.StatusTooManyRequests, "Trop de tentatives. Réessayez dans")
 	sent, _ := e.box.counts()
+	e.clock.advance(61 * time.Second) // past the resend cooldown
+	must(t, flows[2].post("/activation/verify", url.Values{"action": {"resend"}}), http.StatusTooManyRequests,
+		"Trop de tentatives. Réessayez dans")
 	b := e.browser(t)
 	b.follow("/activation")
 	must(t, b.post("/activation/identify", identifyForm("22012345", "123456789AB", "0788102599")),

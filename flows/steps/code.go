@@ -24,6 +24,10 @@ func (v *Verify) send(ctx context.Context, f *flow.Flow, x *flow.Exchange) error
 	if rec.Mobile == "" && rec.Email == "" {
 		return flow.ErrNoRecipient
 	}
+	// A code that could not be judged would be an SMS paid for nothing.
+	if err := regulate(ctx, v.svc.Regulator, false, regulation.CodeVerifyPerStudent, rec.StudentID); err != nil {
+		return err
+	}
 	limits := []struct {
 		rule regulation.Rule
 		key  string

@@ -122,10 +122,6 @@ func (v *Verify) Enter(ctx context.Context, f *flow.Flow, x *flow.Exchange) erro
 		v.svc.Logger.InfoContext(ctx, "identify mismatch", "flow", f.Name, "ip", x.IP)
 		return flow.ErrMismatch
 	}
-	// A code that could not be judged would be an SMS paid for nothing.
-	if err := regulate(ctx, v.svc.Regulator, false, regulation.CodeVerifyPerStudent, f.StudentID); err != nil {
-		return err
-	}
 	f.Record = &rec
 	if err := v.findAccount(ctx, f); err != nil {
 		return err
