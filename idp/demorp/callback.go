@@ -2,7 +2,6 @@ package demorp
 
 import (
 	"context"
-	"html/template"
 	"net/http"
 	"net/url"
 	"sort"
@@ -67,36 +66,6 @@ func (r *rp) current(req *http.Request) *signedIn {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.sessions[ck.Value]
-}
-
-type claim struct{ Name, Value string }
-
-type page struct {
-	Title, Error string
-	Claims       []claim
-	Username     string
-}
-
-var tpl = template.Must(template.New("p").Parse(`<!doctype html>
-<html lang="fr"><head><meta charset="utf-8"><title>{{.Title}} — PJ Web (démo)</title></head>
-<body><header><p><strong>PJ Web</strong> — dépôt des pièces justificatives (démonstration)</p></header>
-<main><h1>{{.Title}}</h1>
-{{if .Error}}<p role="alert">{{.Error}}</p>{{end}}
-{{if .Username}}<p>Connecté en tant que <strong id="username">{{.Username}}</strong>.</p>
-<table><caption>Informations transmises par Seuil</caption><thead><tr><th scope="col">Claim</th><th scope="col">Valeur</th></tr></thead><tbody>
-{{range .Claims}}<tr><th scope="row">{{.Name}}</th><td>{{.Value}}</td></tr>{{end}}
-</tbody></table>
-<p><a href="/logout">Se déconnecter</a></p>
-{{else}}<p><a href="/login">Se connecter</a></p>
-<p><a href="/login?create=1">Créer mon compte</a></p>{{end}}
-<p><a href="/">Accueil</a></p>
-</main></body></html>`))
-
-func render(w http.ResponseWriter, status int, p page) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = tpl.Execute(w, p)
 }
 
 // home shows the sign-in links, or the signed-in student's claims.

@@ -72,6 +72,8 @@ func New(cfg Config) (http.Handler, error) {
 	r := &rp{cfg: cfg, pending: map[string]attempt{}, sessions: map[string]*signedIn{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", r.home)
+	mux.HandleFunc("GET /static/pjweb.css", stylesheet)
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	mux.HandleFunc("GET /login", r.login)
 	mux.HandleFunc("GET /login/initiate", r.initiate)
 	mux.HandleFunc("GET /callback", r.callback)

@@ -135,3 +135,28 @@ func TestInitiateLogin(t *testing.T) {
 		t.Errorf("foreign iss: %d", resp.StatusCode)
 	}
 }
+
+// The pages take their look from the relying party's own stylesheet, with
+// no inline style or script, and a CSP that allows nothing else.
+func TestPageStyle(t *testing.T) {
+	_, rp, _ := demo(t)
+	resp, body := get(t, http.DefaultClient, rp.URL+"/")
+	for _, want := range []string{`<link rel="stylesheet" href="/static/pjweb.css">`, "PJ Web</strong> <span class=\"tag\">— dépôt des pièces justificatives (démonstration)",
+		">Se connecter</a>", ">Créer mon compte</a>", ">Accueil</a>"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("home page lacks %q", want)
+		}
+	}
+	for _, banned := range []string{"<style", "style=", "<script", "onclick"} {
+		if strings.Contains(body, banned) {
+			t.Errorf("home page has %q", banned)
+		}
+	}
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "style-src 'self'") || strings.Contains(csp, "unsafe-inline") {
+		t.Errorf("CSP %q", csp)
+	}
+	resp, css := get(t, http.DefaultClient, rp.URL+"/static/pjweb.css")
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/css") || !strings.Contains(css, ".button.primary") {
+		t.Errorf("stylesheet: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}
