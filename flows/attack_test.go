@@ -422,3 +422,35 @@ func TestReloadedShapeRestartsFlows(t *testing.T) {
 	must(t, b.get("/signup/done"), http.StatusGone, "Votre session a expiré")
 	must(t, b.post("/signup/done", url.Values{}), http.StatusGone)
 }
+
+// Whatever the mismatch (unknown number, wrong INE, wrong phone), it
+// counts the same: the sixth try for that number is refused with the
+// same answer, so the limit tells nothing about which field was wrong.
+func TestMismatchLimitSameForEveryCause(t *testing.T) {
+	t.Parallel()
+	for name, form := range map[string]url.Values{
+		"wrong INE":       identifyForm("22012345", "987654321AB", "0788102599"),
+		"wrong phone":     identifyForm("22012345", "123456789AB", "0611223344"),
+		"unknown student": identifyForm("29999999", "123456789AB", "0788102599"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			b := e.browser(t)
+			b.follow("/activation")
+			for i := 0; i < 5; i++ {
+				must(t, b.post("/activation/identify", cloneForm(form)), http.StatusUnprocessableEntity,
+					"ne correspondent à aucun dossier")
+			}
+			must(t, b.post("/activation/identify", cloneForm(form)), http.StatusTooManyRequests, "Trop de tentatives. Réessayez dans 12 minute(s)")
+		})
+	}
+}
+
+func cloneForm(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
+}
