@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,37 +14,16 @@ import (
 	jose4 "github.com/go-jose/go-jose/v4"
 	josejwt "github.com/go-jose/go-jose/v4/jwt"
 	"github.com/ory/fosite"
+
+	"github.com/seuil-idp/seuil/idp/provider/keys"
 )
 
-// parseJWKS reads a private_key_jwt client's public keys (a JWK Set as
-// JSON); "" is no keys. A private key is refused: it has no business in
-// the provider's configuration. Keys without "use" are taken as signing
-// keys, as fosite only considers keys with use "sig".
+// parseJWKS reads a private_key_jwt client's public keys; "" is none.
 func parseJWKS(raw string) (*jose.JSONWebKeySet, error) {
 	if raw == "" {
 		return nil, nil
 	}
-	var set jose.JSONWebKeySet
-	if err := json.Unmarshal([]byte(raw), &set); err != nil {
-		return nil, fmt.Errorf("not a JWK Set: %w", err)
-	}
-	return normaliseJWKS(&set)
-}
-
-func normaliseJWKS(set *jose.JSONWebKeySet) (*jose.JSONWebKeySet, error) {
-	if len(set.Keys) == 0 {
-		return nil, errors.New("the JWK Set holds no key")
-	}
-	for i := range set.Keys {
-		k := &set.Keys[i]
-		if !k.IsPublic() {
-			return nil, fmt.Errorf("key %d (kid %q) is a private key: publish only public keys", i, k.KeyID)
-		}
-		if k.Use == "" {
-			k.Use = "sig"
-		}
-	}
-	return set, nil
+	return keys.ParseClientJWKS([]byte(raw))
 }
 
 // jwksFetcher is fosite's JWKSFetcherStrategy for clients registered with

@@ -37,22 +37,31 @@ func (l loader) checkKeys(o *OIDC, r *report) {
 }
 
 // readClientJWKS reads each client's jwks_file into its JWKS, so that the
-// provider gets the keys inline; a JWK Set is checked when parsed there.
+// provider gets the keys inline, and checks every JWK Set with the
+// provider's parser (public keys only, at least one signing key).
 func (l loader) readClientJWKS(o *OIDC, r *report) {
 	for i := range o.Clients {
 		c := &o.Clients[i]
-		if c.JWKSFile == "" {
-			continue
+		p := fmt.Sprintf("oidc.clients[%d]", i)
+		if c.JWKSFile != "" {
+			raw, err := l.readFile(c.JWKSFile)
+			switch {
+			case err != nil:
+				r.add(p+".jwks_file", "cannot read %s: %v", c.JWKSFile, unwrapPath(err))
+				continue
+			case c.JWKS != "":
+				r.add(p+".jwks_file", "set jwks or jwks_file, not both")
+				continue
+			}
+			if _, err := keys.ParseClientJWKS(raw); err != nil {
+				r.add(p+".jwks_file", "%s: %v", c.JWKSFile, err)
+				continue
+			}
+			c.JWKS = string(raw)
+		} else if c.JWKS != "" {
+			if _, err := keys.ParseClientJWKS([]byte(c.JWKS)); err != nil {
+				r.add(p+".jwks", "%v", err)
+			}
 		}
-		raw, err := l.readFile(c.JWKSFile)
-		if err != nil {
-			r.add(fmt.Sprintf("oidc.clients[%d].jwks_file", i), "cannot read %s: %v", c.JWKSFile, unwrapPath(err))
-			continue
-		}
-		if c.JWKS != "" {
-			r.add(fmt.Sprintf("oidc.clients[%d].jwks_file", i), "set jwks or jwks_file, not both")
-			continue
-		}
-		c.JWKS = string(raw)
 	}
 }
