@@ -1,0 +1,104 @@
+package flows_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/seuil-idp/seuil/flows"
+	"github.com/seuil-idp/seuil/idp/directory"
+)
+
+// hookedDir runs beforeSet when a password is about to be set.
+type hookedDir struct {
+	directory.Directory
+	beforeSet func(ctx context.Context)
+}
+
+func (h hookedDir) SetPassword(ctx context.Context, login, pw string) error {
+	if h.beforeSet != nil {
+		h.beforeSet(ctx)
+	}
+	return h.Directory.SetPassword(ctx, login, pw)
+}
+
+// A browser that gives up on a submit (a second click, a closed tab)
+// must not leave the flow behind the directory: once the password is
+// set, the flow records it, or the next try would be refused as a
+// password already used.
+func TestAbandonedSubmitStillRecorded(t *testing.T) {
+	t.Parallel()
+	var cancel context.CancelFunc
+	e := newEnv(t, func(_ *flows.Config, d *flows.Deps) {
+		d.Directory = hookedDir{Directory: d.Directory, beforeSet: func(ctx context.Context) {
+			if cancel == nil {
+				return
+			}
+			cancel()
+			select { // let the server notice the client has gone
+			case <-ctx.Done():
+			case <-time.After(300 * time.Millisecond):
+			}
+		}}
+	})
+	b := e.browser(t)
+	b.toPassword("activation")
+	form := pwForm(goodPassword, goodPassword)
+	form.Set("csrf", b.csrf)
+	form.Set("version", b.version)
+	form.Set("step", "password")
+	ctx, c := context.WithCancel(context.Background())
+	cancel = c
+	req, _ := http.NewRequestWithContext(ctx, "POST", e.srv.URL+"/activation/password", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if _, err := b.c.Do(req); err == nil {
+		t.Fatal("the request was not abandoned")
+	}
+	cancel = nil
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		r := b.follow("/activation/password")
+		if strings.Contains(r.body, "Mot de passe initialisé avec succès") {
+			if _, err := e.dir.Authenticate(context.Background(), "22012345T", goodPassword); err != nil {
+				t.Fatalf("done, but the password is not set: %v", err)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the flow did not record the password set:\n%s", r.body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// A flow in progress whose definition changed shape on reload (steps
+// added, removed or moved) starts again: its step index means another
+// step now, or none (which panicked).
+func TestReloadedShapeRestartsFlows(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	e := newEnv(t, func(c *flows.Config, _ *flows.Deps) { c.DefinitionsDir = dir })
+	write := func(src string) {
+		if err := os.WriteFile(filepath.Join(dir, "signup.yaml"), []byte(src), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.h.Reload(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("name: signup\nsteps:\n  - type: identify\n  - type: verify\n  - type: password\n  - type: done\n")
+	b := e.browser(t)
+	b.follow("/signup")
+	must(t, b.submit("/signup/identify", identifyForm("22012345", "123456789AB", "0788102599")), 200, "Code d'activation")
+	// Same shape, new parameters: the flow goes on.
+	write("name: signup\nttl: 2h\nsteps:\n  - type: identify\n  - type: verify\n  - type: password\n  - type: done\n")
+	must(t, b.follow("/signup/verify"), 200, "Code d'activation")
+	write("name: signup\nentry: handover\nsteps:\n  - type: done\n")
+	must(t, b.get("/signup/done"), http.StatusGone, "Votre session a expiré")
+	must(t, b.post("/signup/done", url.Values{}), http.StatusGone)
+}
