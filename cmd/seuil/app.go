@@ -211,7 +211,7 @@ func providerConfig(cfg *config.Config) provider.Config {
 		AccessTokenTTL:  o.Lifetimes.AccessToken.D(),
 		RefreshTokenTTL: o.Lifetimes.RefreshToken.D(),
 		IDTokenTTL:      o.Lifetimes.IDToken.D(),
-		Session:         session.Config{IdleTimeout: o.Session.IdleTimeout.D(), AbsoluteTimeout: o.Session.AbsoluteTimeout.D()},
+		Session:         session.Config{IdleTimeout: o.Session.IdleTimeout.D(), AbsoluteTimeout: o.Session.AbsoluteTimeout.D(), AnnounceFor: o.Session.AnnounceFor.D()},
 	}
 	for _, c := range o.Clients {
 		secret := c.Secret.Value()

@@ -14,8 +14,9 @@ import (
 // AnnounceFor is never announced: its relying parties learn of it only
 // when their own sessions or refresh tokens run out.
 
-// OnExpire sets the function called, once, with a session found timed
-// out. Set it before serving requests.
+// OnExpire sets the function called, once, with a session that ended
+// without a logout: found timed out, or replaced by another person's
+// sign-in on the same browser. Set it before serving requests.
 func (m *Manager) OnExpire(f func(context.Context, Session)) { m.onExpire = f }
 
 // timedOut reports whether s has passed its idle or absolute timeout.
@@ -34,5 +35,18 @@ func (m *Manager) expire(ctx context.Context, k string) {
 	m.log.InfoContext(ctx, "sso session timed out", "login", s.Login, "clients", len(s.Clients))
 	if m.onExpire != nil && len(s.Clients) > 0 {
 		m.onExpire(ctx, s)
+	}
+}
+
+// replaced handles the session a new sign-in replaces: the same person
+// keeps its clients (still signed in there); another person's, or one
+// timed out, ends and is announced.
+func (m *Manager) replaced(ctx context.Context, prev Session, next *Session) {
+	if prev.Subject == next.Subject && !m.timedOut(prev, time.Now().UTC()) {
+		next.Clients = prev.Clients
+		return
+	}
+	if m.onExpire != nil && len(prev.Clients) > 0 {
+		m.onExpire(ctx, prev)
 	}
 }

@@ -102,8 +102,8 @@ func (m *Manager) StartSession(ctx context.Context, w http.ResponseWriter, r *ht
 	}
 	if old, ok := m.cfg.Cookies.Get(r, CookieName); ok {
 		var prev Session
-		if err := m.st.Take(ctx, key(old), &prev); err == nil && prev.Subject == acct.Subject {
-			s.Clients = prev.Clients
+		if err := m.st.Take(ctx, key(old), &prev); err == nil {
+			m.replaced(ctx, prev, &s)
 		}
 	}
 	token := websec.Token()

@@ -70,10 +70,16 @@ func TestSessionLifecycle(t *testing.T) {
 	if s2.SID == s.SID || len(s2.Clients) != 1 {
 		t.Errorf("after rotation: %+v", s2)
 	}
-	// Another person signing in on the same browser gets no inherited clients.
+	// Another person signing in on the same browser gets no inherited
+	// clients, and the first person's session is announced as ended.
+	ended := make(chan session.Session, 1)
+	m.OnExpire(func(_ context.Context, s session.Session) { ended <- s })
 	c3 := start(t, m, c2, directory.Account{Login: "22099999T", Subject: "sub-2"})
 	if s3, _ := current(m, c3); len(s3.Clients) != 0 {
 		t.Error("clients inherited by another person")
+	}
+	if len(ended) != 1 || (<-ended).SID != s2.SID {
+		t.Error("replaced session not announced")
 	}
 	// Idle timeout.
 	time.Sleep(1100 * time.Millisecond)

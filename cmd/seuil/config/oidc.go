@@ -71,6 +71,10 @@ func (o *OIDC) RetiringFiles() []string {
 type Session struct {
 	IdleTimeout     Duration `yaml:"idle_timeout"`     // default 30m
 	AbsoluteTimeout Duration `yaml:"absolute_timeout"` // default 10h
+	// AnnounceFor keeps a timed-out session this long so that, if its
+	// browser comes back, its relying parties get a back-channel logout
+	// (default 24h; a session never seen again is not announced).
+	AnnounceFor Duration `yaml:"announce_for"`
 }
 
 // Lifetimes of issued artefacts. Access and ID tokens are short (5m):
@@ -86,7 +90,7 @@ type Lifetimes struct {
 
 func defaultOIDC() OIDC {
 	return OIDC{
-		Session: Session{IdleTimeout: Duration(30 * time.Minute), AbsoluteTimeout: Duration(10 * time.Hour)},
+		Session: Session{IdleTimeout: Duration(30 * time.Minute), AbsoluteTimeout: Duration(10 * time.Hour), AnnounceFor: Duration(24 * time.Hour)},
 		Lifetimes: Lifetimes{
 			AccessToken: Duration(5 * time.Minute), IDToken: Duration(5 * time.Minute),
 			RefreshToken: Duration(10 * time.Hour), AuthorizationCode: Duration(time.Minute),

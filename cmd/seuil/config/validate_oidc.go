@@ -24,6 +24,7 @@ func validateOIDC(c *Config, r *report) {
 	s := o.Session
 	r.between("oidc.session.idle_timeout", s.IdleTimeout, time.Minute, 24*time.Hour)
 	r.between("oidc.session.absolute_timeout", s.AbsoluteTimeout, 5*time.Minute, 30*24*time.Hour)
+	r.between("oidc.session.announce_for", s.AnnounceFor, time.Minute, 7*24*time.Hour)
 	if s.IdleTimeout > s.AbsoluteTimeout {
 		r.add("oidc.session.idle_timeout", "%s exceeds absolute_timeout (%s)", s.IdleTimeout, s.AbsoluteTimeout)
 	}
