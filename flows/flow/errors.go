@@ -20,8 +20,6 @@ var (
 	ErrNoRecipient = errors.New("flow: no address on record to send the code to")
 	// ErrAccountLocked: the directory refuses this account.
 	ErrAccountLocked = errors.New("flow: account locked")
-	// ErrPasswordMismatch: password and confirmation differ.
-	ErrPasswordMismatch = errors.New("flow: confirmation differs")
 )
 
 // LimitedError: a rate limit refused the action until RetryAfter.

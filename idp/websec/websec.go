@@ -147,7 +147,9 @@ func ClientIP(r *http.Request, trusted []netip.Prefix) string {
 	if !isTrusted(peer, trusted) {
 		return peer.Unmap().String()
 	}
-	hops := strings.Split(r.Header.Get("X-Forwarded-For"), ",")
+	// Several header lines are one list (RFC 9110 §5.3): a proxy may add
+	// its own line rather than append to the client's.
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
 	for i := len(hops) - 1; i >= 0; i-- {
 		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
 		if err != nil {

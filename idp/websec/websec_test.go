@@ -12,7 +12,7 @@ func TestClientIP(t *testing.T) {
 	t.Parallel()
 	proxies := []netip.Prefix{netip.MustParsePrefix("10.42.0.0/16")}
 	tests := []struct {
-		name, remote, xff, want string
+		name, remote, xff, xff2, want string
 	}{
 		{name: "direct client", remote: "203.0.113.7:5555", want: "203.0.113.7"},
 		{name: "untrusted peer's header ignored", remote: "203.0.113.7:5555", xff: "198.51.100.1", want: "203.0.113.7"},
@@ -21,12 +21,16 @@ func TestClientIP(t *testing.T) {
 		{name: "chain of trusted proxies", remote: "10.42.1.2:80", xff: "198.51.100.1, 10.42.9.9", want: "198.51.100.1"},
 		{name: "garbage header keeps the peer", remote: "10.42.1.2:80", xff: "not-an-ip", want: "10.42.1.2"},
 		{name: "IPv4-mapped IPv6 peer", remote: "[::ffff:203.0.113.7]:1", want: "203.0.113.7"},
+		{name: "proxy adds its own header line", remote: "10.42.1.2:80", xff: "1.2.3.4", xff2: "198.51.100.1", want: "198.51.100.1"},
 	}
 	for _, tt := range tests {
 		r := httptest.NewRequest(http.MethodGet, "/", nil)
 		r.RemoteAddr = tt.remote
 		if tt.xff != "" {
 			r.Header.Set("X-Forwarded-For", tt.xff)
+		}
+		if tt.xff2 != "" {
+			r.Header.Add("X-Forwarded-For", tt.xff2)
 		}
 		if got := ClientIP(r, proxies); got != tt.want {
 			t.Errorf("%s: ClientIP = %q, want %q", tt.name, got, tt.want)
