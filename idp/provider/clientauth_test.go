@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -99,8 +100,28 @@ func TestPrivateKeyJWT(t *testing.T) {
 
 	c, v := e.codeFor(t, b, "batch")
 	a := inline.assertion(t, aud, "jti-1", time.Minute)
-	if st, out := e.tokenCall(withAssertion(exchangeForm(c, v), a), "", ""); st != 200 || out["id_token"] == nil {
+	st, out := e.tokenCall(withAssertion(exchangeForm(c, v), a), "", "")
+	if st != 200 || out["id_token"] == nil {
 		t.Fatalf("inline jwks: %d %v", st, out)
+	}
+	// Introspection knows the caller from its assertion: its own token.
+	intro := withAssertion(url.Values{"token": {out["access_token"].(string)}}, inline.assertion(t, aud, "jti-i", time.Minute))
+	resp, err := http.PostForm(e.iss+"/oauth2/introspect", intro)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ir struct{ Active bool }
+	_ = jsonDecode(resp, &ir)
+	resp.Body.Close()
+	if !ir.Active {
+		t.Error("a private_key_jwt client cannot introspect its own token")
+	}
+	// A bearer access token is no client authentication.
+	req, _ := http.NewRequest("POST", e.iss+"/oauth2/introspect", strings.NewReader(url.Values{"token": {"another-token"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Authorization", "Bearer "+out["access_token"].(string))
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 401 {
+		t.Errorf("introspection with a bearer token: %v %v", resp.StatusCode, err)
 	}
 	c, v = e.codeFor(t, b, "batch")
 	if st, out := e.tokenCall(withAssertion(exchangeForm(c, v), a), "", ""); st == 200 || out["error"] != "jti_known" {

@@ -54,6 +54,7 @@ type Provider struct {
 	deps     Deps
 	log      *slog.Logger
 	oauth    fosite.OAuth2Provider
+	fosite   *fosite.Fosite // the same, for AuthenticateClient
 	keys     *keys.Set
 	clients  *clients
 	sessions *session.Manager
@@ -107,7 +108,8 @@ func New(cfg Config, deps Deps) (*Provider, error) {
 		Login: p.base + "/login", Resume: p.base + "/oauth2/auth/resume",
 		Flows: cfg.FlowsPath, Static: cfg.StaticPath,
 	}, deps.TrustedProxies)
-	p.oauth = p.compose()
+	p.fosite = p.compose()
+	p.oauth = p.fosite
 	return p, nil
 }
 
@@ -120,7 +122,7 @@ func loadKeys(c KeysConfig) (*keys.Set, error) {
 
 // compose builds fosite with the handlers Seuil offers, and no others:
 // no implicit or hybrid flow, no password or client credentials grant.
-func (p *Provider) compose() fosite.OAuth2Provider {
+func (p *Provider) compose() *fosite.Fosite {
 	fc := &fosite.Config{
 		IDTokenIssuer: p.cfg.Issuer, AccessTokenIssuer: p.cfg.Issuer,
 		TokenURL:              p.cfg.Issuer + "/oauth2/token",

@@ -4,10 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/url"
 
-	jose "github.com/go-jose/go-jose/v4"
-	josejwt "github.com/go-jose/go-jose/v4/jwt"
 	"github.com/ory/fosite"
 	"github.com/ory/fosite/handler/openid"
 )
@@ -80,25 +77,6 @@ func (p *Provider) revoke(w http.ResponseWriter, r *http.Request) {
 	p.oauth.WriteRevocationResponse(r.Context(), w, err)
 }
 
-// introspect is RFC 7662 token introspection, for authenticated clients.
-func (p *Provider) introspect(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	ir, err := p.oauth.NewIntrospectionRequest(ctx, r, openid.NewDefaultSession())
-	if err != nil {
-		p.oauth.WriteIntrospectionError(ctx, w, err)
-		return
-	}
-	// A client learns about its own tokens only: fosite would describe
-	// any token to any authenticated client.
-	if caller := callerID(r); ir.IsActive() && ir.GetAccessRequester().GetClient().GetID() != caller {
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Cache-Control", "no-store")
-		_, _ = w.Write([]byte(`{"active":false}` + "\n"))
-		return
-	}
-	p.oauth.WriteIntrospectionResponse(ctx, w, ir)
-}
-
 // discovery is the OpenID Provider metadata; every URL is derived from
 // the issuer so it is right behind a reverse proxy at a path prefix.
 func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
@@ -156,26 +134,4 @@ func (p *Provider) jwks(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "public, max-age=900")
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	_, _ = w.Write(raw)
-}
-
-// callerID is the client that authenticated the request (fosite has
-// checked the credentials by then): HTTP Basic, client_secret_post, or
-// the subject of a private_key_jwt assertion (which fosite has verified
-// equals its issuer and the client).
-func callerID(r *http.Request) string {
-	if id, _, ok := r.BasicAuth(); ok {
-		if u, err := url.QueryUnescape(id); err == nil {
-			return u
-		}
-		return id
-	}
-	if id := r.PostFormValue("client_id"); id != "" {
-		return id
-	}
-	tok, err := josejwt.ParseSigned(r.PostFormValue("client_assertion"), []jose.SignatureAlgorithm{jose.RS256, jose.PS256, jose.ES256})
-	var c josejwt.Claims
-	if err != nil || tok.UnsafeClaimsWithoutVerification(&c) != nil {
-		return ""
-	}
-	return c.Subject
 }
