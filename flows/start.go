@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/seuil-idp/seuil/flows/flow"
+	"github.com/seuil-idp/seuil/idp/regulation"
 	"github.com/seuil-idp/seuil/idp/state"
 	"github.com/seuil-idp/seuil/idp/websec"
 	"github.com/seuil-idp/seuil/themes"
@@ -29,6 +30,19 @@ func (h *Handler) start(d *Definition) http.HandlerFunc {
 				h.redirect(w, r, d, f)
 				return
 			}
+		}
+		// Each new flow is stored for its TTL: bound what one address can
+		// make the server store.
+		ip := regulation.IPKey(websec.ClientIP(r, h.deps.TrustedProxies))
+		if _, err := h.deps.Regulator.Hit(ctx, regulation.FlowStartPerIP, ip); err != nil {
+			var le *regulation.LimitedError
+			if errors.As(err, &le) {
+				h.message(w, r, d, http.StatusTooManyRequests, "error.limited", minutes(le.RetryAfter))
+				return
+			}
+			h.deps.Logger.ErrorContext(ctx, "regulation", "rule", regulation.FlowStartPerIP, "err", err)
+			h.message(w, r, d, http.StatusInternalServerError, "error.internal")
+			return
 		}
 		f := &flow.Flow{ID: websec.Token(), Name: d.Name, Shape: d.Shape, CSRF: websec.Token(), Lang: lang,
 			ExpiresAt: h.deps.Clock().Add(d.TTL), LoginPattern: d.LoginPattern}

@@ -78,6 +78,7 @@ func newRegulator(rdb redis.UniversalClient, c *config.Config) (*regulation.Regu
 		regulation.CodeSendPerPhone: l.CodeSendPerPhone, regulation.CodeSendPerIP: l.CodeSendPerIP,
 		regulation.CodeSendPerStudent: l.CodeSendPerStudent, regulation.CodeVerifyPerStudent: l.CodeVerifyPerStudent,
 		regulation.LoginPerIP: l.LoginPerIP, regulation.LoginPerAccount: l.LoginPerAccount,
+		regulation.FlowStartPerIP: l.FlowStartPerIP,
 	} {
 		rules[rule] = regulation.Limit{Rate: r.Rate, Per: r.Per.D(), Burst: r.Burst}
 	}

@@ -22,6 +22,7 @@ const (
 	CodeVerifyPerStudent Rule = "code_verify_per_student"
 	LoginPerIP           Rule = "login_per_ip"
 	LoginPerAccount      Rule = "login_per_account"
+	FlowStartPerIP       Rule = "flow_start_per_ip"
 )
 
 // AllRules lists every rule, in configuration order.
@@ -30,6 +31,7 @@ var AllRules = []Rule{
 	CodeSendPerPhone, CodeSendPerIP, CodeSendPerStudent,
 	CodeVerifyPerStudent,
 	LoginPerIP, LoginPerAccount,
+	FlowStartPerIP,
 }
 
 // Limit allows Burst events at once, then Rate events per Per on average
@@ -64,6 +66,9 @@ type Rules map[Rule]Limit
 //   - login: a wrong password. 5 at once per account then one every 6
 //     minutes: a throttle, not a lockout an attacker could use to keep a
 //     student out for long. Per IP 60 an hour, burst 20.
+//   - flow_start: a new flow stored in Redis (every visit without a flow
+//     cookie). Only there to bound what one address can make the server
+//     store: 300 an hour, burst 100, well above an enrolment room's needs.
 func Defaults() Rules {
 	return Rules{
 		IdentifyPerIP:        {Rate: 20, Per: time.Hour, Burst: 10},
@@ -74,6 +79,7 @@ func Defaults() Rules {
 		CodeVerifyPerStudent: {Rate: 10, Per: time.Hour, Burst: 10},
 		LoginPerIP:           {Rate: 60, Per: time.Hour, Burst: 20},
 		LoginPerAccount:      {Rate: 10, Per: time.Hour, Burst: 5},
+		FlowStartPerIP:       {Rate: 300, Per: time.Hour, Burst: 100},
 	}
 }
 

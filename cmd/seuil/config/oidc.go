@@ -155,6 +155,7 @@ type Limits struct {
 	CodeVerifyPerStudent Rate `yaml:"code_verify_per_student"`
 	LoginPerIP           Rate `yaml:"login_per_ip"`
 	LoginPerAccount      Rate `yaml:"login_per_account"`
+	FlowStartPerIP       Rate `yaml:"flow_start_per_ip"`
 }
 
 // Rate allows Burst events at once, then Rate events per Per.
