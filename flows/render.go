@@ -3,7 +3,6 @@ package flows
 import (
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/seuil-idp/seuil/flows/flow"
 	"github.com/seuil-idp/seuil/idp/websec"
@@ -116,7 +115,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, t *themes.Theme
 	websec.NoStore(w)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	v := themes.View{Translator: tr, Title: title, CSRFToken: csrf, Static: h.cfg.BasePath + "/static/" + t.Name,
-		LangLinks: langLinks(h.cfg.BasePath+r.URL.Path, tr.Lang), Data: data}
+		LangLinks: themes.LangLinks(h.cfg.BasePath+r.URL.Path, nil, tr.Lang), Data: data}
 	var buf bufferWriter
 	if err := t.Render(&buf, page, v); err != nil {
 		h.deps.Logger.ErrorContext(r.Context(), "render", "page", page, "err", err)
@@ -134,15 +133,3 @@ func (b *bufferWriter) Write(p []byte) (int, error) { b.b = append(b.b, p...); r
 // langLinks links the current page in every language. On a page shown
 // after a POST the link goes to the same URL with GET, which shows the
 // current step again.
-func langLinks(path, current string) []themes.LangLink {
-	// The path is the request's, whatever it was (the not-found page
-	// shows any): "//host/x" or "/\\host/x" would be a link off-site.
-	path = "/" + strings.TrimLeft(path, "/\\")
-	labels := map[string]string{"fr": "Français", "en": "English"}
-	var out []themes.LangLink
-	for _, l := range themes.Languages {
-		out = append(out, themes.LangLink{Lang: l, Label: labels[l], URL: path + "?lang=" + l,
-			Current: l == current})
-	}
-	return out
-}

@@ -12,6 +12,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"path"
 	"sort"
 	"strings"
@@ -234,6 +235,29 @@ func Negotiate(r *http.Request, cookieName string) string {
 	}
 	return Languages[0]
 }
+
+// LangLinks builds the language switch for the page at path: one link per
+// language, each keeping the query (e.g. a pending sign-in's id) with lang
+// set. The path is the request's, whatever it was (a not-found page shows
+// any): leading slashes and backslashes collapse to one, so that "//host/x"
+// cannot become a link off-site.
+func LangLinks(path string, query url.Values, current string) []LangLink {
+	path = "/" + strings.TrimLeft(path, "/\\")
+	out := make([]LangLink, 0, len(Languages))
+	for _, l := range Languages {
+		q := url.Values{}
+		for k, v := range query {
+			q[k] = v
+		}
+		q.Set("lang", l)
+		out = append(out, LangLink{Lang: l, Label: languageNames[l], URL: path + "?" + q.Encode(), Current: l == current})
+	}
+	return out
+}
+
+// languageNames are each language's name in itself, as language switches
+// show them.
+var languageNames = map[string]string{"fr": "Français", "en": "English"}
 
 // LangCookie is the base name of the cookie that remembers the language
 // switch (websec.Cookies adds "__Host-" over HTTPS).

@@ -2,6 +2,7 @@ package themes
 
 import (
 	"net/http/httptest"
+	"net/url"
 	"testing"
 )
 
@@ -48,6 +49,25 @@ func TestDefaultThemeComplete(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("default theme has no %s page", page)
+		}
+	}
+}
+
+func TestLangLinks(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		path, query, wantEN string
+	}{
+		{"/activation/identify", "", "/activation/identify?lang=en"},
+		{"/login", "id=abc&lang=fr", "/login?id=abc&lang=en"},
+		{"//evil.example/x", "", "/evil.example/x?lang=en"},
+		{"/\\evil.example/x", "", "/evil.example/x?lang=en"},
+	}
+	for _, tt := range tests {
+		q, _ := url.ParseQuery(tt.query)
+		links := LangLinks(tt.path, q, "fr")
+		if len(links) != 2 || links[0].Lang != "fr" || !links[0].Current || links[1].URL != tt.wantEN {
+			t.Errorf("LangLinks(%q, %q) = %+v, want English at %q", tt.path, tt.query, links, tt.wantEN)
 		}
 	}
 }

@@ -3,7 +3,6 @@ package provider
 import (
 	"net/http"
 
-	"github.com/seuil-idp/seuil/idp/session"
 	"github.com/seuil-idp/seuil/idp/websec"
 	"github.com/seuil-idp/seuil/themes"
 )
@@ -22,7 +21,7 @@ func (p *Provider) page(w http.ResponseWriter, r *http.Request, clientID string,
 	lang := themes.Language(w, r, p.cfg.Session.Cookies)
 	v := themes.View{Translator: th.Translator(lang), Title: title, CSRFToken: csrf,
 		Static: p.cfg.StaticPath + "/" + th.Name, Data: data,
-		LangLinks: session.LangLinks(p.base+r.URL.Path, r.URL.Query(), lang)}
+		LangLinks: themes.LangLinks(p.base+r.URL.Path, r.URL.Query(), lang)}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	if err := th.Render(w, page, v); err != nil {

@@ -65,28 +65,12 @@ func (l *Login) render(w http.ResponseWriter, r *http.Request, clientID string, 
 	}
 	v := themes.View{Title: title, CSRFToken: csrf, Static: l.paths.Static + "/" + th.Name, Data: data}
 	v.Translator = th.Translator(lang)
-	v.LangLinks = LangLinks(l.paths.Login, r.URL.Query(), lang)
+	v.LangLinks = themes.LangLinks(l.paths.Login, r.URL.Query(), lang)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	if err := th.Render(w, page, v); err != nil {
 		l.log.ErrorContext(r.Context(), "render sign-in page", "err", err)
 	}
-}
-
-// LangLinks builds the language switch: the page's public path with its
-// query and ?lang= set.
-func LangLinks(path string, query url.Values, current string) []themes.LangLink {
-	labels := map[string]string{"fr": "Français", "en": "English"}
-	var out []themes.LangLink
-	for _, l := range themes.Languages {
-		q := url.Values{}
-		for k, v := range query {
-			q[k] = v
-		}
-		q.Set("lang", l)
-		out = append(out, themes.LangLink{Lang: l, Label: labels[l], URL: path + "?" + q.Encode(), Current: l == current})
-	}
-	return out
 }
 
 func (l *Login) fail(w http.ResponseWriter, r *http.Request, err error) {
