@@ -215,3 +215,29 @@ func TestBasePath(t *testing.T) {
 		t.Fatalf("static under the prefix: %v %v", err, res)
 	}
 }
+
+// TestHandoverBoundToItsBrowser checks that a ticket made for one browser
+// (its binding in that browser's cookie) is refused in any other: an
+// attacker cannot send someone a link into a flow for the attacker's
+// account.
+func TestHandoverBoundToItsBrowser(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	owner, other := e.browser(t), e.browser(t)
+	setCookie := func(b *browser, v string) {
+		u, _ := url.Parse(e.srv.URL)
+		b.c.Jar.SetCookies(u, []*http.Cookie{{Name: state.HandoverCookie, Value: v, Path: "/"}})
+	}
+	putHandover(t, e, "bound", state.Handover{Flow: "activation", Continue: "/authorize/resume", Binding: "the-binding"})
+	setCookie(other, "another-binding")
+	must(t, other.get("/activation?handover=bound"), http.StatusBadRequest, "Lien expiré")
+
+	putHandover(t, e, "bound2", state.Handover{Flow: "activation", Continue: "/authorize/resume", Binding: "the-binding"})
+	must(t, e.browser(t).get("/activation?handover=bound2"), http.StatusBadRequest, "Lien expiré")
+
+	putHandover(t, e, "bound3", state.Handover{Flow: "activation", Continue: "/authorize/resume", Binding: "the-binding"})
+	setCookie(owner, "the-binding")
+	if r := owner.get("/activation?handover=bound3"); r.status != http.StatusSeeOther {
+		t.Fatalf("owner's browser refused: %d %s", r.status, r.body)
+	}
+}

@@ -48,7 +48,10 @@ func (h *Handler) start(d *Definition) http.HandlerFunc {
 			ExpiresAt: h.deps.Clock().Add(d.TTL), LoginPattern: d.LoginPattern}
 		if ticket != "" {
 			ho, err := h.deps.Store.TakeHandover(ctx, ticket)
-			if err != nil || ho.Flow != d.Name || (d.Entry == "handover" && ho.Login == "") {
+			bound, _ := h.deps.Cookies.Get(r, state.HandoverCookie)
+			h.deps.Cookies.Clear(w, state.HandoverCookie)
+			if err != nil || ho.Flow != d.Name || (d.Entry == "handover" && ho.Login == "") ||
+				(ho.Binding != "" && !websec.Equal(bound, ho.Binding)) {
 				if err != nil && !errors.Is(err, state.ErrNotFound) {
 					h.deps.Logger.ErrorContext(ctx, "handover", "err", err)
 				}

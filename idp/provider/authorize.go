@@ -15,7 +15,6 @@ import (
 	"github.com/seuil-idp/seuil/idp/directory"
 	"github.com/seuil-idp/seuil/idp/session"
 	"github.com/seuil-idp/seuil/idp/state"
-	"github.com/seuil-idp/seuil/idp/websec"
 	"github.com/seuil-idp/seuil/themes"
 )
 
@@ -191,12 +190,9 @@ func (p *Provider) toFlow(w http.ResponseWriter, r *http.Request, ar fosite.Auth
 		p.authorizeError(w, r, ar, fosite.ErrServerError.WithWrap(err))
 		return
 	}
-	ticket := websec.Token()
 	h := state.Handover{Flow: flow, ClientID: ar.GetClient().GetID(),
 		Continue: p.base + "/oauth2/auth/resume?id=" + url.QueryEscape(id), Lang: uiLocale(ar.GetRequestForm().Get("ui_locales"))}
-	if err := p.deps.Store.PutHandover(r.Context(), ticket, h); err != nil {
+	if err := session.Handover(w, r, p.deps.Store, p.cfg.Session.Cookies, p.cfg.FlowsPath, h); err != nil {
 		p.authorizeError(w, r, ar, fosite.ErrServerError.WithWrap(err))
-		return
 	}
-	http.Redirect(w, r, session.FlowURL(p.cfg.FlowsPath, flow, ticket), http.StatusSeeOther)
 }

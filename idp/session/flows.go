@@ -18,20 +18,26 @@ func (l *Login) toFlow(w http.ResponseWriter, r *http.Request, flow string) {
 
 // handover stores h under a new ticket and redirects to its flow.
 func (l *Login) handover(w http.ResponseWriter, r *http.Request, h state.Handover) {
-	ticket := websec.Token()
 	if h.Lang == "" {
 		h.Lang = themes.Negotiate(r, l.m.cfg.Cookies.Name(themes.LangCookie))
 	}
-	if err := l.m.st.PutHandover(r.Context(), ticket, h); err != nil {
+	if err := Handover(w, r, l.m.st, l.m.cfg.Cookies, l.paths.Flows, h); err != nil {
 		l.fail(w, r, err)
-		return
 	}
-	http.Redirect(w, r, FlowURL(l.paths.Flows, h.Flow, ticket), http.StatusSeeOther)
 }
 
-// FlowURL is the address of a flow's entry with a handover ticket.
-func FlowURL(prefix, flow, ticket string) string {
-	return prefix + "/" + flow + "?handover=" + url.QueryEscape(ticket)
+// Handover hands the browser to a self-service flow: it stores h under a
+// new single-use ticket, bound to this browser by a cookie, and redirects
+// to the flow's entry (under flowsPath) with the ticket.
+func Handover(w http.ResponseWriter, r *http.Request, st *state.Store, c websec.Cookies, flowsPath string, h state.Handover) error {
+	ticket := websec.Token()
+	h.Binding = websec.Token()
+	if err := st.PutHandover(r.Context(), ticket, h); err != nil {
+		return err
+	}
+	c.Set(w, state.HandoverCookie, h.Binding, state.HandoverTTL)
+	http.Redirect(w, r, flowsPath+"/"+h.Flow+"?handover="+url.QueryEscape(ticket), http.StatusSeeOther)
+	return nil
 }
 
 // render shows the sign-in page; a session already present is said so.

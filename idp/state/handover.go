@@ -17,7 +17,16 @@ type Handover struct {
 	// page found the password right but expired (the "expired" flow).
 	Login string `json:"login,omitempty"`
 	Lang  string `json:"lang,omitempty"`
+	// Binding, when set, ties the ticket to the browser it was made for:
+	// the same random value is in that browser's HandoverCookie, and the
+	// flow refuses the ticket from any other browser (so that a link to
+	// one's own expired account cannot be sent to someone else).
+	Binding string `json:"binding,omitempty"`
 }
+
+// HandoverCookie is the base name of the cookie holding a ticket's Binding
+// (websec.Cookies adds "__Host-" over HTTPS).
+const HandoverCookie = "seuil_handover"
 
 // HandoverTTL is how long a handover ticket may wait to be used.
 const HandoverTTL = 10 * time.Minute
