@@ -15,7 +15,13 @@ func (s *Store) CreateAuthorizeCodeSession(ctx context.Context, sig string, r fo
 // exchanged it returns the request AND fosite.ErrInvalidatedAuthorizeCode,
 // so that fosite revokes the tokens the first exchange issued.
 func (s *Store) GetAuthorizeCodeSession(ctx context.Context, sig string, sess fosite.Session) (fosite.Requester, error) {
-	rec, err := s.get(ctx, "oidc:code:"+sig)
+	return s.getActive(ctx, "oidc:code:"+sig, sess, fosite.ErrInvalidatedAuthorizeCode)
+}
+
+// getActive reads a stored request; one no longer active comes back with
+// inactive, the error by which fosite recognises a replay.
+func (s *Store) getActive(ctx context.Context, key string, sess fosite.Session, inactive error) (fosite.Requester, error) {
+	rec, err := s.get(ctx, key)
 	if err != nil {
 		return nil, err
 	}
@@ -24,7 +30,7 @@ func (s *Store) GetAuthorizeCodeSession(ctx context.Context, sig string, sess fo
 		return nil, err
 	}
 	if !rec.Active {
-		return req, fosite.ErrInvalidatedAuthorizeCode
+		return req, inactive
 	}
 	return req, nil
 }

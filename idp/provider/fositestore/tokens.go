@@ -50,18 +50,7 @@ func (s *Store) CreateRefreshTokenSession(ctx context.Context, sig, accessSig st
 // or revoked token it returns the request AND fosite.ErrInactiveToken,
 // which fosite treats as reuse and answers by revoking the family.
 func (s *Store) GetRefreshTokenSession(ctx context.Context, sig string, sess fosite.Session) (fosite.Requester, error) {
-	rec, err := s.get(ctx, rtKey(sig))
-	if err != nil {
-		return nil, err
-	}
-	req, err := s.decode(ctx, rec, sess)
-	if err != nil {
-		return nil, err
-	}
-	if !rec.Active {
-		return req, fosite.ErrInactiveToken
-	}
-	return req, nil
+	return s.getActive(ctx, rtKey(sig), sess, fosite.ErrInactiveToken)
 }
 
 // DeleteRefreshTokenSession removes a refresh token.
