@@ -3,10 +3,13 @@ package flows_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/seuil-idp/seuil/themes"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/seuil-idp/seuil/flows"
 	"github.com/seuil-idp/seuil/idp/directory"
@@ -239,5 +242,39 @@ func TestHandoverBoundToItsBrowser(t *testing.T) {
 	setCookie(owner, "the-binding")
 	if r := owner.get("/activation?handover=bound3"); r.status != http.StatusSeeOther {
 		t.Fatalf("owner's browser refused: %d %s", r.status, r.body)
+	}
+}
+
+// TestHandoverTheme checks that a flow handed over by a relying party is
+// shown in that party's theme, and that an unknown theme falls back to the
+// flow's own.
+func TestHandoverTheme(t *testing.T) {
+	t.Parallel()
+	overlay := fstest.MapFS{}
+	err := fs.WalkDir(themes.DefaultFS(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(themes.DefaultFS(), p)
+		overlay[p] = &fstest.MapFile{Data: b}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	layout := string(overlay["i18n/fr/layout.yaml"].Data)
+	overlay["i18n/fr/layout.yaml"] = &fstest.MapFile{Data: []byte(strings.ReplaceAll(layout, `"de Tours"`, `"de Test-sur-Loire"`))}
+	ent, err := themes.Load("ent", overlay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, func(_ *flows.Config, d *flows.Deps) { d.Themes = map[string]*themes.Theme{"ent": ent} })
+	putHandover(t, e, "themed", state.Handover{Flow: "activation", Continue: "/authorize/resume", Theme: "ent"})
+	must(t, e.browser(t).follow("/activation?handover=themed"), http.StatusOK, "de Test-sur-Loire", `/static/ent/seuil.css`)
+	putHandover(t, e, "unknown", state.Handover{Flow: "activation", Continue: "/authorize/resume", Theme: "nope"})
+	r := e.browser(t).follow("/activation?handover=unknown")
+	must(t, r, http.StatusOK, "de Tours")
+	if strings.Contains(r.body, "Test-sur-Loire") {
+		t.Error("unknown theme: not the flow's own")
 	}
 }

@@ -62,7 +62,7 @@ func (p Page) Value(field, fallback string) string {
 }
 
 func (h *Handler) renderStep(w http.ResponseWriter, r *http.Request, d *Definition, f *flow.Flow, status int, ex *explained, notice string) {
-	t := h.deps.Themes[d.Theme]
+	t := h.theme(d, f)
 	tr := t.Translator(f.Lang)
 	x := h.exchange(w, r, d, f)
 	page, data := d.Steps[f.Step].Show(r.Context(), f, x)

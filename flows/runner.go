@@ -12,6 +12,7 @@ import (
 	"github.com/seuil-idp/seuil/flows/flow"
 	"github.com/seuil-idp/seuil/idp/state"
 	"github.com/seuil-idp/seuil/idp/websec"
+	"github.com/seuil-idp/seuil/themes"
 )
 
 // errStale aborts an update whose form was rendered before the flow moved.
@@ -215,8 +216,17 @@ func (h *Handler) retry(w http.ResponseWriter, r *http.Request, d *Definition, e
 	}
 }
 
+// theme is the relying party's theme the flow was handed with, else the
+// flow definition's.
+func (h *Handler) theme(d *Definition, f *flow.Flow) *themes.Theme {
+	if t := h.deps.Themes[f.Theme]; f.Theme != "" && t != nil {
+		return t
+	}
+	return h.deps.Themes[d.Theme]
+}
+
 func (h *Handler) exchange(w http.ResponseWriter, r *http.Request, d *Definition, f *flow.Flow) *flow.Exchange {
-	t := h.deps.Themes[d.Theme]
+	t := h.theme(d, f)
 	return &flow.Exchange{W: w, R: r, IP: websec.ClientIP(r, h.deps.TrustedProxies), Theme: t,
 		T: t.Translator(f.Lang)}
 }

@@ -59,6 +59,9 @@ func (h *Handler) start(d *Definition) http.HandlerFunc {
 				return
 			}
 			applyHandover(f, ho)
+			if h.deps.Themes[ho.Theme] != nil {
+				f.Theme = ho.Theme
+			}
 		}
 		if ok, err := h.deps.Store.PutNew(ctx, flow.Key(f.ID), f, d.TTL); err != nil || !ok {
 			h.deps.Logger.ErrorContext(ctx, "flow store", "err", errFlowStore(err))

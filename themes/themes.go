@@ -40,11 +40,17 @@ type Theme struct {
 
 // Default returns the embedded default theme.
 func Default() (*Theme, error) {
+	return Load("default", DefaultFS())
+}
+
+// DefaultFS is the embedded default theme's files: the starting point of a
+// university's own theme (copy, then change what differs).
+func DefaultFS() fs.FS {
 	sub, err := fs.Sub(embedded, "default")
 	if err != nil {
-		return nil, err
+		panic(err) // the directory is embedded at build time
 	}
-	return Load("default", sub)
+	return sub
 }
 
 // Load reads a theme from fsys, which holds templates/*.html (layout.html

@@ -48,6 +48,8 @@ type Flow struct {
 	// From a handover ticket (the OIDC provider sent the browser here).
 	Continue string `json:"continue,omitempty"`
 	ClientID string `json:"client_id,omitempty"`
+	// Theme is the relying party's theme when it differs from the flow's.
+	Theme string `json:"theme,omitempty"`
 	// Landing is the target of the done screen's button, set on entering it.
 	Landing string `json:"landing,omitempty"`
 	// Notice is a one-shot message key shown on the next render.

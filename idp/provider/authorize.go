@@ -190,7 +190,7 @@ func (p *Provider) toFlow(w http.ResponseWriter, r *http.Request, ar fosite.Auth
 		p.authorizeError(w, r, ar, fosite.ErrServerError.WithWrap(err))
 		return
 	}
-	h := state.Handover{Flow: flow, ClientID: ar.GetClient().GetID(),
+	h := state.Handover{Flow: flow, ClientID: ar.GetClient().GetID(), Theme: p.themeFor(ar.GetClient().GetID()).Name,
 		Continue: p.base + "/oauth2/auth/resume?id=" + url.QueryEscape(id), Lang: uiLocale(ar.GetRequestForm().Get("ui_locales"))}
 	if err := session.Handover(w, r, p.deps.Store, p.cfg.Session.Cookies, p.cfg.FlowsPath, h); err != nil {
 		p.authorizeError(w, r, ar, fosite.ErrServerError.WithWrap(err))

@@ -21,6 +21,9 @@ func (l *Login) handover(w http.ResponseWriter, r *http.Request, h state.Handove
 	if h.Lang == "" {
 		h.Lang = themes.Negotiate(r, l.m.cfg.Cookies.Name(themes.LangCookie))
 	}
+	if h.ClientID != "" {
+		h.Theme = l.themes(h.ClientID).Name
+	}
 	if err := Handover(w, r, l.m.st, l.m.cfg.Cookies, l.paths.Flows, h); err != nil {
 		l.fail(w, r, err)
 	}

@@ -17,6 +17,9 @@ type Handover struct {
 	// page found the password right but expired (the "expired" flow).
 	Login string `json:"login,omitempty"`
 	Lang  string `json:"lang,omitempty"`
+	// Theme is the relying party's theme, which the flow shows instead of
+	// its own (empty: the flow's).
+	Theme string `json:"theme,omitempty"`
 	// Binding, when set, ties the ticket to the browser it was made for:
 	// the same random value is in that browser's HandoverCookie, and the
 	// flow refuses the ticket from any other browser (so that a link to
