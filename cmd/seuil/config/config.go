@@ -85,6 +85,9 @@ type Flows struct {
 	// same name; empty: the embedded definitions only.
 	Dir   string `yaml:"dir" seuil:"path"`
 	Theme string `yaml:"theme"` // default theme; default "default"
+	// Preview serves /preview: every screen of every theme with sample
+	// data, for admins working on a theme (no personal data is shown).
+	Preview bool `yaml:"preview"`
 }
 
 // Themes locates extra themes besides the embedded "default".
