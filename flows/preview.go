@@ -3,6 +3,7 @@ package flows
 import (
 	"net/http"
 	"net/url"
+	"sort"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -23,8 +24,9 @@ func previewFlow() *flow.Flow {
 
 // PreviewData is the preview index page's data.
 type PreviewData struct {
-	Base  string
-	Pages []string
+	Base   string
+	Pages  []string
+	Themes []string // every loaded theme; ?theme= picks one
 }
 
 // previewIndex lists the previewable screens.
@@ -40,8 +42,13 @@ func (h *Handler) previewIndex(w http.ResponseWriter, r *http.Request) {
 	}
 	t := h.deps.Themes[d.Theme]
 	tr := t.Translator(h.lang(w, r))
+	var ths []string
+	for n := range h.deps.Themes {
+		ths = append(ths, n)
+	}
+	sort.Strings(ths)
 	h.render(w, r, t, tr, http.StatusOK, "preview", "preview.title", "",
-		PreviewData{Base: h.cfg.BasePath, Pages: append(names, "message")})
+		PreviewData{Base: h.cfg.BasePath, Pages: append(names, "message"), Themes: ths})
 }
 
 // preview renders one screen of the activation flow with sample data;
@@ -64,6 +71,9 @@ func (h *Handler) preview(w http.ResponseWriter, r *http.Request) {
 	}
 	f := previewFlow()
 	f.Step, f.Lang = idx, h.lang(w, r)
+	if th := r.URL.Query().Get("theme"); h.deps.Themes[th] != nil {
+		f.Theme = th
+	}
 	var ex *explained
 	if r.URL.Query().Get("error") != "" {
 		e := h.explain(sampleError(name))
