@@ -30,6 +30,10 @@ type Config struct {
 	// so students get their own policy (the service account needs write
 	// access to that attribute). Empty: the server's default applies.
 	PolicyDN string
+	// HistoryCheck: HistoryAuto (default, "") checks history in Seuil too,
+	// HistoryOff leaves it to ppolicy. Either way the policy must keep
+	// history (pwdInHistory ≥ 1): New warns when it does not.
+	HistoryCheck HistoryCheck
 	// StartTLS upgrades ldap:// connections; ldaps:// URLs use TLS anyway.
 	StartTLS bool
 	// CAFile is a PEM bundle to verify the server; empty: system roots.
@@ -114,6 +118,11 @@ func (c *Config) validate() error {
 		return errors.New("ldap: base_dn is required")
 	case c.PoolSize < 0:
 		return fmt.Errorf("ldap: pool_size %d is negative", c.PoolSize)
+	case c.HistoryCheck != "" && c.HistoryCheck != HistoryAuto && c.HistoryCheck != HistoryOff:
+		return fmt.Errorf("ldap: history_check %q: want auto or off", c.HistoryCheck)
+	}
+	if c.HistoryCheck == "" {
+		c.HistoryCheck = HistoryAuto
 	}
 	if c.DialTimeout <= 0 {
 		c.DialTimeout = 5 * time.Second

@@ -2,7 +2,9 @@
 // OpenLDAP directory with the SupAnn schema. Passwords are set with the
 // Password Modify extended operation as a service account with write
 // access, so the server hashes them and its ppolicy overlay enforces
-// history and expiry; users are authenticated by binding as them.
+// history and expiry; Seuil also checks history itself (HistoryCheck),
+// since ppolicy does not for a service account with manage access. Users
+// are authenticated by binding as them.
 package ldapdir
 
 import (
@@ -60,6 +62,7 @@ func New(ctx context.Context, cfg Config) (*Dir, error) {
 		dir.Close()
 		return nil, fmt.Errorf("ldap: connect to %s as %s: %w", cfg.WriteURL, cfg.BindDN, err)
 	}
+	dir.warnHistoryPolicy(ctx)
 	return dir, nil
 }
 
@@ -91,11 +94,12 @@ func (d *Dir) attrs() []string {
 }
 
 // searchOne finds the single entry whose attr equals value (escaped: a
-// login such as "*)(uid=*" matches nothing). nil, nil when none.
-func (d *Dir) searchOne(ctx context.Context, p *pool, attr, value string) (*ldap.Entry, error) {
+// login such as "*)(uid=*" matches nothing), read with the account's
+// attributes and extra. nil, nil when none.
+func (d *Dir) searchOne(ctx context.Context, p *pool, attr, value string, extra ...string) (*ldap.Entry, error) {
 	filter := fmt.Sprintf("(&(objectClass=inetOrgPerson)(%s=%s))", attr, ldap.EscapeFilter(value))
 	req := ldap.NewSearchRequest(d.cfg.BaseDN, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases,
-		2, int(d.cfg.OpTimeout/time.Second), false, filter, d.attrs(), nil)
+		2, int(d.cfg.OpTimeout/time.Second), false, filter, append(d.attrs(), extra...), nil)
 	var res *ldap.SearchResult
 	err := p.do(ctx, func(c *ldap.Conn) (err error) {
 		res, err = c.Search(req)

@@ -13,25 +13,30 @@ import (
 
 // SetPassword sets the password with the Password Modify extended
 // operation as the service account: the server hashes it and ppolicy
-// checks it (history, quality). Then the account moves from created to
-// active. A retry after a crash between the two steps completes the move.
+// checks it (history, quality). Before that, Seuil compares it with the
+// entry's readable current and past hashes (see HistoryCheck): ppolicy
+// skips history for a password administrator. Then the account moves
+// from created to active. A retry after a crash between the two steps
+// completes the move.
 func (d *Dir) SetPassword(ctx context.Context, login, password string) error {
 	if login == "" {
 		return directory.ErrNotFound
 	}
-	e, err := d.searchOne(ctx, d.write, d.cfg.Attributes.Login, login)
+	e, err := d.searchOne(ctx, d.write, d.cfg.Attributes.Login, login, historyAttrs...)
 	if err != nil {
 		return err
 	}
 	if e == nil {
 		return directory.ErrNotFound
 	}
-	req := &ldap.PasswordModifyRequest{UserIdentity: e.DN, NewPassword: password}
-	err = d.write.do(ctx, func(c *ldap.Conn) error {
-		_, err := c.PasswordModify(req)
-		return err
-	})
-	err = passwordError(err)
+	err = d.checkHistory(ctx, e, password)
+	if err == nil {
+		req := &ldap.PasswordModifyRequest{UserIdentity: e.DN, NewPassword: password}
+		err = passwordError(d.write.do(ctx, func(c *ldap.Conn) error {
+			_, err := c.PasswordModify(req)
+			return err
+		}))
+	}
 	state := compteValue(e.GetAttributeValues(d.cfg.Attributes.State))
 	if errors.Is(err, directory.ErrPasswordInHistory) && strings.HasPrefix(state, EtatCreated) {
 		// Still "created" yet the password is the current one: a previous

@@ -5,7 +5,8 @@ import "text/template"
 // confTemplate is the slapd.conf of a throwaway server. The ACL is the one
 // production needs: the service account gets write (never manage) on the
 // people subtree, so ppolicy checks its password changes like a user's and
-// history cannot be bypassed; users may only bind ("auth").
+// history cannot be bypassed; users may only bind ("auth"). Tests of the
+// manage misconfiguration set ServiceAccess to "manage".
 var confTemplate = template.Must(template.New("slapd.conf").Parse(`
 include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
@@ -51,11 +52,11 @@ ppolicy_hash_cleartext
 ppolicy_use_lockout
 
 access to attrs=userPassword
-	by dn.exact="{{.ServiceDN}}" write
+	by dn.exact="{{.ServiceDN}}" {{.ServiceAccess}}
 	by anonymous auth
 	by * none
 access to dn.subtree="{{.PeopleDN}}"
-	by dn.exact="{{.ServiceDN}}" write
+	by dn.exact="{{.ServiceDN}}" {{.ServiceAccess}}
 	by self read
 	by * none
 access to dn.subtree="ou=policies,{{.Suffix}}"

@@ -1,7 +1,7 @@
 // Package slapdtest starts a real OpenLDAP slapd for tests: mdb backend in
 // a temporary directory, SupAnn and eduPerson schemas, the ppolicy overlay
 // with a default policy, argon2 hashing, a service account with write (not
-// manage) access, on a free loopback port. It stops the server when the
+// manage, unless Options.ManageService) access, on a free loopback port. It stops the server when the
 // test ends.
 package slapdtest
 
@@ -31,6 +31,11 @@ type Options struct {
 	MinLength   int           // pwdMinLength (pwdCheckQuality 1); 0: 8
 	GraceLogins int           // pwdGraceAuthNLimit
 	MaxFailure  int           // pwdMaxFailure; 0: no lockout
+	// ManageService gives the service account manage instead of write
+	// access: ppolicy then treats it as a password administrator and
+	// enforces neither history nor length (a misconfiguration tests
+	// reproduce on purpose).
+	ManageService bool
 	// TLS makes a CA and a server certificate, and listens on ldaps://
 	// too; ldap:// then accepts StartTLS.
 	TLS bool
@@ -43,6 +48,7 @@ type Server struct {
 	PeopleDN        string // ou=people,<suffix>: the accounts' base DN
 	PolicyDN        string // the default ppolicy entry
 	ServiceDN       string // the service account (write access, own policy)
+	ServiceAccess   string // its access level: "write", or "manage" (Options.ManageService)
 	ServicePassword string
 	AdminDN         string // rootDN: for test set-up and inspection only
 	AdminPassword   string
@@ -69,6 +75,10 @@ func Start(tb testing.TB, opts Options) *Server {
 		ServicePassword: "service-" + strconv.FormatInt(time.Now().UnixNano(), 36),
 		AdminPassword:   "admin-" + strconv.FormatInt(time.Now().UnixNano(), 36),
 		Dir:             tb.TempDir(),
+		ServiceAccess:   "write",
+	}
+	if opts.ManageService {
+		s.ServiceAccess = "manage"
 	}
 	s.PeopleDN = "ou=people," + s.Suffix
 	s.PolicyDN = "cn=default,ou=policies," + s.Suffix

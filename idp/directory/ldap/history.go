@@ -1,0 +1,106 @@
+package ldapdir
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/go-ldap/ldap/v3"
+	"github.com/seuil-idp/seuil/idp/directory"
+)
+
+// HistoryCheck says whether Seuil checks password history itself.
+type HistoryCheck string
+
+const (
+	// HistoryAuto (the default) compares a new password with the entry's
+	// readable userPassword and pwdHistory hashes before writing it.
+	// ppolicy still applies on top; this covers the setups where it does
+	// not (a service account with manage access is a password
+	// administrator, to which ppolicy does not apply history).
+	HistoryAuto HistoryCheck = "auto"
+	// HistoryOff leaves history to the directory alone.
+	HistoryOff HistoryCheck = "off"
+)
+
+// historyAttrs are read, with the account, before setting a password.
+// pwdHistory is operational: it must be asked for by name.
+var historyAttrs = []string{"userPassword", "pwdHistory"}
+
+// historyValue extracts the stored "{SCHEME}hash" from a pwdHistory value,
+// "time#syntaxOID#length#value" (RFC draft behera-ldap-password-policy).
+// The length (in bytes) bounds the value; Debian's argon2 values carry a
+// trailing NUL and a junk byte even inside it, which hashMatches cuts.
+func historyValue(v string) (string, bool) {
+	parts := strings.SplitN(v, "#", 4)
+	if len(parts) != 4 {
+		return "", false
+	}
+	n, err := strconv.Atoi(parts[2])
+	if err != nil || n < 0 {
+		return "", false
+	}
+	value := parts[3]
+	if n < len(value) {
+		value = value[:n]
+	}
+	return value, true
+}
+
+// checkHistory returns ErrPasswordInHistory when password matches the
+// entry's current password or one in its pwdHistory. Hashes that cannot
+// be verified here ({CRYPT}, unknown schemes) are skipped and counted.
+func (d *Dir) checkHistory(ctx context.Context, e *ldap.Entry, password string) error {
+	if d.cfg.HistoryCheck == HistoryOff {
+		return nil
+	}
+	stored := e.GetAttributeValues("userPassword")
+	for _, v := range e.GetAttributeValues("pwdHistory") {
+		if h, ok := historyValue(v); ok {
+			stored = append(stored, h)
+		}
+	}
+	skipped := 0
+	for _, h := range stored {
+		match, known := hashMatches(h, password)
+		if match {
+			return fmt.Errorf("%w (checked by Seuil)", directory.ErrPasswordInHistory)
+		}
+		if !known {
+			skipped++
+		}
+	}
+	if skipped > 0 {
+		d.cfg.Logger.DebugContext(ctx, "ldap: history: hashes of an unverifiable scheme skipped",
+			"dn", e.DN, "skipped", skipped, "checked", len(stored)-skipped)
+	}
+	return nil
+}
+
+// warnHistoryPolicy reads the policies Seuil's accounts fall under and
+// warns when they keep no history: ppolicy then neither records nor
+// enforces it, and Seuil cannot check what is not recorded. Production
+// needs pwdInHistory ≥ 1. An unreadable policy is only logged at debug.
+func (d *Dir) warnHistoryPolicy(ctx context.Context) {
+	for _, dn := range []string{d.cfg.DefaultPolicyDN, d.cfg.PolicyDN} {
+		if dn == "" {
+			continue
+		}
+		req := ldap.NewSearchRequest(dn, ldap.ScopeBaseObject, ldap.NeverDerefAliases, 1, 0, false,
+			"(objectClass=*)", []string{"pwdInHistory"}, nil)
+		var res *ldap.SearchResult
+		err := d.write.do(ctx, func(c *ldap.Conn) (err error) {
+			res, err = c.Search(req)
+			return err
+		})
+		if err != nil || len(res.Entries) != 1 {
+			d.cfg.Logger.DebugContext(ctx, "ldap: password policy not readable", "policy", dn, "err", err)
+			continue
+		}
+		if n, _ := strconv.Atoi(res.Entries[0].GetAttributeValue("pwdInHistory")); n < 1 {
+			d.cfg.Logger.WarnContext(ctx, "ldap: password policy keeps no history (pwdInHistory 0 or absent): "+
+				"old passwords can be reused; set pwdInHistory ≥ 1", "policy", dn)
+		}
+	}
+}
