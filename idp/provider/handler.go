@@ -12,6 +12,7 @@ import (
 //	GET      /.well-known/openid-configuration
 //	GET      /jwks.json
 //	GET,POST /oauth2/auth          GET /oauth2/auth/resume?id=
+//	GET      /oauth2/form_post.js  (submits the response_mode=form_post page)
 //	POST     /oauth2/token         POST /oauth2/revoke   POST /oauth2/introspect
 //	GET,POST /userinfo
 //	GET,POST /oauth2/logout        (end_session_endpoint)
@@ -24,6 +25,7 @@ func (p *Provider) Handler() http.Handler {
 	mux.HandleFunc("GET /oauth2/auth", p.authorize)
 	mux.HandleFunc("POST /oauth2/auth", p.authorize)
 	mux.HandleFunc("GET /oauth2/auth/resume", p.resume)
+	mux.HandleFunc("GET "+formPostScript, formPostScriptHandler)
 	mux.HandleFunc("POST /oauth2/token", p.token)
 	mux.HandleFunc("POST /oauth2/revoke", p.revoke)
 	mux.HandleFunc("POST /oauth2/introspect", p.introspect)

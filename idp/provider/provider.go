@@ -136,6 +136,7 @@ func (p *Provider) compose() *fosite.Fosite {
 		RefreshTokenScopes:             []string{"offline_access"},
 		ClientSecretsHasher:            &cachingHasher{ok: map[[32]byte]time.Time{}},
 		JWKSFetcherStrategy:            newJWKSFetcher(p.cfg.BackchannelTimeout),
+		FormPostHTMLTemplate:           formPostTemplate(p.base),
 	}
 	store := fositestore.New(p.deps.Store, p.clients, func() fosite.Session { return openid.NewDefaultSession() },
 		fositestore.Lifespans{Code: p.cfg.CodeTTL, Access: p.cfg.AccessTokenTTL, Refresh: p.cfg.RefreshTokenTTL})

@@ -98,7 +98,7 @@ func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
 		"end_session_endpoint":                             iss + "/oauth2/logout",
 		"scopes_supported":                                 knownScopes,
 		"response_types_supported":                         []string{"code"},
-		"response_modes_supported":                         []string{"query"},
+		"response_modes_supported":                         responseModeNames(),
 		"grant_types_supported":                            []string{"authorization_code", "refresh_token"},
 		"subject_types_supported":                          []string{"public"},
 		"id_token_signing_alg_values_supported":            algs,
@@ -134,4 +134,12 @@ func (p *Provider) jwks(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "public, max-age=900")
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	_, _ = w.Write(raw)
+}
+
+func responseModeNames() []string {
+	out := make([]string, len(responseModes))
+	for i, m := range responseModes {
+		out[i] = string(m)
+	}
+	return out
 }
