@@ -71,9 +71,14 @@ func (d *Dir) checkHistory(ctx context.Context, e *ldap.Entry, password string) 
 			skipped++
 		}
 	}
-	if skipped > 0 {
+	switch {
+	case skipped > 0:
 		d.cfg.Logger.DebugContext(ctx, "ldap: history: hashes of an unverifiable scheme skipped",
 			"dn", e.DN, "skipped", skipped, "checked", len(stored)-skipped)
+	case len(stored) == 0 && e.GetAttributeValue("pwdChangedTime") != "":
+		// A password is set but the service account cannot read it: only
+		// ppolicy checks history for this entry.
+		d.cfg.Logger.DebugContext(ctx, "ldap: history: userPassword and pwdHistory not readable", "dn", e.DN)
 	}
 	return nil
 }

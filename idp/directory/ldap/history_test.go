@@ -149,3 +149,38 @@ func TestHistoryCheckValidated(t *testing.T) {
 		t.Errorf("history_check \"always\": %v", err)
 	}
 }
+
+// TestHistoryLegacyHashes: a directory migrated from elsewhere holds
+// {SSHA} and {CRYPT} values. Seuil verifies the first and, under manage
+// access where ppolicy would not, refuses its reuse; the second cannot be
+// verified here: it is skipped and counted in a debug log.
+func TestHistoryLegacyHashes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := slapdtest.Start(t, slapdtest.Options{ManageService: true})
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	d := connect(t, srv, func(c *ldapdir.Config) { c.Logger = logger })
+	// Active first: a "created" account whose current password is the
+	// candidate counts as an interrupted activation, not a reuse.
+	withPasswords(t, d, "First-pass-1")
+	admin := srv.Admin(t)
+	// Both made by slappasswd, of "secret"; the {SSHA} one goes from
+	// userPassword to pwdHistory when the {CRYPT} one replaces it.
+	for _, v := range []string{"{SSHA}Y2ch4rdLZyOylQIGYZ8CJOIBSrIeZGJ7", "{CRYPT}kihiwPcM/O5nU"} {
+		mod := ldap.NewModifyRequest("uid="+login+","+srv.PeopleDN, nil)
+		mod.Replace("userPassword", []string{v})
+		if err := admin.Modify(mod); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.SetPassword(ctx, login, "secret"); !errors.Is(err, directory.ErrPasswordInHistory) {
+			t.Errorf("reuse of the {SSHA} password, current %.6s: %v", v, err)
+		}
+	}
+	if err := d.SetPassword(ctx, login, "Another-pass-1"); err != nil {
+		t.Fatalf("new password: %v", err)
+	}
+	if !strings.Contains(logs.String(), "skipped=1") {
+		t.Errorf("{CRYPT} value not counted as skipped: %q", logs.String())
+	}
+}
