@@ -116,6 +116,7 @@ func ldapConfig(l *config.LDAPDirectory, log *slog.Logger) ldapdir.Config {
 		BaseDN: l.BaseDN, Domain: l.MailDomain, DefaultPolicyDN: l.DefaultPolicyDN, PolicyDN: l.PolicyDN,
 		StartTLS: l.StartTLS, CAFile: l.CAFile, InsecureSkipVerify: l.InsecureSkipVerify,
 		DialTimeout: l.DialTimeout.D(), OpTimeout: l.OpTimeout.D(), PoolSize: l.PoolSize,
+		HistoryCheck: ldapdir.HistoryCheck(l.HistoryCheck),
 		Attributes: ldapdir.Attributes{
 			Login: a.Login, AliasLogin: a.AliasLogin, StudentID: a.StudentID, INE: a.INE,
 			FirstName: a.FirstName, LastName: a.LastName, Mobile: a.Mobile, Email: a.Email,

@@ -244,3 +244,22 @@ func TestHMACSecretRequired(t *testing.T) {
 		t.Errorf("problems:\n%s", lines(got))
 	}
 }
+
+func TestHistoryCheckValues(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ value, want string }{{"auto", ""}, {"off", ""}, {"sometimes", "directory.ldap.history_check"}} {
+		_, err := Parse("h.yaml", []byte(`
+server: {public_url: "https://idp.univ.fr"}
+redis: {addrs: ["127.0.0.1:6379"]}
+directory:
+  ldap: {url: "ldaps://ldap.univ.fr", base_dn: "ou=people,dc=univ,dc=fr", history_check: `+tt.value+`}
+students: {csv: {path: /dev/null}}
+mail: {outbox: true}
+sms: {outbox: true}
+`))
+		got := err != nil && strings.Contains(err.Error(), "h.yaml:5: directory.ldap.history_check")
+		if got != (tt.want != "") {
+			t.Errorf("history_check %q: %v", tt.value, err)
+		}
+	}
+}

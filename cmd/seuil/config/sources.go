@@ -41,6 +41,11 @@ type LDAPDirectory struct {
 	PolicyDN string `yaml:"policy_dn"`
 	// DefaultPolicyDN is ppolicy_default's entry, read for pwdMaxAge.
 	DefaultPolicyDN string         `yaml:"default_policy_dn"`
+	// HistoryCheck: auto (default) also checks a new password against
+	// the entry's pwdHistory and userPassword in Seuil before writing, so
+	// history holds even where ppolicy does not enforce it; off leaves it
+	// to ppolicy alone.
+	HistoryCheck string `yaml:"history_check"`
 	Attributes      LDAPAttributes `yaml:"attributes"`
 }
 

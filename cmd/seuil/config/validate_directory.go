@@ -29,6 +29,9 @@ func validateDirectory(d *Directory, r *report) {
 	r.between(p+".dial_timeout", l.DialTimeout, 100*time.Millisecond, time.Minute)
 	r.between(p+".op_timeout", l.OpTimeout, 100*time.Millisecond, 5*time.Minute)
 	r.intBetween(p+".pool_size", l.PoolSize, 1, 100)
+	if l.HistoryCheck != "" {
+		r.oneOf(p+".history_check", l.HistoryCheck, "auto", "off")
+	}
 	if l.MailDomain != "" && !domain.MatchString(l.MailDomain) {
 		r.add(p+".mail_domain", "%q is not a domain name (e.g. univ-exemple.fr)", l.MailDomain)
 	}
