@@ -40,13 +40,13 @@ type LDAPDirectory struct {
 	// server's default policy.
 	PolicyDN string `yaml:"policy_dn"`
 	// DefaultPolicyDN is ppolicy_default's entry, read for pwdMaxAge.
-	DefaultPolicyDN string         `yaml:"default_policy_dn"`
+	DefaultPolicyDN string `yaml:"default_policy_dn"`
 	// HistoryCheck: auto (default) also checks a new password against
 	// the entry's pwdHistory and userPassword in Seuil before writing, so
 	// history holds even where ppolicy does not enforce it; off leaves it
 	// to ppolicy alone.
-	HistoryCheck string `yaml:"history_check"`
-	Attributes      LDAPAttributes `yaml:"attributes"`
+	HistoryCheck string         `yaml:"history_check"`
+	Attributes   LDAPAttributes `yaml:"attributes"`
 }
 
 // LDAPAttributes overrides the SupAnn attribute names of an account;
