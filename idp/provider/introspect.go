@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"encoding/json"
 	"net/http"
 
 	"github.com/ory/fosite"
@@ -23,10 +24,8 @@ func (p *Provider) introspect(w http.ResponseWriter, r *http.Request) {
 		err = fosite.ErrInvalidClient.WithHint("Public clients cannot introspect tokens.")
 	}
 	if err != nil {
-		// WriteIntrospectionError answers 401 to request_unauthorized
-		// only; an authentication failure is that, whatever its cause.
 		p.log.InfoContext(ctx, "introspection refused", "err", fosite.ErrorToRFC6749Error(err).HintField)
-		p.oauth.WriteIntrospectionError(ctx, w, fosite.ErrRequestUnauthorized.WithHint("Client authentication failed."))
+		invalidClient(w, r)
 		return
 	}
 	tu, ar, err := p.oauth.IntrospectToken(ctx, r.PostForm.Get("token"), fosite.TokenUse(r.PostForm.Get("token_type_hint")), openid.NewDefaultSession())
@@ -41,4 +40,18 @@ func (p *Provider) introspect(w http.ResponseWriter, r *http.Request) {
 		ir.AccessTokenType = fosite.BearerAccessToken
 	}
 	p.oauth.WriteIntrospectionResponse(ctx, w, ir)
+}
+
+// invalidClient answers a failed client authentication as RFC 7662 2.3
+// asks: 401 and RFC 6749 5.2's invalid_client, whatever the cause.
+// fosite's WriteIntrospectionError answers 401 only with its own
+// request_unauthorized code, which relying party libraries do not know.
+func invalidClient(w http.ResponseWriter, r *http.Request) {
+	if _, _, basic := r.BasicAuth(); basic {
+		w.Header().Set("WWW-Authenticate", `Basic realm="seuil"`)
+	}
+	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusUnauthorized)
+	_ = json.NewEncoder(w).Encode(map[string]string{"error": "invalid_client", "error_description": "Client authentication failed."})
 }

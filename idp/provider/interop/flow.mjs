@@ -61,7 +61,8 @@ async function introspect(config, t, sub, tag) {
   if (config.clientMetadata().seuilPublic) {
     // A public client has no credentials to introspect with; Seuil refuses it.
     const e = await rejects(() => oidc.tokenIntrospection(config, t.access_token), `${tag} public introspection`);
-    ok(`${tag} introspection refused to a public client (${e})`);
+    assert(e === "invalid_client", `${tag} public introspection: ${e}, want invalid_client`);
+    ok(`${tag} introspection refused to a public client (invalid_client)`);
     return;
   }
   const at = await oidc.tokenIntrospection(config, t.access_token);
