@@ -135,8 +135,15 @@ func (p *Provider) grant(w http.ResponseWriter, r *http.Request, ar fosite.Autho
 
 // fresh reports whether the session satisfies prompt=login (a sign-in
 // after the request was received: only a resumed request can) and max_age.
+// A sign-in made for this very request satisfies any max_age: without
+// that, max_age=0 (a common way of asking for a new sign-in) would send
+// the user back to the sign-in page forever.
 func fresh(s session.Session, form url.Values, prompts []string, requestedAt time.Time, resumed bool) bool {
-	if slices.Contains(prompts, "login") && (!resumed || s.AuthTime.Before(requestedAt.Truncate(time.Second))) {
+	forThis := resumed && !s.AuthTime.Before(requestedAt.Truncate(time.Second))
+	if forThis {
+		return true
+	}
+	if slices.Contains(prompts, "login") {
 		return false
 	}
 	if ma := form.Get("max_age"); ma != "" {

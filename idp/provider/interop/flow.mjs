@@ -43,12 +43,27 @@ export async function flowChecks(demo, c) {
   assert(again.claims().sub === claims.sub, `${tag} SSO sub differs`);
   ok(`${tag} prompt=none with a session: a code, same sub`);
 
-  const end = oidc.buildEndSessionUrl(config, { id_token_hint: again.id_token,
+  // max_age=0 asks for a new sign-in (like prompt=login); the library
+  // then requires auth_time in the ID token.
+  const re = await authorize(config, browser, demo.rp, { max_age: "0" });
+  assert(re.step.rp && re.signedIn, `${tag} max_age=0 did not ask for a sign-in (${re.step.rp || re.step.res.status})`);
+  const reTokens = await oidc.authorizationCodeGrant(config, re.step.rp, { ...re.checks, maxAge: 0 });
+  assert(reTokens.claims().auth_time >= claims.auth_time, `${tag} max_age=0: auth_time`);
+  ok(`${tag} max_age=0: a new sign-in, auth_time checked by openid-client`);
+
+  // Logout with id_token_hint ends the session at once; with client_id
+  // only (the public client here) the user confirms with a button.
+  const hinted = !config.clientMetadata().seuilPublic;
+  const end = oidc.buildEndSessionUrl(config, { ...(hinted ? { id_token_hint: reTokens.id_token } : {}),
     post_logout_redirect_uri: `${demo.rp}/`, state: "bye-" + c.id });
-  const out = await browser.go(end.href);
+  let out = await browser.go(end.href);
+  if (!hinted) {
+    assert(!out.rp && out.res.status === 200, `${tag} logout without a hint: no confirmation page (${out.rp || out.res.status})`);
+    out = await browser.submit(out, {}, "/oauth2/logout");
+  }
   assert(out.rp, `${tag} logout did not redirect to post_logout_redirect_uri (status ${out.res.status})`);
   assert(out.rp.searchParams.get("state") === "bye-" + c.id, `${tag} logout state not echoed: ${out.rp}`);
-  ok(`${tag} RP-initiated logout (id_token_hint, post_logout_redirect_uri, state)`);
+  ok(`${tag} RP-initiated logout (${hinted ? "id_token_hint" : "client_id, confirmed"}, post_logout_redirect_uri, state)`);
 
   const after = await authorize(config, browser, demo.rp, { prompt: "none" });
   assert(after.step.rp, `${tag} prompt=none after logout: no redirect to the callback`);

@@ -52,10 +52,9 @@ export async function authorize(config, browser, rp, extra = {}) {
     state: checks.expectedState, nonce: checks.expectedNonce, ...extra,
   });
   let step = await browser.go(url.href);
-  if (!step.rp && forms(step.html || "").some((f) => "password" in f.inputs)) {
-    step = await browser.submit(step, account);
-  }
-  return { step, checks };
+  const signedIn = !step.rp && forms(step.html || "").some((f) => "password" in f.inputs);
+  if (signedIn) step = await browser.submit(step, account);
+  return { step, checks, signedIn };
 }
 
 // idTokenChecks verifies the ID token a second time, independently of
