@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/seuil-idp/seuil/idp/directory"
@@ -48,4 +49,26 @@ func userClaims(a directory.Account, scopes []string, cl ClientConfig) map[strin
 		}
 	}
 	return out
+}
+
+// acrPassword is the acr of every ID token: a password sign-in.
+const acrPassword = "urn:seuil:acr:password"
+
+// standardClaims are the claims Seuil issues to every client that asks.
+var standardClaims = []string{"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "sid", "at_hash",
+	"preferred_username", "name", "given_name", "family_name", "email"}
+
+// claimsSupported lists for discovery the standard claims and, sorted,
+// the names of the clients' mapped claims.
+func (p *Provider) claimsSupported() []string {
+	var mapped []string
+	for _, cl := range p.cfg.Clients {
+		for name := range cl.Claims {
+			if !slices.Contains(standardClaims, name) && !slices.Contains(mapped, name) {
+				mapped = append(mapped, name)
+			}
+		}
+	}
+	slices.Sort(mapped)
+	return append(slices.Clone(standardClaims), mapped...)
 }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/ory/fosite"
 	"github.com/ory/fosite/handler/openid"
+
+	"github.com/seuil-idp/seuil/themes"
 )
 
 // token is the token endpoint: code exchange and refresh.
@@ -106,9 +108,14 @@ func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
 		"token_endpoint_auth_signing_alg_values_supported": assertionAlgs,
 		"code_challenge_methods_supported":                 []string{"S256"},
 		"prompt_values_supported":                          []string{"none", "login", "create"},
-		"claims_supported": []string{"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "sid",
-			"preferred_username", "name", "given_name", "family_name", "email"},
+		"claims_supported":                                 p.claimsSupported(),
+		// Request objects are refused (precheck): say so, as an absent
+		// request_uri_parameter_supported means true (OIDC Discovery 3).
 		"request_parameter_supported":                   false,
+		"request_uri_parameter_supported":               false,
+		"claims_parameter_supported":                    false,
+		"ui_locales_supported":                          themes.Languages,
+		"acr_values_supported":                          []string{acrPassword},
 		"backchannel_logout_supported":                  true,
 		"backchannel_logout_session_supported":          true,
 		"frontchannel_logout_supported":                 false,

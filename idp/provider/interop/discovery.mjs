@@ -31,6 +31,10 @@ export async function discoveryChecks(issuer) {
   includes(md, "token_endpoint_auth_methods_supported", "client_secret_basic", "client_secret_post", "none");
   includes(md, "grant_types_supported", "authorization_code", "refresh_token");
   includes(md, "response_modes_supported", "query");
+  // Omitted, request_uri_parameter_supported means true; Seuil refuses it.
+  for (const k of ["request_parameter_supported", "request_uri_parameter_supported", "claims_parameter_supported"]) {
+    assert(md[k] === false, `discovery: ${k} ${md[k]}, want false (Seuil refuses them)`);
+  }
   ok(`discovery metadata complete (response_modes ${md.response_modes_supported.join(",")}; algs ${md.id_token_signing_alg_values_supported.join(",")})`);
 
   const jw = await (await fetch(md.jwks_uri)).json();
