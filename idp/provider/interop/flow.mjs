@@ -7,6 +7,12 @@ import { ok, fail, assert, rejects, discover, authorize, idTokenChecks } from ".
 export async function flowChecks(demo, c) {
   const tag = `[${c.id} ${c.auth}]`;
   const config = await discover(demo.issuer, c);
+  if (c.secret) {
+    const wrong = await discover(demo.issuer, { ...c, secret: c.secret.replace(/.$/, "!") });
+    const e = await rejects(() => oidc.refreshTokenGrant(wrong, "any-refresh-token"), `${tag} wrong secret`);
+    assert(e === "invalid_client", `${tag} wrong secret: ${e}, want invalid_client`);
+    ok(`${tag} a wrong client secret is invalid_client`);
+  }
   const browser = new Browser(demo.rp);
   const { step, checks } = await authorize(config, browser, demo.rp);
   if (!step.rp) fail(`${tag} sign-in did not come back to the callback (at ${step.url}, ${step.res.status})`);
