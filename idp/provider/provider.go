@@ -96,6 +96,11 @@ func New(cfg Config, deps Deps) (*Provider, error) {
 	if deps.Logger == nil {
 		deps.Logger = slog.Default()
 	}
+	if _, ok := ks.For("RS256"); !ok {
+		// OpenID Connect Discovery 1.0 §3 requires RS256 among the ID token
+		// algorithms; relying parties that only know it cannot verify ES256.
+		deps.Logger.Warn("oidc: no RS256 signing key; add one (oidc.keys) for relying parties that only verify RS256, as OpenID Connect Discovery requires")
+	}
 	u, _ := url.Parse(cfg.Issuer)
 	cfg.Session.Cookies = websec.Cookies{Secure: u.Scheme == "https"}
 	p := &Provider{cfg: cfg, deps: deps, log: deps.Logger, keys: ks, clients: cls, base: u.Path, http: deps.HTTPClient}
