@@ -25,14 +25,38 @@ func NormalisePhone(s, region string) (string, error) {
 	if strings.HasPrefix(s, "00") {
 		s = "+" + s[2:]
 	}
-	n, err := phonenumbers.Parse(s, region)
+	n, err := phonenumbers.ParseAndKeepRawInput(s, region)
 	if err != nil {
 		return "", ErrPhone
 	}
 	if !phonenumbers.IsValidNumber(n) {
-		return "", ErrPhone
+		if n = overseas(n, s, region); n == nil {
+			return "", ErrPhone
+		}
 	}
 	return phonenumbers.Format(n, phonenumbers.E164), nil
+}
+
+// overseasRegions share the French national numbering plan (a number is
+// typed "0692 12 34 56" in Réunion as in Paris) but have country codes of
+// their own: RE (+262, also Mayotte), GP (+590, also Saint-Barthélemy and
+// Saint-Martin), GF (+594), MQ (+596).
+var overseasRegions = []string{"RE", "GP", "GF", "MQ"}
+
+// overseas retries a nationally typed French number that is invalid in
+// metropolitan France as a number of the overseas departments, whose
+// prefixes (0692, 0639, 0690, 0694, 0696…) do not overlap. It returns nil
+// if none takes it.
+func overseas(n *phonenumbers.PhoneNumber, s, region string) *phonenumbers.PhoneNumber {
+	if region != "FR" || n.GetCountryCodeSource() != phonenumbers.PhoneNumber_FROM_DEFAULT_COUNTRY {
+		return nil
+	}
+	for _, r := range overseasRegions {
+		if m, err := phonenumbers.Parse(s, r); err == nil && phonenumbers.IsValidNumber(m) {
+			return m
+		}
+	}
+	return nil
 }
 
 // MaskPhone shows a phone number with only its country code, first and

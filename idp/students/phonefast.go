@@ -49,13 +49,23 @@ func fastPhone(s, region string) (e164 string, ok bool) {
 	if err != nil {
 		return "", false
 	}
-	cc := int32(33)
-	n := &phonenumbers.PhoneNumber{CountryCode: &cc, NationalNumber: &v}
-	if !phonenumbers.IsValidNumber(n) {
-		return "", false
+	codes := []int32{33}
+	if d[0] == '0' && d[1] != '0' {
+		// Typed nationally: may be an overseas department's number, as
+		// NormalisePhone's overseas retry (same order) decides.
+		codes = fastOverseas
 	}
-	return "+33" + string(nn), true
+	for _, cc := range codes {
+		n := &phonenumbers.PhoneNumber{CountryCode: &cc, NationalNumber: &v}
+		if phonenumbers.IsValidNumber(n) {
+			return "+" + strconv.Itoa(int(cc)) + string(nn), true
+		}
+	}
+	return "", false
 }
+
+// fastOverseas: France, then the country codes of overseasRegions.
+var fastOverseas = []int32{33, 262, 590, 594, 596}
 
 // normalisePhone is NormalisePhone with fastPhone's shortcut.
 func normalisePhone(s, region string) (string, error) {
