@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
@@ -59,6 +60,9 @@ func ReadCSV(ctx context.Context, data []byte, format CSVFormat, fn func(Record)
 		return err
 	}
 	width := len(header)
+	for width > 0 && strings.TrimSpace(header[width-1]) == "" {
+		width-- // a separator after the last column name
+	}
 	seen := make(map[string]int)
 	for n := 0; ; n++ {
 		if n%4096 == 0 && ctx.Err() != nil {
@@ -74,7 +78,7 @@ func ReadCSV(ctx context.Context, data []byte, format CSVFormat, fn func(Record)
 			// per-row error; anything else means the reader is stuck.
 			return fmt.Errorf("students: CSV line %d: %w", line, err)
 		}
-		if len(rec) != width {
+		if !fits(rec, width) {
 			bad(&RowError{Line: line, Err: fmt.Errorf("%w: %d, header has %d", ErrColumnCount, len(rec), width)})
 			continue
 		}
@@ -98,6 +102,21 @@ func ReadCSV(ctx context.Context, data []byte, format CSVFormat, fn func(Record)
 			return err
 		}
 	}
+}
+
+// fits says whether a row has the header's width, tolerating empty fields
+// after it: SQL*Plus spools and spreadsheets often end every line with a
+// separator, on the data lines only or on the header too.
+func fits(rec []string, width int) bool {
+	if len(rec) < width {
+		return false
+	}
+	for _, f := range rec[width:] {
+		if strings.TrimSpace(f) != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // decodeText returns data as UTF-8: unchanged (minus a byte-order mark) if
