@@ -117,3 +117,14 @@ func dropLeft(ops []Op) []Op {
 	}
 	return kept
 }
+
+// countLeft counts the planned writes of the left policy.
+func countLeft(ops []Op) int {
+	n := 0
+	for _, op := range ops {
+		if op.Kind == OpLeft {
+			n++
+		}
+	}
+	return n
+}

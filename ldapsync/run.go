@@ -135,9 +135,12 @@ func Run(ctx context.Context, opts Options, out io.Writer) (Summary, error) {
 	recs, snap = nil, nil // let the GC have them back during apply
 	sum.Unchanged, sum.Leavers = p.Unchanged, p.Leavers
 	var guardErr error
-	if !opts.Force && opts.Left != LeftLeave && float64(p.Leavers) > opts.MaxLeft*float64(size) {
+	// The guard weighs the accounts the policy would change now, not every
+	// absent one: leavers of earlier years, already marked, stay absent
+	// for good and would otherwise trip it on every run.
+	if hit := countLeft(p.Ops); !opts.Force && float64(hit) > opts.MaxLeft*float64(size) {
 		guardErr = fmt.Errorf("%w: %d accounts, more than %.0f%% of the directory; check the source or use force",
-			ErrTooManyLeft, p.Leavers, opts.MaxLeft*100)
+			ErrTooManyLeft, hit, opts.MaxLeft*100)
 		p.Ops = dropLeft(p.Ops)
 	}
 	if opts.DryRun {
