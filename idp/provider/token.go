@@ -54,8 +54,10 @@ func (p *Provider) userinfo(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	tok := fosite.AccessTokenFromRequest(r)
 	sess := openid.NewDefaultSession()
-	_, ar, err := p.oauth.IntrospectToken(ctx, tok, fosite.AccessToken, sess)
-	if err != nil || !ar.GetGrantedScopes().Has("openid") {
+	// IntrospectToken also accepts refresh tokens, which are not bearer
+	// tokens (RFC 6750) and outlive access tokens by hours.
+	tu, ar, err := p.oauth.IntrospectToken(ctx, tok, fosite.AccessToken, sess)
+	if err != nil || tu != fosite.AccessToken || !ar.GetGrantedScopes().Has("openid") {
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 		http.Error(w, `{"error":"invalid_token"}`, http.StatusUnauthorized)
 		return

@@ -121,7 +121,11 @@ func (l *Login) post(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ip := websec.ClientIP(r, l.proxies)
-	if l.limited(ctx, ip, login) {
+	release, ok := l.turn(ctx, login)
+	if ok {
+		defer release()
+	}
+	if !ok || l.limited(ctx, ip, login) {
 		back.Error = "login.error.limited"
 		l.render(w, r, p.ClientID, http.StatusTooManyRequests, back)
 		return

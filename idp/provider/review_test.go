@@ -1,0 +1,128 @@
+package provider_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/seuil-idp/seuil/idp/provider"
+)
+
+// userinfoStatus calls the userinfo endpoint with a bearer token.
+func (e *env) userinfoStatus(tok string) int {
+	req, _ := http.NewRequest("GET", e.iss+"/userinfo", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// A refresh token is not a bearer token (RFC 6750): fosite's
+// IntrospectToken also accepts refresh tokens, so userinfo must check
+// which kind it was given, or a client's refresh token (10 h) would read
+// the user's claims long after its access tokens (5 min) expired.
+func TestUserinfoRefusesRefreshToken(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tok, _ := e.tokens(t, e.rp())
+	if st := e.userinfoStatus(tok.AccessToken); st != http.StatusOK {
+		t.Fatalf("access token: %d", st)
+	}
+	if st := e.userinfoStatus(tok.RefreshToken); st != http.StatusUnauthorized {
+		t.Fatalf("refresh token at userinfo: %d, want 401", st)
+	}
+}
+
+// The back-channel logout POST goes to the registered URI and nowhere
+// else: a redirect from it (to an internal address) is not followed.
+func TestBackchannelDoesNotFollowRedirects(t *testing.T) {
+	t.Parallel()
+	inner := make(chan string, 4)
+	internal := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		inner <- r.URL.Path
+	}))
+	defer internal.Close()
+	hop := make(chan struct{}, 4)
+	redirector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hop <- struct{}{}
+		http.Redirect(w, r, internal.URL+"/admin/purge", http.StatusTemporaryRedirect)
+	}))
+	defer redirector.Close()
+	e := newEnv(t, func(c *provider.Config) { c.Clients[0].BackchannelLogoutURI = redirector.URL + "/bcl" })
+	r := e.rp()
+	b := e.browser()
+	v := oauth2.GenerateVerifier()
+	resp, _ := b.login(r.authURL(v), testPassword)
+	tok, err := r.conf.Exchange(context.Background(), code(t, resp), oauth2.VerifierOption(v))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := url.Values{"id_token_hint": {tok.Extra("id_token").(string)}}
+	b.follow(e.iss + "/oauth2/logout?" + q.Encode())
+	select {
+	case <-hop:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no back-channel logout sent")
+	}
+	select {
+	case p := <-inner:
+		t.Fatalf("redirect from the back-channel URI followed to %s", p)
+	case <-time.After(300 * time.Millisecond):
+	}
+}
+
+// Concurrent wrong passwords for one account are counted against its
+// limit (burst 3 in the harness) however many arrive at once: checking
+// the limit, then the password, then counting the failure let every
+// request of a burst through before any of them was counted.
+func TestSignInLimitUnderConcurrency(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.browser()
+	resp, body := b.follow(e.rp().authURL(oauth2.GenerateVerifier()))
+	form := url.Values{"csrf": {hidden(body, "csrf")}, "id": {hidden(body, "id")}, "login": {testLogin}, "password": {"wrong-password-1"}}
+	action := resp.Request.URL.String()
+	const n = 16
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	checked := 0 // answers after a password check: 401
+	start := make(chan struct{})
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			resp, err := b.c.PostForm(action, form)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusUnauthorized {
+				mu.Lock()
+				checked++
+				mu.Unlock()
+			} else if resp.StatusCode != http.StatusTooManyRequests {
+				t.Errorf("status %d", resp.StatusCode)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	if checked > 3 {
+		t.Fatalf("%d of %d concurrent guesses reached the directory; the limit allows 3", checked, n)
+	}
+	if !strings.Contains(action, "/login") {
+		t.Fatalf("action %q", action)
+	}
+}
