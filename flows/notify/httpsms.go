@@ -92,8 +92,23 @@ func NewHTTPSMS(cfg HTTPSMSConfig, secrets SecretFunc) (*HTTPSMS, error) {
 	if timeout == 0 {
 		timeout = 10 * time.Second
 	}
-	s.client = &http.Client{Timeout: timeout}
+	s.client = &http.Client{Timeout: timeout, CheckRedirect: sameHost}
 	return s, nil
+}
+
+// sameHost follows a redirect only to the host (and port) first asked,
+// never from https to http: the request carries the API key in headers Go
+// does not strip on a redirect elsewhere (only Authorization and Cookie
+// are), and, on 307/308, the body with the code.
+func sameHost(req *http.Request, via []*http.Request) error {
+	first := via[0].URL
+	if req.URL.Host != first.Host || (first.Scheme == "https" && req.URL.Scheme != "https") {
+		return errors.New("redirect to another host refused")
+	}
+	if len(via) >= 5 {
+		return errors.New("too many redirects")
+	}
+	return nil
 }
 
 // SendSMS sends m. An error never quotes the request or response body:
