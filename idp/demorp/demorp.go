@@ -141,15 +141,28 @@ func (r *rp) initiate(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, "unknown issuer", http.StatusBadRequest)
 		return
 	}
-	target := "/"
-	if t, err := url.Parse(q.Get("target_link_uri")); err == nil && strings.HasPrefix(t.String(), r.cfg.BaseURL+"/") {
-		target = t.Path
-	}
+	target := localTarget(r.cfg.BaseURL, q.Get("target_link_uri"))
 	var extra []oauth2.AuthCodeOption
 	if hint := q.Get("login_hint"); hint != "" {
 		extra = append(extra, oauth2.SetAuthURLParam("login_hint", hint))
 	}
 	r.start(w, req, target, extra...)
+}
+
+// localTarget returns the path of raw when it is on the site at base, and
+// "/" otherwise. A path starting "//" or "/\" is a host to browsers,
+// whatever Go's url package makes of it.
+func localTarget(base, raw string) string {
+	b, err1 := url.Parse(base)
+	t, err2 := url.Parse(raw)
+	if err1 != nil || err2 != nil || t.Scheme != b.Scheme || t.Host != b.Host || t.User != nil {
+		return "/"
+	}
+	p := t.EscapedPath()
+	if !strings.HasPrefix(p, strings.TrimSuffix(b.EscapedPath(), "/")+"/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") {
+		return "/"
+	}
+	return p
 }
 
 // Endpoints are the URLs to register for the demo relying party at

@@ -160,3 +160,31 @@ func TestPageStyle(t *testing.T) {
 		t.Errorf("stylesheet: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 }
+
+// target_link_uri is honoured only for a path on the relying party's own
+// site: "//evil.example/x" after the base URL is a path to Go's url
+// package but a host to the browser.
+func TestInitiateTargetStaysOnSite(t *testing.T) {
+	idp, rp, _ := demo(t)
+	jar, _ := cookiejar.New(nil)
+	ours := func(u *url.URL) bool {
+		return strings.HasPrefix(u.String(), idp.URL+"/") || strings.HasPrefix(u.String(), rp.URL+"/")
+	}
+	c := &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, _ []*http.Request) error {
+		if !ours(req.URL) {
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}}
+	resp, body := get(t, c, idp.URL+"/seuil/login")
+	if _, err := c.PostForm(resp.Request.URL.String(), url.Values{"csrf": {field(body, "csrf")}, "login": {"22012345T"}, "password": {"Correct-Horse-7"}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range []string{rp.URL + "//evil.example/x", rp.URL + "/\\evil.example/x", rp.URL + "/%2F%2Fevil.example/x"} {
+		q := url.Values{"iss": {idp.URL + "/seuil"}, "target_link_uri": {target}}
+		resp, _ = get(t, c, rp.URL+"/login/initiate?"+q.Encode())
+		if loc, _ := resp.Request.URL.Parse(resp.Header.Get("Location")); resp.StatusCode/100 == 3 && !ours(loc) {
+			t.Errorf("target %q: redirected off site to %s", target, loc)
+		}
+	}
+}
