@@ -20,6 +20,10 @@ type CSVFormat struct {
 	Columns Columns // zero fields take DefaultColumns
 	Comma   rune    // field separator; default ';'
 	Region  string  // default region for national phone numbers; default "FR"
+	// Encoding is "auto" (the default: UTF-8 if the file is valid UTF-8,
+	// else Windows-1252), "utf-8" (invalid UTF-8 fails the file) or
+	// "latin-1" (read as Windows-1252, its superset, whatever the bytes).
+	Encoding string
 }
 
 func (f CSVFormat) withDefaults() CSVFormat {
@@ -46,7 +50,11 @@ var ErrColumnCount = errors.New("students: wrong number of columns")
 // a required column missing) or fn returns an error.
 func ReadCSV(ctx context.Context, data []byte, format CSVFormat, fn func(Record) error, bad func(*RowError)) error {
 	format = format.withDefaults()
-	r := csv.NewReader(bytes.NewReader(decodeText(data)))
+	text, err := decode(data, format.Encoding)
+	if err != nil {
+		return err
+	}
+	r := csv.NewReader(bytes.NewReader(text))
 	r.Comma = format.Comma
 	r.LazyQuotes = true // names with a stray quote must not poison the file
 	r.ReuseRecord = true
@@ -117,6 +125,30 @@ func fits(rec []string, width int) bool {
 		}
 	}
 	return true
+}
+
+// ErrEncoding means the file does not match its configured encoding.
+var ErrEncoding = errors.New("students: CSV encoding")
+
+// decode returns data as UTF-8 according to the configured encoding.
+func decode(data []byte, encoding string) ([]byte, error) {
+	switch encoding {
+	case "", "auto":
+		return decodeText(data), nil
+	case "utf-8", "utf8", "UTF-8":
+		data = bytes.TrimPrefix(data, []byte("\ufeff"))
+		if !utf8.Valid(data) {
+			return nil, fmt.Errorf("%w: not valid UTF-8 (is it latin-1?)", ErrEncoding)
+		}
+		return data, nil
+	case "latin-1", "latin1", "iso-8859-1", "windows-1252":
+		out, err := charmap.Windows1252.NewDecoder().Bytes(data)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrEncoding, err)
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("%w: %q is not auto, utf-8 or latin-1", ErrEncoding, encoding)
 }
 
 // decodeText returns data as UTF-8: unchanged (minus a byte-order mark) if
