@@ -20,7 +20,7 @@ func TestReadCSVEncoding(t *testing.T) {
 	bad, _ := charmap.Windows1252.NewEncoder().String(h + "22012345;123456789AB;Dupont;Élodie\n")
 	tests := []struct {
 		encoding, data, first string
-		wantErr              bool
+		wantErr               bool
 	}{
 		{"", latin1, "é", false}, // auto: valid UTF-8, taken as such
 		{"auto", latin1, "é", false},
