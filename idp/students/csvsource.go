@@ -2,6 +2,7 @@ package students
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -27,6 +28,10 @@ type CSVConfig struct {
 	Settle time.Duration
 	Logger *slog.Logger // default slog.Default()
 }
+
+// ErrNoStudents means a reloaded extraction holds no valid student; the
+// previous contents are kept.
+var ErrNoStudents = errors.New("students: extraction holds no valid student")
 
 // CSV is a student source backed by an extraction file. Lookup serves
 // from an in-memory map reloaded when the file's modification time or size
@@ -140,6 +145,11 @@ func (c *CSV) load(ctx context.Context, now time.Time) error {
 		func(*RowError) { s.bad++ })
 	if err != nil {
 		return fmt.Errorf("students: %s: %w", c.cfg.Path, err)
+	}
+	// A failed or empty extraction query leaves a header-only file:
+	// serving it would turn every student away mid-enrolment.
+	if old := c.snap.Load(); old != nil && len(old.byID) > 0 && len(s.byID) == 0 {
+		return fmt.Errorf("%w: %s (%d invalid rows)", ErrNoStudents, c.cfg.Path, s.bad)
 	}
 	c.snap.Store(s)
 	c.cfg.Logger.InfoContext(ctx, "student CSV loaded", "path", c.cfg.Path,
