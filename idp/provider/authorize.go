@@ -76,7 +76,7 @@ func (p *Provider) answer(w http.ResponseWriter, r *http.Request, requestedAt ti
 }
 
 // signedIn returns the browser's session and its account; ok is false
-// when there is none (or the account is gone from the directory).
+// when there is none (or the account is gone, locked or another's).
 func (p *Provider) signedIn(r *http.Request) (session.Session, directory.Account, bool, error) {
 	sess, err := p.sessions.Current(r.Context(), r)
 	if errors.Is(err, session.ErrNoSession) {
@@ -86,7 +86,9 @@ func (p *Provider) signedIn(r *http.Request) (session.Session, directory.Account
 		return sess, directory.Account{}, false, err
 	}
 	acct, err := p.deps.Directory.FindByLogin(r.Context(), sess.Login)
-	if errors.Is(err, directory.ErrNotFound) {
+	if errors.Is(err, directory.ErrNotFound) || err == nil && (acct.State == directory.StateLocked || acct.Subject != sess.Subject) {
+		// Locked since the sign-in (a student who left), or the login
+		// given to someone else: the session no longer signs anyone in.
 		return sess, acct, false, nil
 	}
 	return sess, acct, err == nil, err

@@ -20,6 +20,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/oauth2"
 
+	"github.com/seuil-idp/seuil/idp/directory"
 	"github.com/seuil-idp/seuil/idp/directory/embedded"
 	"github.com/seuil-idp/seuil/idp/provider"
 	"github.com/seuil-idp/seuil/idp/provider/keys"
@@ -52,6 +53,31 @@ type env struct {
 	// skew moves the directory's clock (password expiry).
 	skew atomic.Int64
 	lim  *regulation.Regulator
+	// locked makes the directory report the account locked (as ldapsync
+	// leaves a student who left), password checks included.
+	locked atomic.Bool
+}
+
+// lockable is the embedded directory with an account state the test sets.
+type lockable struct {
+	*embedded.Dir
+	locked *atomic.Bool
+}
+
+func (d lockable) FindByLogin(ctx context.Context, login string) (directory.Account, error) {
+	a, err := d.Dir.FindByLogin(ctx, login)
+	if err == nil && d.locked.Load() {
+		a.State = directory.StateLocked
+	}
+	return a, err
+}
+
+func (d lockable) Authenticate(ctx context.Context, login, password string) (directory.Account, error) {
+	a, err := d.Dir.Authenticate(ctx, login, password)
+	if err == nil && d.locked.Load() {
+		return directory.Account{}, directory.ErrLocked
+	}
+	return a, err
 }
 
 // newEnv starts a provider on its own redis-server.
@@ -118,7 +144,7 @@ func newEnvOn(t testing.TB, rdb redis.UniversalClient, keysDir string, mutate ..
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.p, err = provider.New(e.cfg, provider.Deps{Store: e.store, Directory: dir, Theme: th, Limiter: e.lim, Logger: slog.New(slog.DiscardHandler)})
+	e.p, err = provider.New(e.cfg, provider.Deps{Store: e.store, Directory: lockable{dir, &e.locked}, Theme: th, Limiter: e.lim, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -126,3 +126,27 @@ func TestSignInLimitUnderConcurrency(t *testing.T) {
 		t.Fatalf("action %q", action)
 	}
 }
+
+// An account locked after sign-in (a student who left, a compromised
+// account) gets nothing more: the SSO session no longer answers
+// authorization requests and its refresh tokens no longer refresh.
+func TestLockedAccountLosesSessionAndRefresh(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.rp()
+	b := e.browser()
+	v := oauth2.GenerateVerifier()
+	resp, _ := b.login(r.authURL(v), testPassword)
+	tok, err := r.conf.Exchange(context.Background(), code(t, resp), oauth2.VerifierOption(v))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.locked.Store(true)
+	resp, _ = b.follow(r.authURL(oauth2.GenerateVerifier(), oauth2.SetAuthURLParam("prompt", "none")))
+	if got := redirectQuery(t, resp).Get("error"); got != "login_required" {
+		t.Errorf("authorization from the session of a locked account: error=%q, want login_required", got)
+	}
+	if st, out := e.refresh(tok.RefreshToken); st != http.StatusBadRequest || out["error"] != "invalid_grant" {
+		t.Errorf("refresh for a locked account: %d %v, want 400 invalid_grant", st, out)
+	}
+}

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -8,6 +9,7 @@ import (
 	"github.com/ory/fosite"
 	"github.com/ory/fosite/handler/openid"
 
+	"github.com/seuil-idp/seuil/idp/directory"
 	"github.com/seuil-idp/seuil/themes"
 )
 
@@ -19,6 +21,10 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 		p.tokenError(w, r, ar, err)
 		return
 	}
+	if err := p.mayRefresh(ctx, ar); err != nil {
+		p.tokenError(w, r, ar, err)
+		return
+	}
 	cl := ar.GetClient().(*Client)
 	resp, err := p.oauth.NewAccessResponse(withAlg(ctx, cl.Conf.SigningAlg), ar)
 	if err != nil {
@@ -26,6 +32,29 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.oauth.WriteAccessResponse(ctx, w, ar, resp)
+}
+
+// mayRefresh refuses a refresh for an account the directory no longer
+// has, has locked (a student who left, a compromised account) or has
+// given to someone else: a refresh token must not outlive the right to
+// sign in. Codes need no such check: they live a minute.
+func (p *Provider) mayRefresh(ctx context.Context, ar fosite.AccessRequester) error {
+	if !ar.GetGrantTypes().ExactOne("refresh_token") {
+		return nil
+	}
+	s, ok := ar.GetSession().(*openid.DefaultSession)
+	if !ok || s.Username == "" {
+		return fosite.ErrInvalidGrant.WithHint("The grant has no account.")
+	}
+	acct, err := p.deps.Directory.FindByLogin(ctx, s.Username)
+	switch {
+	case errors.Is(err, directory.ErrNotFound),
+		err == nil && (acct.State == directory.StateLocked || acct.Subject != s.Subject):
+		return fosite.ErrInvalidGrant.WithHint("The account may no longer sign in.")
+	case err != nil:
+		return fosite.ErrServerError.WithWrap(err)
+	}
+	return nil
 }
 
 // lostRace turns the server error fosite makes of a lost race into
