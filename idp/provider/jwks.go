@@ -50,8 +50,13 @@ const (
 )
 
 func newJWKSFetcher(timeout time.Duration) *jwksFetcher {
-	return &jwksFetcher{http: &http.Client{Timeout: timeout}, sets: map[string]cachedJWKS{}}
+	return &jwksFetcher{http: &http.Client{Timeout: timeout, CheckRedirect: noRedirect}, sets: map[string]cachedJWKS{}}
 }
+
+// noRedirect keeps Seuil's outgoing requests (jwks_uri, back-channel
+// logout) to the URIs the administrator configured: a redirect from one
+// of them, to an internal address say, is not followed.
+func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // Resolve implements fosite.JWKSFetcherStrategy.
 func (f *jwksFetcher) Resolve(ctx context.Context, location string, ignoreCache bool) (*jose.JSONWebKeySet, error) {

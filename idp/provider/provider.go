@@ -105,11 +105,7 @@ func New(cfg Config, deps Deps) (*Provider, error) {
 	cfg.Session.Cookies = websec.Cookies{Secure: u.Scheme == "https"}
 	p := &Provider{cfg: cfg, deps: deps, log: deps.Logger, keys: ks, clients: cls, base: u.Path, http: deps.HTTPClient}
 	if p.http == nil {
-		// Logout tokens go to the registered URI only: a redirect from it
-		// (to an internal address, say) is not followed.
-		p.http = &http.Client{Timeout: cfg.BackchannelTimeout, CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		}}
+		p.http = &http.Client{Timeout: cfg.BackchannelTimeout, CheckRedirect: noRedirect}
 	}
 	p.sessions = session.NewManager(deps.Store, cfg.Session, deps.Logger)
 	p.sessions.OnExpire(p.announceExpired)

@@ -2,14 +2,19 @@ package provider_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	jose "github.com/go-jose/go-jose/v4"
 	"golang.org/x/oauth2"
 
 	"github.com/seuil-idp/seuil/idp/provider"
@@ -148,5 +153,30 @@ func TestLockedAccountLosesSessionAndRefresh(t *testing.T) {
 	}
 	if st, out := e.refresh(tok.RefreshToken); st != http.StatusBadRequest || out["error"] != "invalid_grant" {
 		t.Errorf("refresh for a locked account: %d %v, want 400 invalid_grant", st, out)
+	}
+}
+
+// A private_key_jwt client's jwks_uri is fetched there and nowhere else:
+// a redirect from it (to an internal address) is not followed.
+func TestJWKSURIDoesNotFollowRedirects(t *testing.T) {
+	t.Parallel()
+	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	remote := signer{id: "ent", kid: "e1", alg: jose.ES256, key: ecKey}
+	var inner atomic.Int32
+	internal := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		inner.Add(1)
+		_, _ = w.Write([]byte(remote.jwks(t)))
+	}))
+	defer internal.Close()
+	redirector := httptest.NewServer(http.RedirectHandler(internal.URL+"/keys", http.StatusFound))
+	defer redirector.Close()
+	e := newEnv(t, func(c *provider.Config) {
+		c.Clients = append(c.Clients, provider.ClientConfig{ID: "ent", TokenEndpointAuthMethod: "private_key_jwt",
+			JWKSURI: redirector.URL, TokenEndpointAuthSigningAlg: "ES256", RedirectURIs: []string{rpRedirect}})
+	})
+	c, v := e.codeFor(t, e.browser(), "ent")
+	st, out := e.tokenCall(withAssertion(exchangeForm(c, v), remote.assertion(t, e.iss+"/oauth2/token", "jti-r", time.Minute)), "", "")
+	if n := inner.Load(); n != 0 || st == http.StatusOK {
+		t.Fatalf("jwks_uri redirect followed (%d fetches behind it): %d %v", n, st, out)
 	}
 }
