@@ -63,6 +63,8 @@ func TestReadCSVInvalidRows(t *testing.T) {
 		{"too many columns", "22000001;123456789AB;A;B;;;;;x", ErrColumnCount},
 		{"bad student number", "22 01;123456789AB;A;B;;;;", ErrStudentID},
 		{"missing first name", "22000001;123456789AB;A;;;;;", ErrName},
+		{"line break in a name", "22000001;123456789AB;\"Du\npont\";B;;;;", ErrName},
+		{"control character in a name", "22000001;123456789AB;A;B\x1f;;;;", ErrName},
 		{"bad e-mail", "22000001;123456789AB;A;B;;;not-an-address;", ErrEmail},
 		{"bad year", "22000001;123456789AB;A;B;;;;26x", ErrYear},
 	}

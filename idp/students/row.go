@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Columns names the fields of a student row, as CSV header names or SQL
@@ -115,7 +116,7 @@ func (c Columns) columnIndex(header []string) ([numFields]int, error) {
 // Errors of a single row, wrapped in *RowError.
 var (
 	ErrStudentID = errors.New("students: invalid student number")
-	ErrName      = errors.New("students: missing name")
+	ErrName      = errors.New("students: missing name, or a control character in it")
 	ErrDate      = errors.New("students: invalid date (want DD/MM/YYYY)")
 	ErrYear      = errors.New("students: invalid enrolment year")
 	ErrEmail     = errors.New("students: invalid e-mail address")
@@ -145,7 +146,7 @@ func parseRow(raw *[numFields]string, region string) (Record, error) {
 		return Record{}, err
 	}
 	r.LastName, r.FirstName = raw[fLastName], raw[fFirstName]
-	if r.LastName == "" || r.FirstName == "" {
+	if r.LastName == "" || r.FirstName == "" || hasControl(r.LastName) || hasControl(r.FirstName) {
 		return Record{}, ErrName
 	}
 	if r.BirthDate, err = parseDate(raw[fBirthDate]); err != nil {
@@ -166,6 +167,13 @@ func parseRow(raw *[numFields]string, region string) (Record, error) {
 		return Record{}, err
 	}
 	return r, nil
+}
+
+// hasControl reports a control character (a line break from a copy and
+// paste into the student information system): names go to the directory
+// and into mail and pages, where they would break lines.
+func hasControl(s string) bool {
+	return strings.IndexFunc(s, unicode.IsControl) >= 0
 }
 
 // dateLayouts: APOGEE extractions write JJ/MM/AAAA; SQL drivers and
