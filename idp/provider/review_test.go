@@ -180,3 +180,31 @@ func TestJWKSURIDoesNotFollowRedirects(t *testing.T) {
 		t.Fatalf("jwks_uri redirect followed (%d fetches behind it): %d %v", n, st, out)
 	}
 }
+
+// Redis holds no live secret in its key names: codes and tokens are
+// known there by their signature (or a hash), never in full, so that
+// listing the keys (a monitoring tool, a shared Redis) hands out nothing.
+func TestNoCodeOrTokenInRedisKeys(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.rp()
+	v := oauth2.GenerateVerifier()
+	resp, _ := e.browser().login(r.authURL(v), testPassword)
+	c := code(t, resp)
+	ctx := context.Background()
+	keys, err := e.store.Client().Keys(ctx, e.store.Key("*")).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := strings.SplitN(strings.TrimPrefix(c, "ory_ac_"), ".", 2)[0]
+	for _, k := range keys {
+		if strings.Contains(k, secret) {
+			t.Errorf("key %q holds the authorization code", k)
+		}
+	}
+	// The code still works (the OpenID request is found under its hash).
+	tok, err := r.conf.Exchange(ctx, c, oauth2.VerifierOption(v))
+	if err != nil || tok.Extra("id_token") == nil {
+		t.Fatalf("exchange: %v", err)
+	}
+}

@@ -2,6 +2,8 @@ package fositestore
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 
 	"github.com/ory/fosite"
 )
@@ -63,9 +65,16 @@ func (s *Store) DeletePKCERequestSession(ctx context.Context, sig string) error 
 	return s.st.Delete(ctx, "oidc:pkce:"+sig)
 }
 
+// idreqKey hashes the code: fosite names the OpenID Connect request by the
+// whole code, not its signature, and a key must not hand out a live code.
+func idreqKey(code string) string {
+	sum := sha256.Sum256([]byte(code))
+	return "oidc:idreq:" + hex.EncodeToString(sum[:])
+}
+
 // CreateOpenIDConnectSession stores the OpenID Connect request of a code.
 func (s *Store) CreateOpenIDConnectSession(ctx context.Context, code string, r fosite.Requester) error {
-	return s.put(ctx, "oidc:idreq:"+code, r, s.life.Code)
+	return s.put(ctx, idreqKey(code), r, s.life.Code)
 }
 
 // GetOpenIDConnectSession returns the OpenID Connect request of a code,
@@ -75,10 +84,10 @@ func (s *Store) GetOpenIDConnectSession(ctx context.Context, code string, r fosi
 	if r != nil {
 		sess = r.GetSession()
 	}
-	return s.getRequest(ctx, "oidc:idreq:"+code, sess)
+	return s.getRequest(ctx, idreqKey(code), sess)
 }
 
 // DeleteOpenIDConnectSession removes the OpenID Connect request of a code.
 func (s *Store) DeleteOpenIDConnectSession(ctx context.Context, code string) error {
-	return s.st.Delete(ctx, "oidc:idreq:"+code)
+	return s.st.Delete(ctx, idreqKey(code))
 }
