@@ -179,7 +179,8 @@ func hasControl(s string) bool {
 // dateLayouts: APOGEE extractions write JJ/MM/AAAA; SQL drivers and
 // Pégase exports give ISO dates; LDAP has GeneralizedTime
 // (supannEtuDateFin) and schacDateOfBirth's YYYYMMDD.
-var dateLayouts = []string{"02/01/2006", "2006-01-02", "2006-01-02T15:04:05Z07:00", "2006-01-02 15:04:05",
+// SQL*Plus spools and re-saved spreadsheets add a time of day.
+var dateLayouts = []string{"02/01/2006", "02/01/2006 15:04:05", "02/01/2006 15:04", "2006-01-02", "2006-01-02T15:04:05Z07:00", "2006-01-02 15:04:05",
 	"20060102150405Z0700", "20060102"}
 
 func parseDate(s string) (time.Time, error) {
