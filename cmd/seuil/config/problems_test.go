@@ -55,6 +55,8 @@ func TestProblems(t *testing.T) {
 			[]string{"seuil.yaml:5: students.sql.lookup_query: must take the student number as a parameter ($1)"}},
 		{"smtp clear password", "mail:\n  smtp: {host: smtp.example.org, tls: none, username: u, password: p, from: 'a@example.org'}\n",
 			[]string{"seuil.yaml:2: mail.smtp.tls: none could send the password in clear to smtp.example.org: use starttls or tls"}},
+		{"smtp clear codes", "mail:\n  smtp: {host: relay.example.org, tls: none, from: 'a@example.org'}\n",
+			[]string{"seuil.yaml:2: mail.smtp.tls: none sends the activation codes in clear to relay.example.org: use opportunistic, starttls or tls (none is for a relay on this host)"}},
 		{"sms template", "sms:\n  http:\n    url: https://sms.example\n    body: '{{.Text}}'\n    content_type: text/plain\n",
 			[]string{
 				`seuil.yaml:4: sms.http.body: "{{.Text}}" uses an unknown field or function (fields: .To, .Body; functions: json, urlquery, digits, secret)`,

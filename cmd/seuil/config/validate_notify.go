@@ -27,8 +27,12 @@ func validateMail(m *Mail, r *report) {
 	if s.Username != "" && !s.Password.IsSet() {
 		r.add("mail.smtp.password", "required with username (or password_file, or %s)", s.Password.EnvName())
 	}
-	if (s.TLS == "none" || s.TLS == "opportunistic") && s.Username != "" && !loopback(s.Host) {
+	switch {
+	case (s.TLS == "none" || s.TLS == "opportunistic") && s.Username != "" && !loopback(s.Host):
 		r.add("mail.smtp.tls", "%s could send the password in clear to %s: use starttls or tls", s.TLS, s.Host)
+	case s.TLS == "none" && !loopback(s.Host):
+		// The mail carries a code that takes over the account.
+		r.add("mail.smtp.tls", "none sends the activation codes in clear to %s: use opportunistic, starttls or tls (none is for a relay on this host)", s.Host)
 	}
 	r.between("mail.smtp.timeout", s.Timeout, time.Second, 5*time.Minute)
 }
