@@ -208,3 +208,28 @@ func TestNoCodeOrTokenInRedisKeys(t *testing.T) {
 		t.Fatalf("exchange: %v", err)
 	}
 }
+
+// An access token in the URL ends up in proxy and server logs: userinfo
+// takes it from the Authorization header or a POSTed form only (RFC 6750
+// §2.3: clients SHOULD NOT use the query).
+func TestUserinfoTokenNotFromQuery(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tok, _ := e.tokens(t, e.rp())
+	resp, err := http.Get(e.iss + "/userinfo?access_token=" + url.QueryEscape(tok.AccessToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("token in the query: %d, want 401", resp.StatusCode)
+	}
+	resp, err = http.PostForm(e.iss+"/userinfo", url.Values{"access_token": {tok.AccessToken}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("token in a POSTed form: %d, want 200", resp.StatusCode)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/ory/fosite"
 	"github.com/ory/fosite/handler/openid"
@@ -81,7 +82,7 @@ func (p *Provider) tokenError(w http.ResponseWriter, r *http.Request, ar fosite.
 // userinfo returns the claims of the access token's user (OIDC Core 5.3).
 func (p *Provider) userinfo(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	tok := fosite.AccessTokenFromRequest(r)
+	tok := bearerToken(r)
 	sess := openid.NewDefaultSession()
 	// IntrospectToken also accepts refresh tokens, which are not bearer
 	// tokens (RFC 6750) and outlive access tokens by hours.
@@ -102,6 +103,20 @@ func (p *Provider) userinfo(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	_ = json.NewEncoder(w).Encode(out)
+}
+
+// bearerToken reads the access token from the Authorization header or a
+// POSTed form (RFC 6750 §2.1, §2.2); fosite's AccessTokenFromRequest also
+// takes it from the query, which proxies and servers log.
+func bearerToken(r *http.Request) string {
+	if scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "bearer") {
+		return tok
+	}
+	if r.Method != http.MethodPost {
+		return ""
+	}
+	r.Body = http.MaxBytesReader(nil, r.Body, 1<<20)
+	return r.PostFormValue("access_token")
 }
 
 // revoke is RFC 7009 token revocation.
