@@ -169,7 +169,8 @@ func openStudents(ctx context.Context, c config.Students, log *slog.Logger, cl *
 }
 
 func csvFormat(c *config.CSVStudents) students.CSVFormat {
-	return students.CSVFormat{Columns: columns(c.Columns), Comma: []rune(c.Separator)[0], Region: c.Region}
+	return students.CSVFormat{Columns: columns(c.Columns), Comma: []rune(c.Separator)[0], Region: c.Region,
+		Encoding: c.Encoding}
 }
 
 func columns(c config.Columns) students.Columns {
