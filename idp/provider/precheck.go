@@ -14,6 +14,8 @@ func (p *Provider) precheck(r *http.Request) (string, string) {
 	if len(r.URL.RawQuery) > maxAuthorizeQuery || r.ContentLength > maxAuthorizeQuery {
 		return "oidc.error.request", ""
 	}
+	// A chunked body has no ContentLength to check: bound the reading.
+	r.Body = http.MaxBytesReader(nil, r.Body, maxAuthorizeQuery)
 	if err := r.ParseForm(); err != nil {
 		return "oidc.error.request", ""
 	}

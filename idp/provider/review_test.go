@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -231,5 +232,26 @@ func TestUserinfoTokenNotFromQuery(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("token in a POSTed form: %d, want 200", resp.StatusCode)
+	}
+}
+
+// The size bound of authorization requests (4 kB) holds for a POST whose body
+// has no Content-Length (chunked): else a request of megabytes would be
+// parked, whole, in Redis for the sign-in (PendingTTL, 30 min).
+func TestAuthorizeChunkedPostBounded(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	q := authQuery()
+	q.Set("state", strings.Repeat("a", 20000))
+	req, _ := http.NewRequest("POST", e.iss+"/oauth2/auth", io.MultiReader(strings.NewReader(q.Encode())))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.ContentLength = -1 // chunked
+	resp, err := e.browser().c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Location") != "" {
+		t.Fatalf("chunked 20 kB request: %d %q, want 400 error page", resp.StatusCode, resp.Header.Get("Location"))
 	}
 }
