@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -253,5 +254,42 @@ func TestAuthorizeChunkedPostBounded(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Location") != "" {
 		t.Fatalf("chunked 20 kB request: %d %q, want 400 error page", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
+// Concurrent wrong passwords from one address, each for another account
+// (password spraying), are held to the per-IP limit (burst 20 by
+// default) up to the few attempts allowed in flight at once.
+func TestSignInPerIPLimitUnderConcurrency(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.browser()
+	resp, body := b.follow(e.iss + "/login")
+	csrf, action := hidden(body, "csrf"), resp.Request.URL.String()
+	const n = 64
+	var wg sync.WaitGroup
+	var checked atomic.Int32
+	start := make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			form := url.Values{"csrf": {csrf}, "login": {fmt.Sprintf("2201%04dX", i)}, "password": {"Spray-2026"}}
+			resp, err := b.c.PostForm(action, form)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusUnauthorized {
+				checked.Add(1)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	if c := checked.Load(); c > 20+3 {
+		t.Fatalf("%d of %d concurrent guesses from one address reached the directory; the limit allows 20", c, n)
 	}
 }

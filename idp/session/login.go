@@ -121,7 +121,7 @@ func (l *Login) post(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ip := websec.ClientIP(r, l.proxies)
-	release, ok := l.turn(ctx, login)
+	release, ok := l.turn(ctx, ip, login)
 	if ok {
 		defer release()
 	}
