@@ -15,7 +15,7 @@ import (
 //	GET      /oauth2/form_post.js  (submits the response_mode=form_post page)
 //	POST     /oauth2/token         POST /oauth2/revoke   POST /oauth2/introspect
 //	GET,POST /userinfo
-//	GET,POST /oauth2/logout        (end_session_endpoint)
+//	GET,POST /oauth2/logout        (end_session_endpoint; a cross-site POST: 303 to GET)
 //	GET,POST /login                (?to=activation, ?to=reset: the flows)
 //	GET      /static/<theme>/...
 func (p *Provider) Handler() http.Handler {
@@ -34,7 +34,7 @@ func (p *Provider) Handler() http.Handler {
 	// Browser forms refuse cross-origin posts; the token endpoints above
 	// are called server to server and are not subject to it.
 	forms, _ := websec.CrossOrigin(nil)
-	mux.Handle("/oauth2/logout", forms(http.HandlerFunc(p.logout)))
+	mux.Handle("/oauth2/logout", p.logoutEntry(forms))
 	mux.Handle("/login", forms(p.login))
 	p.static(mux)
 	return websec.Headers(p.cfg.Session.Cookies.Secure)(mux)

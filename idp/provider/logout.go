@@ -80,7 +80,7 @@ func (p *Provider) logout(w http.ResponseWriter, r *http.Request) {
 // exactly, for the client named by the hint or client_id.
 func (p *Provider) parseLogout(f url.Values) (logoutRequest, bool) {
 	lr := logoutRequest{clientID: f.Get("client_id"), redirect: f.Get("post_logout_redirect_uri"), state: f.Get("state"), params: url.Values{}}
-	for _, k := range []string{"id_token_hint", "client_id", "post_logout_redirect_uri", "state", "ui_locales"} {
+	for _, k := range logoutParams {
 		if f.Has(k) {
 			lr.params.Set(k, f.Get(k))
 		}

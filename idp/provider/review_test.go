@@ -293,3 +293,49 @@ func TestSignInPerIPLimitUnderConcurrency(t *testing.T) {
 		t.Fatalf("%d of %d concurrent guesses from one address reached the directory; the limit allows 20", c, n)
 	}
 }
+
+// RP-Initiated Logout 1.0 §2: the OP supports POST. A relying party's
+// page posting the logout request is cross-site: CrossOrigin refused it
+// (403), and its SameSite=Lax session cookie would not come along
+// anyway. It is answered with the same request by GET, a top-level
+// navigation that carries the cookie.
+func TestLogoutByCrossSitePost(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.rp()
+	b := e.browser()
+	tok, _ := func() (*oauth2.Token, error) {
+		v := oauth2.GenerateVerifier()
+		resp, _ := b.login(r.authURL(v), testPassword)
+		return r.conf.Exchange(context.Background(), code(t, resp), oauth2.VerifierOption(v))
+	}()
+	form := url.Values{"id_token_hint": {tok.Extra("id_token").(string)}, "post_logout_redirect_uri": {"http://127.0.0.1:9/bye"}, "state": {"s2"}}
+	req, _ := http.NewRequest("POST", e.iss+"/oauth2/logout", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	req.Header.Set("Origin", "http://127.0.0.1:9")
+	resp, err := b.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("cross-site logout POST: %d, want 303 to the same request by GET", resp.StatusCode)
+	}
+	next, _ := resp.Request.URL.Parse(resp.Header.Get("Location"))
+	resp, _ = b.follow(next.String())
+	if loc := resp.Header.Get("Location"); loc != "http://127.0.0.1:9/bye?state=s2" {
+		t.Fatalf("logout redirect = %d %q", resp.StatusCode, loc)
+	}
+	resp, _ = b.follow(r.authURL(oauth2.GenerateVerifier(), oauth2.SetAuthURLParam("prompt", "none")))
+	if redirectQuery(t, resp).Get("error") != "login_required" {
+		t.Error("session survived logout")
+	}
+	// The confirmation form stays same-origin only.
+	req, _ = http.NewRequest("POST", e.iss+"/oauth2/logout", strings.NewReader(url.Values{"csrf": {"x"}, "client_id": {"pjweb"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	if resp, err := b.c.Do(req); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Errorf("cross-site confirmation: %v %v, want 403", resp.StatusCode, err)
+	}
+}
