@@ -22,8 +22,20 @@ import (
 // legitimate one (scopes, state, nonce, PKCE challenge, hints) is far below.
 const maxAuthorizeQuery = 4096
 
-// authorize answers an authorization request received now.
+// authorize answers an authorization request received now. A POSTed
+// request comes from a relying party's page, cross-site: the SameSite=Lax
+// SSO cookie does not come with it, so, once its client and redirect URI
+// are known good, it is answered with the same request by GET (a
+// top-level navigation, which carries the cookie).
 func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPost {
+		if key, clientID := p.precheck(r); key != "" {
+			p.errorPage(w, r, clientID, http.StatusBadRequest, key)
+			return
+		}
+		http.Redirect(w, r, p.base+"/oauth2/auth?"+r.Form.Encode(), http.StatusSeeOther)
+		return
+	}
 	p.answer(w, r, time.Now().UTC(), "")
 }
 

@@ -339,3 +339,32 @@ func TestLogoutByCrossSitePost(t *testing.T) {
 		t.Errorf("cross-site confirmation: %v %v, want 403", resp.StatusCode, err)
 	}
 }
+
+// An authorization request POSTed from a relying party's page is
+// cross-site: the SameSite=Lax SSO cookie does not come with it, and the
+// signed-in student was asked to sign in again. It is answered with the
+// same request by GET, which carries the cookie.
+func TestAuthorizePostKeepsSSO(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.browser()
+	b.login(e.rp().authURL(oauth2.GenerateVerifier()), testPassword)
+	cookieless := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := cookieless.PostForm(e.iss+"/oauth2/auth", authQuery())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	next, _ := resp.Request.URL.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusSeeOther || next.Path != "/seuil/oauth2/auth" {
+		t.Fatalf("POST authorization: %d %q, want 303 to the same request by GET", resp.StatusCode, next)
+	}
+	resp, _ = b.follow(next.String())
+	code(t, resp)
+	// An untrusted client or redirect URI still gets the error page.
+	q := authQuery()
+	q.Set("redirect_uri", "https://evil.example/cb")
+	if resp, err := cookieless.PostForm(e.iss+"/oauth2/auth", q); err != nil || resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("POST with a wrong redirect_uri: %v %v", resp.StatusCode, err)
+	}
+}
