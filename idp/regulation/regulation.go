@@ -17,6 +17,9 @@
 //	}
 //	if err := reg.CheckAll(ctx, who...); err != nil { return err }
 //	if mismatch { _ = reg.HitAll(ctx, who...); return ErrMismatch }
+//
+// Requests arriving together would all pass CheckAll before any HitAll;
+// Turn makes them take turns from the check to the count (see turn.go).
 package regulation
 
 import (
@@ -59,9 +62,12 @@ type Decision struct {
 // Regulator applies Rules over a Redis client.
 type Regulator struct {
 	limiter *redis_rate.Limiter
+	rdb     redis.UniversalClient
 	prefix  string
-	rules   Rules
-	secret  []byte
+	// turnTTL and turnWait bound Turn; 0: the defaults.
+	turnTTL, turnWait time.Duration
+	rules             Rules
+	secret            []byte
 }
 
 // minSecret is the shortest secret accepted: 128 bits.
@@ -81,6 +87,7 @@ func New(rdb redis.UniversalClient, prefix string, rules Rules, secret []byte) (
 	}
 	return &Regulator{
 		limiter: redis_rate.NewLimiter(rdb),
+		rdb:     rdb,
 		prefix:  prefix,
 		rules:   rules,
 		secret:  append([]byte(nil), secret...),

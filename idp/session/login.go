@@ -23,10 +23,12 @@ type Authenticator interface {
 
 // Limiter is the part of idp/regulation (*regulation.Regulator) the
 // sign-in page uses: CheckAll fails when a target has no attempt left,
-// HitAll counts a failed attempt.
+// HitAll counts a failed attempt, Turn keeps parallel attempts from all
+// passing the check before any is counted.
 type Limiter interface {
 	CheckAll(ctx context.Context, targets ...regulation.Target) error
 	HitAll(ctx context.Context, targets ...regulation.Target) error
+	Turn(ctx context.Context, holds ...regulation.Hold) (release func(), err error)
 }
 
 // Paths tells the sign-in page where things are, as public paths (the

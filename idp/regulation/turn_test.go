@@ -1,0 +1,148 @@
+package regulation_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/seuil-idp/seuil/idp/regulation"
+)
+
+func turns(t *testing.T, rdb redis.UniversalClient, ttl, wait time.Duration) *regulation.Regulator {
+	return newRegulator(t, rdb, nil).WithTurnTimes(ttl, wait)
+}
+
+// TestTurn takes holds one after the other: while held fully, one more is
+// refused as limited once the wait is over; released (or lapsed), it is
+// taken again.
+func TestTurn(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name    string
+		slots   int
+		ttl     time.Duration
+		release bool // release the first holders before the last try
+		want    bool // whether the last try gets its turn
+	}{
+		{"exclusive refuses a second", 1, time.Minute, false, false},
+		{"exclusive released", 1, time.Minute, true, true},
+		{"three slots refuse a fourth", 3, time.Minute, false, false},
+		{"three slots released", 3, time.Minute, true, true},
+		{"crashed holder lapses", 2, 150 * time.Millisecond, false, true},
+	}
+	forEachBackend(t, func(t *testing.T, rdb redis.UniversalClient) {
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				r := turns(t, rdb, tc.ttl, 400*time.Millisecond)
+				ctx := context.Background()
+				hold := regulation.Hold{Key: "student:22012345", Slots: tc.slots}
+				var rel []func()
+				for i := 0; i < tc.slots; i++ {
+					f, err := r.Turn(ctx, hold)
+					if err != nil {
+						t.Fatalf("holder %d: %v", i, err)
+					}
+					rel = append(rel, f)
+				}
+				if tc.release {
+					for _, f := range rel {
+						f()
+					}
+				}
+				f, err := r.Turn(ctx, hold)
+				var le *regulation.LimitedError
+				switch {
+				case tc.want && err != nil:
+					t.Fatalf("last turn: %v", err)
+				case tc.want:
+					f()
+				case !errors.As(err, &le) || le.RetryAfter <= 0:
+					t.Fatalf("last turn: err %v, want a LimitedError", err)
+				}
+			})
+		}
+	})
+}
+
+// TestTurnSerialises runs many holders of an exclusive hold and of a
+// 3-slot hold at once: never more than the slots are inside together.
+func TestTurnSerialises(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, rdb redis.UniversalClient) {
+		for _, slots := range []int{1, 3} {
+			r := turns(t, rdb, time.Minute, 10*time.Second)
+			var inside, most, done atomic.Int32
+			var wg sync.WaitGroup
+			for i := 0; i < 12; i++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					release, err := r.Turn(context.Background(), regulation.Hold{Key: "ip:192.0.2.1", Slots: slots})
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					n := inside.Add(1)
+					for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+					}
+					time.Sleep(10 * time.Millisecond)
+					inside.Add(-1)
+					done.Add(1)
+					release()
+				}()
+			}
+			wg.Wait()
+			if most.Load() > int32(slots) || done.Load() != 12 {
+				t.Fatalf("slots %d: %d inside at once, %d done of 12", slots, most.Load(), done.Load())
+			}
+		}
+	})
+}
+
+// A turn refused on its second hold gives the first back; a cancelled
+// context ends the wait with its error; keys hold nothing in clear.
+func TestTurnAllOrNothing(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, rdb redis.UniversalClient) {
+		r := turns(t, rdb, time.Minute, 200*time.Millisecond)
+		ctx := context.Background()
+		ip := regulation.Hold{Key: "ip:192.0.2.1", Slots: 1}
+		student := regulation.Hold{Key: "student:22012345", Slots: 1}
+		held, err := r.Turn(ctx, student)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.Turn(ctx, ip, student); !errors.Is(err, regulation.ErrLimited) {
+			t.Fatalf("second hold busy: %v, want limited", err)
+		}
+		keys, err := rdb.Keys(ctx, "*").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(keys) == 0 {
+			t.Fatal("no key in Redis while a turn is held")
+		}
+		for _, k := range keys {
+			if strings.Contains(k, "22012345") || strings.Contains(k, "192.0.2.1") {
+				t.Errorf("key %q holds a value in clear", k)
+			}
+		}
+		f, err := r.Turn(ctx, ip) // given back by the refused turn
+		if err != nil {
+			t.Fatalf("first hold not given back: %v", err)
+		}
+		f()
+		cctx, cancel := context.WithCancel(ctx)
+		time.AfterFunc(20*time.Millisecond, cancel)
+		if _, err := r.WithTurnTimes(0, time.Minute).Turn(cctx, student); !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancelled wait: %v", err)
+		}
+		held()
+	})
+}
