@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/seuil-idp/seuil/flows/flow"
 	"github.com/seuil-idp/seuil/idp/regulation"
@@ -46,4 +47,32 @@ func regulate(ctx context.Context, reg flow.Regulator, hit bool, rule regulation
 		return &flow.LimitedError{RetryAfter: d.RetryAfter}
 	}
 	return nil
+}
+
+// identifyIPSlots is how many coherence checks of one address may be
+// between the limit check and the mismatch count at once: an enrolment
+// room shares an address, and identify_per_ip may thus be passed by at
+// most identifyIPSlots-1 mismatches.
+const identifyIPSlots = 4
+
+// turn waits for the holds (regulation.Turn) and
+// turns a wait that ran out into the flow's LimitedError. A hold with
+// nothing after its namespace (a key ending in ":") is skipped, as
+// regulate skips an empty key.
+func turn(ctx context.Context, reg flow.Regulator, holds ...regulation.Hold) (release func(), err error) {
+	var hs []regulation.Hold
+	for _, h := range holds {
+		if !strings.HasSuffix(h.Key, ":") {
+			hs = append(hs, h)
+		}
+	}
+	release, err = reg.Turn(ctx, hs...)
+	var le *regulation.LimitedError
+	switch {
+	case errors.As(err, &le):
+		return nil, &flow.LimitedError{RetryAfter: le.RetryAfter}
+	case err != nil:
+		return nil, fmt.Errorf("regulation turn: %w", err)
+	}
+	return release, nil
 }

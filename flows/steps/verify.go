@@ -99,16 +99,38 @@ func unsent(f *flow.Flow) []string {
 // Enter runs the coherence check, then sends the first code.
 func (v *Verify) Enter(ctx context.Context, f *flow.Flow, x *flow.Exchange) error {
 	v.Rewind(f) // nothing from an earlier identity may survive this one
-	ip := regulation.IPKey(x.IP)
-	if err := regulate(ctx, v.svc.Regulator, false, regulation.IdentifyPerIP, ip); err != nil {
+	rec, err := v.cohere(ctx, f, x)
+	if err != nil {
 		return err
 	}
-	if err := regulate(ctx, v.svc.Regulator, false, regulation.IdentifyPerStudent, f.StudentID); err != nil {
+	f.Record = &rec
+	if err := v.findAccount(ctx, f); err != nil {
 		return err
+	}
+	f.OTP = flow.OTP{}
+	return v.send(ctx, f, x)
+}
+
+// cohere looks the student up and checks the typed details against the
+// record, holding its turn from the limit check to the mismatch count.
+func (v *Verify) cohere(ctx context.Context, f *flow.Flow, x *flow.Exchange) (students.Record, error) {
+	ip := regulation.IPKey(x.IP)
+	release, err := turn(ctx, v.svc.Regulator,
+		regulation.Hold{Key: "identify:ip:" + ip, Slots: identifyIPSlots},
+		regulation.Hold{Key: "identify:student:" + f.StudentID, Slots: 1})
+	if err != nil {
+		return students.Record{}, err
+	}
+	defer release()
+	if err := regulate(ctx, v.svc.Regulator, false, regulation.IdentifyPerIP, ip); err != nil {
+		return students.Record{}, err
+	}
+	if err := regulate(ctx, v.svc.Regulator, false, regulation.IdentifyPerStudent, f.StudentID); err != nil {
+		return students.Record{}, err
 	}
 	rec, err := v.svc.Students.Lookup(ctx, f.StudentID)
 	if err != nil && !errors.Is(err, students.ErrNotFound) {
-		return fmt.Errorf("verify: lookup: %w", err)
+		return students.Record{}, fmt.Errorf("verify: lookup: %w", err)
 	}
 	// A record without a mobile (APOGEE leaves it optional) is matched on
 	// the number and INE: the code, sent to the e-mail on record, is what
@@ -120,14 +142,9 @@ func (v *Verify) Enter(ctx context.Context, f *flow.Flow, x *flow.Exchange) erro
 		v.count(ctx, regulation.IdentifyPerIP, ip)
 		v.count(ctx, regulation.IdentifyPerStudent, f.StudentID)
 		v.svc.Logger.InfoContext(ctx, "identify mismatch", "flow", f.Name, "ip", x.IP)
-		return flow.ErrMismatch
+		return students.Record{}, flow.ErrMismatch
 	}
-	f.Record = &rec
-	if err := v.findAccount(ctx, f); err != nil {
-		return err
-	}
-	f.OTP = flow.OTP{}
-	return v.send(ctx, f, x)
+	return rec, nil
 }
 
 // findAccount notes whether the student already activated their account;
@@ -167,31 +184,8 @@ func (v *Verify) Submit(ctx context.Context, f *flow.Flow, x *flow.Exchange) (fl
 	if v.svc.Now().After(f.OTP.SentAt.Add(v.code.TTL.D())) || f.OTP.Secret == "" {
 		return flow.Stay, flow.ErrCodeExpired
 	}
-	// The student's wrong codes across flows are checked before this one
-	// is judged: a full limit refuses the right code too, or each new
-	// flow would be one more free guess.
-	if err := regulate(ctx, v.svc.Regulator, false, regulation.CodeVerifyPerStudent, f.StudentID); err != nil {
+	if err := v.judge(ctx, f, code); err != nil {
 		return flow.Stay, err
-	}
-	want, err := generateCode(f.OTP)
-	if err != nil {
-		return flow.Stay, err
-	}
-	if subtle.ConstantTimeCompare([]byte(code), []byte(want)) != 1 {
-		f.OTP.Attempts++
-		if err := regulate(ctx, v.svc.Regulator, true, regulation.CodeVerifyPerStudent, f.StudentID); err != nil {
-			// Many wrong codes across flows: stop this flow as well.
-			var le *flow.LimitedError
-			if errors.As(err, &le) {
-				return flow.Stay, flow.ErrTooManyCodes
-			}
-			return flow.Stay, err
-		}
-		v.svc.Logger.InfoContext(ctx, "code failed", "flow", f.Name, "attempts", f.OTP.Attempts)
-		if f.OTP.Attempts >= v.code.MaxAttempts {
-			return flow.Stay, flow.ErrTooManyCodes
-		}
-		return flow.Stay, &flow.CodeError{Remaining: v.code.MaxAttempts - f.OTP.Attempts}
 	}
 	// The code is spent: the secret goes, so no replay can pass again.
 	f.OTP.Secret = ""
@@ -202,6 +196,44 @@ func (v *Verify) Submit(ctx context.Context, f *flow.Flow, x *flow.Exchange) (fl
 		return flow.Stay, flow.ErrAccountLocked
 	}
 	return flow.Next, nil
+}
+
+// judge checks code, holding the student's turn from the limit check to
+// the wrong-code count: parallel guesses from many flows would otherwise
+// all pass the check before any was counted.
+func (v *Verify) judge(ctx context.Context, f *flow.Flow, code string) error {
+	release, err := turn(ctx, v.svc.Regulator, regulation.Hold{Key: "code:student:" + f.StudentID, Slots: 1})
+	if err != nil {
+		return err
+	}
+	defer release()
+	// The student's wrong codes across flows are checked before this one
+	// is judged: a full limit refuses the right code too, or each new
+	// flow would be one more free guess.
+	if err := regulate(ctx, v.svc.Regulator, false, regulation.CodeVerifyPerStudent, f.StudentID); err != nil {
+		return err
+	}
+	want, err := generateCode(f.OTP)
+	if err != nil {
+		return err
+	}
+	if subtle.ConstantTimeCompare([]byte(code), []byte(want)) == 1 {
+		return nil
+	}
+	f.OTP.Attempts++
+	if err := regulate(ctx, v.svc.Regulator, true, regulation.CodeVerifyPerStudent, f.StudentID); err != nil {
+		// Many wrong codes across flows: stop this flow as well.
+		var le *flow.LimitedError
+		if errors.As(err, &le) {
+			return flow.ErrTooManyCodes
+		}
+		return err
+	}
+	v.svc.Logger.InfoContext(ctx, "code failed", "flow", f.Name, "attempts", f.OTP.Attempts)
+	if f.OTP.Attempts >= v.code.MaxAttempts {
+		return flow.ErrTooManyCodes
+	}
+	return &flow.CodeError{Remaining: v.code.MaxAttempts - f.OTP.Attempts}
 }
 
 // Rewind forgets the record and the code when the student goes back.
