@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/seuil-idp/seuil/flows"
+	"github.com/seuil-idp/seuil/idp/regulation"
 	"github.com/seuil-idp/seuil/idp/students"
 )
 
@@ -82,5 +84,43 @@ func TestParallelMismatchesPerIP(t *testing.T) {
 	}
 	if n := parallelMismatches(t, forms); n > 10+3 {
 		t.Fatalf("%d lookups from one address, want at most 13", n)
+	}
+}
+
+// Parallel wrong codes for one student from several flows all passed
+// code_verify_per_student before any was counted; now no more than its
+// burst (here 2) are judged, the others refused before judging.
+func TestParallelWrongCodesPerStudent(t *testing.T) {
+	t.Parallel()
+	var judged atomic.Int32
+	e := newEnv(t, func(_ *flows.Config, d *flows.Deps) {
+		reg, err := regulation.New(d.Store.Client(), "t:", regulation.Rules{
+			regulation.CodeVerifyPerStudent: {Rate: 2, Per: time.Hour, Burst: 2}}, []byte("0123456789abcdef"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Regulator = hookedRegulator{Regulator: reg, rule: regulation.CodeVerifyPerStudent,
+			onHit: func() { judged.Add(1); time.Sleep(20 * time.Millisecond) }}
+	})
+	bs := make([]*browser, 5)
+	for i := range bs {
+		bs[i] = e.browser(t)
+		bs[i].follow("/activation")
+		must(t, bs[i].submit("/activation/identify", identifyForm("22012345", "123456789AB", "0788102599")), 200)
+	}
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for _, b := range bs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			b.post("/activation/verify", url.Values{"code": {"00000000"}}) // 8 digits: never the 6-digit code
+		}()
+	}
+	close(start)
+	wg.Wait()
+	if n := judged.Load(); n > 2 {
+		t.Fatalf("%d wrong codes judged, want at most the burst of 2", n)
 	}
 }
