@@ -198,44 +198,6 @@ func (v *Verify) Submit(ctx context.Context, f *flow.Flow, x *flow.Exchange) (fl
 	return flow.Next, nil
 }
 
-// judge checks code, holding the student's turn from the limit check to
-// the wrong-code count: parallel guesses from many flows would otherwise
-// all pass the check before any was counted.
-func (v *Verify) judge(ctx context.Context, f *flow.Flow, code string) error {
-	release, err := turn(ctx, v.svc.Regulator, regulation.Hold{Key: "code:student:" + f.StudentID, Slots: 1})
-	if err != nil {
-		return err
-	}
-	defer release()
-	// The student's wrong codes across flows are checked before this one
-	// is judged: a full limit refuses the right code too, or each new
-	// flow would be one more free guess.
-	if err := regulate(ctx, v.svc.Regulator, false, regulation.CodeVerifyPerStudent, f.StudentID); err != nil {
-		return err
-	}
-	want, err := generateCode(f.OTP)
-	if err != nil {
-		return err
-	}
-	if subtle.ConstantTimeCompare([]byte(code), []byte(want)) == 1 {
-		return nil
-	}
-	f.OTP.Attempts++
-	if err := regulate(ctx, v.svc.Regulator, true, regulation.CodeVerifyPerStudent, f.StudentID); err != nil {
-		// Many wrong codes across flows: stop this flow as well.
-		var le *flow.LimitedError
-		if errors.As(err, &le) {
-			return flow.ErrTooManyCodes
-		}
-		return err
-	}
-	v.svc.Logger.InfoContext(ctx, "code failed", "flow", f.Name, "attempts", f.OTP.Attempts)
-	if f.OTP.Attempts >= v.code.MaxAttempts {
-		return flow.ErrTooManyCodes
-	}
-	return &flow.CodeError{Remaining: v.code.MaxAttempts - f.OTP.Attempts}
-}
-
 // Rewind forgets the record and the code when the student goes back.
 func (v *Verify) Rewind(f *flow.Flow) {
 	f.Record, f.OTP, f.Verified, f.AlreadyActive, f.Login, f.AMR = nil, flow.OTP{}, false, false, "", nil
