@@ -13,8 +13,10 @@ import (
 	"github.com/ory/fosite/handler/openid"
 
 	"github.com/seuil-idp/seuil/idp/directory"
+	"github.com/seuil-idp/seuil/idp/regulation"
 	"github.com/seuil-idp/seuil/idp/session"
 	"github.com/seuil-idp/seuil/idp/state"
+	"github.com/seuil-idp/seuil/idp/websec"
 	"github.com/seuil-idp/seuil/themes"
 )
 
@@ -117,7 +119,7 @@ func (p *Provider) toLogin(w http.ResponseWriter, r *http.Request, ar fosite.Aut
 	if id == "" {
 		var err error
 		if id, err = p.putPending(r, ar, requestedAt); err != nil {
-			p.authorizeError(w, r, ar, fosite.ErrServerError.WithWrap(err))
+			p.pendingError(w, r, ar, err)
 			return
 		}
 	}
@@ -184,11 +186,30 @@ func (p *Provider) oidcSession(s session.Session, a directory.Account, ar fosite
 }
 
 func (p *Provider) putPending(r *http.Request, ar fosite.AuthorizeRequester, requestedAt time.Time) (string, error) {
+	// Each parked request is stored for a while: bound what one address
+	// can make the server store, as for a new flow.
+	if p.deps.Limiter != nil {
+		ip := regulation.IPKey(websec.ClientIP(r, p.deps.TrustedProxies))
+		if err := p.deps.Limiter.HitAll(r.Context(), regulation.Target{Rule: regulation.FlowStartPerIP, Key: ip}); err != nil {
+			return "", err
+		}
+	}
 	form := ar.GetRequestForm()
 	return p.sessions.PutPending(r.Context(), session.Pending{
 		Query: form.Encode(), RequestedAt: requestedAt, ClientID: ar.GetClient().GetID(),
 		LoginHint: form.Get("login_hint"), Lang: uiLocale(form.Get("ui_locales")),
 	})
+}
+
+// pendingError answers a request that could not be parked: a themed
+// "too many attempts" page when the address is over its limit, else a
+// server error for the relying party.
+func (p *Provider) pendingError(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, err error) {
+	if errors.Is(err, regulation.ErrLimited) {
+		p.errorPage(w, r, ar.GetClient().GetID(), http.StatusTooManyRequests, "login.error.limited")
+		return
+	}
+	p.authorizeError(w, r, ar, fosite.ErrServerError.WithWrap(err))
 }
 
 // uiLocale returns the first of the client's ui_locales Seuil speaks.
@@ -208,7 +229,7 @@ func uiLocale(list string) string {
 func (p *Provider) toFlow(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, requestedAt time.Time, flow string) {
 	id, err := p.putPending(r, ar, requestedAt)
 	if err != nil {
-		p.authorizeError(w, r, ar, fosite.ErrServerError.WithWrap(err))
+		p.pendingError(w, r, ar, err)
 		return
 	}
 	h := state.Handover{Flow: flow, ClientID: ar.GetClient().GetID(), Theme: p.themeFor(ar.GetClient().GetID()).Name,

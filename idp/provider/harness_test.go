@@ -140,6 +140,7 @@ func newEnvOn(t testing.TB, rdb redis.UniversalClient, keysDir string, mutate ..
 	}
 	e.lim, err = regulation.New(rdb, "t:"+t.Name()+":", regulation.Rules{
 		regulation.LoginPerAccount: {Rate: 1, Per: time.Hour, Burst: 3},
+		regulation.FlowStartPerIP:  {Rate: 1, Per: time.Hour, Burst: 20},
 	}, []byte(strings.Repeat("k", 16)))
 	if err != nil {
 		t.Fatal(err)

@@ -368,3 +368,34 @@ func TestAuthorizePostKeepsSSO(t *testing.T) {
 		t.Errorf("POST with a wrong redirect_uri: %v %v", resp.StatusCode, err)
 	}
 }
+
+// TestParkedRequestsPerAddressBounded checks that one address cannot make
+// the provider park authorization requests without bound: past the
+// flow_start_per_ip burst (lowered to 20 here), a themed "too many
+// attempts" page.
+func TestParkedRequestsPerAddressBounded(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.rp()
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	u := r.authURL("verifier-0123456789-0123456789-0123456789-abcd")
+	for i := 0; i < 20; i++ {
+		resp, err := c.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("request %d: status %d, want a redirect to the sign-in page", i, resp.StatusCode)
+		}
+	}
+	resp, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(string(body), "Trop de tentatives") {
+		t.Fatalf("21st parked request: %d\n%s", resp.StatusCode, body)
+	}
+}

@@ -66,9 +66,11 @@ type Rules map[Rule]Limit
 //   - login: a wrong password. 5 at once per account then one every 6
 //     minutes: a throttle, not a lockout an attacker could use to keep a
 //     student out for long. Per IP 60 an hour, burst 20.
-//   - flow_start: a new flow stored in Redis (every visit without a flow
-//     cookie). Only there to bound what one address can make the server
-//     store: 300 an hour, burst 100, well above an enrolment room's needs.
+//   - flow_start: a new flow or a parked authorization request stored in
+//     Redis (every visit without a flow cookie or session). Only there to
+//     bound what one address can make the server store (a few KB each):
+//     a burst of 1000, then one a second, which a campus NAT at the peak
+//     of enrolment does not reach.
 func Defaults() Rules {
 	return Rules{
 		IdentifyPerIP:        {Rate: 20, Per: time.Hour, Burst: 10},
@@ -79,7 +81,7 @@ func Defaults() Rules {
 		CodeVerifyPerStudent: {Rate: 10, Per: time.Hour, Burst: 10},
 		LoginPerIP:           {Rate: 60, Per: time.Hour, Burst: 20},
 		LoginPerAccount:      {Rate: 10, Per: time.Hour, Burst: 5},
-		FlowStartPerIP:       {Rate: 300, Per: time.Hour, Burst: 100},
+		FlowStartPerIP:       {Rate: 3600, Per: time.Hour, Burst: 1000},
 	}
 }
 
