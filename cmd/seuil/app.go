@@ -219,7 +219,7 @@ func providerConfig(cfg *config.Config) provider.Config {
 			secret = c.SecretHash
 		}
 		pc.Clients = append(pc.Clients, provider.ClientConfig{
-			ID: c.ID, Secret: secret, Public: c.Public, RedirectURIs: c.RedirectURIs,
+			ID: c.ID, Name: c.Name, Secret: secret, Public: c.Public, RedirectURIs: c.RedirectURIs,
 			PostLogoutRedirectURIs: c.PostLogoutRedirectURIs, Scopes: c.Scopes,
 			InitiateLoginURI: c.InitiateLoginURI, BackchannelLogoutURI: c.BackchannelLogoutURI,
 			Theme: c.Theme, Claims: c.Claims, SigningAlg: c.IDTokenSignedResponseAlg,

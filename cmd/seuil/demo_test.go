@@ -247,6 +247,9 @@ func TestDemoSignInWithTheDemoAccount(t *testing.T) {
 	if !strings.Contains(login.body, `name="password"`) {
 		t.Fatalf("not the sign-in page: %s", login.url)
 	}
+	if !strings.Contains(login.body, "pour accéder à PJ Web (démo)") {
+		t.Errorf("the sign-in page does not name the relying party:\n%s", login.body)
+	}
 	wrong := b.submitStatus(login, map[string]string{"login": demoAccount.login, "password": "not-it-1"}, http.StatusUnauthorized)
 	if !strings.Contains(wrong.body, "Identifiant ou mot de passe incorrect.") {
 		t.Fatalf("wrong password page:\n%s", wrong.body)

@@ -59,6 +59,8 @@ type KeysConfig struct {
 // ClientConfig is one relying party.
 type ClientConfig struct {
 	ID string `yaml:"id"`
+	// Name is shown on the sign-in page ("to continue to PJ Web").
+	Name string `yaml:"name"`
 	// Secret: a bcrypt hash ("$2…") or, discouraged, the plain secret.
 	Secret                 string   `yaml:"secret"`
 	Public                 bool     `yaml:"public"`

@@ -113,6 +113,12 @@ func New(cfg Config, deps Deps) (*Provider, error) {
 		Login: p.base + "/login", Resume: p.base + "/oauth2/auth/resume",
 		Flows: cfg.FlowsPath, Static: cfg.StaticPath,
 	}, deps.TrustedProxies)
+	p.login.ShowClientNames(func(id string) string {
+		if cl, ok := p.clients.get(id); ok {
+			return cl.Conf.Name
+		}
+		return ""
+	})
 	p.fosite = p.compose()
 	p.oauth = p.fosite
 	return p, nil

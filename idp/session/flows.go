@@ -46,6 +46,9 @@ func Handover(w http.ResponseWriter, r *http.Request, st *state.Store, c websec.
 // render shows the sign-in page; a session already present is said so.
 func (l *Login) render(w http.ResponseWriter, r *http.Request, clientID string, status int, f form) {
 	th := l.themes(clientID)
+	if l.clientName != nil && clientID != "" {
+		f.Client = l.clientName(clientID)
+	}
 	// One token per browser session, reused, so that two sign-in tabs do
 	// not invalidate each other's form.
 	csrf, ok := l.m.cfg.Cookies.Get(r, csrfCookie)

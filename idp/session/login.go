@@ -52,7 +52,14 @@ type Login struct {
 	paths   Paths
 	proxies []netip.Prefix
 	log     *slog.Logger
+	// clientName is the name shown for a relying party ("to continue to
+	// PJ Web"); nil or "" shows none.
+	clientName func(clientID string) string
 }
+
+// ShowClientNames makes the sign-in page say which relying party the
+// student is signing in to.
+func (l *Login) ShowClientNames(name func(clientID string) string) { l.clientName = name }
 
 // NewLogin returns the sign-in page handlers. lim may be nil (no limits:
 // tests only). proxies are the reverse proxies whose X-Forwarded-For is
@@ -66,6 +73,7 @@ const csrfCookie = "seuil_login_csrf"
 // form is what the sign-in template shows.
 type form struct {
 	Action, Pending, Login, Error string
+	Client                        string // the relying party's name, if known
 	ActivateURL, ResetURL         string
 	lang                          string // the client's ui_locales choice
 }
