@@ -115,6 +115,13 @@ func (d *Dir) Authenticate(ctx context.Context, login, password string) (directo
 		return directory.Account{}, err
 	}
 	if e == nil {
+		// An unknown login still costs a bind (to a DN that does not
+		// exist), so that the answer's timing does not tell which logins
+		// exist.
+		_ = d.auth.do(ctx, func(c *ldap.Conn) error {
+			_, err := c.SimpleBind(&ldap.SimpleBindRequest{Username: d.dn(login), Password: password})
+			return err
+		})
 		return directory.Account{}, directory.ErrInvalidCredentials
 	}
 	var res *ldap.SimpleBindResult
