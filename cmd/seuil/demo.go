@@ -87,10 +87,21 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	// Both addresses are taken before the banner, so that a busy port is
+	// reported at once and the banner never shows addresses that fail.
+	ls, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("--addr: %w", err)
+	}
+	lr, err := net.Listen("tcp", *rpAddr)
+	if err != nil {
+		ls.Close()
+		return fmt.Errorf("--rp-addr: %w", err)
+	}
 	printDemo(stdout, "http://"+*addr, "http://"+*rpAddr, dir)
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return listen(gctx, *addr, a.handler, 2*time.Second, log) })
-	g.Go(func() error { return listen(gctx, *rpAddr, rp, 2*time.Second, log) })
+	g.Go(func() error { return serveOn(gctx, ls, a.handler, 2*time.Second, log) })
+	g.Go(func() error { return serveOn(gctx, lr, rp, 2*time.Second, log) })
 	err = g.Wait()
 	if errors.Is(err, context.Canceled) {
 		return nil

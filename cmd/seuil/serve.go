@@ -54,16 +54,16 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		go serveMetrics(ctx, cfg.Server.MetricsAddr, log)
 	}
 	go reloadOnHangup(ctx, a.reload, log)
-	return listen(ctx, cfg.Server.Addr, a.handler, cfg.Server.ShutdownTimeout.D(), log)
-}
-
-// listen serves h on addr until ctx ends, then shuts down gracefully:
-// requests in flight get up to grace to finish.
-func listen(ctx context.Context, addr string, h http.Handler, grace time.Duration, log *slog.Logger) error {
-	l, err := net.Listen("tcp", addr)
+	l, err := net.Listen("tcp", cfg.Server.Addr)
 	if err != nil {
 		return fmt.Errorf("server.addr: %w", err)
 	}
+	return serveOn(ctx, l, a.handler, cfg.Server.ShutdownTimeout.D(), log)
+}
+
+// serveOn serves h on l until ctx ends, then shuts down gracefully:
+// requests in flight get up to grace to finish.
+func serveOn(ctx context.Context, l net.Listener, h http.Handler, grace time.Duration, log *slog.Logger) error {
 	srv := &http.Server{
 		Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 32 << 10,
@@ -92,8 +92,12 @@ func listen(ctx context.Context, addr string, h http.Handler, grace time.Duratio
 func serveMetrics(ctx context.Context, addr string, log *slog.Logger) {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.Handler())
-	if err := listen(ctx, addr, mux, 5*time.Second, log); err != nil {
-		log.Error("metrics listener", "err", err)
+	l, err := net.Listen("tcp", addr)
+	if err == nil {
+		err = serveOn(ctx, l, mux, 5*time.Second, log)
+	}
+	if err != nil {
+		log.Error("metrics listener", "addr", addr, "err", err)
 	}
 }
 
