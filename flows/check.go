@@ -22,8 +22,14 @@ func (h *Handler) check(d *Definition) http.HandlerFunc {
 			_, _ = w.Write([]byte(`{"error":"forbidden"}`))
 			return
 		}
+		if d.Steps[f.Step].Name() != chi.URLParam(r, "step") {
+			// The page is stale: the flow has moved on (a check typed just
+			// before the form was sent). Nothing to check, and no error.
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
 		ck, ok := d.Steps[f.Step].(flow.Checker)
-		if !ok || d.Steps[f.Step].Name() != chi.URLParam(r, "step") || r.ParseForm() != nil {
+		if !ok || r.ParseForm() != nil {
 			w.WriteHeader(http.StatusBadRequest)
 			_, _ = w.Write([]byte(`{"error":"bad request"}`))
 			return

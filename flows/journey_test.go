@@ -98,6 +98,11 @@ func TestActivationJourney(t *testing.T) {
 	if _, err := e.dir.Authenticate(context.Background(), "22012345T", goodPassword); err != nil {
 		t.Fatalf("password not set in the directory: %v", err)
 	}
+	// A check typed just before the form was sent arrives on a flow that
+	// has moved on: nothing to check, and no error.
+	if st, out := check(goodPassword, b.csrf); st != http.StatusNoContent || out != nil {
+		t.Fatalf("stale check: %d %v", st, out)
+	}
 	if len(ss.started) != 1 || ss.started[0] != "22012345T:otp+pwd" {
 		t.Fatalf("sessions: %v", ss.started)
 	}

@@ -52,7 +52,7 @@
         method: "POST", credentials: "same-origin",
         headers: { "X-CSRF-Token": token, "Content-Type": "application/x-www-form-urlencoded" },
         body: "password=" + encodeURIComponent(pw.value)
-      }).then(function (r) { return r.ok ? r.json() : null; }).then(function (res) {
+      }).then(function (r) { return r.status === 200 ? r.json() : null; }).then(function (res) {
         if (!res || mine !== seq) return;
         res.rules.forEach(function (rule) {
           var li = form.querySelector('.rule[data-rule="' + rule.id + '"]');
@@ -80,5 +80,7 @@
       compare();
     });
     confirm.addEventListener("input", compare);
+    // Once the form is sent, a pending check would only race it.
+    form.addEventListener("submit", function () { clearTimeout(timer); seq++; });
   }
 })();
