@@ -220,12 +220,6 @@ func (tr Translator) T(key string, args ...any) string {
 	return msg
 }
 
-// Has reports whether key is translated.
-func (tr Translator) Has(key string) bool {
-	_, ok := tr.msgs[key]
-	return ok
-}
-
 // Negotiate picks the page language: an explicit ?lang= (the language
 // switch, or a relying party's ui_locales passed on), then the cookie the
 // switch sets, then French. Accept-Language is deliberately not consulted:
