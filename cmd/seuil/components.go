@@ -87,13 +87,9 @@ func newRegulator(rdb redis.UniversalClient, c *config.Config) (*regulation.Regu
 	return regulation.New(rdb, c.Redis.KeyPrefix+"limit:", rules.WithDefaults(), mac.Sum(nil))
 }
 
-// accountStore is what the server needs of a directory: the flows' and the
-// provider's calls, plus readiness.
-type accountStore interface {
-	directory.Directory
-}
-
-func openDirectory(ctx context.Context, c config.Directory, log *slog.Logger, cl *closers) (accountStore, func(context.Context) error, error) {
+// openDirectory opens the configured directory and returns it with its
+// readiness check (the embedded store is always ready).
+func openDirectory(ctx context.Context, c config.Directory, log *slog.Logger, cl *closers) (directory.Directory, func(context.Context) error, error) {
 	if c.Embedded != nil {
 		d, err := embedded.Open(c.Embedded.Path, embedded.Options{Logger: log})
 		if err != nil {
