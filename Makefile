@@ -1,11 +1,16 @@
 # The two commands of the README:
 #   make demo   — run the embedded demo (go run ./cmd/seuil demo)
-#   make test   — run every test: Go unit, integration (real Redis, OpenLDAP,
-#                 PostgreSQL, SMTP started by the tests), the browser walk and
-#                 an independent relying party (openid-client) against the demo.
+#   make test   — install what the tests need if it is missing (.ci/deps:
+#                 apt-get as root, go install for helm and oauth2-proxy), then
+#                 run every test: Go unit, integration (real Redis, OpenLDAP,
+#                 PostgreSQL, SMTP, Apache + mod_auth_openidc, oauth2-proxy
+#                 started by the tests), the browser walk and an independent
+#                 relying party (openid-client) against the demo.
 GO ?= go
+# The tools .ci/deps builds, and the sbin directories where slapd lives.
+export PATH := $(CURDIR)/.ci/bin:$(PATH):/usr/sbin:/sbin
 
-.PHONY: demo test test-go test-browser test-interop vet bench generate build
+.PHONY: deps demo test test-go test-browser test-interop vet bench generate build
 
 demo:
 	$(GO) run ./cmd/seuil demo
@@ -16,7 +21,10 @@ build:
 vet:
 	$(GO) vet ./...
 
-test: vet test-go test-browser test-interop
+test: deps vet test-go test-browser test-interop
+
+deps:
+	bash .ci/deps
 
 test-go:
 	$(GO) test -count=1 -timeout 15m ./...
