@@ -212,6 +212,7 @@ func providerConfig(cfg *config.Config) provider.Config {
 		RefreshTokenTTL: o.Lifetimes.RefreshToken.D(),
 		IDTokenTTL:      o.Lifetimes.IDToken.D(),
 		Session:         session.Config{IdleTimeout: o.Session.IdleTimeout.D(), AbsoluteTimeout: o.Session.AbsoluteTimeout.D(), AnnounceFor: o.Session.AnnounceFor.D()},
+		LoginPattern:    cfg.Sync.LoginPattern,
 	}
 	for _, c := range o.Clients {
 		secret := c.Secret.Value()
@@ -224,6 +225,8 @@ func providerConfig(cfg *config.Config) provider.Config {
 			InitiateLoginURI: c.InitiateLoginURI, BackchannelLogoutURI: c.BackchannelLogoutURI,
 			Theme: c.Theme, Claims: c.Claims, SigningAlg: c.IDTokenSignedResponseAlg,
 			TokenEndpointAuthMethod: c.TokenEndpointAuthMethod, JWKS: c.JWKS, JWKSURI: c.JWKSURI, TokenEndpointAuthSigningAlg: c.TokenEndpointAuthSigningAlg, LandingURI: c.LandingURI,
+			GrantTypes: c.GrantTypes, Native: c.Native, PKCEOptional: c.PKCEOptional,
+			AllowedOrigins: c.AllowedOrigins, ResourceServer: c.ResourceServer,
 		})
 	}
 	return pc

@@ -1,6 +1,8 @@
 package provider
 
 import (
+	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 )
@@ -50,4 +52,39 @@ func checkAuth(bad func(string, string, ...any), k string, cl ClientConfig) {
 	if a := cl.TokenEndpointAuthSigningAlg; a != "" && !slices.Contains(assertionAlgs, a) {
 		bad(k+".token_endpoint_auth_signing_alg", "%q: must be one of %s", a, strings.Join(assertionAlgs, ", "))
 	}
+}
+
+// checkGrants checks the grant types: known ones, refresh only beside
+// the code grant, and client_credentials only for a client that can
+// authenticate.
+func checkGrants(bad func(string, string, ...any), k string, cl ClientConfig) {
+	for j, g := range cl.GrantTypes {
+		switch {
+		case !slices.Contains(grantTypes, g):
+			bad(fmt.Sprintf("%s.grant_types[%d]", k, j), "%q: must be one of %s", g, strings.Join(grantTypes, ", "))
+		case g == "client_credentials" && cl.Public:
+			bad(fmt.Sprintf("%s.grant_types[%d]", k, j), "client_credentials needs a confidential client")
+		case g == "refresh_token" && !cl.usesBrowser():
+			bad(fmt.Sprintf("%s.grant_types[%d]", k, j), "refresh_token goes with authorization_code")
+		}
+	}
+	for j, o := range cl.AllowedOrigins {
+		if u, err := url.Parse(o); err != nil || !secureURL(u) || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+			bad(fmt.Sprintf("%s.allowed_origins[%d]", k, j), "%q is not an origin (https://app.example.org)", o)
+		}
+	}
+}
+
+// origins are the distinct origins (scheme://host[:port]) of uris.
+func origins(uris []string) []string {
+	var out []string
+	for _, raw := range uris {
+		if u, err := url.Parse(raw); err == nil && u.Host != "" {
+			o := u.Scheme + "://" + u.Host
+			if !slices.Contains(out, o) {
+				out = append(out, o)
+			}
+		}
+	}
+	return out
 }

@@ -31,8 +31,7 @@ const maxAuthorizeQuery = 4096
 // top-level navigation, which carries the cookie).
 func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPost {
-		if key, clientID := p.precheck(r); key != "" {
-			p.errorPage(w, r, clientID, http.StatusBadRequest, key)
+		if !p.precheck(w, r) {
 			return
 		}
 		http.Redirect(w, r, p.base+"/oauth2/auth?"+r.Form.Encode(), http.StatusSeeOther)
@@ -61,11 +60,13 @@ func (p *Provider) resume(w http.ResponseWriter, r *http.Request) {
 // flow, which come back to resume. pendingID is set when resuming.
 func (p *Provider) answer(w http.ResponseWriter, r *http.Request, requestedAt time.Time, pendingID string) {
 	ctx := r.Context()
-	if key, clientID := p.precheck(r); key != "" {
-		p.errorPage(w, r, clientID, http.StatusBadRequest, key)
+	if !p.precheck(w, r) {
 		return
 	}
 	ar, err := p.oauth.NewAuthorizeRequest(ctx, r)
+	if err == nil {
+		err = p.checkRequest(ar)
+	}
 	if err != nil {
 		p.authorizeError(w, r, ar, err)
 		return
@@ -73,6 +74,10 @@ func (p *Provider) answer(w http.ResponseWriter, r *http.Request, requestedAt ti
 	cl := ar.GetClient().(*Client)
 	form := ar.GetRequestForm()
 	prompts := strings.Fields(form.Get("prompt"))
+	if slices.Contains(prompts, "consent") {
+		// Said, not silent: discovery lists consent, the README says why.
+		p.log.InfoContext(ctx, "prompt=consent answered without a consent screen (a first-party client)", "client", cl.GetID())
+	}
 	if slices.Contains(prompts, "create") && pendingID == "" {
 		p.toFlow(w, r, ar, requestedAt, "activation")
 		return
@@ -146,7 +151,7 @@ func (p *Provider) grant(w http.ResponseWriter, r *http.Request, ar fosite.Autho
 		_ = p.sessions.DeletePending(ctx, pendingID)
 	}
 	p.log.InfoContext(ctx, "authorization granted", "client", cl.GetID(), "login", sess.Login)
-	p.oauth.WriteAuthorizeResponse(ctx, w, ar, resp)
+	p.oauth.WriteAuthorizeResponse(ctx, withIss(w, p.cfg.Issuer), ar, resp)
 }
 
 // fresh reports whether the session satisfies prompt=login (a sign-in
@@ -159,16 +164,35 @@ func fresh(s session.Session, form url.Values, prompts []string, requestedAt tim
 	if forThis {
 		return true
 	}
-	if slices.Contains(prompts, "login") {
+	// select_account: Seuil keeps one account per browser, so choosing
+	// another is signing in again.
+	if slices.Contains(prompts, "login") || slices.Contains(prompts, "select_account") {
 		return false
 	}
 	if ma := form.Get("max_age"); ma != "" {
-		n, err := strconv.Atoi(ma)
-		if err == nil && n >= 0 && time.Since(s.AuthTime) > time.Duration(n)*time.Second {
+		n, _ := strconv.Atoi(ma) // checked by checkRequest
+		if time.Since(s.AuthTime) > time.Duration(n)*time.Second {
 			return false
 		}
 	}
 	return true
+}
+
+// checkRequest adds Seuil's rules to fosite's: PKCE for every client but
+// those registered without it (RFC 9700 §2.1.1, OAuth 2.1), and a
+// max_age that is a number of seconds.
+func (p *Provider) checkRequest(ar fosite.AuthorizeRequester) error {
+	form := ar.GetRequestForm()
+	cl := ar.GetClient().(*Client)
+	if form.Get("code_challenge") == "" && !cl.Conf.PKCEOptional {
+		return fosite.ErrInvalidRequest.WithHint("PKCE is required: send code_challenge and code_challenge_method=S256.")
+	}
+	if ma := form.Get("max_age"); ma != "" {
+		if n, err := strconv.Atoi(ma); err != nil || n < 0 {
+			return fosite.ErrInvalidRequest.WithHint("max_age must be a non-negative number of seconds.")
+		}
+	}
+	return nil
 }
 
 func (p *Provider) oidcSession(s session.Session, a directory.Account, ar fosite.AuthorizeRequester, cl *Client, requestedAt time.Time) *openid.DefaultSession {

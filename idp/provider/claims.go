@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/seuil-idp/seuil/idp/directory"
@@ -54,21 +53,9 @@ func userClaims(a directory.Account, scopes []string, cl ClientConfig) map[strin
 // acrPassword is the acr of every ID token: a password sign-in.
 const acrPassword = "urn:seuil:acr:password"
 
-// standardClaims are the claims Seuil issues to every client that asks.
-var standardClaims = []string{"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "sid", "at_hash",
+// claimsSupported are the claims about the user that Seuil may issue
+// to any client that asks (OIDC Discovery §3): protocol fields (nonce,
+// at_hash, exp, aud) are not claims about the user, and a client's own
+// mapped claims are that client's business, not every client's.
+var claimsSupported = []string{"sub", "auth_time", "acr", "amr", "sid",
 	"preferred_username", "name", "given_name", "family_name", "email"}
-
-// claimsSupported lists for discovery the standard claims and, sorted,
-// the names of the clients' mapped claims.
-func (p *Provider) claimsSupported() []string {
-	var mapped []string
-	for _, cl := range p.cfg.Clients {
-		for name := range cl.Claims {
-			if !slices.Contains(standardClaims, name) && !slices.Contains(mapped, name) {
-				mapped = append(mapped, name)
-			}
-		}
-	}
-	slices.Sort(mapped)
-	return append(slices.Clone(standardClaims), mapped...)
-}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -53,8 +54,8 @@ func newClients(cfgs []ClientConfig) (*clients, error) {
 			DefaultClient: &fosite.DefaultClient{
 				ID: cc.ID, Secret: secret, Public: cc.Public,
 				RedirectURIs:  cc.RedirectURIs,
-				GrantTypes:    []string{"authorization_code", "refresh_token"},
-				ResponseTypes: []string{"code"},
+				GrantTypes:    cc.GrantTypes,
+				ResponseTypes: responseTypes(cc),
 				Scopes:        cc.Scopes,
 			},
 			TokenEndpointAuthMethod:           cc.TokenEndpointAuthMethod,
@@ -64,6 +65,24 @@ func newClients(cfgs []ClientConfig) (*clients, error) {
 		}}
 	}
 	return c, nil
+}
+
+func responseTypes(cc ClientConfig) []string {
+	if cc.usesBrowser() {
+		return []string{"code"}
+	}
+	return nil
+}
+
+// originAllowed reports whether a browser page of origin may call the
+// token endpoints of some client (CORS).
+func (c *clients) originAllowed(origin string) bool {
+	for _, cl := range c.byID {
+		if slices.Contains(cl.Conf.AllowedOrigins, origin) {
+			return true
+		}
+	}
+	return false
 }
 
 // GetClient implements fositestore.ClientGetter.

@@ -42,6 +42,10 @@ type Config struct {
 	StaticPath string `yaml:"static_path"`
 	// BackchannelTimeout bounds each logout token POST (default 5 s).
 	BackchannelTimeout time.Duration `yaml:"backchannel_timeout"`
+	// LoginPattern is the form of students' logins ("{student_id}T", the
+	// default): the sign-in page takes "22012345t" as 22012345T and tells
+	// a student who typed the bare number what a login looks like.
+	LoginPattern string `yaml:"login_pattern"`
 }
 
 // KeysConfig names the signing keys: PEM files, the first one signing, or
@@ -78,8 +82,10 @@ type ClientConfig struct {
 	// (login, student_id, ine, email, mobile, first_name, last_name) or
 	// "=value" for a constant (eduPersonAffiliation: "=student").
 	Claims map[string]string `yaml:"claims"`
-	// SigningAlg of ID tokens: ES256 or RS256 (default: the active key's).
+	// SigningAlg of ID tokens: RS256 (the default, as OpenID Connect
+	// Core §3.1.3.7 says: relying party libraries assume it) or ES256.
 	SigningAlg string `yaml:"id_token_signed_response_alg"`
+	algSet     bool   // SigningAlg was configured, not defaulted
 	// TokenEndpointAuthMethod is the one way the client authenticates at
 	// the token, revocation and introspection endpoints:
 	// client_secret_basic (default), client_secret_post, private_key_jwt
@@ -92,7 +98,39 @@ type ClientConfig struct {
 	// TokenEndpointAuthSigningAlg is the alg of its assertions: RS256
 	// (default), PS256 or ES256.
 	TokenEndpointAuthSigningAlg string `yaml:"token_endpoint_auth_signing_alg"`
+	// GrantTypes the client may use: authorization_code, refresh_token
+	// (the default, both) and client_credentials (a service calling an
+	// API on its own behalf; no redirect URI needed then).
+	GrantTypes []string `yaml:"grant_types"`
+	// Native marks an app on the user's device (RFC 8252): a redirect URI
+	// registered on a loopback IP literal then matches on any port.
+	Native bool `yaml:"native"`
+	// PKCEOptional lets a legacy relying party that cannot send a PKCE
+	// challenge sign in without one; PKCE is otherwise required of every
+	// client (RFC 9700 §2.1.1). Logged at start.
+	PKCEOptional bool `yaml:"pkce_optional"`
+	// AllowedOrigins may call the token, userinfo, revocation and
+	// introspection endpoints from a browser (CORS). A public client's
+	// default is the origins of its redirect URIs; a confidential one's is
+	// none (its secret does not belong in a browser).
+	AllowedOrigins []string `yaml:"allowed_origins"`
+	// ResourceServer lets the client introspect tokens issued to any
+	// client (an API checking the tokens its callers send); others learn
+	// about their own tokens only.
+	ResourceServer bool `yaml:"resource_server"`
 }
+
+// grantTypes are the grants Seuil offers.
+var grantTypes = []string{"authorization_code", "refresh_token", "client_credentials"}
+
+// usesBrowser reports whether the client signs users in (and so needs
+// redirect URIs).
+func (c ClientConfig) usesBrowser() bool { return slices.Contains(c.GrantTypes, "authorization_code") }
+
+// defaultSigningAlg signs the ID tokens of clients that registered no
+// id_token_signed_response_alg (OpenID Connect Core §3.1.3.7, Dynamic
+// Client Registration §2).
+const defaultSigningAlg = "RS256"
 
 func (c *Config) defaults() {
 	c.Issuer = strings.TrimSuffix(c.Issuer, "/")
@@ -106,6 +144,9 @@ func (c *Config) defaults() {
 	def(&c.RefreshTokenTTL, 24*time.Hour)
 	def(&c.IDTokenTTL, 10*time.Minute)
 	def(&c.BackchannelTimeout, 5*time.Second)
+	if c.LoginPattern == "" {
+		c.LoginPattern = "{student_id}T"
+	}
 	if u, err := url.Parse(c.Issuer); err == nil {
 		if c.FlowsPath == "" {
 			c.FlowsPath = u.Path
@@ -127,6 +168,16 @@ func (c *Config) defaults() {
 		}
 		if len(cl.Scopes) == 0 {
 			cl.Scopes = []string{"openid", "profile", "email", "offline_access"}
+		}
+		if len(cl.GrantTypes) == 0 {
+			cl.GrantTypes = []string{"authorization_code", "refresh_token"}
+		}
+		if len(cl.AllowedOrigins) == 0 && cl.Public {
+			cl.AllowedOrigins = origins(cl.RedirectURIs)
+		}
+		cl.algSet = cl.SigningAlg != ""
+		if !cl.algSet {
+			cl.SigningAlg = defaultSigningAlg
 		}
 	}
 }
@@ -154,7 +205,8 @@ func (c *Config) Validate() error {
 		}
 		seen[cl.ID] = true
 		checkAuth(bad, k, cl)
-		if len(cl.RedirectURIs) == 0 {
+		checkGrants(bad, k, cl)
+		if len(cl.RedirectURIs) == 0 && cl.usesBrowser() {
 			bad(k+".redirect_uris", "at least one is required")
 		}
 		checkURIs(bad, k+".redirect_uris", cl.RedirectURIs)

@@ -20,7 +20,9 @@ const formPostJS = `document.getElementById("seuil-form-post").submit();` + "\n"
 // formPostTemplate is fosite's FormPostHTMLTemplate (OAuth 2.0 Form Post
 // Response Mode): fosite executes it with the redirect URI and the
 // response parameters, for codes and errors alike.
-func formPostTemplate(base string) *template.Template {
+// The issuer goes with every response (RFC 9207), as iss does in the
+// query (issWriter).
+func formPostTemplate(base, issuer string) *template.Template {
 	return template.Must(template.New("form_post").Parse(`<!doctype html>
 <html lang="fr">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -28,6 +30,7 @@ func formPostTemplate(base string) *template.Template {
 <script src="` + template.HTMLEscapeString(base+formPostScript) + `" defer></script></head>
 <body>
 <form id="seuil-form-post" method="post" action="{{.RedirURL}}">
+<input type="hidden" name="iss" value="` + template.HTMLEscapeString(issuer) + `">
 {{range $key, $values := .Parameters}}{{range $values}}<input type="hidden" name="{{$key}}" value="{{.}}">
 {{end}}{{end}}<p>Retour vers l'application… <span lang="en">Back to the application…</span></p>
 <button type="submit">Continuer <span lang="en">(Continue)</span></button>

@@ -29,7 +29,7 @@ func (p *Provider) introspect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tu, ar, err := p.oauth.IntrospectToken(ctx, r.PostForm.Get("token"), fosite.TokenUse(r.PostForm.Get("token_type_hint")), openid.NewDefaultSession())
-	if err != nil || ar.GetClient().GetID() != caller.GetID() {
+	if err != nil || (ar.GetClient().GetID() != caller.GetID() && !caller.(*Client).Conf.ResourceServer) {
 		w.Header().Set("Content-Type", "application/json;charset=UTF-8")
 		w.Header().Set("Cache-Control", "no-store")
 		_, _ = w.Write([]byte(`{"active":false}` + "\n"))
@@ -38,6 +38,12 @@ func (p *Provider) introspect(w http.ResponseWriter, r *http.Request) {
 	ir := &fosite.IntrospectionResponse{Active: true, AccessRequester: ar, TokenUse: tu}
 	if tu == fosite.AccessToken {
 		ir.AccessTokenType = fosite.BearerAccessToken
+	} else {
+		// fosite's writer reports the access token's exp whatever the
+		// token; RFC 7662 §2.2 wants the introspected token's own. The
+		// session is this request's copy, never stored back.
+		s := ar.GetSession()
+		s.SetExpiresAt(fosite.AccessToken, s.GetExpiresAt(tu))
 	}
 	p.oauth.WriteIntrospectionResponse(ctx, w, ir)
 }

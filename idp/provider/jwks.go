@@ -119,6 +119,11 @@ func authenticateClient(next fosite.ClientAuthenticationStrategy) fosite.ClientA
 				return nil, fosite.ErrInvalidClient.WithHint(err.Error())
 			}
 		}
+		if _, _, basic := r.BasicAuth(); !basic && form.Get("client_id") == "" && form.Get("client_assertion") == "" {
+			// fosite calls this invalid_request; RFC 6749 §5.2 says a
+			// request without client authentication is invalid_client.
+			return nil, fosite.ErrInvalidClient.WithHint("Client authentication is required.")
+		}
 		return next(ctx, r, form)
 	}
 }

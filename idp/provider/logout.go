@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -56,9 +57,20 @@ func (p *Provider) logout(w http.ResponseWriter, r *http.Request) {
 			map[string]any{"Action": p.base + "/oauth2/logout", "Hidden": hidden}, csrf)
 		return
 	}
-	if err == nil {
+	switch {
+	case err == nil:
 		if ended, err := p.sessions.End(r.Context(), w, r); err == nil {
 			p.backchannel(context.WithoutCancel(r.Context()), ended)
+		}
+	case lr.sid != "":
+		// No cookie: a relying party's server, or another browser. The
+		// hint, an ID token Seuil signed, names the session to end.
+		if ended, err := p.sessions.EndSID(r.Context(), lr.sid); err == nil {
+			p.backchannel(context.WithoutCancel(r.Context()), ended)
+		} else if !errors.Is(err, session.ErrNoSession) {
+			p.log.ErrorContext(r.Context(), "logout by id_token_hint", "err", err)
+			p.errorPage(w, r, lr.clientID, http.StatusServiceUnavailable, "oidc.error.logout")
+			return
 		}
 	}
 	p.cfg.Session.Cookies.Clear(w, logoutCSRF)

@@ -100,7 +100,12 @@ func TestKeyRotation(t *testing.T) {
 	if err := keys.Generate(filepath.Join(dir, "2026-01.pem"), "ES256"); err != nil {
 		t.Fatal(err)
 	}
-	e1 := newEnvOn(t, rdb, dir)
+	es256 := func(c *provider.Config) { // the keys here
+		for i := range c.Clients {
+			c.Clients[i].SigningAlg = "ES256"
+		}
+	}
+	e1 := newEnvOn(t, rdb, dir, es256)
 	tok1, _ := e1.tokens(t, e1.rp())
 	old := tok1.Extra("id_token").(string)
 
@@ -109,7 +114,7 @@ func TestKeyRotation(t *testing.T) {
 	if err := keys.Generate(filepath.Join(dir, "2026-06.pem"), "ES256"); err != nil {
 		t.Fatal(err)
 	}
-	e2 := newEnvOn(t, rdb, dir)
+	e2 := newEnvOn(t, rdb, dir, es256)
 	set := e2.p.Keys()
 	if len(set.All) != 2 || e1.p.Keys().Active.ID == set.Active.ID {
 		t.Fatalf("rotation: %d keys, active %s", len(set.All), set.Active.ID)

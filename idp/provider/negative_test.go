@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/seuil-idp/seuil/idp/provider"
+	"github.com/seuil-idp/seuil/idp/provider/keys"
 )
 
 // authQuery is a valid authorization request for pjweb, to spoil.
@@ -39,10 +41,10 @@ func TestAuthorizeRefusals(t *testing.T) {
 		{"unknown client", func(q url.Values) string { q.Set("client_id", "nope"); return q.Encode() }, true, ""},
 		{"wrong redirect_uri", func(q url.Values) string { q.Set("redirect_uri", "http://127.0.0.1:9/callbackX"); return q.Encode() }, true, ""},
 		{"missing redirect_uri", func(q url.Values) string { q.Del("redirect_uri"); return q.Encode() }, true, ""},
-		{"duplicated parameter", func(q url.Values) string { return q.Encode() + "&scope=openid" }, true, ""},
+		{"duplicated client_id", func(q url.Values) string { return q.Encode() + "&client_id=pjweb" }, true, ""},
+		{"duplicated parameter", func(q url.Values) string { return q.Encode() + "&scope=openid" }, false, "invalid_request"},
 		{"oversized", func(q url.Values) string { q.Set("state", strings.Repeat("a", 5000)); return q.Encode() }, true, ""},
 		{"plain PKCE", func(q url.Values) string { q.Set("code_challenge_method", "plain"); return q.Encode() }, false, "invalid_request"},
-		{"unknown scope", func(q url.Values) string { q.Set("scope", "openid admin"); return q.Encode() }, false, "invalid_scope"},
 		{"implicit", func(q url.Values) string { q.Set("response_type", "id_token token"); return q.Encode() }, false, "unsupported_response_type"},
 		{"public client without PKCE", func(q url.Values) string {
 			q.Set("client_id", "mobile")
@@ -142,7 +144,13 @@ func TestConfigValidation(t *testing.T) {
 		{"scope", func(c *provider.Config) { c.Clients[0].Scopes = []string{"openid", "admin"} }, `clients[0].scopes[1]: unknown scope "admin"`},
 		{"alg", func(c *provider.Config) { c.Clients[0].SigningAlg = "HS256" }, "clients[0].id_token_signed_response_alg"},
 		{"claims", func(c *provider.Config) { c.Clients[0].Claims = map[string]string{"x": "password"} }, "clients[0].claims.x: unknown account field"},
-		{"no RS256 key", func(c *provider.Config) { c.Clients[0].SigningAlg = "RS256" }, "no RS256 key"},
+		{"no RS256 key for the default", func(c *provider.Config) {
+			dir := t.TempDir()
+			if err := keys.Generate(filepath.Join(dir, "es.pem"), "ES256"); err != nil {
+				t.Fatal(err)
+			}
+			c.Keys = provider.KeysConfig{Dir: dir}
+		}, "ID tokens are signed RS256 unless id_token_signed_response_alg"},
 		{"auth method", func(c *provider.Config) { c.Clients[0].TokenEndpointAuthMethod = "client_secret_jwt" }, "clients[0].token_endpoint_auth_method"},
 		{"public with basic", func(c *provider.Config) {
 			c.Clients[0].Secret, c.Clients[0].Public, c.Clients[0].TokenEndpointAuthMethod = "", true, "client_secret_basic"

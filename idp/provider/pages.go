@@ -19,6 +19,9 @@ func (p *Provider) page(w http.ResponseWriter, r *http.Request, clientID string,
 	websec.NoStore(w)
 	th := p.themeFor(clientID)
 	lang := themes.Language(w, r, p.cfg.Session.Cookies)
+	if ui := uiLocale(r.FormValue("ui_locales")); ui != "" && r.URL.Query().Get("lang") == "" {
+		lang = ui // the relying party's choice, until the user picks a language
+	}
 	v := themes.View{Translator: th.Translator(lang), Title: title, CSRFToken: csrf,
 		Static: p.cfg.StaticPath + "/" + th.Name, Data: data,
 		LangLinks: themes.LangLinks(p.base+r.URL.Path, r.URL.Query(), lang)}

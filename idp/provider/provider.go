@@ -66,6 +66,9 @@ type Provider struct {
 // New validates cfg, loads the signing keys and composes fosite.
 func New(cfg Config, deps Deps) (*Provider, error) {
 	cfg.Clients = slices.Clone(cfg.Clients) // defaults are set on our copy
+	if deps.Logger == nil {
+		deps.Logger = slog.Default()
+	}
 	cfg.defaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -76,11 +79,14 @@ func New(cfg Config, deps Deps) (*Provider, error) {
 	}
 	for i := range cfg.Clients {
 		cl := &cfg.Clients[i]
-		if cl.SigningAlg == "" {
-			cl.SigningAlg = ks.Active.Alg
-		}
 		if _, ok := ks.For(cl.SigningAlg); !ok {
+			if cl.SigningAlg == defaultSigningAlg && !cl.algSet {
+				return nil, fmt.Errorf("clients[%d] (%s): ID tokens are signed RS256 unless id_token_signed_response_alg names another algorithm (OpenID Connect Core §3.1.3.7), and no signing key is RS256: add one, or set id_token_signed_response_alg: ES256", i, cl.ID)
+			}
 			return nil, fmt.Errorf("clients[%d].id_token_signed_response_alg: no %s key among the signing keys", i, cl.SigningAlg)
+		}
+		if cl.PKCEOptional {
+			deps.Logger.Warn("oidc: PKCE is optional for this client (pkce_optional); RFC 9700 asks for it from every client", "client", cl.ID)
 		}
 		if cl.Theme != "" && deps.Themes[cl.Theme] == nil {
 			return nil, fmt.Errorf("clients[%d].theme: no theme %q", i, cl.Theme)
@@ -93,14 +99,7 @@ func New(cfg Config, deps Deps) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	if deps.Logger == nil {
-		deps.Logger = slog.Default()
-	}
-	if _, ok := ks.For("RS256"); !ok {
-		// OpenID Connect Discovery 1.0 §3 requires RS256 among the ID token
-		// algorithms; relying parties that only know it cannot verify ES256.
-		deps.Logger.Warn("oidc: no RS256 signing key; add one (oidc.keys) for relying parties that only verify RS256, as OpenID Connect Discovery requires")
-	}
+
 	u, _ := url.Parse(cfg.Issuer)
 	cfg.Session.Cookies = websec.Cookies{Secure: u.Scheme == "https"}
 	p := &Provider{cfg: cfg, deps: deps, log: deps.Logger, keys: ks, clients: cls, base: u.Path, http: deps.HTTPClient}
@@ -113,6 +112,7 @@ func New(cfg Config, deps Deps) (*Provider, error) {
 		Login: p.base + "/login", Resume: p.base + "/oauth2/auth/resume",
 		Flows: cfg.FlowsPath, Static: cfg.StaticPath,
 	}, deps.TrustedProxies)
+	p.login.ExpectLogins(session.ParseShape(cfg.LoginPattern))
 	p.login.ShowClientNames(func(id string) string {
 		if cl, ok := p.clients.get(id); ok {
 			return cl.Conf.Name
@@ -132,7 +132,7 @@ func loadKeys(c KeysConfig) (*keys.Set, error) {
 }
 
 // compose builds fosite with the handlers Seuil offers, and no others:
-// no implicit or hybrid flow, no password or client credentials grant.
+// no implicit or hybrid flow, no password or device grant.
 func (p *Provider) compose() *fosite.Fosite {
 	fc := &fosite.Config{
 		IDTokenIssuer: p.cfg.Issuer, AccessTokenIssuer: p.cfg.Issuer,
@@ -140,14 +140,18 @@ func (p *Provider) compose() *fosite.Fosite {
 		GlobalSecret:          []byte(p.cfg.Secret),
 		AuthorizeCodeLifespan: p.cfg.CodeTTL, AccessTokenLifespan: p.cfg.AccessTokenTTL,
 		RefreshTokenLifespan: p.cfg.RefreshTokenTTL, IDTokenLifespan: p.cfg.IDTokenTTL,
-		EnforcePKCEForPublicClients:    true,
+		EnforcePKCEForPublicClients: true, // and, per client, checkRequest
+		// state and nonce are the client's business: with PKCE (required)
+		// a state is optional, and OIDC sets no length (fosite's default
+		// refuses fewer than 8 characters with an unregistered error).
+		MinParameterEntropy:            -1,
 		EnablePKCEPlainChallengeMethod: false,
 		ScopeStrategy:                  fosite.ExactScopeStrategy,
 		AllowedPromptValues:            []string{"none", "login", "consent", "select_account", "create"},
 		RefreshTokenScopes:             []string{"offline_access"},
 		ClientSecretsHasher:            &cachingHasher{ok: map[[32]byte]time.Time{}},
 		JWKSFetcherStrategy:            newJWKSFetcher(p.cfg.BackchannelTimeout),
-		FormPostHTMLTemplate:           formPostTemplate(p.base),
+		FormPostHTMLTemplate:           formPostTemplate(p.base, p.cfg.Issuer),
 	}
 	store := fositestore.New(p.deps.Store, p.clients, func() fosite.Session { return openid.NewDefaultSession() },
 		fositestore.Lifespans{Code: p.cfg.CodeTTL, Access: p.cfg.AccessTokenTTL, Refresh: p.cfg.RefreshTokenTTL})
@@ -163,6 +167,7 @@ func (p *Provider) compose() *fosite.Fosite {
 	f := compose.Compose(fc, store, strategy,
 		compose.OAuth2AuthorizeExplicitFactory,
 		compose.OAuth2RefreshTokenGrantFactory,
+		compose.OAuth2ClientCredentialsGrantFactory,
 		compose.OpenIDConnectExplicitFactory,
 		compose.OpenIDConnectRefreshFactory,
 		compose.OAuth2TokenIntrospectionFactory,

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/ory/fosite"
@@ -14,9 +15,18 @@ import (
 	"github.com/seuil-idp/seuil/themes"
 )
 
-// token is the token endpoint: code exchange and refresh.
+// token is the token endpoint: code exchange, refresh and client
+// credentials.
 func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	w = challenge(w, r)
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if gt := r.PostFormValue("grant_type"); gt != "" && !slices.Contains(grantTypes, gt) {
+		// fosite answers invalid_request when no handler takes a grant.
+		p.tokenError(w, r, fosite.NewAccessRequest(openid.NewDefaultSession()),
+			fosite.ErrUnsupportedGrantType.WithHintf("The grant type '%s' is not offered (%s are).", gt, strings.Join(grantTypes, ", ")))
+		return
+	}
 	ar, err := p.oauth.NewAccessRequest(ctx, r, openid.NewDefaultSession())
 	if err != nil {
 		p.tokenError(w, r, ar, err)
@@ -75,24 +85,62 @@ func lostRace(err error) error {
 
 func (p *Provider) tokenError(w http.ResponseWriter, r *http.Request, ar fosite.AccessRequester, err error) {
 	e := fosite.ErrorToRFC6749Error(err)
-	p.log.InfoContext(r.Context(), "token refused", "err", e.ErrorField, "hint", e.HintField, "debug", e.DebugField)
+	client := r.PostForm.Get("client_id")
+	if ar != nil && ar.GetClient() != nil {
+		client = ar.GetClient().GetID()
+	} else if id, _, ok := r.BasicAuth(); ok {
+		client = id
+	}
+	p.log.InfoContext(r.Context(), "token refused", "client", client, "grant_type", r.PostForm.Get("grant_type"),
+		"err", e.ErrorField, "hint", e.HintField, "debug", e.DebugField)
 	p.oauth.WriteAccessError(r.Context(), w, ar, err)
 }
+
+// challenge makes a 401 answer to a request that authenticated with HTTP
+// Basic carry the Basic challenge (RFC 6749 §5.2: MUST).
+func challenge(w http.ResponseWriter, r *http.Request) http.ResponseWriter {
+	if _, _, basic := r.BasicAuth(); !basic {
+		return w
+	}
+	return &challengeWriter{ResponseWriter: w}
+}
+
+type challengeWriter struct{ http.ResponseWriter }
+
+func (w *challengeWriter) WriteHeader(code int) {
+	if code == http.StatusUnauthorized && w.Header().Get("WWW-Authenticate") == "" {
+		w.Header().Set("WWW-Authenticate", `Basic realm="seuil"`)
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *challengeWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // userinfo returns the claims of the access token's user (OIDC Core 5.3).
 func (p *Provider) userinfo(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	w.Header().Set("Cache-Control", "no-store")
 	tok := bearerToken(r)
-	sess := openid.NewDefaultSession()
-	// IntrospectToken also accepts refresh tokens, which are not bearer
-	// tokens (RFC 6750) and outlive access tokens by hours.
-	tu, ar, err := p.oauth.IntrospectToken(ctx, tok, fosite.AccessToken, sess)
-	if err != nil || tu != fosite.AccessToken || !ar.GetGrantedScopes().Has("openid") {
-		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-		http.Error(w, `{"error":"invalid_token"}`, http.StatusUnauthorized)
+	if tok == "" {
+		// No token, no error code (RFC 6750 §3.1).
+		w.Header().Set("WWW-Authenticate", `Bearer realm="seuil"`)
+		jsonError(w, http.StatusUnauthorized, "invalid_request", "An access token is required.")
 		return
 	}
-	s, _ := ar.GetSession().(*openid.DefaultSession)
+	sess := openid.NewDefaultSession()
+	// IntrospectToken also accepts refresh tokens, which are not bearer
+	// tokens (RFC 6750) and outlive access tokens by hours. A client
+	// credentials token has no user to describe.
+	tu, ar, err := p.oauth.IntrospectToken(ctx, tok, fosite.AccessToken, sess)
+	var s *openid.DefaultSession
+	if err == nil {
+		s, _ = ar.GetSession().(*openid.DefaultSession)
+	}
+	if err != nil || tu != fosite.AccessToken || !ar.GetGrantedScopes().Has("openid") || s == nil || s.Subject == "" {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="seuil", error="invalid_token"`)
+		jsonError(w, http.StatusUnauthorized, "invalid_token", "The access token is invalid or expired.")
+		return
+	}
 	out := map[string]any{"sub": s.Subject}
 	if s.Claims != nil {
 		for k, v := range s.Claims.Extra {
@@ -101,8 +149,15 @@ func (p *Provider) userinfo(w http.ResponseWriter, r *http.Request) {
 	}
 	delete(out, "sid")
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
 	_ = json.NewEncoder(w).Encode(out)
+}
+
+// jsonError writes an OAuth error body as JSON, never cached.
+func jsonError(w http.ResponseWriter, status int, code, description string) {
+	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"error": code, "error_description": description})
 }
 
 // bearerToken reads the access token from the Authorization header or a
@@ -121,7 +176,12 @@ func bearerToken(r *http.Request) string {
 
 // revoke is RFC 7009 token revocation.
 func (p *Provider) revoke(w http.ResponseWriter, r *http.Request) {
+	w = challenge(w, r)
 	err := p.oauth.NewRevocationRequest(r.Context(), r)
+	if err != nil {
+		e := fosite.ErrorToRFC6749Error(err)
+		p.log.InfoContext(r.Context(), "revocation refused", "client", r.PostForm.Get("client_id"), "err", e.ErrorField, "hint", e.HintField)
+	}
 	p.oauth.WriteRevocationResponse(r.Context(), w, err)
 }
 
@@ -130,7 +190,7 @@ func (p *Provider) revoke(w http.ResponseWriter, r *http.Request) {
 func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
 	iss := p.cfg.Issuer
 	algs := []string{}
-	for _, a := range []string{"ES256", "RS256"} {
+	for _, a := range []string{"RS256", "ES256"} {
 		if _, ok := p.keys.For(a); ok {
 			algs = append(algs, a)
 		}
@@ -147,14 +207,19 @@ func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
 		"scopes_supported":                                 knownScopes,
 		"response_types_supported":                         []string{"code"},
 		"response_modes_supported":                         responseModeNames(),
-		"grant_types_supported":                            []string{"authorization_code", "refresh_token"},
+		"grant_types_supported":                            grantTypes,
 		"subject_types_supported":                          []string{"public"},
 		"id_token_signing_alg_values_supported":            algs,
 		"token_endpoint_auth_methods_supported":            authMethods,
 		"token_endpoint_auth_signing_alg_values_supported": assertionAlgs,
 		"code_challenge_methods_supported":                 []string{"S256"},
-		"prompt_values_supported":                          []string{"none", "login", "create"},
-		"claims_supported":                                 p.claimsSupported(),
+		// consent: the clients are the university's own, registered by
+		// its administrators, so no consent screen is shown (README,
+		// "Choices"); select_account signs in again (one account per
+		// browser).
+		"prompt_values_supported":                        []string{"none", "login", "consent", "select_account", "create"},
+		"claims_supported":                               claimsSupported,
+		"authorization_response_iss_parameter_supported": true,
 		// Request objects are refused (precheck): say so, as an absent
 		// request_uri_parameter_supported means true (OIDC Discovery 3).
 		"request_parameter_supported":                   false,

@@ -55,7 +55,11 @@ type Login struct {
 	// clientName is the name shown for a relying party ("to continue to
 	// PJ Web"); nil or "" shows none.
 	clientName func(clientID string) string
+	shape      Shape
 }
+
+// ExpectLogins tells the sign-in page the form of students' logins.
+func (l *Login) ExpectLogins(s Shape) { l.shape = s }
 
 // ShowClientNames makes the sign-in page say which relying party the
 // student is signing in to.
@@ -73,6 +77,7 @@ const csrfCookie = "seuil_login_csrf"
 // form is what the sign-in template shows.
 type form struct {
 	Action, Pending, Login, Error string
+	Example                       string // a login of the expected form (login.error.shape)
 	Client                        string // the relying party's name, if known
 	ActivateURL, ResetURL         string
 	lang                          string // the client's ui_locales choice
@@ -125,11 +130,25 @@ func (l *Login) post(w http.ResponseWriter, r *http.Request) {
 		l.render(w, r, p.ClientID, http.StatusBadRequest, back)
 		return
 	}
-	if login == "" || len(login) > 64 || r.PostFormValue("password") == "" {
+	switch {
+	case login == "":
+		back.Error = "login.error.empty_login"
+	case r.PostFormValue("password") == "":
+		back.Error = "login.error.empty_password"
+	case len(login) > 64:
 		back.Error = "login.error.invalid"
-		l.render(w, r, p.ClientID, http.StatusUnauthorized, back)
+	}
+	normal, shaped := l.shape.Normalize(login)
+	if back.Error == "" && !shaped {
+		// Nothing is checked, nothing counts: this says nothing of
+		// whether an account exists.
+		back.Error, back.Example = "login.error.shape", l.shape.Example()
+	}
+	if back.Error != "" {
+		l.render(w, r, p.ClientID, http.StatusBadRequest, back)
 		return
 	}
+	login = normal
 	ip := websec.ClientIP(r, l.proxies)
 	release, ok := l.turn(ctx, ip, login)
 	if ok {

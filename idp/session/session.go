@@ -110,6 +110,11 @@ func (m *Manager) StartSession(ctx context.Context, w http.ResponseWriter, r *ht
 	if err := m.st.Put(ctx, key(token), s, m.ttl(s, now)); err != nil {
 		return fmt.Errorf("session: start: %w", err)
 	}
+	// The SID index lets a relying party's server end the session it
+	// names (EndSID); it holds the record's key, a hash, not the cookie.
+	if err := m.st.Put(ctx, sidKey(s.SID), key(token), m.cfg.AbsoluteTimeout+m.cfg.AnnounceFor); err != nil {
+		return fmt.Errorf("session: start: %w", err)
+	}
 	m.cfg.Cookies.Set(w, CookieName, token, 0)
 	m.log.InfoContext(ctx, "sso session started", "login", acct.Login, "amr", amr)
 	return nil
@@ -183,6 +188,32 @@ func (m *Manager) AddClient(ctx context.Context, r *http.Request, clientID strin
 
 var errUnchanged = errors.New("unchanged")
 
+func sidKey(sid string) string { return "sso-sid:" + sid }
+
+// EndSID ends the session whose SID is sid, wherever its browser is: a
+// relying party's server logging its user out with an id_token_hint
+// (RP-Initiated Logout 1.0 §2) sends no cookie. ErrNoSession when it has
+// already ended.
+func (m *Manager) EndSID(ctx context.Context, sid string) (Session, error) {
+	var k string
+	err := m.st.Take(ctx, sidKey(sid), &k)
+	if errors.Is(err, state.ErrNotFound) {
+		return Session{}, ErrNoSession
+	}
+	if err != nil {
+		return Session{}, err
+	}
+	var s Session
+	err = m.st.Take(ctx, k, &s)
+	if errors.Is(err, state.ErrNotFound) || err == nil && s.SID != sid {
+		return Session{}, ErrNoSession
+	}
+	if err == nil {
+		m.log.InfoContext(ctx, "sso session ended by its relying party", "login", s.Login)
+	}
+	return s, err
+}
+
 // End deletes the browser's session and its cookie and returns what it
 // was, so the caller can notify the clients signed in through it.
 func (m *Manager) End(ctx context.Context, w http.ResponseWriter, r *http.Request) (Session, error) {
@@ -197,6 +228,7 @@ func (m *Manager) End(ctx context.Context, w http.ResponseWriter, r *http.Reques
 		return Session{}, ErrNoSession
 	}
 	if err == nil {
+		_ = m.st.Delete(ctx, sidKey(s.SID))
 		m.log.InfoContext(ctx, "sso session ended", "login", s.Login)
 	}
 	return s, err

@@ -30,7 +30,7 @@ mail:
 sms:
   outbox: true
 oidc:
-  keys: [{file: key.pem}]
+  keys: [{file: key.pem}, {file: key-rsa.pem}]
   clients:
     - id: pjweb
       secret: s3cret

@@ -131,11 +131,22 @@ type Client struct {
 	// the activation (target_link_uri); default the origin of its first
 	// redirect URI.
 	LandingURI               string `yaml:"landing_uri"`
-	IDTokenSignedResponseAlg string `yaml:"id_token_signed_response_alg"` // default: the active key's
+	IDTokenSignedResponseAlg string `yaml:"id_token_signed_response_alg"` // default RS256 (OIDC Core §3.1.3.7)
 	Theme                    string `yaml:"theme"`                        // default flows.theme
 	// Claims adds claims to the ID token and userinfo: claim name →
 	// directory attribute (e.g. supannEtuId).
 	Claims map[string]string `yaml:"claims"`
+	// Native: an app on the user's device (RFC 8252); its loopback
+	// redirect URIs match on any port.
+	Native bool `yaml:"native"`
+	// PKCEOptional exempts a legacy relying party from PKCE, which is
+	// otherwise required of every client (logged at start).
+	PKCEOptional bool `yaml:"pkce_optional"`
+	// AllowedOrigins may call the token endpoints from a browser (CORS);
+	// default: a public client's redirect URI origins, else none.
+	AllowedOrigins []string `yaml:"allowed_origins"`
+	// ResourceServer may introspect every client's tokens (an API).
+	ResourceServer bool `yaml:"resource_server"`
 }
 
 func (c *Client) setDefaults() {

@@ -59,6 +59,7 @@ func TestSecretRealFileAndEnv(t *testing.T) {
 	}
 	write("smtp-password", "smtp-from-file\n")
 	write("key.pem", string(testKey(false)))
+	write("key-rsa.pem", string(testKey(true)))
 	write("seuil.yaml", doc("mail:\n  smtp:\n    host: smtp.example.org\n    username: seuil\n    password_file: smtp-password\n    from: a@example.org\n"))
 	t.Setenv("SEUIL_OIDC_CLIENTS_PJWEB_SECRET", "pjweb-from-env")
 	t.Setenv("SEUIL_OIDC_SECRET", hmacSecret)

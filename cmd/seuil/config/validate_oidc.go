@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -105,8 +106,16 @@ func validateClient(p string, c *Client, algs map[string]bool, r *report) {
 	if c.SecretHash != "" && !strings.HasPrefix(c.SecretHash, "$2") {
 		r.add(p+".secret_hash", "must be a bcrypt hash ($2a$…, $2b$…)")
 	}
-	if len(c.RedirectURIs) == 0 {
-		r.add(p+".redirect_uris", "required")
+	if len(c.RedirectURIs) == 0 && slices.Contains(c.GrantTypes, "authorization_code") {
+		r.add(p+".redirect_uris", "required (for authorization_code)")
+	}
+	if slices.Contains(c.GrantTypes, "refresh_token") && !slices.Contains(c.GrantTypes, "authorization_code") {
+		r.add(p+".grant_types", "refresh_token goes with authorization_code")
+	}
+	for i, o := range c.AllowedOrigins {
+		if u, err := url.Parse(o); err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+			r.add(fmt.Sprintf("%s.allowed_origins[%d]", p, i), "%q is not an origin (e.g. https://app.univ.fr)", o)
+		}
 	}
 	uris := map[string][]string{"redirect_uris": c.RedirectURIs, "post_logout_redirect_uris": c.PostLogoutRedirectURIs}
 	for _, k := range sortedKeys(uris) {
@@ -127,6 +136,9 @@ func validateClient(p string, c *Client, algs map[string]bool, r *report) {
 		r.oneOf(fmt.Sprintf("%s.scopes[%d]", p, i), sc, "openid", "profile", "email", "offline_access")
 	}
 	validateGrants(p, c, r)
+	if c.IDTokenSignedResponseAlg == "" && len(algs) > 0 && !algs["RS256"] {
+		r.add(p+".id_token_signed_response_alg", "unset means RS256 (OpenID Connect Core §3.1.3.7), and no key in oidc.keys is RS256: add one, or set ES256")
+	}
 	if a := c.IDTokenSignedResponseAlg; a != "" {
 		r.oneOf(p+".id_token_signed_response_alg", a, "ES256", "RS256")
 		if algs != nil && !algs[a] && (a == "ES256" || a == "RS256") {

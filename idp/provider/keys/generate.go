@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 )
 
 // Generate writes a new private key (alg "ES256" or "RS256") as PKCS#8 PEM
@@ -46,18 +47,21 @@ func Generate(path, alg string) error {
 // active (relative to dir), or, if empty, the last file in name order:
 // name keys by date ("2026-11-signing.pem") and the newest signs while the
 // older ones stay published. With generate, an empty or missing dir gets
-// a fresh ES256 key (the demo).
+// fresh RS256 and ES256 keys (the demo, tests); the RS256 key, last in
+// name order, is the active one.
 func Dir(dir, active string, generate bool) (*Set, error) {
 	files, err := filepath.Glob(filepath.Join(dir, "*.pem"))
 	if err != nil {
 		return nil, err
 	}
 	if len(files) == 0 && generate {
-		f := filepath.Join(dir, "signing-es256.pem")
-		if err := Generate(f, "ES256"); err != nil {
-			return nil, fmt.Errorf("keys: generate: %w", err)
+		for _, alg := range []string{"ES256", "RS256"} {
+			f := filepath.Join(dir, "signing-"+strings.ToLower(alg)+".pem")
+			if err := Generate(f, alg); err != nil {
+				return nil, fmt.Errorf("keys: generate: %w", err)
+			}
+			files = append(files, f)
 		}
-		files = []string{f}
 	}
 	if len(files) == 0 {
 		return nil, fmt.Errorf("keys: no *.pem in %s: %w", dir, fs.ErrNotExist)
