@@ -31,8 +31,8 @@ func formPostTemplate(base, issuer string) *template.Template {
 <body>
 <form id="seuil-form-post" method="post" action="{{.RedirURL}}">
 <input type="hidden" name="iss" value="` + template.HTMLEscapeString(issuer) + `">
-{{range $key, $values := .Parameters}}{{range $values}}<input type="hidden" name="{{$key}}" value="{{.}}">
-{{end}}{{end}}<p>Retour vers l'application… <span lang="en">Back to the application…</span></p>
+{{range $key, $values := .Parameters}}{{range $values}}{{if not (and (eq $key "state") (eq . "` + noState + `"))}}<input type="hidden" name="{{$key}}" value="{{.}}">
+{{end}}{{end}}{{end}}<p>Retour vers l'application… <span lang="en">Back to the application…</span></p>
 <button type="submit">Continuer <span lang="en">(Continue)</span></button>
 </form>
 </body>

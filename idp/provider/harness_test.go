@@ -1,6 +1,7 @@
 package provider_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -12,6 +13,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -56,6 +58,25 @@ type env struct {
 	// locked makes the directory report the account locked (as ldapsync
 	// leaves a student who left), password checks included.
 	locked atomic.Bool
+	logs   *logBuffer // the provider's log, JSON
+}
+
+// logBuffer collects log lines from concurrent handlers.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
 }
 
 // lockable is the embedded directory with an account state the test sets.
@@ -88,7 +109,7 @@ func newEnv(t testing.TB, mutate ...func(*provider.Config)) *env {
 
 func newEnvOn(t testing.TB, rdb redis.UniversalClient, keysDir string, mutate ...func(*provider.Config)) *env {
 	t.Helper()
-	e := &env{t: t, rpHits: make(chan string, 8)}
+	e := &env{t: t, rpHits: make(chan string, 8), logs: &logBuffer{}}
 	e.store = state.New(rdb, "t:"+t.Name()+":"+time.Now().Format("150405.000000")+":")
 	dir, err := embedded.Open(filepath.Join(t.TempDir(), "dir.json"), embedded.Options{
 		Argon2: embedded.Params{Memory: 64, Time: 1, Threads: 1},
@@ -145,7 +166,7 @@ func newEnvOn(t testing.TB, rdb redis.UniversalClient, keysDir string, mutate ..
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.p, err = provider.New(e.cfg, provider.Deps{Store: e.store, Directory: lockable{dir, &e.locked}, Theme: th, Limiter: e.lim, Logger: slog.New(slog.DiscardHandler)})
+	e.p, err = provider.New(e.cfg, provider.Deps{Store: e.store, Directory: lockable{dir, &e.locked}, Theme: th, Limiter: e.lim, Logger: slog.New(slog.NewJSONHandler(e.logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

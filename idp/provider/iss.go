@@ -7,8 +7,8 @@ import (
 
 // issWriter adds the issuer to an authorization response redirected in
 // the query (RFC 9207, the mix-up defence RFC 9700 §4.4 asks for), codes
-// and errors alike. The form_post page carries it as a hidden field
-// (formPostTemplate).
+// and errors alike, and takes out the noState placeholder. The form_post
+// page does both itself (formPostTemplate).
 type issWriter struct {
 	http.ResponseWriter
 	iss string
@@ -22,11 +22,14 @@ func (w *issWriter) WriteHeader(code int) {
 	if code/100 == 3 {
 		if u, err := url.Parse(w.Header().Get("Location")); err == nil && u.IsAbs() {
 			q := u.Query()
+			if q.Get("state") == noState {
+				q.Del("state")
+			}
 			if !q.Has("iss") {
 				q.Set("iss", w.iss)
-				u.RawQuery = q.Encode()
-				w.Header().Set("Location", u.String())
 			}
+			u.RawQuery = q.Encode()
+			w.Header().Set("Location", u.String())
 		}
 	}
 	w.ResponseWriter.WriteHeader(code)

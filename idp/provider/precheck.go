@@ -54,11 +54,19 @@ func (p *Provider) precheck(w http.ResponseWriter, r *http.Request) bool {
 		p.redirectError(w, r, cl, err)
 		return false
 	}
+	if r.Form.Get("state") == "" {
+		r.Form.Set("state", noState)
+	}
 	if r.Form.Has("scope") {
 		r.Form.Set("scope", strings.Join(cl.allowedScopes(r.Form.Get("scope")), " "))
 	}
 	return true
 }
+
+// noState stands for an absent state while fosite handles the request
+// (fosite requires one; OAuth does not), and is removed from the response
+// (authzWriter, formPostTemplate).
+const noState = "-seuil-no-state-"
 
 // unsupportedParams returns the OAuth error for parameters Seuil refuses
 // once the redirect URI is trusted. Request objects are not supported
@@ -86,6 +94,9 @@ func (p *Provider) redirectError(w http.ResponseWriter, r *http.Request, cl *Cli
 	ar := fosite.NewAuthorizeRequest()
 	ar.Client, ar.RedirectURI, ar.Form = cl, u, r.Form
 	ar.State = r.Form.Get("state")
+	if ar.State == "" {
+		ar.State = noState
+	}
 	ar.ResponseMode = fosite.ResponseModeQuery
 	if r.Form.Get("response_mode") == string(fosite.ResponseModeFormPost) {
 		ar.ResponseMode = fosite.ResponseModeFormPost

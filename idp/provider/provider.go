@@ -143,8 +143,9 @@ func (p *Provider) compose() *fosite.Fosite {
 		EnforcePKCEForPublicClients: true, // and, per client, checkRequest
 		// state and nonce are the client's business: with PKCE (required)
 		// a state is optional, and OIDC sets no length (fosite's default
-		// refuses fewer than 8 characters with an unregistered error).
-		MinParameterEntropy:            -1,
+		// refuses fewer than 8 characters with an unregistered error). 1
+		// is fosite's least; an absent state is precheck's noState.
+		MinParameterEntropy:            1,
 		EnablePKCEPlainChallengeMethod: false,
 		ScopeStrategy:                  fosite.ExactScopeStrategy,
 		AllowedPromptValues:            []string{"none", "login", "consent", "select_account", "create"},

@@ -86,10 +86,11 @@ func lostRace(err error) error {
 func (p *Provider) tokenError(w http.ResponseWriter, r *http.Request, ar fosite.AccessRequester, err error) {
 	e := fosite.ErrorToRFC6749Error(err)
 	client := r.PostForm.Get("client_id")
-	if ar != nil && ar.GetClient() != nil {
-		client = ar.GetClient().GetID()
-	} else if id, _, ok := r.BasicAuth(); ok {
+	if id, _, ok := r.BasicAuth(); ok {
 		client = id
+	}
+	if ar != nil && ar.GetClient() != nil && ar.GetClient().GetID() != "" {
+		client = ar.GetClient().GetID()
 	}
 	p.log.InfoContext(r.Context(), "token refused", "client", client, "grant_type", r.PostForm.Get("grant_type"),
 		"err", e.ErrorField, "hint", e.HintField, "debug", e.DebugField)
@@ -181,6 +182,17 @@ func (p *Provider) revoke(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		e := fosite.ErrorToRFC6749Error(err)
 		p.log.InfoContext(r.Context(), "revocation refused", "client", r.PostForm.Get("client_id"), "err", e.ErrorField, "hint", e.HintField)
+	}
+	// fosite answers 200 to these: another client's token (RFC 7009 §2.1
+	// says refuse), and a store failure (the token may still be valid).
+	switch {
+	case errors.Is(err, fosite.ErrUnauthorizedClient):
+		jsonError(w, http.StatusBadRequest, "unauthorized_client", "The token was not issued to this client.")
+		return
+	case errors.Is(err, fosite.ErrTemporarilyUnavailable):
+		w.Header().Set("Retry-After", "5")
+		jsonError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "Try again in a few seconds.")
+		return
 	}
 	p.oauth.WriteRevocationResponse(r.Context(), w, err)
 }
