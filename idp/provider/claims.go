@@ -55,7 +55,8 @@ const acrPassword = "urn:seuil:acr:password"
 
 // claimsSupported are the claims about the user that Seuil may issue
 // to any client that asks (OIDC Discovery §3): protocol fields (nonce,
-// at_hash, exp, aud) are not claims about the user, and a client's own
+// at_hash, exp, aud) are not claims about the user (iss is, as in OIDC
+// Discovery §3's example), and a client's own
 // mapped claims are that client's business, not every client's.
-var claimsSupported = []string{"sub", "auth_time", "acr", "amr", "sid",
+var claimsSupported = []string{"sub", "iss", "auth_time", "acr", "amr", "sid",
 	"preferred_username", "name", "given_name", "family_name", "email"}

@@ -25,7 +25,8 @@ export async function discoveryChecks(issuer) {
   includes(md, "subject_types_supported", "public");
   includes(md, "id_token_signing_alg_values_supported", "RS256"); // OIDC Discovery: RS256 MUST be included
   includes(md, "scopes_supported", "openid", "profile", "email", "offline_access");
-  includes(md, "claims_supported", "sub", "iss", "aud", "nonce", "email", "name");
+  includes(md, "claims_supported", "sub", "iss", "auth_time", "email", "name");
+  for (const c of ["nonce", "at_hash", "exp", "aud"]) assert(!md.claims_supported.includes(c), `discovery: claims_supported lists ${c}, not a claim about the user`);
   includes(md, "code_challenge_methods_supported", "S256");
   assert(!md.code_challenge_methods_supported.includes("plain"), "discovery: plain PKCE advertised");
   includes(md, "token_endpoint_auth_methods_supported", "client_secret_basic", "client_secret_post", "none");

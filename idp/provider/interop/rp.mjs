@@ -26,6 +26,11 @@ export function assert(cond, msg) { if (!cond) fail(msg); }
 export async function rejects(fn, what) {
   try { await fn(); } catch (e) {
     if (e instanceof oidc.ResponseBodyError || e instanceof oidc.AuthorizationResponseError) return e.error;
+    // A 401 to HTTP Basic carries the Basic challenge (RFC 6749 §5.2),
+    // which the library raises as such: the body still says why.
+    if (e instanceof oidc.WWWAuthenticateChallengeError && e.cause?.[0]?.scheme === "basic") {
+      return (await e.response.json()).error;
+    }
     throw new Error(`${what}: unexpected ${e.name}: ${e.message}`, { cause: e });
   }
   return fail(`${what}: succeeded, must fail`);
