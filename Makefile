@@ -33,7 +33,7 @@ test-browser:
 	cd flows/e2e && npm ci --no-audit --no-fund --silent && node walk.mjs
 
 test-interop:
-	cd idp/provider/interop && npm ci --no-audit --no-fund --silent && node rp.mjs
+	cd idp/provider/interop && npm ci --no-audit --no-fund --silent && node rp.mjs && node rps.mjs
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

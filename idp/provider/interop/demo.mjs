@@ -26,8 +26,8 @@ export const clients = [
   { id: "node-rp-public", auth: "none" },
 ];
 
-function extraYAML(rp) {
-  const lines = ["oidc:", "  clients:"];
+function extraYAML(rp, extra) {
+  const lines = ["oidc:", "  clients:", ...extra];
   for (const c of clients) {
     lines.push(`    - id: ${c.id}`);
     if (c.secret) lines.push(`      secret: "${c.secret}"`, `      token_endpoint_auth_method: ${c.auth}`);
@@ -38,7 +38,9 @@ function extraYAML(rp) {
   return lines.join("\n") + "\n";
 }
 
-export async function startDemo() {
+// startDemo runs the demo with the interop clients and, in extra, more
+// client entries as YAML lines ("    - id: …").
+export async function startDemo(extra = []) {
   const tmp = mkdtempSync(path.join(os.tmpdir(), "seuil-interop-"));
   let bin = process.env.SEUIL_BIN;
   if (!bin) {
@@ -47,7 +49,7 @@ export async function startDemo() {
   }
   const [port, rpPort, cbPort] = [await freePort(), await freePort(), await freePort()];
   const rp = `http://127.0.0.1:${cbPort}`; // nothing listens: redirects are intercepted
-  writeFileSync(path.join(tmp, "extra.yaml"), extraYAML(rp));
+  writeFileSync(path.join(tmp, "extra.yaml"), extraYAML(rp, extra));
   const proc = spawn(bin, ["demo", "--addr", `127.0.0.1:${port}`, "--rp-addr", `127.0.0.1:${rpPort}`,
     "--data", path.join(tmp, "data"), "--config", path.join(tmp, "extra.yaml")],
   { stdio: ["ignore", "ignore", process.env.SEUIL_LOG ? "inherit" : "ignore"] });
