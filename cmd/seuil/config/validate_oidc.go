@@ -129,7 +129,8 @@ func validateClient(p string, c *Client, algs map[string]bool, r *report) {
 			r.webURL(p+"."+k, u)
 		}
 	}
-	if !slices.Contains(c.Scopes, "openid") {
+	service := slices.Equal(c.GrantTypes, []string{"client_credentials"}) // signs no user in
+	if !slices.Contains(c.Scopes, "openid") && !service {
 		r.add(p+".scopes", "must include openid")
 	}
 	for i, sc := range c.Scopes {
