@@ -314,3 +314,31 @@ func isFlow(path string) bool {
 }
 
 func jsonDecode(resp *http.Response, v any) error { return json.NewDecoder(resp.Body).Decode(v) }
+
+// signInTokens signs a browser in through pjweb and exchanges the code.
+func (e *env) signInTokens(t testing.TB) (*browser, *oauth2.Token) {
+	t.Helper()
+	r, b := e.rp(), e.browser()
+	v := oauth2.GenerateVerifier()
+	resp, _ := b.login(r.authURL(v), testPassword)
+	tok, err := r.conf.Exchange(context.Background(), code(t, resp), oauth2.VerifierOption(v))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, tok
+}
+
+// introspectAs introspects token as the client id (secret rpSecret).
+func (e *env) introspectAs(id, token string) map[string]any {
+	req, _ := http.NewRequest("POST", e.iss+"/oauth2/introspect", strings.NewReader(url.Values{"token": {token}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(id, rpSecret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	_ = jsonDecode(resp, &out)
+	return out
+}

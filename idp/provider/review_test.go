@@ -141,15 +141,9 @@ func TestLockedAccountLosesSessionAndRefresh(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	r := e.rp()
-	b := e.browser()
-	v := oauth2.GenerateVerifier()
-	resp, _ := b.login(r.authURL(v), testPassword)
-	tok, err := r.conf.Exchange(context.Background(), code(t, resp), oauth2.VerifierOption(v))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, tok := e.signInTokens(t)
 	e.locked.Store(true)
-	resp, _ = b.follow(r.authURL(oauth2.GenerateVerifier(), oauth2.SetAuthURLParam("prompt", "none")))
+	resp, _ := b.follow(r.authURL(oauth2.GenerateVerifier(), oauth2.SetAuthURLParam("prompt", "none")))
 	if got := redirectQuery(t, resp).Get("error"); got != "login_required" {
 		t.Errorf("authorization from the session of a locked account: error=%q, want login_required", got)
 	}

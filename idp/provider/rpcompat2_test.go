@@ -145,16 +145,10 @@ func TestLogoutByHintWithoutCookie(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	r := e.rp()
-	b := e.browser()
-	v := oauth2.GenerateVerifier()
-	resp, _ := b.login(r.authURL(v), testPassword)
-	tok, err := r.conf.Exchange(context.Background(), code(t, resp), oauth2.VerifierOption(v))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, tok := e.signInTokens(t)
 	q := url.Values{"id_token_hint": {tok.Extra("id_token").(string)}, "post_logout_redirect_uri": {"http://127.0.0.1:9/bye"}}
 	server := e.browser() // no cookie
-	resp, _ = server.follow(e.iss + "/oauth2/logout?" + q.Encode())
+	resp, _ := server.follow(e.iss + "/oauth2/logout?" + q.Encode())
 	if resp.Header.Get("Location") != "http://127.0.0.1:9/bye" {
 		t.Fatalf("logout: %d %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
@@ -220,18 +214,7 @@ func TestClientCredentials(t *testing.T) {
 		caller string
 		active bool
 	}{{"api", true}, {"pjweb", false}, {"ent-batch", true}} {
-		secret := rpSecret
-		req, _ := http.NewRequest("POST", e.iss+"/oauth2/introspect", strings.NewReader(url.Values{"token": {tok.AccessToken}}.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.SetBasicAuth(tc.caller, secret)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out map[string]any
-		_ = jsonDecode(resp, &out)
-		resp.Body.Close()
-		if out["active"] != tc.active || (tc.active && out["client_id"] != "ent-batch") {
+		if out := e.introspectAs(tc.caller, tok.AccessToken); out["active"] != tc.active || (tc.active && out["client_id"] != "ent-batch") {
 			t.Errorf("introspected by %s: %v", tc.caller, out)
 		}
 	}

@@ -62,12 +62,18 @@ func TestGenerateWhenEmpty(t *testing.T) {
 		t.Fatal("empty dir accepted without generate")
 	}
 	s, err := keys.Dir(dir, "", true)
-	if err != nil || s.Active.Alg != "ES256" {
+	if err != nil {
 		t.Fatal(err)
 	}
-	fi, err := os.Stat(filepath.Join(dir, "signing-es256.pem"))
-	if err != nil || fi.Mode().Perm() != 0o600 {
-		t.Fatalf("generated key file: %v %v", err, fi)
+	// RS256 signs by default (OIDC Core); ES256 is there for clients that ask.
+	if _, ok := s.For("ES256"); !ok || s.Active.Alg != "RS256" {
+		t.Fatalf("active %s, ES256 present %v", s.Active.Alg, ok)
+	}
+	for _, f := range []string{"signing-es256.pem", "signing-rs256.pem"} {
+		fi, err := os.Stat(filepath.Join(dir, f))
+		if err != nil || fi.Mode().Perm() != 0o600 {
+			t.Fatalf("generated key file %s: %v %v", f, err, fi)
+		}
 	}
 }
 
