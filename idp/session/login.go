@@ -77,7 +77,7 @@ const csrfCookie = "seuil_login_csrf"
 // form is what the sign-in template shows.
 type form struct {
 	Action, Pending, Login, Error string
-	Example                       string // a login of the expected form (login.error.shape)
+	Example                       string // the login of the expected form (login.error.shape)
 	Client                        string // the relying party's name, if known
 	ActivateURL, ResetURL         string
 	lang                          string // the client's ui_locales choice
@@ -142,7 +142,7 @@ func (l *Login) post(w http.ResponseWriter, r *http.Request) {
 	if back.Error == "" && !shaped {
 		// Nothing is checked, nothing counts: this says nothing of
 		// whether an account exists.
-		back.Error, back.Example = "login.error.shape", l.shape.Example()
+		back.Error, back.Example = "login.error.shape", l.shape.Suggest(login)
 	}
 	if back.Error != "" {
 		l.render(w, r, p.ClientID, http.StatusBadRequest, back)

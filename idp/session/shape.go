@@ -28,8 +28,9 @@ func ParseShape(pattern string) Shape {
 	return Shape{}
 }
 
-// Normalize returns the login as the directory holds it: one that has the
-// shape but another case gets the pattern's case. ok is false when the
+// Normalize returns the login as the directory holds it: a student number
+// with the pattern's prefix and suffix in another case gets the pattern's
+// case. ok is false when the
 // login is a bare student number, which is what students type when they
 // forget the suffix. Other logins (staff accounts) pass unchanged.
 func (s Shape) Normalize(login string) (string, bool) {
@@ -37,14 +38,17 @@ func (s Shape) Normalize(login string) (string, bool) {
 		return login, true
 	}
 	n, p, q := len(login), len(s.prefix), len(s.suffix)
-	if n > p+q && strings.EqualFold(login[:p], s.prefix) && strings.EqualFold(login[n-q:], s.suffix) {
+	// Only around a number: "jdupont" ends in t, and is a staff login.
+	if n > p+q && strings.EqualFold(login[:p], s.prefix) && strings.EqualFold(login[n-q:], s.suffix) && digits(login[p:n-q]) {
 		return s.prefix + login[p:n-q] + s.suffix, true
 	}
 	return login, !digits(login)
 }
 
-// Example is a login of this shape, for the message.
-func (s Shape) Example() string { return s.prefix + "22012345" + s.suffix }
+// Suggest is the login a bare student number stands for, for the
+// message: a rewriting of what was typed, which says nothing of whether
+// that account exists.
+func (s Shape) Suggest(number string) string { return s.prefix + number + s.suffix }
 
 func digits(v string) bool {
 	for _, r := range v {
