@@ -12,7 +12,7 @@ func TestShapeNormalize(t *testing.T) {
 		{"{student_id}T", "22012345t", "22012345T", true},
 		{"{student_id}T", "22012345", "22012345", false}, // the bare number
 		{"{studentID}T", "22012345", "22012345", false},  // the sync's spelling
-		{"{student_id}T", "jdupont", "jdupont", true},     // a staff login passes
+		{"{student_id}T", "jdupont", "jdupont", true},    // a staff login passes
 		{"{student_id}T", "T", "T", true},
 		{"e{student_id}", "E22012345", "e22012345", true},
 		{"", "22012345", "22012345", true}, // no pattern, no opinion
