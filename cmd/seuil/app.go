@@ -211,8 +211,9 @@ func providerConfig(cfg *config.Config) provider.Config {
 		AccessTokenTTL:  o.Lifetimes.AccessToken.D(),
 		RefreshTokenTTL: o.Lifetimes.RefreshToken.D(),
 		IDTokenTTL:      o.Lifetimes.IDToken.D(),
-		Session:         session.Config{IdleTimeout: o.Session.IdleTimeout.D(), AbsoluteTimeout: o.Session.AbsoluteTimeout.D(), AnnounceFor: o.Session.AnnounceFor.D()},
-		LoginPattern:    cfg.Sync.LoginPattern,
+		Session: session.Config{IdleTimeout: o.Session.IdleTimeout.D(), AbsoluteTimeout: o.Session.AbsoluteTimeout.D(), AnnounceFor: o.Session.AnnounceFor.D(),
+			Cookies: websec.Cookies{Secure: cfg.Server.CookieSecure}}, // server.cookie_secure governs every cookie
+		LoginPattern: cfg.Sync.LoginPattern,
 	}
 	for _, c := range o.Clients {
 		secret := c.Secret.Value()

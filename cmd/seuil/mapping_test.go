@@ -12,6 +12,7 @@ import (
 func TestProviderConfigCarriesClientSettings(t *testing.T) {
 	cfg := &config.Config{}
 	cfg.Sync.LoginPattern = "{studentID}E"
+	cfg.Server.CookieSecure = true
 	cfg.OIDC.Clients = []config.Client{{
 		ID: "api", GrantTypes: []string{"client_credentials"}, Native: true, PKCEOptional: true,
 		AllowedOrigins: []string{"https://a.univ.fr"}, ResourceServer: true, IDTokenSignedResponseAlg: "ES256",
@@ -30,6 +31,7 @@ func TestProviderConfigCarriesClientSettings(t *testing.T) {
 		"landing_uri":                  {got.LandingURI, "https://a.univ.fr/"},
 		"theme":                        {got.Theme, "univ"},
 		"sync.login_pattern":           {pc.LoginPattern, "{studentID}E"},
+		"server.cookie_secure":         {pc.Session.Cookies.Secure, true},
 	} {
 		if !reflect.DeepEqual(pair[0], pair[1]) {
 			t.Errorf("%s: provider gets %v, want %v", name, pair[0], pair[1])

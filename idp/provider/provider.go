@@ -21,7 +21,6 @@ import (
 	"github.com/seuil-idp/seuil/idp/provider/keys"
 	"github.com/seuil-idp/seuil/idp/session"
 	"github.com/seuil-idp/seuil/idp/state"
-	"github.com/seuil-idp/seuil/idp/websec"
 	"github.com/seuil-idp/seuil/themes"
 )
 
@@ -101,7 +100,9 @@ func New(cfg Config, deps Deps) (*Provider, error) {
 	}
 
 	u, _ := url.Parse(cfg.Issuer)
-	cfg.Session.Cookies = websec.Cookies{Secure: u.Scheme == "https"}
+	// The configured flags (server.cookie_secure) govern the provider's
+	// cookies as every other; an https issuer never gets weaker ones.
+	cfg.Session.Cookies.Secure = cfg.Session.Cookies.Secure || u.Scheme == "https"
 	p := &Provider{cfg: cfg, deps: deps, log: deps.Logger, keys: ks, clients: cls, base: u.Path, http: deps.HTTPClient}
 	if p.http == nil {
 		p.http = &http.Client{Timeout: cfg.BackchannelTimeout, CheckRedirect: noRedirect}
