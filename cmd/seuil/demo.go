@@ -67,6 +67,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	log := newLogger(cfg.Log, stderr)
+	state.LogRedisTo(log)
 	if cfg.Directory.Embedded != nil {
 		if err := seedDemoAccount(ctx, cfg.Directory.Embedded.Path); err != nil {
 			return err

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/seuil-idp/seuil/cmd/seuil/config"
+	"github.com/seuil-idp/seuil/idp/state"
 )
 
 func runServe(ctx context.Context, args []string, stderr io.Writer) error {
@@ -34,6 +35,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	log := newLogger(cfg.Log, os.Stderr)
+	state.LogRedisTo(log)
 	// The outboxes keep codes in memory where only the demo shows them:
 	// in production a student would never receive a code.
 	demo := cfg.DemoOnly()
