@@ -214,3 +214,36 @@ func mustURL(t *testing.T, s string) *url.URL {
 	}
 	return u
 }
+
+// A flow cookie planted in the student's browser is worth nothing once
+// the student has proved the code (issue 10, point 2): the flow's id is
+// rotated at each step passed, as a session id is at sign-in.
+func TestPlantedFlowCookieIsRotated(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	attacker, victim := e.browser(t), e.browser(t)
+	must(t, attacker.follow("/activation"), 200, "Numéro étudiant")
+	u, _ := url.Parse(e.srv.URL)
+	victim.c.Jar.SetCookies(u, attacker.c.Jar.Cookies(u)) // planted
+	must(t, victim.follow("/activation/identify"), 200, "Numéro étudiant")
+	must(t, victim.submit("/activation/identify", identifyForm("22012345", "123456789ab", "07 88 10 25 99")), 200, "Code d'activation")
+	must(t, victim.submit("/activation/verify", url.Values{"code": {e.box.lastCode(t)}}), 200, "Choisissez votre mot de passe")
+	if r := attacker.follow("/activation/password"); strings.Contains(r.body, "Choisissez votre mot de passe") {
+		t.Fatal("the planted cookie reaches the password step the student unlocked")
+	}
+	same := func() bool {
+		for _, a := range attacker.c.Jar.Cookies(u) {
+			for _, v := range victim.c.Jar.Cookies(u) {
+				if a.Name == v.Name && strings.Contains(a.Name, "seuil_flow") && a.Value == v.Value {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	if same() {
+		t.Error("the student's flow cookie was not renewed")
+	}
+	// The student goes on undisturbed.
+	must(t, victim.submit("/activation/password", pwForm(goodPassword, goodPassword)), 200, "Mot de passe initialisé avec succès")
+}

@@ -181,10 +181,12 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, d *Definition, 
 	if err != nil {
 		f.Version++ // the page rendered below is a new form version
 	}
+	from := -1
 	saved, uerr := h.update(r.Context(), f.ID, func(g *flow.Flow) error {
 		if g.Version != claimed {
 			return errStale
 		}
+		from = g.Step
 		*g = *f
 		return nil
 	})
@@ -193,6 +195,13 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, d *Definition, 
 		return
 	}
 	if err == nil {
+		// Entering the last step (done) is not rotated: it grants nothing
+		// (the SSO session is its own cookie, set by StartSession), and a
+		// password submit whose browser went away must still find its flow
+		// done when the student reloads (TestAbandonedSubmitStillRecorded).
+		if saved.Step != from && saved.Step < len(d.Steps)-1 {
+			h.rotate(w, r, saved)
+		}
 		h.redirect(w, r, d, saved)
 		return
 	}
@@ -229,4 +238,29 @@ func (h *Handler) exchange(w http.ResponseWriter, r *http.Request, d *Definition
 	t := h.theme(d, f)
 	return &flow.Exchange{W: w, R: r, IP: websec.ClientIP(r, h.deps.TrustedProxies), Theme: t,
 		T: t.Translator(f.Lang)}
+}
+
+// rotate gives the flow a new id once a step is passed (the code proved),
+// as a sign-in gives a new session id: a flow cookie
+// planted in the student's browser (over plain http, or from a sibling
+// subdomain) is worth nothing once the student has proved the code. The
+// new record is written before the old one is deleted, two keys that
+// need not share a Redis Cluster slot; should the write fail, the flow
+// keeps its id and the student loses nothing.
+func (h *Handler) rotate(w http.ResponseWriter, r *http.Request, f *flow.Flow) {
+	ctx := r.Context()
+	old := f.ID
+	ttl, err := h.deps.Store.TTL(ctx, flow.Key(old))
+	if err == nil && ttl > 0 {
+		next := *f
+		next.ID = websec.Token()
+		var ok bool
+		if ok, err = h.deps.Store.PutNew(ctx, flow.Key(next.ID), &next, ttl); ok {
+			_ = h.deps.Store.Delete(ctx, flow.Key(old))
+			h.deps.Cookies.Set(w, flowCookie, next.ID, 0)
+			*f = next
+			return
+		}
+	}
+	h.deps.Logger.WarnContext(ctx, "flow id not rotated", "err", errFlowStore(err))
 }
