@@ -2,6 +2,7 @@ package flows_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -101,4 +102,27 @@ func TestReloadedShapeRestartsFlows(t *testing.T) {
 	write("name: signup\nentry: handover\nsteps:\n  - type: done\n")
 	must(t, b.get("/signup/done"), http.StatusGone, "Votre session a expiré")
 	must(t, b.post("/signup/done", url.Values{}), http.StatusGone)
+}
+
+// A store outage is not an expired flow (issue 10, point 4): the student
+// is told that the service is briefly unavailable and that nothing was
+// lost (503, Retry-After), in their language.
+func TestStoreOutageIsNotExpiry(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.browser(t)
+	must(t, b.follow("/activation?lang=en"), 200, "Student number")
+	_ = e.store.Client().Do(context.Background(), "SHUTDOWN", "NOSAVE").Err() // Redis goes away
+	req, _ := http.NewRequest("GET", e.srv.URL+"/activation/identify", nil)
+	res, err := b.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	body := string(raw)
+	if res.StatusCode != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" ||
+		!strings.Contains(body, "Nothing was lost") || strings.Contains(body, "expired") {
+		t.Fatalf("%d Retry-After %q:\n%s", res.StatusCode, res.Header.Get("Retry-After"), body)
+	}
 }

@@ -27,9 +27,9 @@ const submitTimeout = 30 * time.Second
 // any other step redirects to the current one.
 func (h *Handler) show(d *Definition) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		f, ok := h.load(r, d)
-		if !ok {
-			h.message(w, r, d, http.StatusGone, "error.expired")
+		f, err := h.loadErr(r, d)
+		if err != nil {
+			h.noFlow(w, r, d, err)
 			return
 		}
 		idx := d.index(chi.URLParam(r, "step"))
@@ -88,9 +88,9 @@ func (h *Handler) rewind(d *Definition, f *flow.Flow) {
 func (h *Handler) submit(d *Definition) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		f, ok := h.load(r, d)
-		if !ok {
-			h.message(w, r, d, http.StatusGone, "error.expired")
+		f, err := h.loadErr(r, d)
+		if err != nil {
+			h.noFlow(w, r, d, err)
 			return
 		}
 		if err := r.ParseForm(); err != nil {
@@ -110,7 +110,7 @@ func (h *Handler) submit(d *Definition) http.HandlerFunc {
 			h.redirect(w, r, d, f)
 			return
 		}
-		f, err := h.update(ctx, f.ID, func(g *flow.Flow) error {
+		f, err = h.update(ctx, f.ID, func(g *flow.Flow) error {
 			if g.Version != version || g.Step != f.Step {
 				return errStale
 			}

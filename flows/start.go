@@ -102,21 +102,45 @@ func errFlowStore(err error) error {
 // load reads the browser's flow of definition d; ok is false when there
 // is none, it belongs to another flow, or it expired.
 func (h *Handler) load(r *http.Request, d *Definition) (*flow.Flow, bool) {
+	f, err := h.loadErr(r, d)
+	return f, err == nil
+}
+
+// errNoFlow: the browser has no flow of this definition (none, another's,
+// expired), as opposed to a store that could not answer.
+var errNoFlow = errors.New("flows: no flow")
+
+// loadErr is load telling why there is no flow: errNoFlow, or the store's
+// error when it could not be read (the flow may well be there).
+func (h *Handler) loadErr(r *http.Request, d *Definition) (*flow.Flow, error) {
 	id, ok := h.deps.Cookies.Get(r, flowCookie)
 	if !ok || len(id) > 64 {
-		return nil, false
+		return nil, errNoFlow
 	}
 	var f flow.Flow
 	if err := h.deps.Store.Get(r.Context(), flow.Key(id), &f); err != nil {
-		if !errors.Is(err, state.ErrNotFound) {
-			h.deps.Logger.ErrorContext(r.Context(), "flow load", "err", err)
+		if errors.Is(err, state.ErrNotFound) {
+			return nil, errNoFlow
 		}
-		return nil, false
+		h.deps.Logger.ErrorContext(r.Context(), "flow load", "err", err)
+		return nil, err
 	}
 	if f.Name != d.Name || h.deps.Clock().After(f.ExpiresAt) || !sameShape(&f, d) {
-		return nil, false
+		return nil, errNoFlow
 	}
-	return &f, true
+	return &f, nil
+}
+
+// noFlow answers a request that found no flow: expired (410), or, when
+// the store could not be read, a brief outage that lost nothing (503 with
+// Retry-After; the flow resumes once the store answers again).
+func (h *Handler) noFlow(w http.ResponseWriter, r *http.Request, d *Definition, err error) {
+	if errors.Is(err, errNoFlow) {
+		h.message(w, r, d, http.StatusGone, "error.expired")
+		return
+	}
+	w.Header().Set("Retry-After", "60")
+	h.message(w, r, d, http.StatusServiceUnavailable, "error.unavailable")
 }
 
 // update changes the stored flow in one optimistic transaction, keeping
