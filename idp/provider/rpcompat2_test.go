@@ -259,3 +259,17 @@ func TestSignInLoginForm(t *testing.T) {
 		t.Errorf("lower-case login: %d (the bare-number tries must not have locked it)", st)
 	}
 }
+
+// A 1 MB sign-in POST is refused as too large, not as an expired session
+// (issue 10, point 10).
+func TestSignInOversizedForm(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.browser()
+	resp, body := b.follow(e.rp().authURL(oauth2.GenerateVerifier()))
+	form := url.Values{"csrf": {hidden(body, "csrf")}, "id": {hidden(body, "id")}, "login": {testLogin}, "password": {strings.Repeat("x", 1<<20)}}
+	resp, body = b.post(resp.Request.URL.String(), form)
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body, "trop volumineux") || strings.Contains(body, "expiré") {
+		t.Errorf("%d", resp.StatusCode)
+	}
+}

@@ -121,6 +121,13 @@ func (l *Login) pending(r *http.Request) (Pending, string) {
 
 func (l *Login) post(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	// A sign-in form is a few hundred bytes; a larger body is refused as
+	// such, not taken for an expired form (its token unread).
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := r.ParseForm(); err != nil {
+		l.render(w, r, "", http.StatusRequestEntityTooLarge, form{Error: "login.error.badform"})
+		return
+	}
 	p, id := l.pending(r)
 	login := strings.TrimSpace(r.PostFormValue("login"))
 	back := form{Pending: id, Login: login}
