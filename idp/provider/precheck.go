@@ -65,7 +65,7 @@ func (p *Provider) precheck(w http.ResponseWriter, r *http.Request) bool {
 
 // noState stands for an absent state while fosite handles the request
 // (fosite requires one; OAuth does not), and is removed from the response
-// (authzWriter, formPostTemplate).
+// (issWriter, formPostTemplate).
 const noState = "-seuil-no-state-"
 
 // unsupportedParams returns the OAuth error for parameters Seuil refuses
