@@ -179,6 +179,8 @@ try {
   await lp.getByLabel("Mot de passe").fill("not-the-Password-1");
   await lp.getByRole("button", { name: "Se connecter" }).click();
   check(await lp.getByText("Identifiant ou mot de passe incorrect.").isVisible(), "sign-in: a wrong password gets the generic message");
+  check(await lp.evaluate(() => document.activeElement && document.activeElement.id) === "login-error",
+    "sign-in: the alert takes the focus after a failed attempt");
   await lp.getByLabel("Mot de passe").fill(password);
   await lp.screenshot({ path: path.join(shots, "6-login.png"), fullPage: true });
   await lp.getByRole("button", { name: "Se connecter" }).click();

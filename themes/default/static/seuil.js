@@ -7,7 +7,8 @@
   }
   ready(function () {
     document.querySelectorAll(".js-only").forEach(function (el) { el.hidden = false; });
-    var first = document.getElementById("error-summary") || document.getElementById("error-message");
+    var first = document.getElementById("error-summary") || document.getElementById("error-message") ||
+      document.getElementById("login-error");
     if (first) first.focus();
     document.querySelectorAll("[data-toggle]").forEach(setupToggle);
     document.querySelectorAll("[data-copy]").forEach(setupCopy);
