@@ -283,3 +283,14 @@ func TestHandoverTheme(t *testing.T) {
 		t.Error("unknown theme: not the flow's own")
 	}
 }
+
+// A password that fails a rule and a confirmation that differs are both
+// reported at once (issue 14, point 5): one round, not two.
+func TestPasswordAndConfirmReportedTogether(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.browser(t)
+	b.toPassword("activation")
+	must(t, b.post("/activation/password", pwForm("short1", "other1")), 422,
+		"Le mot de passe doit faire entre", "Les deux mots de passe ne sont pas identiques.")
+}

@@ -113,7 +113,9 @@ func (s *Password) Submit(ctx context.Context, f *flow.Flow, x *flow.Exchange) (
 	for _, fl := range res.Failed {
 		errs.Add("password", "password.failed."+string(fl.Rule), failureArgs(x, fl)...)
 	}
-	if len(errs) == 0 && pw != confirm {
+	// Both at once: a student should not need a second round to learn
+	// that the confirmation differs too.
+	if pw != confirm {
 		errs.Add("confirm", "password.confirm.mismatch")
 	}
 	if len(errs) > 0 {
