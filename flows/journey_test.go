@@ -291,6 +291,10 @@ func TestPasswordAndConfirmReportedTogether(t *testing.T) {
 	e := newEnv(t)
 	b := e.browser(t)
 	b.toPassword("activation")
+	// The summary links each field in error; the confirmation's own
+	// message sits by its input (the page also carries it, hidden, for the
+	// live check).
 	must(t, b.post("/activation/password", pwForm("short1", "other1")), 422,
-		"Le mot de passe doit faire entre", "Les deux mots de passe ne sont pas identiques.")
+		`<a href="#password">Le mot de passe doit faire entre`,
+		`<p class="error" id="confirm-error">Les deux mots de passe ne sont pas identiques.</p>`)
 }
