@@ -241,12 +241,12 @@ func (h *Handler) exchange(w http.ResponseWriter, r *http.Request, d *Definition
 }
 
 // rotate gives the flow a new id once a step is passed (the code proved),
-// as a sign-in gives a new session id: a flow cookie
-// planted in the student's browser (over plain http, or from a sibling
-// subdomain) is worth nothing once the student has proved the code. The
-// new record is written before the old one is deleted, two keys that
-// need not share a Redis Cluster slot; should the write fail, the flow
-// keeps its id and the student loses nothing.
+// as a sign-in gives a new session id: a flow cookie planted in the
+// student's browser (over plain http, or from a sibling subdomain) is
+// worth nothing once the student has proved the code. The new record is
+// written before the old one is deleted, two keys that need not share a
+// Redis Cluster slot; should the write fail, the flow keeps its id and
+// the student loses nothing.
 func (h *Handler) rotate(w http.ResponseWriter, r *http.Request, f *flow.Flow) {
 	ctx := r.Context()
 	old := f.ID

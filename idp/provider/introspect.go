@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"github.com/ory/fosite"
@@ -49,15 +48,10 @@ func (p *Provider) introspect(w http.ResponseWriter, r *http.Request) {
 }
 
 // invalidClient answers a failed client authentication as RFC 7662 2.3
-// asks: 401 and RFC 6749 5.2's invalid_client, whatever the cause.
-// fosite's WriteIntrospectionError answers 401 only with its own
+// asks: 401 and RFC 6749 5.2's invalid_client, whatever the cause, with
+// the Basic challenge when Basic was tried. fosite's
+// WriteIntrospectionError answers 401 only with its own
 // request_unauthorized code, which relying party libraries do not know.
 func invalidClient(w http.ResponseWriter, r *http.Request) {
-	if _, _, basic := r.BasicAuth(); basic {
-		w.Header().Set("WWW-Authenticate", `Basic realm="seuil"`)
-	}
-	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusUnauthorized)
-	_ = json.NewEncoder(w).Encode(map[string]string{"error": "invalid_client", "error_description": "Client authentication failed."})
+	jsonError(challenge(w, r), http.StatusUnauthorized, "invalid_client", "Client authentication failed.")
 }

@@ -85,16 +85,22 @@ func lostRace(err error) error {
 
 func (p *Provider) tokenError(w http.ResponseWriter, r *http.Request, ar fosite.AccessRequester, err error) {
 	e := fosite.ErrorToRFC6749Error(err)
-	client := r.PostForm.Get("client_id")
-	if id, _, ok := r.BasicAuth(); ok {
-		client = id
-	}
+	client := callerID(r)
 	if ar != nil && ar.GetClient() != nil && ar.GetClient().GetID() != "" {
 		client = ar.GetClient().GetID()
 	}
 	p.log.InfoContext(r.Context(), "token refused", "client", client, "grant_type", r.PostForm.Get("grant_type"),
 		"err", e.ErrorField, "hint", e.HintField, "debug", e.DebugField)
 	p.oauth.WriteAccessError(r.Context(), w, ar, err)
+}
+
+// callerID is the client id a token-endpoint request names, by Basic or
+// in the form, for the log (it may not be authenticated).
+func callerID(r *http.Request) string {
+	if id, _, ok := r.BasicAuth(); ok {
+		return id
+	}
+	return r.PostForm.Get("client_id")
 }
 
 // challenge makes a 401 answer to a request that authenticated with HTTP
@@ -181,7 +187,7 @@ func (p *Provider) revoke(w http.ResponseWriter, r *http.Request) {
 	err := p.oauth.NewRevocationRequest(r.Context(), r)
 	if err != nil {
 		e := fosite.ErrorToRFC6749Error(err)
-		p.log.InfoContext(r.Context(), "revocation refused", "client", r.PostForm.Get("client_id"), "err", e.ErrorField, "hint", e.HintField)
+		p.log.InfoContext(r.Context(), "revocation refused", "client", callerID(r), "err", e.ErrorField, "hint", e.HintField)
 	}
 	// fosite answers 200 to these: another client's token (RFC 7009 §2.1
 	// says refuse), and a store failure (the token may still be valid).

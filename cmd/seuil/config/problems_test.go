@@ -137,9 +137,10 @@ func TestProblems(t *testing.T) {
 		{"public client credentials", "oidc:\n  keys: [{file: k-rsa.pem}]\n  clients: [{id: a, public: true, redirect_uris: ['https://a/cb'], grant_types: [client_credentials]}]\n",
 			[]string{"seuil.yaml:3: oidc.clients[0].grant_types[0]: client_credentials needs a confidential client"}},
 		{"service client", "oidc:\n  keys: [{file: k-rsa.pem}]\n  clients: [{id: batch, secret: s, grant_types: [client_credentials], scopes: [profile]}, {id: api, secret: s, grant_types: [client_credentials], resource_server: true}]\n", nil},
-		{"native, origins and grants", "oidc:\n  keys: [{file: k-rsa.pem}]\n  clients: [{id: app, public: true, native: true, redirect_uris: ['http://127.0.0.1/cb'], allowed_origins: ['https://a.fr/x'], grant_types: [refresh_token]}]\n",
+		{"native, origins and grants", "oidc:\n  keys: [{file: k-rsa.pem}]\n  clients: [{id: app, public: true, native: true, redirect_uris: ['http://127.0.0.1/cb'], allowed_origins: ['https://a.fr/x', 'http://a.fr'], grant_types: [refresh_token]}]\n",
 			[]string{
 				"seuil.yaml:3: oidc.clients[0].allowed_origins[0]: \"https://a.fr/x\" is not an origin (e.g. https://app.univ.fr)",
+				"seuil.yaml:3: oidc.clients[0].allowed_origins[1]: \"http://a.fr\" must be an absolute https URL (http only for loopback)",
 				"seuil.yaml:3: oidc.clients[0].grant_types: refresh_token goes with authorization_code",
 			}},
 		{"claims and scopes", "oidc:\n  keys_dir: k\n  clients: [{id: a, public: true, redirect_uris: ['https://a/cb'], scopes: [openid, phone], claims: {uid: supannAliasLogin, aff: '=student'}}]\n",

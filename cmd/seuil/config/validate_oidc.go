@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -113,8 +112,11 @@ func validateClient(p string, c *Client, algs map[string]bool, r *report) {
 		r.add(p+".grant_types", "refresh_token goes with authorization_code")
 	}
 	for i, o := range c.AllowedOrigins {
-		if u, err := url.Parse(o); err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
-			r.add(fmt.Sprintf("%s.allowed_origins[%d]", p, i), "%q is not an origin (e.g. https://app.univ.fr)", o)
+		// https, or http on loopback, as idp/provider requires: what serve
+		// refuses, check-config refuses first.
+		k := fmt.Sprintf("%s.allowed_origins[%d]", p, i)
+		if u := r.webURL(k, o); u != nil && ((u.Path != "" && u.Path != "/") || u.RawQuery != "") {
+			r.add(k, "%q is not an origin (e.g. https://app.univ.fr)", o)
 		}
 	}
 	uris := map[string][]string{"redirect_uris": c.RedirectURIs, "post_logout_redirect_uris": c.PostLogoutRedirectURIs}
