@@ -181,12 +181,12 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, d *Definition, 
 	if err != nil {
 		f.Version++ // the page rendered below is a new form version
 	}
-	from := -1
+	proved := false // the stored flow had proved nothing yet
 	saved, uerr := h.update(r.Context(), f.ID, func(g *flow.Flow) error {
 		if g.Version != claimed {
 			return errStale
 		}
-		from = g.Step
+		proved = len(g.AMR) == 0
 		*g = *f
 		return nil
 	})
@@ -195,11 +195,13 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, d *Definition, 
 		return
 	}
 	if err == nil {
-		// Entering the last step (done) is not rotated: it grants nothing
-		// (the SSO session is its own cookie, set by StartSession), and a
-		// password submit whose browser went away must still find its flow
-		// done when the student reloads (TestAbandonedSubmitStillRecorded).
-		if saved.Step != from && saved.Step < len(d.Steps)-1 {
+		// The id changes where the flow gains privilege: the code proved
+		// (its AMR set). Not at every step: a double submit of the first
+		// screen must find its flow (TestDoubleSubmit); nor on entering
+		// done, which grants nothing (the SSO session is its own cookie)
+		// and which an abandoned password submit must still reach
+		// (TestAbandonedSubmitStillRecorded).
+		if proved && len(saved.AMR) > 0 && saved.Step < len(d.Steps)-1 {
 			h.rotate(w, r, saved)
 		}
 		h.redirect(w, r, d, saved)
@@ -240,10 +242,10 @@ func (h *Handler) exchange(w http.ResponseWriter, r *http.Request, d *Definition
 		T: t.Translator(f.Lang)}
 }
 
-// rotate gives the flow a new id once a step is passed (the code proved),
-// as a sign-in gives a new session id: a flow cookie planted in the
-// student's browser (over plain http, or from a sibling subdomain) is
-// worth nothing once the student has proved the code. The new record is
+// rotate gives the flow a new id once the code is proved, as a sign-in
+// gives a new session id: a flow cookie planted in the student's browser
+// (over plain http, or from a sibling subdomain) is worth nothing once
+// the student has proved the code. The new record is
 // written before the old one is deleted, two keys that need not share a
 // Redis Cluster slot; should the write fail, the flow keeps its id and
 // the student loses nothing.
