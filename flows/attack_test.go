@@ -15,7 +15,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/hotp"
+
 	"github.com/seuil-idp/seuil/flows"
+	"github.com/seuil-idp/seuil/idp/state/redistest"
 	"github.com/seuil-idp/seuil/idp/students"
 )
 
@@ -246,4 +250,72 @@ func TestPlantedFlowCookieIsRotated(t *testing.T) {
 	}
 	// The student goes on undisturbed.
 	must(t, victim.submit("/activation/password", pwForm(goodPassword, goodPassword)), 200, "Mot de passe initialisé avec succès")
+}
+
+// Whoever reads Redis (a replica, a backup, an RDB file) takes over no
+// activation in progress (issue 10, point 1): no key or value is the
+// flow cookie, nothing in the flow record yields the code, and the flow
+// holds none of the student's contacts, INE or birth date.
+var base32RE = regexp.MustCompile(`[A-Z2-7]{16,}`)
+
+func TestRedisDumpTakesOverNoFlow(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.browser(t)
+	b.follow("/activation")
+	must(t, b.submit("/activation/identify", identifyForm("22012345", "123456789ab", "07 88 10 25 99")), 200, "Code d'activation")
+	code := e.box.lastCode(t)
+	u := mustURL(t, e.srv.URL)
+	var cookie string
+	for _, c := range b.c.Jar.Cookies(u) {
+		if strings.HasSuffix(c.Name, "seuil_flow") {
+			cookie = c.Value
+		}
+	}
+	if cookie == "" {
+		t.Fatal("no flow cookie")
+	}
+	dump := redistest.Dump(t, e.store.Client())
+	var flowKeys int
+	for k, v := range dump {
+		if strings.Contains(k, cookie) || strings.Contains(v, cookie) {
+			t.Errorf("%s: the flow cookie is in the dump", k)
+		}
+		if strings.Contains(k, code) || strings.Contains(v, code) {
+			t.Errorf("%s: the code is in the dump", k)
+		}
+		if !strings.Contains(k, "flow:") {
+			continue
+		}
+		flowKeys++
+		for what, pii := range map[string]string{"mobile": camille.Mobile, "national mobile": "0788102599",
+			"typed mobile": "07 88 10 25 99", "e-mail": camille.Email, "INE": camille.INE,
+			"typed INE": "123456789ab", "birth date": "2007-03-14", "last name": camille.LastName} {
+			if strings.Contains(strings.ToLower(v), strings.ToLower(pii)) {
+				t.Errorf("%s: the flow record holds the student's %s: %s", k, what, v)
+			}
+		}
+		// An attacker who finds an OTP secret computes the code from it.
+		for _, secret := range base32RE.FindAllString(v, -1) {
+			for counter := range uint64(8) {
+				if c, err := hotp.GenerateCodeCustom(secret, counter, hotp.ValidateOpts{Digits: otp.Digits(len(code)),
+					Algorithm: otp.AlgorithmSHA1}); err == nil && c == code {
+					t.Errorf("%s: the code is computed from %q in the flow record", k, secret)
+				}
+			}
+		}
+		// Every key read from the dump, tried as a cookie, opens nothing.
+		thief := e.browser(t)
+		id := k[strings.LastIndex(k, "flow:")+len("flow:"):]
+		thief.c.Jar.SetCookies(u, []*http.Cookie{{Name: "seuil_flow", Value: id, Path: "/"}})
+		if r := thief.get("/activation/verify"); r.status == http.StatusOK {
+			t.Errorf("the key %s, used as a cookie, opens the flow", k)
+		}
+	}
+	if flowKeys != 1 {
+		t.Fatalf("%d flow records in the dump, want 1", flowKeys)
+	}
+	// The student, who holds the cookie, goes on: the code still works.
+	must(t, b.submit("/activation/verify", url.Values{"code": {code}}), 200, "Choisissez votre mot de passe")
+	must(t, b.submit("/activation/password", pwForm(goodPassword, goodPassword)), 200, "Mot de passe initialisé avec succès")
 }

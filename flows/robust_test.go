@@ -2,6 +2,7 @@ package flows_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -19,13 +20,45 @@ import (
 type hookedDir struct {
 	directory.Directory
 	beforeSet func(ctx context.Context)
+	afterSet  func() error // replaces a successful set's answer
 }
 
 func (h hookedDir) SetPassword(ctx context.Context, login, pw string) error {
 	if h.beforeSet != nil {
 		h.beforeSet(ctx)
 	}
-	return h.Directory.SetPassword(ctx, login, pw)
+	err := h.Directory.SetPassword(ctx, login, pw)
+	if err == nil && h.afterSet != nil {
+		return h.afterSet()
+	}
+	return err
+}
+
+// A retry after a failure during the password submit (the directory set
+// the password, but its answer or the flow's write after it was lost)
+// must not refuse the student's own choice as "already used" (issue 10,
+// point 5); a reset to the current password is still refused (see
+// TestResetRefusesHistory).
+func TestPasswordRetryAfterLostAnswer(t *testing.T) {
+	t.Parallel()
+	lost := true
+	e := newEnv(t, func(_ *flows.Config, d *flows.Deps) {
+		d.Directory = hookedDir{Directory: d.Directory, afterSet: func() error {
+			if lost {
+				lost = false
+				return errors.New("ldap: answer lost (timeout)")
+			}
+			return nil
+		}}
+	})
+	b := e.browser(t)
+	b.toPassword("activation")
+	must(t, b.submit("/activation/password", pwForm(goodPassword, goodPassword)), http.StatusInternalServerError)
+	if _, err := e.dir.Authenticate(context.Background(), "22012345T", goodPassword); err != nil {
+		t.Fatalf("the directory did not take the password: %v", err)
+	}
+	// The student tries again with the same password.
+	must(t, b.submit("/activation/password", pwForm(goodPassword, goodPassword)), 200, "Mot de passe initialisé avec succès")
 }
 
 // A browser that gives up on a submit (a second click, a closed tab)

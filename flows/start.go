@@ -59,6 +59,9 @@ func (h *Handler) start(d *Definition) http.HandlerFunc {
 				return
 			}
 			applyHandover(f, ho)
+			if len(f.AMR) > 0 {
+				f.ProvedAt = h.deps.Clock()
+			}
 			if h.deps.Themes[ho.Theme] != nil {
 				f.Theme = ho.Theme
 			}
@@ -117,7 +120,7 @@ func (h *Handler) loadErr(r *http.Request, d *Definition) (*flow.Flow, error) {
 	if !ok || len(id) > 64 {
 		return nil, errNoFlow
 	}
-	var f flow.Flow
+	f := flow.Flow{ID: id}
 	if err := h.deps.Store.Get(r.Context(), flow.Key(id), &f); err != nil {
 		if errors.Is(err, state.ErrNotFound) {
 			return nil, errNoFlow
@@ -150,8 +153,8 @@ func (h *Handler) noFlow(w http.ResponseWriter, r *http.Request, d *Definition, 
 func (h *Handler) update(ctx context.Context, id string, change func(f *flow.Flow) error) (*flow.Flow, error) {
 	var err error
 	for range 4 {
-		var f flow.Flow
-		err = h.deps.Store.Update(ctx, flow.Key(id), &f, 0, func() error { return change(&f) })
+		f := flow.Flow{ID: id} // the id is the key's secret, not in the value
+		err = h.deps.Store.Update(ctx, flow.Key(id), &f, 0, func() error { f.ID = id; return change(&f) })
 		if !errors.Is(err, state.ErrConflict) {
 			return &f, err
 		}

@@ -10,14 +10,20 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seuil-idp/seuil/idp/state"
 	"github.com/seuil-idp/seuil/idp/students"
 )
 
 // Flow is one student's run through a flow definition. It is serialised
 // as JSON into the state store under Key(ID), read and written by the
 // runner only.
+//
+// What is stored is what a dump of Redis may show: no flow id (the key is
+// its hash), no code (only its keyed digest), no contact, INE or birth
+// date (the record is looked up again when a step needs it). See Record.
 type Flow struct {
-	ID        string    `json:"id"`
+	// ID is the flow cookie's value; never stored.
+	ID        string    `json:"-"`
 	Name      string    `json:"name"`            // definition name: "activation", "reset", "expired"
 	Shape     string    `json:"shape,omitempty"` // the definition's step names when started
 	Step      int       `json:"step"`            // index of the current step
@@ -26,12 +32,20 @@ type Flow struct {
 	CSRF      string    `json:"csrf"`
 	Lang      string    `json:"lang"`
 
-	// What the student typed at identify, normalised.
+	// What the student typed at identify, normalised. INE and Phone are
+	// kept only until they matched the record (to refill the form after
+	// a mismatch); then they go.
 	StudentID string `json:"student_id,omitempty"`
 	INE       string `json:"ine,omitempty"`
 	Phone     string `json:"phone,omitempty"`
-	// Record is the student's record, once identify matched it.
-	Record *students.Record `json:"record,omitempty"`
+	// Matched: the typed details matched the record of StudentID.
+	Matched bool `json:"matched,omitempty"`
+	// Refill: the student went back after a match; identify shows the
+	// matched record's INE and mobile again.
+	Refill bool `json:"refill,omitempty"`
+	// Record caches the student's record for one request, once matched;
+	// never stored (steps call steps.record, which looks it up again).
+	Record *students.Record `json:"-"`
 
 	OTP      OTP  `json:"otp"`
 	Verified bool `json:"verified,omitempty"`
@@ -39,6 +53,9 @@ type Flow struct {
 	// the code, "pwd" when the login page checked their old password).
 	AMR           []string `json:"amr,omitempty"`
 	AlreadyActive bool     `json:"already_active,omitempty"`
+	// ProvedAt is when the student first proved who they are in this
+	// flow (the code, or the old password at the login page).
+	ProvedAt time.Time `json:"proved_at,omitzero"`
 
 	Login        string `json:"login,omitempty"`
 	LoginPattern string `json:"login_pattern,omitempty"`
@@ -54,24 +71,33 @@ type Flow struct {
 	Landing string `json:"landing,omitempty"`
 	// Notice is a one-shot message key shown on the next render.
 	Notice string `json:"notice,omitempty"`
+	// Confirmed is the masked address the done screen's confirmation
+	// mail went to.
+	Confirmed string `json:"confirmed,omitempty"`
 }
 
-// OTP is the state of the activation code: a random per-flow HOTP secret
-// and the counter of the code last sent. The code itself is never stored.
+// OTP is the state of the activation code. The code itself is never
+// stored, nor anything it could be computed from: Digest is an HMAC of
+// the code keyed with the flow id, which only the browser holds, so a
+// Redis dump cannot be searched for the code (10⁶ guesses each need the
+// key).
 type OTP struct {
-	Secret   string    `json:"secret,omitempty"`
-	Counter  uint64    `json:"counter,omitempty"`
-	Digits   int       `json:"digits,omitempty"`
+	Digest   string    `json:"digest,omitempty"`
 	Attempts int       `json:"attempts,omitempty"` // wrong codes entered for this flow
 	SentAt   time.Time `json:"sent_at,omitzero"`
 	Resends  int       `json:"resends,omitempty"`
 	// Masked recipients, for the screen.
 	SMSTo  string `json:"sms_to,omitempty"`
 	MailTo string `json:"mail_to,omitempty"`
+	// The record had no mobile, or no e-mail address (the screen says
+	// why a channel was not used).
+	NoMobile bool `json:"no_mobile,omitempty"`
+	NoEmail  bool `json:"no_email,omitempty"`
 }
 
-// Key is the state store key of a flow.
-func Key(id string) string { return "flow:" + id }
+// Key is the state store key of a flow: a hash of its id, so that the
+// keys of a Redis dump are not cookies.
+func Key(id string) string { return state.OpaqueKey("flow:", id) }
 
 // DefaultLoginPattern builds the login from the student number.
 const DefaultLoginPattern = "{student_id}T"

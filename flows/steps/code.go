@@ -2,15 +2,14 @@ package steps
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
-	"crypto/subtle"
-	"encoding/base32"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"math/big"
 	"time"
-
-	"github.com/pquerna/otp"
-	"github.com/pquerna/otp/hotp"
 
 	"github.com/seuil-idp/seuil/flows/flow"
 	"github.com/seuil-idp/seuil/idp/regulation"
@@ -21,7 +20,11 @@ import (
 // address on record (never to what was typed: the typed phone only had to
 // match). Every send counts against the hourly caps, since SMS cost money.
 func (v *Verify) send(ctx context.Context, f *flow.Flow, x *flow.Exchange) error {
-	rec := f.Record
+	rec, err := record(ctx, v.svc, f)
+	if err != nil {
+		return err
+	}
+	f.OTP.NoMobile, f.OTP.NoEmail = rec.Mobile == "", rec.Email == ""
 	if rec.Mobile == "" && rec.Email == "" {
 		return flow.ErrNoRecipient
 	}
@@ -44,15 +47,8 @@ func (v *Verify) send(ctx context.Context, f *flow.Flow, x *flow.Exchange) error
 			}
 		}
 	}
-	if f.OTP.Secret == "" {
-		f.OTP.Secret = newSecret()
-	}
-	f.OTP.Counter++
-	f.OTP.Digits = v.code.Length
-	code, err := generateCode(f.OTP)
-	if err != nil {
-		return err
-	}
+	code := newCode(v.code.Length)
+	f.OTP.Digest = digest(f.ID, code)
 	minutes := int(v.code.TTL.D() / time.Minute)
 	var sent int
 	var errs []error
@@ -109,11 +105,7 @@ func (v *Verify) judge(ctx context.Context, f *flow.Flow, code string) error {
 	if err := regulate(ctx, v.svc.Regulator, false, regulation.CodeVerifyPerStudent, f.StudentID); err != nil {
 		return err
 	}
-	want, err := generateCode(f.OTP)
-	if err != nil {
-		return err
-	}
-	if subtle.ConstantTimeCompare([]byte(code), []byte(want)) == 1 {
+	if hmac.Equal([]byte(digest(f.ID, code)), []byte(f.OTP.Digest)) {
 		return nil
 	}
 	f.OTP.Attempts++
@@ -145,17 +137,26 @@ func (v *Verify) resend(ctx context.Context, f *flow.Flow, x *flow.Exchange) err
 	return nil
 }
 
-func newSecret() string {
-	b := make([]byte, 20)
-	_, _ = rand.Read(b)
-	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)
+// newCode draws a code of n decimal digits, uniformly (rand.Int, not a
+// modulo of random bytes, which would favour low digits).
+func newCode(n int) string {
+	b := make([]byte, n)
+	ten := big.NewInt(10)
+	for i := range b {
+		d, err := rand.Int(rand.Reader, ten)
+		if err != nil {
+			panic(err) // crypto/rand never fails on supported platforms
+		}
+		b[i] = byte('0' + d.Int64())
+	}
+	return string(b)
 }
 
-func generateCode(o flow.OTP) (string, error) {
-	code, err := hotp.GenerateCodeCustom(o.Secret, o.Counter, hotp.ValidateOpts{
-		Digits: otp.Digits(o.Digits), Algorithm: otp.AlgorithmSHA1})
-	if err != nil {
-		return "", fmt.Errorf("verify: code: %w", err)
-	}
-	return code, nil
+// digest is what the flow keeps of a code: an HMAC keyed with the flow
+// id. The id is the cookie, which the store never sees (the flow's key is
+// its hash), so a dump of the store cannot be searched for the code.
+func digest(flowID, code string) string {
+	m := hmac.New(sha256.New, []byte(flowID))
+	m.Write([]byte(code))
+	return base64.RawStdEncoding.EncodeToString(m.Sum(nil))
 }

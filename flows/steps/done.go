@@ -58,11 +58,7 @@ type DoneData struct {
 
 // Show implements flow.Step.
 func (d *Done) Show(_ context.Context, f *flow.Flow, _ *flow.Exchange) (string, any) {
-	mail := ""
-	if f.Record != nil && f.Record.Email != "" {
-		mail = students.MaskEmail(f.Record.Email)
-	}
-	return "done", DoneData{Login: f.Login, Landing: f.Landing, MailTo: mail, AlreadyActive: f.AlreadyActive}
+	return "done", DoneData{Login: f.Login, Landing: f.Landing, MailTo: f.Confirmed, AlreadyActive: f.AlreadyActive}
 }
 
 // Submit implements flow.Step: the last screen has no form.
@@ -94,6 +90,8 @@ func (d *Done) Enter(ctx context.Context, f *flow.Flow, x *flow.Exchange) error 
 		}
 		if err != nil {
 			d.svc.Logger.ErrorContext(ctx, "confirmation mail failed", "flow", f.Name, "err", err)
+		} else {
+			f.Confirmed = students.MaskEmail(email)
 		}
 	}
 	d.svc.Logger.InfoContext(ctx, "flow done", "flow", f.Name, "login", f.Login, "landing", f.Landing != "")

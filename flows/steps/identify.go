@@ -23,10 +23,11 @@ type IdentifyParams struct {
 type Identify struct {
 	studentID *regexp.Regexp
 	region    string
+	svc       *flow.Services
 }
 
 // NewIdentify builds the identify step.
-func NewIdentify(p flow.Params, _ *flow.Services) (flow.Step, error) {
+func NewIdentify(p flow.Params, svc *flow.Services) (flow.Step, error) {
 	prm := IdentifyParams{StudentIDPattern: `^[0-9]{8}$`, PhoneRegion: "FR"}
 	if err := p.Decode(&prm); err != nil {
 		return nil, err
@@ -38,7 +39,7 @@ func NewIdentify(p flow.Params, _ *flow.Services) (flow.Step, error) {
 	if len(prm.PhoneRegion) != 2 || strings.ToUpper(prm.PhoneRegion) != prm.PhoneRegion {
 		return nil, fmt.Errorf("%s.phone_region: %q is not a two-letter region code like FR", p.Path, prm.PhoneRegion)
 	}
-	return &Identify{studentID: re, region: prm.PhoneRegion}, nil
+	return &Identify{studentID: re, region: prm.PhoneRegion, svc: svc}, nil
 }
 
 // Name implements flow.Step.
@@ -50,9 +51,17 @@ type IdentifyData struct {
 }
 
 // Show implements flow.Step; the values typed earlier are shown again
-// when the student comes back to this screen.
-func (s *Identify) Show(_ context.Context, f *flow.Flow, _ *flow.Exchange) (string, any) {
-	return "identify", IdentifyData{StudentID: f.StudentID, INE: f.INE, Phone: f.Phone}
+// when the student comes back to this screen. Once they matched, the
+// flow no longer holds them (see flow.Flow): the record they matched
+// gives them back.
+func (s *Identify) Show(ctx context.Context, f *flow.Flow, _ *flow.Exchange) (string, any) {
+	d := IdentifyData{StudentID: f.StudentID, INE: f.INE, Phone: f.Phone}
+	if f.Refill && d.INE == "" && s.svc != nil && s.svc.Students != nil {
+		if rec, err := s.svc.Students.Lookup(ctx, f.StudentID); err == nil {
+			d.INE, d.Phone = rec.INE, rec.Mobile
+		}
+	}
+	return "identify", d
 }
 
 // Submit implements flow.Step.
@@ -61,7 +70,7 @@ func (s *Identify) Submit(_ context.Context, f *flow.Flow, x *flow.Exchange) (fl
 	if len(errs) > 0 {
 		return flow.Stay, errs
 	}
-	f.StudentID, f.INE, f.Phone = id.StudentID, id.INE, id.Phone
+	f.StudentID, f.INE, f.Phone, f.Refill = id.StudentID, id.INE, id.Phone, false
 	return flow.Next, nil
 }
 

@@ -121,13 +121,21 @@ func (s *Password) Submit(ctx context.Context, f *flow.Flow, x *flow.Exchange) (
 	if len(errs) > 0 {
 		return flow.Stay, errs
 	}
-	login := f.AccountLogin()
-	if f.Record != nil {
-		if _, err := s.svc.Directory.Ensure(ctx, *f.Record, login); err != nil {
+	if f.Matched {
+		rec, err := record(ctx, s.svc, f)
+		if err != nil {
+			return flow.Stay, err
+		}
+		if _, err := s.svc.Directory.Ensure(ctx, *rec, f.AccountLogin()); err != nil {
 			return flow.Stay, fmt.Errorf("password: ensure account: %w", err)
 		}
 	}
-	switch err := s.svc.Directory.SetPassword(ctx, login, pw); {
+	login := f.AccountLogin()
+	err := s.svc.Directory.SetPassword(ctx, login, pw)
+	if errors.Is(err, directory.ErrPasswordInHistory) && s.setByThisFlow(ctx, f, login, pw) {
+		err = nil
+	}
+	switch {
 	case errors.Is(err, directory.ErrPasswordInHistory):
 		errs.Add("password", "password.failed.history")
 		return flow.Stay, errs
@@ -143,6 +151,41 @@ func (s *Password) Submit(ctx context.Context, f *flow.Flow, x *flow.Exchange) (
 	f.AMR = appendOnce(f.AMR, "pwd")
 	s.svc.Logger.InfoContext(ctx, "password set", "flow", f.Name, "login", login, "reset", f.AlreadyActive)
 	return flow.Next, nil
+}
+
+// setByThisFlow tells whether pw is the password this flow set already:
+// a retry after the directory took the password but its answer, or the
+// flow's write after it, was lost (a timeout, a store outage). The
+// history rule must not refuse the student's own choice then. It is only
+// this flow's if the password changed since the student proved who they
+// are here, and pw is the current one; the bind runs only then, so that
+// a password from the history never counts as a failed sign-in.
+func (s *Password) setByThisFlow(ctx context.Context, f *flow.Flow, login, pw string) bool {
+	if f.ProvedAt.IsZero() {
+		return false
+	}
+	acct, err := s.svc.Directory.FindByLogin(ctx, login)
+	if err != nil || !changedSince(acct.PasswordChangedAt, f.ProvedAt) {
+		return false
+	}
+	_, err = s.svc.Directory.Authenticate(ctx, login, pw)
+	if err != nil {
+		return false
+	}
+	s.svc.Logger.InfoContext(ctx, "password already set by this flow", "flow", f.Name, "login", login)
+	return true
+}
+
+// changedSince compares a directory's timestamp with a time of ours.
+// OpenLDAP keeps whole seconds (pwdChangedTime): a change in the second
+// the student proved who they are counts as after it (only another flow
+// of the same student, finished within that second, could be mistaken
+// for this one, and its password is then the one typed).
+func changedSince(changed, proved time.Time) bool {
+	if changed.Nanosecond() == 0 {
+		return !changed.Before(proved.Truncate(time.Second))
+	}
+	return changed.After(proved)
 }
 
 // failureArgs translates a failure's arguments where they are words.
@@ -163,6 +206,10 @@ func failureArgs(x *flow.Exchange, fl password.Failure) []any {
 // context gives the policy the student's own data to refuse.
 func (s *Password) context(ctx context.Context, f *flow.Flow) password.Context {
 	rec := f.Record
+	if rec == nil && f.Matched {
+		// An unreadable source leaves the directory's copy below.
+		rec, _ = record(ctx, s.svc, f)
+	}
 	if rec == nil && f.Login != "" {
 		if acct, err := s.svc.Directory.FindByLogin(ctx, f.Login); err == nil {
 			rec = &students.Record{StudentID: acct.StudentID, INE: acct.INE,

@@ -77,18 +77,18 @@ func (v *Verify) Show(_ context.Context, f *flow.Flow, _ *flow.Exchange) (string
 }
 
 func unsent(f *flow.Flow) []string {
-	if f.Record == nil {
+	if !f.Matched {
 		return nil
 	}
 	var out []string
 	switch {
-	case f.Record.Mobile == "":
+	case f.OTP.NoMobile:
 		out = append(out, "verify.unsent.sms.none")
 	case f.OTP.SMSTo == "":
 		out = append(out, "verify.unsent.sms.failed")
 	}
 	switch {
-	case f.Record.Email == "":
+	case f.OTP.NoEmail:
 		out = append(out, "verify.unsent.mail.none")
 	case f.OTP.MailTo == "":
 		out = append(out, "verify.unsent.mail.failed")
@@ -103,7 +103,9 @@ func (v *Verify) Enter(ctx context.Context, f *flow.Flow, x *flow.Exchange) erro
 	if err != nil {
 		return err
 	}
-	f.Record = &rec
+	// The record is looked up again when needed; the typed INE and phone
+	// have matched it and are not kept.
+	f.Record, f.Matched, f.INE, f.Phone = &rec, true, "", ""
 	if err := v.findAccount(ctx, f); err != nil {
 		return err
 	}
@@ -169,7 +171,7 @@ func same(a, b string) bool {
 
 // Submit checks the code, or sends a new one when asked.
 func (v *Verify) Submit(ctx context.Context, f *flow.Flow, x *flow.Exchange) (flow.Outcome, error) {
-	if f.Record == nil {
+	if !f.Matched {
 		return flow.Stay, flow.ErrMismatch
 	}
 	if x.Action() == "resend" {
@@ -181,15 +183,18 @@ func (v *Verify) Submit(ctx context.Context, f *flow.Flow, x *flow.Exchange) (fl
 		errs.Add("code", "verify.code.required")
 		return flow.Stay, errs
 	}
-	if v.svc.Now().After(f.OTP.SentAt.Add(v.code.TTL.D())) || f.OTP.Secret == "" {
+	if v.svc.Now().After(f.OTP.SentAt.Add(v.code.TTL.D())) || f.OTP.Digest == "" {
 		return flow.Stay, flow.ErrCodeExpired
 	}
 	if err := v.judge(ctx, f, code); err != nil {
 		return flow.Stay, err
 	}
-	// The code is spent: the secret goes, so no replay can pass again.
-	f.OTP.Secret = ""
+	// The code is spent: its digest goes, so no replay can pass again.
+	f.OTP.Digest = ""
 	f.Verified = true
+	if len(f.AMR) == 0 {
+		f.ProvedAt = v.svc.Now()
+	}
 	f.AMR = appendOnce(f.AMR, "otp")
 	v.svc.Logger.InfoContext(ctx, "code verified", "flow", f.Name, "already_active", f.AlreadyActive)
 	if acct, err := v.svc.Directory.FindByStudentID(ctx, f.StudentID); err == nil && acct.State == directory.StateLocked {
@@ -200,7 +205,8 @@ func (v *Verify) Submit(ctx context.Context, f *flow.Flow, x *flow.Exchange) (fl
 
 // Rewind forgets the record and the code when the student goes back.
 func (v *Verify) Rewind(f *flow.Flow) {
-	f.Record, f.OTP, f.Verified, f.AlreadyActive, f.Login, f.AMR = nil, flow.OTP{}, false, false, "", nil
+	f.Refill = f.Refill || f.Matched
+	f.Record, f.Matched, f.OTP, f.Verified, f.AlreadyActive, f.Login, f.AMR = nil, false, flow.OTP{}, false, false, "", nil
 }
 
 // count records a failure; a refusal only matters on the next attempt.

@@ -7,8 +7,6 @@ package session
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -83,10 +81,7 @@ func NewManager(st *state.Store, cfg Config, log *slog.Logger) *Manager {
 
 // key hashes the cookie value, so that reading Redis does not hand out
 // live cookies.
-func key(cookie string) string {
-	h := sha256.Sum256([]byte(cookie))
-	return "sso:" + hex.EncodeToString(h[:])
-}
+func key(cookie string) string { return state.OpaqueKey("sso:", cookie) }
 
 // StartSession signs acct in on this browser: it ends any session the
 // browser had (a new ID at every sign-in, against session fixation),

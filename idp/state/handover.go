@@ -36,12 +36,12 @@ const HandoverTTL = 10 * time.Minute
 
 // PutHandover stores h under ticket.
 func (s *Store) PutHandover(ctx context.Context, ticket string, h Handover) error {
-	return s.Put(ctx, "handover:"+ticket, h, HandoverTTL)
+	return s.Put(ctx, OpaqueKey("handover:", ticket), h, HandoverTTL)
 }
 
 // TakeHandover returns and deletes the handover under ticket (single use).
 func (s *Store) TakeHandover(ctx context.Context, ticket string) (Handover, error) {
 	var h Handover
-	err := s.Take(ctx, "handover:"+ticket, &h)
+	err := s.Take(ctx, OpaqueKey("handover:", ticket), &h)
 	return h, err
 }

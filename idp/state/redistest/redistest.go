@@ -4,11 +4,13 @@ package redistest
 
 import (
 	"context"
+	"errors"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -92,4 +94,50 @@ func freePort(tb testing.TB) int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+// Dump reads every key of the server and its value, whatever its type,
+// as a dump of Redis would hold them (an RDB file, a replica): the key
+// maps to its value's members joined by newlines. Tests search it for
+// secrets.
+func Dump(tb testing.TB, rdb redis.UniversalClient) map[string]string {
+	tb.Helper()
+	ctx := context.Background()
+	out := map[string]string{}
+	iter := rdb.Scan(ctx, 0, "*", 1000).Iterator()
+	for iter.Next(ctx) {
+		k := iter.Val()
+		var vals []string
+		var err error
+		switch typ, _ := rdb.Type(ctx, k).Result(); typ {
+		case "string":
+			var v string
+			v, err = rdb.Get(ctx, k).Result()
+			vals = []string{v}
+		case "hash":
+			var m map[string]string
+			m, err = rdb.HGetAll(ctx, k).Result()
+			for f, v := range m {
+				vals = append(vals, f, v)
+			}
+		case "set":
+			vals, err = rdb.SMembers(ctx, k).Result()
+		case "zset":
+			vals, err = rdb.ZRange(ctx, k, 0, -1).Result()
+		case "list":
+			vals, err = rdb.LRange(ctx, k, 0, -1).Result()
+		case "none":
+			continue // expired since the scan
+		default:
+			tb.Fatalf("redistest.Dump: key %q of type %q", k, typ)
+		}
+		if err != nil && !errors.Is(err, redis.Nil) {
+			tb.Fatalf("redistest.Dump: %s: %v", k, err)
+		}
+		out[k] = strings.Join(vals, "\n")
+	}
+	if err := iter.Err(); err != nil {
+		tb.Fatalf("redistest.Dump: scan: %v", err)
+	}
+	return out
 }
