@@ -26,6 +26,7 @@ type Dir struct {
 	write  *pool // service account on the provider: writes and read-your-writes
 	read   *pool // service account on the replicas: searches
 	auth   *pool // anonymous connections on the replicas, used only for user binds
+	binds  bindTimes
 
 	mu       sync.Mutex
 	policies map[string]cachedAge // policy DN → pwdMaxAge

@@ -114,14 +114,14 @@ func (d *Dir) Authenticate(ctx context.Context, login, password string) (directo
 	if err != nil {
 		return directory.Account{}, err
 	}
+	start := time.Now()
 	if e == nil {
-		// An unknown login still costs a bind (to a DN that does not
-		// exist), so that the answer's timing does not tell which logins
-		// exist.
-		_ = d.auth.do(ctx, func(c *ldap.Conn) error {
-			_, err := c.SimpleBind(&ldap.SimpleBindRequest{Username: d.dn(login), Password: password})
-			return err
-		})
+		// An unknown login lasts as long as a known one's bind
+		// (bindTimes), so that the answer's timing does not tell which
+		// logins exist. No decoy bind: slapd would answer it at once
+		// (it hashes nothing for a missing entry), and the wait is drawn
+		// from real binds, round trip included.
+		d.binds.pad(ctx, start, password)
 		return directory.Account{}, directory.ErrInvalidCredentials
 	}
 	var res *ldap.SimpleBindResult
@@ -130,6 +130,9 @@ func (d *Dir) Authenticate(ctx context.Context, login, password string) (directo
 			Controls: []ldap.Control{ldap.NewControlBeheraPasswordPolicy()}})
 		return err
 	})
+	if err == nil || ldap.IsErrorWithCode(err, ldap.LDAPResultInvalidCredentials) {
+		d.binds.add(time.Since(start))
+	}
 	pp := policyControl(res)
 	switch {
 	case ldap.IsErrorWithCode(err, ldap.LDAPResultInvalidCredentials):
