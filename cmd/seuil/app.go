@@ -71,7 +71,7 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 	if err != nil {
 		return nil, err
 	}
-	sms, mail, box, err := openSenders(cfg, log)
+	sms, mail, channels, box, err := openSenders(cfg, store, log)
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +114,7 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 	mux.Handle("/", fh)
 	mux.Handle("GET /{$}", http.RedirectHandler(prefix+"/activation", http.StatusFound))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
-	mux.Handle("GET /readyz", readiness(rdb, ping))
+	mux.Handle("GET /readyz", readiness(rdb, ping, channels, log))
 	if o.demo && box != nil {
 		mux.Handle("/demo/", box.Handler())
 	}
@@ -156,8 +156,12 @@ func loadThemes(dir string) (map[string]*themes.Theme, error) {
 	return out, nil
 }
 
-// readiness answers 200 when Redis and the directory answer.
-func readiness(rdb redis.UniversalClient, dirPing func(context.Context) error) http.Handler {
+// readiness answers what a student's journey needs: Redis and the
+// directory (without them nothing works: 503), and a channel to send the
+// code by. Both channels up: "ready"; one down: "degraded" (200, the
+// journey still works by the other; the body and the log say which);
+// none: 503, since every activation would fail at the code.
+func readiness(rdb redis.UniversalClient, dirPing func(context.Context) error, channels []*notify.Health, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
@@ -169,7 +173,21 @@ func readiness(rdb redis.UniversalClient, dirPing func(context.Context) error) h
 			http.Error(w, "directory unavailable", http.StatusServiceUnavailable)
 			return
 		}
-		_, _ = w.Write([]byte("ready\n"))
+		var down []string
+		for _, h := range channels {
+			if err := h.Check(ctx); err != nil {
+				down = append(down, h.Channel)
+				log.WarnContext(ctx, "channel down", "channel", h.Channel, "err", err)
+			}
+		}
+		switch {
+		case len(down) == len(channels) && len(channels) > 0:
+			http.Error(w, "no channel to send codes: "+strings.Join(down, ", ")+" down", http.StatusServiceUnavailable)
+		case len(down) > 0:
+			_, _ = w.Write([]byte("degraded: " + strings.Join(down, ", ") + " down\n"))
+		default:
+			_, _ = w.Write([]byte("ready\n"))
+		}
 	})
 }
 

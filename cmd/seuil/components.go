@@ -20,6 +20,7 @@ import (
 	"github.com/seuil-idp/seuil/idp/directory/embedded"
 	ldapdir "github.com/seuil-idp/seuil/idp/directory/ldap"
 	"github.com/seuil-idp/seuil/idp/regulation"
+	"github.com/seuil-idp/seuil/idp/state"
 	"github.com/seuil-idp/seuil/idp/students"
 )
 
@@ -175,14 +176,16 @@ func columns(c config.Columns) students.Columns {
 }
 
 // openSenders returns the SMS and mail senders, each wrapped so that every
-// send is logged with a masked recipient. outbox is set when either sender
-// is the in-memory outbox (demo).
-func openSenders(c *config.Config, log *slog.Logger) (notify.SMSSender, notify.Mailer, *notify.Outbox, error) {
+// send is logged with a masked recipient and followed for readiness (one
+// Health per channel, SMS first). outbox is set when either sender is the
+// in-memory outbox (demo).
+func openSenders(c *config.Config, store *state.Store, log *slog.Logger) (notify.SMSSender, notify.Mailer, []*notify.Health, *notify.Outbox, error) {
 	var box *notify.Outbox
 	if c.Mail.Outbox || c.SMS.Outbox {
 		box = notify.NewOutbox(0)
 	}
 	var sms notify.SMSSender = box
+	smsHealth := notify.NewHealth("sms", nil)
 	if h := c.SMS.HTTP; h != nil {
 		s, err := notify.NewHTTPSMS(notify.HTTPSMSConfig{
 			URL: h.URL, Method: h.Method, Headers: h.Headers, Body: h.Body, ContentType: h.ContentType,
@@ -191,20 +194,29 @@ func openSenders(c *config.Config, log *slog.Logger) (notify.SMSSender, notify.M
 			Timeout: h.Timeout.D(),
 		}, h.Secret)
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("sms.http: %w", err)
+			return nil, nil, nil, nil, fmt.Errorf("sms.http: %w", err)
 		}
-		sms = s
+		sms, smsHealth = s, notify.NewHealth("sms", s)
 	}
 	var mail notify.Mailer = box
+	mailHealth := notify.NewHealth("mail", nil)
 	if m := c.Mail.SMTP; m != nil {
 		s, err := notify.NewSMTP(notify.SMTPConfig{Host: m.Host, Port: m.Port, Username: m.Username,
 			Password: m.Password.Value(), From: m.From, TLS: m.TLS, CAFile: m.CAFile, Timeout: m.Timeout.D()})
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("mail.smtp: %w", err)
+			return nil, nil, nil, nil, fmt.Errorf("mail.smtp: %w", err)
 		}
-		mail = s
+		mail, mailHealth = s, notify.NewHealth("mail", s)
 	}
-	return notify.LogSMS(sms, log), notify.LogMail(mail, log), box, nil
+	// The guard is outermost: an SMS it holds back on purpose (country,
+	// budget) is no failure of the channel.
+	guarded := notify.Guard(notify.WatchSMS(notify.LogSMS(sms, log), smsHealth), c.SMS.GuardConfig, store, log,
+		notify.GuardEvents{
+			Refused: func(reason string) { smsRefused.WithLabelValues(reason).Inc() },
+			Counted: func(day int64, budget int) { smsToday.Set(float64(day)); smsBudget.Set(float64(budget)) },
+		})
+	return guarded, notify.WatchMail(notify.LogMail(mail, log), mailHealth),
+		[]*notify.Health{smsHealth, mailHealth}, box, nil
 }
 
 func trustedProxies(list []string) []netip.Prefix {

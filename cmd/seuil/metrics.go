@@ -18,6 +18,20 @@ var (
 	})
 )
 
-func init() { prometheus.MustRegister(requestsTotal, requestSeconds) }
+// SMS cost money: what the guard held back, and the day's count beside
+// its budget (alert on seuil_sms_sent_today / seuil_sms_daily_budget).
+var (
+	smsRefused = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "seuil_sms_refused_total", Help: "SMS not sent on purpose, by reason (country, budget).",
+	}, []string{"reason"})
+	smsToday = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "seuil_sms_sent_today", Help: "SMS counted today (UTC) against the daily budget, all replicas.",
+	})
+	smsBudget = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "seuil_sms_daily_budget", Help: "sms.daily_budget (0: no cap).",
+	})
+)
+
+func init() { prometheus.MustRegister(requestsTotal, requestSeconds, smsRefused, smsToday, smsBudget) }
 
 func statusClass(code int) string { return strconv.Itoa(code/100) + "xx" }

@@ -89,6 +89,12 @@ type OTP struct {
 	// Masked recipients, for the screen.
 	SMSTo  string `json:"sms_to,omitempty"`
 	MailTo string `json:"mail_to,omitempty"`
+	// SMSLate: the SMS provider did not answer in time; it may have
+	// taken the SMS, which may then arrive late.
+	SMSLate bool `json:"sms_late,omitempty"`
+	// SMSRefused is the message key saying why no SMS was sent on
+	// purpose (the number's country, the day's SMS budget).
+	SMSRefused string `json:"sms_refused,omitempty"`
 	// The record had no mobile, or no e-mail address (the screen says
 	// why a channel was not used).
 	NoMobile bool `json:"no_mobile,omitempty"`

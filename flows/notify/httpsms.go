@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -48,6 +49,7 @@ type HTTPSMS struct {
 	headers             map[string]*template.Template
 	success             SuccessCheck
 	client              *http.Client
+	probeAddr           string // host:port of the API, for Probe
 }
 
 // NewHTTPSMS checks cfg, renders it once with sample data (so that a typo
@@ -85,8 +87,17 @@ func NewHTTPSMS(cfg HTTPSMSConfig, secrets SecretFunc) (*HTTPSMS, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	if _, err := s.request(context.Background(), SMS{To: "+33600000000", Body: "test"}); err != nil {
+	sample, err := s.request(context.Background(), SMS{To: "+33600000000", Body: "test"})
+	if err != nil {
 		return nil, err
+	}
+	s.probeAddr = sample.URL.Host
+	if sample.URL.Port() == "" {
+		port := "443"
+		if sample.URL.Scheme == "http" {
+			port = "80"
+		}
+		s.probeAddr = net.JoinHostPort(sample.URL.Hostname(), port)
 	}
 	timeout := cfg.Timeout
 	if timeout == 0 {

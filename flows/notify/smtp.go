@@ -131,14 +131,22 @@ func (s *SMTP) SendMail(ctx context.Context, m Mail) error {
 	if err != nil {
 		return err
 	}
-	c, err := gomail.NewClient(s.host, s.opts...)
+	c, err := gomailClient(s)
 	if err != nil {
-		return fmt.Errorf("notify: smtp client: %w", err)
+		return err
 	}
 	if err := c.DialAndSendWithContext(ctx, msg); err != nil {
 		return fmt.Errorf("notify: smtp send via %s: %w", s.host, err)
 	}
 	return nil
+}
+
+func gomailClient(s *SMTP) (*gomail.Client, error) {
+	c, err := gomail.NewClient(s.host, s.opts...)
+	if err != nil {
+		return nil, fmt.Errorf("notify: smtp client: %w", err)
+	}
+	return c, nil
 }
 
 func (s *SMTP) message(m Mail) (*gomail.Msg, error) {

@@ -9,9 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"net"
 	"time"
 
 	"github.com/seuil-idp/seuil/flows/flow"
+	"github.com/seuil-idp/seuil/flows/notify"
 	"github.com/seuil-idp/seuil/idp/regulation"
 	"github.com/seuil-idp/seuil/idp/students"
 )
@@ -32,53 +34,99 @@ func (v *Verify) send(ctx context.Context, f *flow.Flow, x *flow.Exchange) error
 	if err := regulate(ctx, v.svc.Regulator, false, regulation.CodeVerifyPerStudent, rec.StudentID); err != nil {
 		return err
 	}
+	// The student and the phone take turns from the check to the count:
+	// their sends are counted only once one reached someone, so parallel
+	// sends must not all pass the check first.
+	release, err := turn(ctx, v.svc.Regulator, regulation.Hold{Key: "send:student:" + rec.StudentID, Slots: 1},
+		regulation.Hold{Key: "send:phone:" + rec.Mobile, Slots: 1})
+	if err != nil {
+		return err
+	}
+	defer release()
+	ip := regulation.IPKey(x.IP)
 	limits := []struct {
 		rule regulation.Rule
 		key  string
-	}{{regulation.CodeSendPerPhone, rec.Mobile}, {regulation.CodeSendPerIP, regulation.IPKey(x.IP)},
+	}{{regulation.CodeSendPerIP, ip}, {regulation.CodeSendPerPhone, rec.Mobile},
 		{regulation.CodeSendPerStudent, rec.StudentID}}
 	// Every limit is checked before any is counted: a send refused by
 	// one (a busy address) must not spend the phone's budget under the
 	// others, or anyone could use up a student's codes for free.
-	for _, hit := range []bool{false, true} {
-		for _, l := range limits {
-			if err := regulate(ctx, v.svc.Regulator, hit, l.rule, l.key); err != nil {
-				return err
-			}
+	for _, l := range limits {
+		if err := regulate(ctx, v.svc.Regulator, false, l.rule, l.key); err != nil {
+			return err
 		}
 	}
+	// The address's send is counted now, whatever comes of it (the
+	// address is what pumps SMS); the student's and the phone's only if
+	// the code reached someone: an outage must not use up their budget.
+	if err := regulate(ctx, v.svc.Regulator, true, regulation.CodeSendPerIP, ip); err != nil {
+		return err
+	}
 	code := newCode(v.code.Length)
-	f.OTP.Digest = digest(f.ID, code)
 	minutes := int(v.code.TTL.D() / time.Minute)
-	var sent int
+	var smsTo, mailTo, smsRefused string
+	var late bool
 	var errs []error
 	if rec.Mobile != "" {
 		body := x.T.T("sms.code", code, minutes)
-		if err := v.svc.SMS.SendSMS(ctx, flow.SMS{To: rec.Mobile, Body: body, Code: code}); err != nil {
+		switch err := v.svc.SMS.SendSMS(ctx, flow.SMS{To: rec.Mobile, Body: body, Code: code}); {
+		case err == nil:
+			smsTo = students.MaskPhone(rec.Mobile)
+		case errors.Is(err, notify.ErrCountryRefused), errors.Is(err, notify.ErrBudgetSpent):
+			// On purpose (a country SMS may not go to, the day's budget
+			// spent): the e-mail carries the code, and the screen says why.
+			smsRefused = "verify.unsent.sms.country"
+			if errors.Is(err, notify.ErrBudgetSpent) {
+				smsRefused = "verify.unsent.sms.budget"
+			}
+		case timedOut(err):
+			// The provider may well have taken it: the SMS counts as
+			// sent (it may cost), and the screen says it may be late.
+			smsTo, late = students.MaskPhone(rec.Mobile), true
+			errs = append(errs, fmt.Errorf("sms (may have been taken): %w", err))
+		default:
 			errs = append(errs, fmt.Errorf("sms: %w", err))
-		} else {
-			sent++
-			f.OTP.SMSTo = students.MaskPhone(rec.Mobile)
 		}
 	}
 	if rec.Email != "" {
 		if err := v.mailCode(ctx, rec, code, minutes, x); err != nil {
 			errs = append(errs, fmt.Errorf("mail: %w", err))
 		} else {
-			sent++
-			f.OTP.MailTo = students.MaskEmail(rec.Email)
+			mailTo = students.MaskEmail(rec.Email)
 		}
 	}
 	if len(errs) > 0 {
 		v.svc.Logger.ErrorContext(ctx, "code delivery failed", "flow", f.Name, "err", errors.Join(errs...))
 	}
-	if sent == 0 {
+	if smsTo == "" && mailTo == "" {
+		if smsRefused != "" && rec.Email == "" {
+			return flow.ErrNoRecipient
+		}
+		// Reached no one: nothing is counted against the student or the
+		// phone, and a code sent earlier stays the valid one.
 		return fmt.Errorf("verify: code not delivered: %w", errors.Join(errs...))
 	}
+	for _, l := range limits[1:] {
+		if err := regulate(ctx, v.svc.Regulator, true, l.rule, l.key); err != nil {
+			var le *flow.LimitedError
+			if !errors.As(err, &le) {
+				v.svc.Logger.ErrorContext(ctx, "regulation", "rule", l.rule, "err", err)
+			}
+		}
+	}
+	f.OTP.Digest, f.OTP.SMSTo, f.OTP.MailTo, f.OTP.SMSLate, f.OTP.SMSRefused = digest(f.ID, code), smsTo, mailTo, late, smsRefused
 	f.OTP.SentAt = v.svc.Now()
 	v.svc.Logger.InfoContext(ctx, "code sent", "flow", f.Name, "sms", f.OTP.SMSTo, "mail", f.OTP.MailTo,
 		"resends", f.OTP.Resends)
 	return nil
+}
+
+// timedOut tells a send that ran out of time, whose fate is unknown, from
+// one the provider refused.
+func timedOut(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
 }
 
 func (v *Verify) mailCode(ctx context.Context, rec *students.Record, code string, minutes int, x *flow.Exchange) error {

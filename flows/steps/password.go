@@ -177,13 +177,14 @@ func (s *Password) setByThisFlow(ctx context.Context, f *flow.Flow, login, pw st
 }
 
 // changedSince compares a directory's timestamp with a time of ours.
-// OpenLDAP keeps whole seconds (pwdChangedTime): a change in the second
-// the student proved who they are counts as after it (only another flow
-// of the same student, finished within that second, could be mistaken
-// for this one, and its password is then the one typed).
+// OpenLDAP keeps whole seconds (pwdChangedTime): only a change in a later
+// second than the proof counts, since a change within that second may
+// have come before it (another flow of the same student). A person takes
+// longer than a second from the code to a chosen password, so this only
+// refuses what no student does.
 func changedSince(changed, proved time.Time) bool {
 	if changed.Nanosecond() == 0 {
-		return !changed.Before(proved.Truncate(time.Second))
+		return changed.After(proved.Truncate(time.Second))
 	}
 	return changed.After(proved)
 }

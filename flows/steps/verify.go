@@ -84,8 +84,12 @@ func unsent(f *flow.Flow) []string {
 	switch {
 	case f.OTP.NoMobile:
 		out = append(out, "verify.unsent.sms.none")
+	case f.OTP.SMSRefused != "":
+		out = append(out, f.OTP.SMSRefused)
 	case f.OTP.SMSTo == "":
 		out = append(out, "verify.unsent.sms.failed")
+	case f.OTP.SMSLate:
+		out = append(out, "verify.unsent.sms.late")
 	}
 	switch {
 	case f.OTP.NoEmail:

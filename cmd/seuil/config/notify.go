@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"time"
+
+	"github.com/seuil-idp/seuil/flows/notify"
 )
 
 // Mail sends codes and confirmations: exactly one of SMTP or Outbox.
@@ -35,6 +37,8 @@ func (s *SMTP) setDefaults() {
 // SMS sends codes by text message: exactly one of HTTP or Outbox.
 type SMS struct {
 	HTTP *SMSHTTP `yaml:"http"`
+	// Countries and DailyBudget are notify's own (see notify.GuardConfig).
+	notify.GuardConfig `yaml:",inline"`
 	// Outbox keeps messages in memory (demo only; see Config.DemoOnly).
 	Outbox bool `yaml:"outbox"`
 }

@@ -68,6 +68,11 @@ func TestProblems(t *testing.T) {
 				"seuil.yaml:5: sms.http.headers.X: not a valid template: unclosed action",
 				"seuil.yaml:6: sms.http.secrets.token_file: cannot read /t: file does not exist",
 			}},
+		{"sms countries and budget", "sms:\n  outbox: true\n  countries: [FR, XX]\n  daily_budget: -1\n",
+			[]string{
+				`seuil.yaml:3: sms.countries[1]: "XX" is not a region code like FR or BE`,
+				"seuil.yaml:4: sms.daily_budget: -1: must be 0 (no cap) or more",
+			}},
 		{"sms body without type", "sms:\n  http: {url: 'https://sms.example', body: '{{.Body|json}}', success: {status_min: 200, json_field: status}}\n",
 			[]string{
 				"seuil.yaml:2: sms.http.content_type: required with a body (e.g. application/json)",

@@ -38,6 +38,12 @@ func validateMail(m *Mail, r *report) {
 }
 
 func validateSMS(s *SMS, r *report) {
+	if err := s.GuardConfig.Validate(); err != nil {
+		for _, e := range strings.Split(err.Error(), "\n") {
+			key, msg, _ := strings.Cut(e, ": ")
+			r.add("sms."+key, "%s", msg)
+		}
+	}
 	r.exactlyOne("sms", map[string]bool{"http": s.HTTP != nil, "outbox": s.Outbox})
 	h := s.HTTP
 	if h == nil {

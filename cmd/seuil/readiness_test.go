@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/seuil-idp/seuil/flows/notify"
+	"github.com/seuil-idp/seuil/idp/state/redistest"
+)
+
+type smsFunc func(context.Context, notify.SMS) error
+
+func (f smsFunc) SendSMS(ctx context.Context, m notify.SMS) error { return f(ctx, m) }
+
+// /readyz says what a journey needs (issue 10, point 7): with every
+// channel down, activations all fail at the code, so Seuil is not ready;
+// with one down it is degraded (still serving, by the other channel).
+// The mail channel is a real SMTP sender, probed against a closed port.
+func TestReadinessFollowsChannels(t *testing.T) {
+	t.Parallel()
+	rdb := redistest.Client(t)
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := closed.Addr().(*net.TCPAddr).Port
+	closed.Close() // nothing listens there any more
+	smtp, err := notify.NewSMTP(notify.SMTPConfig{Host: "127.0.0.1", Port: port, TLS: "none",
+		From: "Seuil <no-reply@example.org>", Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	smsUp := true
+	smsHealth := notify.NewHealth("sms", nil)
+	sms := notify.WatchSMS(smsFunc(func(context.Context, notify.SMS) error {
+		if smsUp {
+			return nil
+		}
+		return errors.New("sms provider: 401 bad key")
+	}), smsHealth)
+	mailDown := notify.NewHealth("mail", smtp)
+	mailUp := notify.NewHealth("mail", nil)
+	ping := func(context.Context) error { return nil }
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ready := func(mail *notify.Health) (int, string) {
+		rec := httptest.NewRecorder()
+		readiness(rdb, ping, []*notify.Health{smsHealth, mail}, log).ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
+		return rec.Code, strings.TrimSpace(rec.Body.String())
+	}
+	send := func(n int) {
+		for range n {
+			_ = sms.SendSMS(context.Background(), notify.SMS{To: "+33788102599", Body: "x"})
+		}
+	}
+	for _, c := range []struct {
+		name   string
+		act    func()
+		mail   *notify.Health
+		status int
+		body   string
+	}{
+		{"all up", func() {}, mailUp, http.StatusOK, "ready"},
+		{"two sms failures are not an outage", func() { smsUp = false; send(2) }, mailUp, http.StatusOK, "ready"},
+		{"sms down", func() { send(1) }, mailUp, http.StatusOK, "degraded: sms down"},
+		{"sms and mail down", func() {}, mailDown, http.StatusServiceUnavailable, "no channel to send codes: sms, mail down"},
+		{"one sms success brings it back", func() { smsUp = true; send(1) }, mailDown, http.StatusOK, "degraded: mail down"},
+	} {
+		c.act()
+		if status, body := ready(c.mail); status != c.status || body != c.body {
+			t.Errorf("%s: /readyz = %d %q, want %d %q", c.name, status, body, c.status, c.body)
+		}
+	}
+}
