@@ -96,6 +96,13 @@ type MessageData struct {
 	Link, Label string // a way on, e.g. start again
 }
 
+// Message renders a themed message page outside any flow (the default
+// theme, the student's language): for the server's own refusals, such as
+// headers too large, which must not be Go's plain English text.
+func (h *Handler) Message(w http.ResponseWriter, r *http.Request, status int, key string) {
+	h.message(w, r, nil, status, key)
+}
+
 // message renders a themed message page; d may be nil (unknown flow).
 func (h *Handler) message(w http.ResponseWriter, r *http.Request, d *Definition, status int, key string, args ...any) {
 	t := h.deps.Themes["default"]

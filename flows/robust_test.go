@@ -159,3 +159,23 @@ func TestStoreOutageIsNotExpiry(t *testing.T) {
 		t.Fatalf("%d Retry-After %q:\n%s", res.StatusCode, res.Header.Get("Retry-After"), body)
 	}
 }
+
+// A flow the store no longer has (its TTL, a failover that lost it) is
+// started anew with a word about it, not silently (issue 10, point 10);
+// a browser that never had a flow gets no such word.
+func TestLostFlowSaysSo(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.browser(t)
+	must(t, b.follow("/activation"), 200, "Numéro étudiant")
+	if strings.Contains(b.follow("/activation").body, "n'a pas pu être reprise") {
+		t.Fatal("a flow in progress is announced as lost")
+	}
+	if err := e.store.Client().FlushDB(context.Background()).Err(); err != nil { // the store lost it
+		t.Fatal(err)
+	}
+	must(t, b.follow("/activation"), 200, "Numéro étudiant", "Votre démarche précédente n'a pas pu être reprise")
+	if r := e.browser(t).follow("/activation"); strings.Contains(r.body, "n'a pas pu être reprise") {
+		t.Fatal("a new browser is told its flow was lost")
+	}
+}

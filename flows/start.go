@@ -3,6 +3,7 @@ package flows
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -25,11 +26,17 @@ func (h *Handler) start(d *Definition) http.HandlerFunc {
 			h.message(w, r, d, http.StatusBadRequest, "error.handover_only")
 			return
 		}
+		// A flow cookie whose flow is gone (its TTL, a store that lost
+		// it in a failover) starts anew, and says so: landing on the
+		// first screen without a word reads as a bug.
+		lost := false
 		if ticket == "" && r.URL.Query().Get("restart") == "" {
-			if f, ok := h.load(r, d); ok && !f.Done {
+			f, err := h.loadErr(r, d)
+			if err == nil && !f.Done {
 				h.redirect(w, r, d, f)
 				return
 			}
+			lost = errors.Is(err, errFlowGone)
 		}
 		// Each new flow is stored for its TTL: bound what one address can
 		// make the server store.
@@ -46,6 +53,9 @@ func (h *Handler) start(d *Definition) http.HandlerFunc {
 		}
 		f := &flow.Flow{ID: websec.Token(), Name: d.Name, Shape: d.Shape, CSRF: websec.Token(), Lang: lang,
 			ExpiresAt: h.deps.Clock().Add(d.TTL), LoginPattern: d.LoginPattern}
+		if lost {
+			f.Notice = "flow.restarted"
+		}
 		if ticket != "" {
 			ho, err := h.deps.Store.TakeHandover(ctx, ticket)
 			bound, _ := h.deps.Cookies.Get(r, state.HandoverCookie)
@@ -113,6 +123,10 @@ func (h *Handler) load(r *http.Request, d *Definition) (*flow.Flow, bool) {
 // expired), as opposed to a store that could not answer.
 var errNoFlow = errors.New("flows: no flow")
 
+// errFlowGone: the browser's flow cookie names a flow that is no more (its
+// TTL ran out, or the store lost it); it is an errNoFlow.
+var errFlowGone = fmt.Errorf("%w: gone", errNoFlow)
+
 // loadErr is load telling why there is no flow: errNoFlow, or the store's
 // error when it could not be read (the flow may well be there).
 func (h *Handler) loadErr(r *http.Request, d *Definition) (*flow.Flow, error) {
@@ -123,13 +137,16 @@ func (h *Handler) loadErr(r *http.Request, d *Definition) (*flow.Flow, error) {
 	f := flow.Flow{ID: id}
 	if err := h.deps.Store.Get(r.Context(), flow.Key(id), &f); err != nil {
 		if errors.Is(err, state.ErrNotFound) {
-			return nil, errNoFlow
+			return nil, errFlowGone
 		}
 		h.deps.Logger.ErrorContext(r.Context(), "flow load", "err", err)
 		return nil, err
 	}
-	if f.Name != d.Name || h.deps.Clock().After(f.ExpiresAt) || !sameShape(&f, d) {
+	if f.Name != d.Name || !sameShape(&f, d) {
 		return nil, errNoFlow
+	}
+	if h.deps.Clock().After(f.ExpiresAt) {
+		return nil, errFlowGone
 	}
 	return &f, nil
 }

@@ -118,7 +118,7 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 	if o.demo && box != nil {
 		mux.Handle("/demo/", box.Handler())
 	}
-	var h http.Handler = mux
+	var h http.Handler = headerLimit(mux, fh)
 	if prefix != "" {
 		h = http.StripPrefix(prefix, mux)
 	}
@@ -188,6 +188,33 @@ func readiness(rdb redis.UniversalClient, dirPing func(context.Context) error, c
 		default:
 			_, _ = w.Write([]byte("ready\n"))
 		}
+	})
+}
+
+// maxHeaderBytes is the most request headers (and target) Seuil takes.
+// The server itself lets through twice that (serve's MaxHeaderBytes), so
+// that a browser over the limit (usually too many cookies for the
+// domain) gets a themed, translated 431 page from here rather than Go's
+// plain-text one.
+const maxHeaderBytes = 32 << 10
+
+type messenger interface {
+	Message(w http.ResponseWriter, r *http.Request, status int, key string)
+}
+
+func headerLimit(next http.Handler, pages messenger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := len(r.RequestURI)
+		for k, vs := range r.Header {
+			for _, v := range vs {
+				n += len(k) + len(v) + 4
+			}
+		}
+		if n > maxHeaderBytes {
+			pages.Message(w, r, http.StatusRequestHeaderFieldsTooLarge, "error.headers")
+			return
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -76,6 +77,32 @@ func TestReadinessFollowsChannels(t *testing.T) {
 		c.act()
 		if status, body := ready(c.mail); status != c.status || body != c.body {
 			t.Errorf("%s: /readyz = %d %q, want %d %q", c.name, status, body, c.status, c.body)
+		}
+	}
+}
+
+// Headers too large (too many cookies for the domain) get a themed,
+// translated page, not Go's plain-text 431 (issue 10, point 10).
+func TestHeadersTooLargeThemed(t *testing.T) {
+	t.Parallel()
+	e := startDemo(t)
+	for _, c := range []struct{ lang, want string }{{"", "Requête trop volumineuse"}, {"en", "Request too large"}} {
+		req, _ := http.NewRequest("GET", e.seuil+"/activation", nil)
+		for i := range 40 {
+			req.AddCookie(&http.Cookie{Name: fmt.Sprintf("tracker%d", i), Value: strings.Repeat("x", 1000)})
+		}
+		if c.lang != "" {
+			req.AddCookie(&http.Cookie{Name: "seuil_lang", Value: c.lang})
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusRequestHeaderFieldsTooLarge || !strings.Contains(string(body), c.want) ||
+			!strings.Contains(res.Header.Get("Content-Type"), "text/html") {
+			t.Errorf("lang %q: %d %s\n%.300s", c.lang, res.StatusCode, res.Header.Get("Content-Type"), body)
 		}
 	}
 }
