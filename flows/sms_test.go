@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -144,3 +146,28 @@ func TestTimedOutSMSMayArrive(t *testing.T) {
 type smsOnly struct{ f *failing }
 
 func (s smsOnly) SendSMS(ctx context.Context, m flow.SMS) error { return s.f.SendSMS(ctx, m) }
+
+// A definition may send codes by e-mail only (channels: [mail]), as ANSSI
+// advises against SMS: no SMS goes, and the screen does not call the SMS
+// missing or failed.
+func TestCodeByMailOnly(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	src := "name: activation\nsteps:\n  - type: identify\n  - type: verify\n    channels: [mail]\n  - type: password\n  - type: done\n"
+	if err := os.WriteFile(filepath.Join(dir, "activation.yaml"), []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, func(c *flows.Config, _ *flows.Deps) { c.DefinitionsDir = dir })
+	b := e.browser(t)
+	b.follow("/activation")
+	r := b.submit("/activation/identify", identifyForm("22012345", "123456789AB", "0788102599"))
+	must(t, r, 200, "par courriel à")
+	for _, no := range []string{"par SMS au", "SMS a échoué", "Aucun numéro de portable"} {
+		if strings.Contains(r.body, no) {
+			t.Errorf("the screen says %q", no)
+		}
+	}
+	if s, m := e.box.counts(); s != 0 || m != 1 {
+		t.Fatalf("sent %d SMS and %d mails, want 0 and 1", s, m)
+	}
+}

@@ -22,11 +22,21 @@ import (
 // address on record (never to what was typed: the typed phone only had to
 // match). Every send counts against the hourly caps, since SMS cost money.
 func (v *Verify) send(ctx context.Context, f *flow.Flow, x *flow.Exchange) error {
-	rec, err := record(ctx, v.svc, f)
+	found, err := record(ctx, v.svc, f)
 	if err != nil {
 		return err
 	}
-	f.OTP.NoMobile, f.OTP.NoEmail = rec.Mobile == "", rec.Email == ""
+	// A channel the definition leaves out is as if the record had no
+	// such contact, but the screen does not call it missing.
+	r := *found
+	if !v.sms {
+		r.Mobile = ""
+	}
+	if !v.mail {
+		r.Email = ""
+	}
+	rec := &r
+	f.OTP.NoMobile, f.OTP.NoEmail = v.sms && rec.Mobile == "", v.mail && rec.Email == ""
 	if rec.Mobile == "" && rec.Email == "" {
 		return flow.ErrNoRecipient
 	}
