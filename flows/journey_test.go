@@ -181,8 +181,9 @@ func TestSecurityHeaders(t *testing.T) {
 		t.Fatal(err)
 	}
 	res.Body.Close()
-	if !strings.Contains(res.Header.Get("Content-Security-Policy"), "script-src 'self'") ||
-		res.Header.Get("Cache-Control") != "no-store" {
+	csp := res.Header.Get("Content-Security-Policy")
+	if !strings.Contains(csp, "script-src 'self'") || !strings.Contains(csp, "frame-ancestors 'none'") ||
+		strings.Contains(csp, "unsafe-inline") || res.Header.Get("Cache-Control") != "no-store" {
 		t.Fatalf("headers: %v", res.Header)
 	}
 }
