@@ -67,35 +67,14 @@ func TestNothingLeaks(t *testing.T) {
 	base := "http://" + l.Addr().String()
 	const rpSecret = "leak-test-client-secret-0123456789"
 	const redirect = "http://127.0.0.1:1/cb" // never fetched: the test reads the Location
-	cfgPath := filepath.Join(dir, "seuil.yaml")
-	writeFile(t, cfgPath, fmt.Sprintf(`
-server: {public_url: %q}
-log: {level: debug, format: json}
-redis: {addrs: [%q]}
-directory:
-  ldap:
-    url: %s
-    bind_dn: %q
-    bind_password: %q
-    base_dn: %q
-    default_policy_dn: %q
-    mail_domain: univ-tours.fr
-students:
-  csv: {path: %q}
-mail: {outbox: true}
-sms: {outbox: true}
-oidc:
-  secret: "0123456789abcdef0123456789abcdef-test"
-  keys: [{file: %q}]
-  clients:
+	cfgPath := writeProductionConfig(t, dir, base, redisAddr, ldapSrv, csv, keyFile, "{level: debug, format: json}", fmt.Sprintf(`
     - id: rp
       secret: %q
       redirect_uris: [%q]
       post_logout_redirect_uris: [http://127.0.0.1:1/]
       scopes: [openid, profile, email, offline_access]
       grant_types: [authorization_code, refresh_token]
-`, base, redisAddr, ldapSrv.URL, ldapSrv.ServiceDN, ldapSrv.ServicePassword, ldapSrv.PeopleDN, ldapSrv.PolicyDN,
-		csv, keyFile, rpSecret, redirect))
+`, rpSecret, redirect))
 	var out, errOut bytes.Buffer
 	if code := run(context.Background(), []string{"sync", "--config", cfgPath}, &out, &errOut); code != 0 {
 		t.Fatalf("seuil sync = %d\n%s", code, errOut.String())

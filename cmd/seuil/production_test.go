@@ -40,27 +40,7 @@ func TestProductionPath(t *testing.T) {
 	}
 	l := listenLoopback(t)
 	base := "http://" + l.Addr().String()
-	cfgPath := filepath.Join(dir, "seuil.yaml")
-	writeFile(t, cfgPath, fmt.Sprintf(`
-server: {public_url: %q}
-log: {level: warn, format: text}
-redis: {addrs: [%q]}
-directory:
-  ldap:
-    url: %s
-    bind_dn: %q
-    bind_password: %q
-    base_dn: %q
-    default_policy_dn: %q
-    mail_domain: univ-tours.fr
-students:
-  csv: {path: %q}
-mail: {outbox: true}
-sms: {outbox: true}
-oidc:
-  secret: "0123456789abcdef0123456789abcdef-test"
-  keys: [{file: %q}]
-`, base, redisAddr, ldapSrv.URL, ldapSrv.ServiceDN, ldapSrv.ServicePassword, ldapSrv.PeopleDN, ldapSrv.PolicyDN, csv, keyFile))
+	cfgPath := writeProductionConfig(t, dir, base, redisAddr, ldapSrv, csv, keyFile, "{level: warn, format: text}", "")
 
 	// 1. seuil sync creates every student, in state "created".
 	var out, errOut bytes.Buffer
@@ -131,4 +111,37 @@ oidc:
 	if _, err := ld.Authenticate(context.Background(), "22012345T", "Velo-Rouge-Tours-8"); err != nil {
 		t.Fatalf("password after second sync: %v", err)
 	}
+}
+
+// writeProductionConfig writes the seuil.yaml of the production tests:
+// the given redis-server and slapd, the CSV students, the outboxes, and
+// clients (YAML list items under oidc.clients; "" for none).
+func writeProductionConfig(t *testing.T, dir, base, redisAddr string, ldapSrv *slapdtest.Server, csv, keyFile, logCfg, clients string) string {
+	t.Helper()
+	if clients != "" {
+		clients = "  clients:\n" + clients
+	}
+	cfgPath := filepath.Join(dir, "seuil.yaml")
+	writeFile(t, cfgPath, fmt.Sprintf(`
+server: {public_url: %q}
+log: %s
+redis: {addrs: [%q]}
+directory:
+  ldap:
+    url: %s
+    bind_dn: %q
+    bind_password: %q
+    base_dn: %q
+    default_policy_dn: %q
+    mail_domain: univ-tours.fr
+students:
+  csv: {path: %q}
+mail: {outbox: true}
+sms: {outbox: true}
+oidc:
+  secret: "0123456789abcdef0123456789abcdef-test"
+  keys: [{file: %q}]
+%s`, base, logCfg, redisAddr, ldapSrv.URL, ldapSrv.ServiceDN, ldapSrv.ServicePassword, ldapSrv.PeopleDN, ldapSrv.PolicyDN,
+		csv, keyFile, clients))
+	return cfgPath
 }
