@@ -19,7 +19,7 @@ func previewFlow() *flow.Flow {
 	return &flow.Flow{ID: "preview", Name: "activation", CSRF: "preview", StudentID: rec.StudentID, INE: rec.INE,
 		Phone: rec.Mobile, Record: rec, Login: "22012345T", Verified: true, PasswordSet: true,
 		OTP:     flow.OTP{SMSTo: students.MaskPhone(rec.Mobile), MailTo: students.MaskEmail(rec.Email)},
-		Landing: "https://pjweb.example.org/"}
+		Landing: "https://pjweb.example.org/", Confirmed: students.MaskEmail(rec.Email), Matched: true}
 }
 
 // PreviewData is the preview index page's data.
