@@ -120,7 +120,7 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 	}
 	var h http.Handler = headerLimit(mux, fh)
 	if prefix != "" {
-		h = http.StripPrefix(prefix, mux)
+		h = http.StripPrefix(prefix, h)
 	}
 	return &app{handler: accessLog(log, h), outbox: box, provider: op, reload: fh.Reload, close: cl.close}, nil
 }

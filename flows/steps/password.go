@@ -206,11 +206,8 @@ func failureArgs(x *flow.Exchange, fl password.Failure) []any {
 
 // context gives the policy the student's own data to refuse.
 func (s *Password) context(ctx context.Context, f *flow.Flow) password.Context {
-	rec := f.Record
-	if rec == nil && f.Matched {
-		// An unreadable source leaves the directory's copy below.
-		rec, _ = record(ctx, s.svc, f)
-	}
+	// Not matched, or an unreadable source, leaves the directory's copy.
+	rec, _ := record(ctx, s.svc, f)
 	if rec == nil && f.Login != "" {
 		if acct, err := s.svc.Directory.FindByLogin(ctx, f.Login); err == nil {
 			rec = &students.Record{StudentID: acct.StudentID, INE: acct.INE,
