@@ -63,6 +63,12 @@ type entry struct {
 	Hash      string          `json:"hash,omitempty"`
 	History   []string        `json:"history,omitempty"` // previous hashes, newest first
 	ChangedAt time.Time       `json:"changed_at,omitzero"`
+	// Credentials are the account's sealed second factors by id (see
+	// idp/credentials); Entitlements its eduPersonEntitlement values and
+	// Groups the DNs of the groups it belongs to (staff roles).
+	Credentials  map[string][]byte `json:"credentials,omitempty"`
+	Entitlements []string          `json:"entitlements,omitempty"`
+	Groups       []string          `json:"groups,omitempty"`
 }
 
 type file struct {

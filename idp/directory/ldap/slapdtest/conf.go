@@ -14,6 +14,7 @@ include /etc/ldap/schema/inetorgperson.schema
 include /etc/ldap/schema/nis.schema
 include {{.Dir}}/eduperson.schema
 include {{.Dir}}/supann-2019.schema
+include {{.Dir}}/seuil.schema
 
 pidfile  {{.Dir}}/slapd.pid
 argsfile {{.Dir}}/slapd.args
@@ -55,9 +56,16 @@ access to attrs=userPassword
 	by dn.exact="{{.ServiceDN}}" {{.ServiceAccess}}
 	by anonymous auth
 	by * none
+# Sealed credentials: the service account only, not even their holder.
+access to attrs=seuilCredential
+	by dn.exact="{{.ServiceDN}}" {{.ServiceAccess}}
+	by * none
 access to dn.subtree="{{.PeopleDN}}"
 	by dn.exact="{{.ServiceDN}}" {{.ServiceAccess}}
 	by self read
+	by * none
+access to dn.subtree="ou=groups,{{.Suffix}}"
+	by dn.exact="{{.ServiceDN}}" read
 	by * none
 access to dn.subtree="ou=policies,{{.Suffix}}"
 	by dn.exact="{{.ServiceDN}}" read

@@ -58,6 +58,7 @@ func (s *Server) populate(opts Options) error {
 			"pwdPolicySubentry": {"cn=service,ou=policies," + s.Suffix},
 		}},
 		{s.PeopleDN, map[string][]string{"objectClass": {"organizationalUnit"}, "ou": {"people"}}},
+		{"ou=groups," + s.Suffix, map[string][]string{"objectClass": {"organizationalUnit"}, "ou": {"groups"}}},
 	}
 	for _, e := range entries {
 		req := ldap.NewAddRequest(e.dn, nil)

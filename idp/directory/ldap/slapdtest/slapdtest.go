@@ -7,6 +7,7 @@ package slapdtest
 
 import (
 	"embed"
+	"github.com/seuil-idp/seuil/idp/directory/ldap/schema"
 	"net"
 	"os"
 	"path/filepath"
@@ -122,6 +123,9 @@ func (s *Server) writeConfig() error {
 		if err := os.WriteFile(filepath.Join(s.Dir, name), b, 0o600); err != nil {
 			return err
 		}
+	}
+	if err := os.WriteFile(filepath.Join(s.Dir, "seuil.schema"), schema.Seuil, 0o600); err != nil {
+		return err
 	}
 	if err := os.Mkdir(filepath.Join(s.Dir, "db"), 0o700); err != nil {
 		return err
