@@ -77,3 +77,13 @@ type Directory interface {
 	// ErrInvalidCredentials, ErrPasswordExpired or ErrLocked on failure.
 	Authenticate(ctx context.Context, login, password string) (Account, error)
 }
+
+// Lockout is the directory's own lockout state of an account (OpenLDAP
+// ppolicy's pwdAccountLockedTime, pwdFailureTime, pwdGraceUseTime), as
+// the helpdesk sees it.
+type Lockout struct {
+	LockedAt    time.Time // zero: not locked
+	Failures    int       // failed binds the policy still counts
+	LastFailure time.Time
+	GraceUsed   int // grace logins used since the password expired
+}
