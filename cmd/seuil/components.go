@@ -72,17 +72,7 @@ func newRedis(c config.Redis) (redis.UniversalClient, error) {
 // from oidc.secret, which every replica shares, so that one secret is
 // configured, not two.
 func newRegulator(rdb redis.UniversalClient, c *config.Config) (*regulation.Regulator, error) {
-	rules := regulation.Rules{}
-	l := c.Limits
-	for rule, r := range map[regulation.Rule]config.Rate{
-		regulation.IdentifyPerIP: l.IdentifyPerIP, regulation.IdentifyPerStudent: l.IdentifyPerStudent,
-		regulation.CodeSendPerPhone: l.CodeSendPerPhone, regulation.CodeSendPerIP: l.CodeSendPerIP,
-		regulation.CodeSendPerStudent: l.CodeSendPerStudent, regulation.CodeVerifyPerStudent: l.CodeVerifyPerStudent,
-		regulation.LoginPerIP: l.LoginPerIP, regulation.LoginPerAccount: l.LoginPerAccount,
-		regulation.FlowStartPerIP: l.FlowStartPerIP,
-	} {
-		rules[rule] = regulation.Limit{Rate: r.Rate, Per: r.Per.D(), Burst: r.Burst}
-	}
+	rules := c.Limits.Regulation()
 	mac := hmac.New(sha256.New, []byte(c.OIDC.Secret.Value()))
 	mac.Write([]byte("seuil regulation keys"))
 	return regulation.New(rdb, c.Redis.KeyPrefix+"limit:", rules.WithDefaults(), mac.Sum(nil))

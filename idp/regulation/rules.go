@@ -23,6 +23,12 @@ const (
 	LoginPerIP           Rule = "login_per_ip"
 	LoginPerAccount      Rule = "login_per_account"
 	FlowStartPerIP       Rule = "flow_start_per_ip"
+	// LoginPerAccountIP counts wrong passwords per (account, address):
+	// the tight limit, which an attacker at one address spends alone.
+	LoginPerAccountIP Rule = "login_per_account_ip"
+	// StaffFactorPerAccount counts wrong second-factor codes of a staff
+	// member.
+	StaffFactorPerAccount Rule = "staff_factor_per_account"
 )
 
 // AllRules lists every rule, in configuration order.
@@ -30,8 +36,9 @@ var AllRules = []Rule{
 	IdentifyPerIP, IdentifyPerStudent,
 	CodeSendPerPhone, CodeSendPerIP, CodeSendPerStudent,
 	CodeVerifyPerStudent,
-	LoginPerIP, LoginPerAccount,
+	LoginPerIP, LoginPerAccount, LoginPerAccountIP,
 	FlowStartPerIP,
+	StaffFactorPerAccount,
 }
 
 // Limit allows Burst events at once, then Rate events per Per on average
@@ -63,9 +70,15 @@ type Rules map[Rule]Limit
 //   - code_verify: a wrong code. Each code also has its own attempt limit in
 //     the flow; across resends 10 wrong codes an hour per student keeps a
 //     6-digit guess below 1 in 4,000 a day.
-//   - login: a wrong password. 5 at once per account then one every 6
-//     minutes: a throttle, not a lockout an attacker could use to keep a
-//     student out for long. Per IP 60 an hour, burst 20.
+//   - login: a wrong password. Per (account, address) 5 at once then one
+//     every 6 minutes: the throttle a guesser meets. Per account alone the
+//     ceiling is high (30 at once, then 60 an hour), so that an attacker
+//     who knows only a login, at one address or a few, cannot keep its
+//     student out from another network; it stops only a guesser spread
+//     over many addresses, and even then slows rather than locks. Per IP
+//     60 an hour, burst 20.
+//   - staff_factor: a wrong TOTP or recovery code of a staff member who
+//     already gave the right password: 5 at once, then 10 an hour.
 //   - flow_start: a new flow or a parked authorization request stored in
 //     Redis (every visit without a flow cookie or session). Only there to
 //     bound what one address can make the server store (a few KB each):
@@ -73,15 +86,17 @@ type Rules map[Rule]Limit
 //     of enrolment does not reach.
 func Defaults() Rules {
 	return Rules{
-		IdentifyPerIP:        {Rate: 20, Per: time.Hour, Burst: 10},
-		IdentifyPerStudent:   {Rate: 5, Per: time.Hour, Burst: 5},
-		CodeSendPerPhone:     {Rate: 10, Per: 24 * time.Hour, Burst: 5},
-		CodeSendPerIP:        {Rate: 30, Per: time.Hour, Burst: 10},
-		CodeSendPerStudent:   {Rate: 10, Per: 24 * time.Hour, Burst: 5},
-		CodeVerifyPerStudent: {Rate: 10, Per: time.Hour, Burst: 10},
-		LoginPerIP:           {Rate: 60, Per: time.Hour, Burst: 20},
-		LoginPerAccount:      {Rate: 10, Per: time.Hour, Burst: 5},
-		FlowStartPerIP:       {Rate: 3600, Per: time.Hour, Burst: 1000},
+		IdentifyPerIP:         {Rate: 20, Per: time.Hour, Burst: 10},
+		IdentifyPerStudent:    {Rate: 5, Per: time.Hour, Burst: 5},
+		CodeSendPerPhone:      {Rate: 10, Per: 24 * time.Hour, Burst: 5},
+		CodeSendPerIP:         {Rate: 30, Per: time.Hour, Burst: 10},
+		CodeSendPerStudent:    {Rate: 10, Per: 24 * time.Hour, Burst: 5},
+		CodeVerifyPerStudent:  {Rate: 10, Per: time.Hour, Burst: 10},
+		LoginPerIP:            {Rate: 60, Per: time.Hour, Burst: 20},
+		LoginPerAccount:       {Rate: 60, Per: time.Hour, Burst: 30},
+		LoginPerAccountIP:     {Rate: 10, Per: time.Hour, Burst: 5},
+		FlowStartPerIP:        {Rate: 3600, Per: time.Hour, Burst: 1000},
+		StaffFactorPerAccount: {Rate: 10, Per: time.Hour, Burst: 5},
 	}
 }
 

@@ -197,11 +197,16 @@ func (l *Login) next(id string) string {
 }
 
 // targets are the limits a sign-in attempt counts against: the client
-// address (loose: many students share one) and the account (tight).
+// address (loose: many students share one), the account from that
+// address (tight: what a guesser meets) and the account from anywhere
+// (a high ceiling, so that whoever knows a login cannot keep its owner
+// out from another network).
 func targets(ip, login string) []regulation.Target {
+	acct := strings.ToUpper(login)
 	return []regulation.Target{
 		{Rule: regulation.LoginPerIP, Key: regulation.IPKey(ip)},
-		{Rule: regulation.LoginPerAccount, Key: strings.ToUpper(login)},
+		{Rule: regulation.LoginPerAccountIP, Key: acct + "\x00" + regulation.IPKey(ip)},
+		{Rule: regulation.LoginPerAccount, Key: acct},
 	}
 }
 

@@ -185,7 +185,8 @@ func TestLimitBurst(t *testing.T) {
 	if r := cfg.Limits.LoginPerIP; r.Burst != 7 {
 		t.Errorf("login_per_ip = %+v", r)
 	}
-	if r := cfg.Limits.LoginPerAccount; r.Rate != 10 || r.Burst != 5 || r.Per.D() != time.Hour { // default kept
+	def := regulation.Defaults()[regulation.LoginPerAccount]
+	if r := cfg.Limits.LoginPerAccount; r.Rate != def.Rate || r.Burst != def.Burst || r.Per.D() != time.Hour { // default kept
 		t.Errorf("login_per_account = %+v", r)
 	}
 }

@@ -166,7 +166,21 @@ type Limits struct {
 	CodeVerifyPerStudent Rate `yaml:"code_verify_per_student"`
 	LoginPerIP           Rate `yaml:"login_per_ip"`
 	LoginPerAccount      Rate `yaml:"login_per_account"`
+	LoginPerAccountIP    Rate `yaml:"login_per_account_ip"`
 	FlowStartPerIP       Rate `yaml:"flow_start_per_ip"`
+	StaffFactor          Rate `yaml:"staff_factor_per_account"`
+}
+
+// Regulation returns the limits as idp/regulation's rules: each key is
+// the rule's name, so no mapping can drop one.
+func (l Limits) Regulation() regulation.Rules {
+	out := regulation.Rules{}
+	names, rates := l.rules()
+	for i, name := range names {
+		r := rates[i]
+		out[regulation.Rule(name)] = regulation.Limit{Rate: r.Rate, Per: r.Per.D(), Burst: r.Burst}
+	}
+	return out
 }
 
 // Rate allows Burst events at once, then Rate events per Per.
