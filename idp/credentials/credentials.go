@@ -17,6 +17,7 @@ import (
 	"crypto/cipher"
 	"crypto/rand"
 	"encoding/base32"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -188,4 +189,28 @@ func (v *Vault) open(login, id string, blob []byte) (Credential, error) {
 		return Credential{}, ErrSealed
 	}
 	return c, nil
+}
+
+// SealValue seals a short value for login and purpose into text (a
+// hidden form field): what is not stored yet travels sealed, and opens
+// only for the same login and purpose.
+func (v *Vault) SealValue(login, purpose string, value []byte) (string, error) {
+	nonce := make([]byte, v.aead.NonceSize())
+	_, _ = rand.Read(nonce)
+	out := v.aead.Seal(nonce, nonce, value, additional(login, "value:"+purpose))
+	return base64.RawURLEncoding.EncodeToString(out), nil
+}
+
+// OpenValue opens what SealValue sealed.
+func (v *Vault) OpenValue(login, purpose, text string) ([]byte, error) {
+	b, err := base64.RawURLEncoding.DecodeString(text)
+	n := v.aead.NonceSize()
+	if err != nil || len(b) < n {
+		return nil, ErrSealed
+	}
+	plain, err := v.aead.Open(nil, b[:n], b[n:], additional(login, "value:"+purpose))
+	if err != nil {
+		return nil, ErrSealed
+	}
+	return plain, nil
 }
