@@ -7,6 +7,7 @@ package flows
 
 import (
 	"fmt"
+	"github.com/seuil-idp/seuil/idp/audit"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -65,6 +66,8 @@ type Deps struct {
 	TrustedProxies []netip.Prefix
 	Clock          func() time.Time
 	Registry       flow.Registry // step types; steps.Registry() when nil
+	// Trail receives every step's outcome (nil: none).
+	Trail *audit.Trail
 }
 
 // Handler serves the flows; mount it at "/".

@@ -20,6 +20,7 @@ type Page struct {
 	Errors     []ShownError // field errors, in form order (the summary)
 	Message    string       // error above the form
 	Notice     string       // information above the form
+	Ref        string       // a turned-away student's reference for the helpdesk
 	Values     url.Values   // what was typed (secrets removed)
 	Data       any          // the step's own data
 }
@@ -80,6 +81,7 @@ func (h *Handler) renderStep(w http.ResponseWriter, r *http.Request, d *Definiti
 		if ex.msg.Key != "" {
 			p.Message = tr.T(ex.msg.Key, ex.msg.Args...)
 		}
+		p.Ref = ex.ref
 		p.Values = url.Values{}
 		for k, v := range r.PostForm {
 			if !secretFields[k] {
@@ -94,6 +96,7 @@ func (h *Handler) renderStep(w http.ResponseWriter, r *http.Request, d *Definiti
 type MessageData struct {
 	Title, Text string
 	Link, Label string // a way on, e.g. start again
+	Ref         string // the helpdesk reference, when turned away
 }
 
 // Message renders a themed message page outside any flow (the default
@@ -105,12 +108,17 @@ func (h *Handler) Message(w http.ResponseWriter, r *http.Request, status int, ke
 
 // message renders a themed message page; d may be nil (unknown flow).
 func (h *Handler) message(w http.ResponseWriter, r *http.Request, d *Definition, status int, key string, args ...any) {
+	h.messageRef(w, r, d, status, "", key, args...)
+}
+
+// messageRef is message with the helpdesk's reference for the case.
+func (h *Handler) messageRef(w http.ResponseWriter, r *http.Request, d *Definition, status int, ref, key string, args ...any) {
 	t := h.deps.Themes["default"]
 	if d != nil {
 		t = h.deps.Themes[d.Theme]
 	}
 	tr := t.Translator(themes.Negotiate(r, h.deps.Cookies.Name(themes.LangCookie)))
-	m := MessageData{Title: tr.T(key + ".title"), Text: tr.T(key, args...)}
+	m := MessageData{Title: tr.T(key + ".title"), Text: tr.T(key, args...), Ref: ref}
 	if d != nil && d.Entry == "direct" {
 		m.Link, m.Label = h.cfg.BasePath+"/"+d.Name+"?restart=1", tr.T("message.restart")
 	}

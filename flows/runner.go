@@ -3,8 +3,10 @@ package flows
 import (
 	"context"
 	"errors"
+	"github.com/seuil-idp/seuil/idp/audit"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -130,8 +132,11 @@ func (h *Handler) submit(d *Definition) http.HandlerFunc {
 		r = r.WithContext(detached)
 		x := h.exchange(w, r, d, f)
 		x.Form = r.PostForm
+		step, sentBefore := d.Steps[f.Step].Name(), f.OTP.SentAt
 		err = h.advance(d, f, x)
-		h.finish(w, r, d, f, err)
+		ex := h.explain(err)
+		h.audit(r, d, f, step, sentBefore, &ex)
+		h.finish(w, r, d, f, err, ex)
 	}
 }
 
@@ -165,12 +170,11 @@ func (h *Handler) advance(d *Definition, f *flow.Flow, x *flow.Exchange) error {
 // finish writes the flow and answers: a redirect after success (so a
 // reload never posts twice), the page with its errors otherwise, or the
 // closing page when the error ends the flow.
-func (h *Handler) finish(w http.ResponseWriter, r *http.Request, d *Definition, f *flow.Flow, err error) {
-	ex := h.explain(err)
+func (h *Handler) finish(w http.ResponseWriter, r *http.Request, d *Definition, f *flow.Flow, err error, ex explained) {
 	if ex.closes {
 		_ = h.deps.Store.Delete(r.Context(), flow.Key(f.ID))
 		h.deps.Cookies.Clear(w, flowCookie)
-		h.message(w, r, d, ex.status, ex.msg.Key, ex.msg.Args...)
+		h.messageRef(w, r, d, ex.status, ex.ref, ex.msg.Key, ex.msg.Args...)
 		return
 	}
 	if ex.internal {
@@ -208,6 +212,51 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, d *Definition, 
 		return
 	}
 	h.renderStep(w, r, d, saved, ex.status, &ex, "")
+}
+
+// audit records what came of a submitted step, and the code sent on
+// entering the next one; a student turned away gets a reference (ex.ref)
+// that the event carries. Only masked contacts and message keys go in.
+func (h *Handler) audit(r *http.Request, d *Definition, f *flow.Flow, step string, sentBefore time.Time, ex *explained) {
+	if h.deps.Trail == nil {
+		return
+	}
+	ctx := r.Context()
+	ip := websec.ClientIP(r, h.deps.TrustedProxies)
+	ev := audit.Event{Kind: audit.KindStep, Outcome: ex.outcome, Student: f.StudentID, Login: f.Login, Flow: d.Name, Detail: step, IP: ip}
+	if ex.outcome == "refused" {
+		var keys []string
+		for _, fe := range ex.fields {
+			keys = append(keys, fe.Key)
+		}
+		ev.Detail = step + ": " + strings.Join(keys, ",")
+	}
+	if ex.turnedAway() {
+		ex.ref = audit.NewRef()
+		ev.Ref = ex.ref
+	}
+	_ = h.deps.Trail.Record(ctx, ev)
+	if o := f.OTP; !o.SentAt.IsZero() && !o.SentAt.Equal(sentBefore) {
+		var parts []string
+		if o.SMSTo != "" {
+			p := "sms " + o.SMSTo
+			if o.SMSLate {
+				p += " (late)"
+			}
+			parts = append(parts, p)
+		} else if o.SMSRefused != "" {
+			parts = append(parts, "sms refused: "+o.SMSRefused)
+		}
+		if o.MailTo != "" {
+			parts = append(parts, "mail "+o.MailTo)
+		}
+		outcome := "ok"
+		if len(parts) == 0 {
+			outcome = "failed"
+		}
+		_ = h.deps.Trail.Record(ctx, audit.Event{Kind: audit.KindCodeSent, Outcome: outcome, Student: f.StudentID,
+			Login: f.Login, Flow: d.Name, Detail: strings.Join(parts, "; "), IP: ip})
+	}
 }
 
 // retry answers a lost race or a vanished flow.

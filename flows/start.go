@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/seuil-idp/seuil/idp/audit"
 	"net/http"
 	"strings"
 
@@ -84,6 +85,8 @@ func (h *Handler) start(d *Definition) http.HandlerFunc {
 		h.deps.Cookies.Set(w, flowCookie, f.ID, 0)
 		h.deps.Logger.InfoContext(ctx, "flow started", "flow", d.Name, "handover", ticket != "",
 			"ip", websec.ClientIP(r, h.deps.TrustedProxies))
+		_ = h.deps.Trail.Record(ctx, audit.Event{Kind: audit.KindFlowStarted, Flow: d.Name, Login: f.Login,
+			IP: websec.ClientIP(r, h.deps.TrustedProxies)})
 		h.redirect(w, r, d, f)
 	}
 }

@@ -87,3 +87,10 @@ type Lockout struct {
 	LastFailure time.Time
 	GraceUsed   int // grace logins used since the password expired
 }
+
+// Fields a helpdesk search may match exactly (Searcher).
+const (
+	FieldINE    = "ine"
+	FieldEmail  = "email"
+	FieldMobile = "mobile"
+)

@@ -203,7 +203,7 @@ func (p *Provider) oidcSession(s session.Session, a directory.Account, ar fosite
 	c.AuthTime = s.AuthTime
 	c.RequestedAt = requestedAt.Truncate(time.Second)
 	c.AuthenticationMethodsReferences = s.AMR
-	c.AuthenticationContextClassReference = acrPassword
+	c.AuthenticationContextClassReference = acrOf(s.AMR)
 	c.Extra = userClaims(a, ar.GetGrantedScopes(), cl.Conf)
 	c.Extra["sid"] = s.SID
 	return os

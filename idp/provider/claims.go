@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/seuil-idp/seuil/idp/directory"
@@ -52,6 +53,17 @@ func userClaims(a directory.Account, scopes []string, cl ClientConfig) map[strin
 
 // acrPassword is the acr of every ID token: a password sign-in.
 const acrPassword = "urn:seuil:acr:password"
+
+// acrMFA is the acr of a sign-in with a second factor (staff).
+const acrMFA = "urn:seuil:acr:mfa"
+
+// acrOf names how strongly the session's holder proved who they are.
+func acrOf(amr []string) string {
+	if slices.Contains(amr, "otp") {
+		return acrMFA
+	}
+	return acrPassword
+}
 
 // claimsSupported are the claims about the user that Seuil may issue
 // to any client that asks (OIDC Discovery §3): protocol fields (nonce,

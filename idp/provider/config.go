@@ -37,6 +37,9 @@ type Config struct {
 	// FlowsPath is the public path prefix of the self-service flows
 	// (default: the issuer's path).
 	FlowsPath string `yaml:"flows_path"`
+	// ConsolePath is the staff console's prefix ("/seuil/admin/"), where
+	// the sign-in page may return (?next=); empty: nowhere.
+	ConsolePath string `yaml:"-"`
 	// StaticPath is the public path prefix of theme static files
 	// (default: issuer path + "/static").
 	StaticPath string `yaml:"static_path"`

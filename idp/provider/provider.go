@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/seuil-idp/seuil/idp/audit"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -45,6 +46,8 @@ type Deps struct {
 	// Config.BackchannelTimeout that follows no redirect).
 	HTTPClient     *http.Client
 	TrustedProxies []netip.Prefix
+	// Trail receives the sign-in events (nil: none).
+	Trail *audit.Trail
 }
 
 // Provider is the OpenID Connect provider.
@@ -57,6 +60,7 @@ type Provider struct {
 	keys     *keys.Set
 	clients  *clients
 	sessions *session.Manager
+	tokens   *fositestore.Store
 	login    *session.Login
 	base     string // the issuer's path, "" at the root
 	http     *http.Client
@@ -111,8 +115,9 @@ func New(cfg Config, deps Deps) (*Provider, error) {
 	p.sessions.OnExpire(p.announceExpired)
 	p.login = session.NewLogin(p.sessions, deps.Directory, deps.Limiter, p.themeFor, session.Paths{
 		Login: p.base + "/login", Resume: p.base + "/oauth2/auth/resume",
-		Flows: cfg.FlowsPath, Static: cfg.StaticPath,
+		Flows: cfg.FlowsPath, Static: cfg.StaticPath, Console: cfg.ConsolePath,
 	}, deps.TrustedProxies)
+	p.login.AuditTo(deps.Trail)
 	p.login.ExpectLogins(session.ParseShape(cfg.LoginPattern))
 	p.login.ShowClientNames(func(id string) string {
 		if cl, ok := p.clients.get(id); ok {
@@ -157,6 +162,7 @@ func (p *Provider) compose() *fosite.Fosite {
 	}
 	store := fositestore.New(p.deps.Store, p.clients, func() fosite.Session { return openid.NewDefaultSession() },
 		fositestore.Lifespans{Code: p.cfg.CodeTTL, Access: p.cfg.AccessTokenTTL, Refresh: p.cfg.RefreshTokenTTL})
+	p.tokens = store
 	keyFor := func(ctx context.Context) (any, error) {
 		k, _ := p.keys.For(algFrom(ctx))
 		return k.JWK(), nil
@@ -206,4 +212,21 @@ func (p *Provider) themeFor(clientID string) *themes.Theme {
 		return p.deps.Themes[cl.Conf.Theme]
 	}
 	return p.deps.Theme
+}
+
+// EndSessionsOf ends every SSO session of login wherever its browsers
+// are, sends the back-channel logout of each, and revokes every refresh
+// and access token of subject (the helpdesk's "end all sessions").
+func (p *Provider) EndSessionsOf(ctx context.Context, login, subject string) (sessions, grants int, err error) {
+	ended, err := p.sessions.EndAll(ctx, login)
+	for _, s := range ended {
+		p.backchannel(context.WithoutCancel(ctx), s)
+	}
+	if err != nil {
+		return len(ended), 0, err
+	}
+	if subject != "" {
+		grants, err = p.tokens.RevokeSubject(ctx, subject)
+	}
+	return len(ended), grants, err
 }

@@ -244,7 +244,7 @@ func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
 		"request_uri_parameter_supported":               false,
 		"claims_parameter_supported":                    false,
 		"ui_locales_supported":                          themes.Languages,
-		"acr_values_supported":                          []string{acrPassword},
+		"acr_values_supported":                          []string{acrPassword, acrMFA},
 		"backchannel_logout_supported":                  true,
 		"backchannel_logout_session_supported":          true,
 		"frontchannel_logout_supported":                 false,

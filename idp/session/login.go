@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"errors"
+	"github.com/seuil-idp/seuil/idp/audit"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -38,6 +39,9 @@ type Paths struct {
 	Resume string // resumes a pending authorization: Resume+"?id=<id>"
 	Flows  string // prefix of the self-service flows: Flows+"/activation"
 	Static string // prefix of theme static files: Static+"/<theme>"
+	// Console, if set, is the staff console's prefix ("/seuil/admin/"):
+	// a sign-in with ?next= under it returns there.
+	Console string
 }
 
 // ThemeFor picks the theme of a client ("" for the default).
@@ -56,7 +60,11 @@ type Login struct {
 	// PJ Web"); nil or "" shows none.
 	clientName func(clientID string) string
 	shape      Shape
+	trail      *audit.Trail
 }
+
+// AuditTo sends sign-in successes and failures to the audit trail.
+func (l *Login) AuditTo(t *audit.Trail) { l.trail = t }
 
 // ExpectLogins tells the sign-in page the form of students' logins.
 func (l *Login) ExpectLogins(s Shape) { l.shape = s }
@@ -77,6 +85,7 @@ const csrfCookie = "seuil_login_csrf"
 // form is what the sign-in template shows.
 type form struct {
 	Action, Pending, Login, Error string
+	Next                          string // a local page to return to (the console)
 	Example                       string // the login of the expected form (login.error.shape)
 	Client                        string // the relying party's name, if known
 	ActivateURL, ResetURL         string
@@ -96,7 +105,7 @@ func (l *Login) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		p, id := l.pending(r)
-		l.render(w, r, p.ClientID, http.StatusOK, form{Pending: id, Login: p.LoginHint, lang: p.Lang})
+		l.render(w, r, p.ClientID, http.StatusOK, form{Pending: id, Login: p.LoginHint, lang: p.Lang, Next: l.localNext(r.URL.Query().Get("next"))})
 	case http.MethodPost:
 		l.post(w, r)
 	default:
@@ -130,7 +139,7 @@ func (l *Login) post(w http.ResponseWriter, r *http.Request) {
 	}
 	p, id := l.pending(r)
 	login := strings.TrimSpace(r.PostFormValue("login"))
-	back := form{Pending: id, Login: login}
+	back := form{Pending: id, Login: login, Next: l.localNext(r.PostFormValue("next"))}
 	tok, ok := l.m.cfg.Cookies.Get(r, csrfCookie)
 	if !ok || !websec.Equal(tok, r.PostFormValue("csrf")) {
 		back.Error = "login.error.expired"
@@ -162,6 +171,7 @@ func (l *Login) post(w http.ResponseWriter, r *http.Request) {
 		defer release()
 	}
 	if !ok || l.limited(ctx, ip, login) {
+		_ = l.trail.Record(ctx, audit.Event{Kind: audit.KindSignIn, Outcome: "limited", Login: login, IP: ip})
 		back.Error = "login.error.limited"
 		l.render(w, r, p.ClientID, http.StatusTooManyRequests, back)
 		return
@@ -173,18 +183,35 @@ func (l *Login) post(w http.ResponseWriter, r *http.Request) {
 			l.fail(w, r, err)
 			return
 		}
+		_ = l.trail.Record(ctx, audit.Event{Kind: audit.KindSignIn, Login: login, Student: acct.StudentID, IP: ip, Detail: p.ClientID})
 		l.m.cfg.Cookies.Clear(w, csrfCookie)
-		http.Redirect(w, r, l.next(id), http.StatusSeeOther)
+		to := l.next(id)
+		if id == "" && back.Next != "" {
+			to = back.Next
+		}
+		http.Redirect(w, r, to, http.StatusSeeOther)
 	case errors.Is(err, directory.ErrPasswordExpired):
 		l.handover(w, r, state.Handover{Flow: "expired", Login: login, ClientID: p.ClientID, Continue: l.next(id)})
 	case errors.Is(err, directory.ErrInvalidCredentials), errors.Is(err, directory.ErrNotFound), errors.Is(err, directory.ErrLocked):
 		l.hit(ctx, ip, login)
 		l.log.InfoContext(ctx, "sign-in refused", "login", login, "ip", ip, "reason", err.Error())
+		_ = l.trail.Record(ctx, audit.Event{Kind: audit.KindSignIn, Outcome: "failed", Login: login, IP: ip, Detail: p.ClientID})
 		back.Error = "login.error.invalid"
 		l.render(w, r, p.ClientID, http.StatusUnauthorized, back)
 	default:
 		l.fail(w, r, err)
 	}
+}
+
+// localNext returns next if it is a page of the console (a path under
+// Paths.Console, nothing that a browser could read as another host),
+// else "": ?next= is never an open redirect.
+func (l *Login) localNext(next string) string {
+	if l.paths.Console == "" || !strings.HasPrefix(next, l.paths.Console) ||
+		strings.ContainsAny(next, "\\\r\n") || strings.Contains(next, "//") || strings.Contains(next, "/..") {
+		return ""
+	}
+	return next
 }
 
 // next is where a successful sign-in goes: the pending authorization,

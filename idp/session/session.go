@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/seuil-idp/seuil/idp/directory"
@@ -110,6 +111,15 @@ func (m *Manager) StartSession(ctx context.Context, w http.ResponseWriter, r *ht
 	if err := m.st.Put(ctx, sidKey(s.SID), key(token), m.cfg.AbsoluteTimeout+m.cfg.AnnounceFor); err != nil {
 		return fmt.Errorf("session: start: %w", err)
 	}
+	// The login index lets the helpdesk count and end a person's
+	// sessions (SIDs, public already, never cookies).
+	lk := m.st.Key(loginKey(acct.Login))
+	p := m.st.Client().TxPipeline()
+	p.SAdd(ctx, lk, s.SID)
+	p.Expire(ctx, lk, m.cfg.AbsoluteTimeout+m.cfg.AnnounceFor)
+	if _, err := p.Exec(ctx); err != nil {
+		return fmt.Errorf("session: start: %w", err)
+	}
 	m.cfg.Cookies.Set(w, CookieName, token, 0)
 	m.log.InfoContext(ctx, "sso session started", "login", acct.Login, "amr", amr)
 	return nil
@@ -184,6 +194,84 @@ func (m *Manager) AddClient(ctx context.Context, r *http.Request, clientID strin
 var errUnchanged = errors.New("unchanged")
 
 func sidKey(sid string) string { return "sso-sid:" + sid }
+
+func loginKey(login string) string { return "sso-login:" + strings.ToUpper(login) }
+
+// Of returns the live sessions of login (the helpdesk's view), dropping
+// from the index those that ended.
+func (m *Manager) Of(ctx context.Context, login string) ([]Session, error) {
+	lk := m.st.Key(loginKey(login))
+	sids, err := m.st.Client().SMembers(ctx, lk).Result()
+	if err != nil {
+		return nil, fmt.Errorf("session: of %s: %w", login, err)
+	}
+	var out []Session
+	now := time.Now().UTC()
+	for _, sid := range sids {
+		var k string
+		var s Session
+		err := m.st.Get(ctx, sidKey(sid), &k)
+		if err == nil {
+			err = m.st.Get(ctx, k, &s)
+		}
+		if errors.Is(err, state.ErrNotFound) || err == nil && (s.SID != sid || m.timedOut(s, now)) {
+			_ = m.st.Client().SRem(ctx, lk, sid).Err()
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// EndAll ends every session of login and returns them, so the caller can
+// tell their relying parties.
+func (m *Manager) EndAll(ctx context.Context, login string) ([]Session, error) {
+	live, err := m.Of(ctx, login)
+	if err != nil {
+		return nil, err
+	}
+	var out []Session
+	for _, s := range live {
+		ended, err := m.EndSID(ctx, s.SID)
+		if errors.Is(err, ErrNoSession) {
+			continue
+		}
+		if err != nil {
+			return out, err
+		}
+		out = append(out, ended)
+	}
+	_ = m.st.Delete(ctx, loginKey(login))
+	return out, nil
+}
+
+// AddAMR records on the browser's session that its holder also proved
+// method (a staff member's second factor: "otp"), so that ID tokens and
+// the console see it.
+func (m *Manager) AddAMR(ctx context.Context, r *http.Request, method string) error {
+	tok, ok := m.cfg.Cookies.Get(r, CookieName)
+	if !ok {
+		return ErrNoSession
+	}
+	var s Session
+	err := m.st.Update(ctx, key(tok), &s, 0, func() error {
+		if slices.Contains(s.AMR, method) {
+			return errUnchanged
+		}
+		s.AMR = append(s.AMR, method)
+		return nil
+	})
+	if errors.Is(err, errUnchanged) {
+		return nil
+	}
+	if errors.Is(err, state.ErrNotFound) {
+		return ErrNoSession
+	}
+	return err
+}
 
 // EndSID ends the session whose SID is sid, wherever its browser is: a
 // relying party's server logging its user out with an id_token_hint

@@ -13,6 +13,10 @@ func rtKey(sig string) string   { return "oidc:rt:" + sig }
 func atFam(reqID string) string { return "oidc:atfam:" + reqID }
 func rtFam(reqID string) string { return "oidc:rtfam:" + reqID }
 
+// subGrants indexes the grants holding refresh tokens by subject, so
+// that the helpdesk can revoke a student's tokens everywhere.
+func subGrants(sub string) string { return "oidc:rtsub:" + sub }
+
 // CreateAccessTokenSession stores an access token's request and indexes
 // it under its grant (request ID) for revocation.
 func (s *Store) CreateAccessTokenSession(ctx context.Context, sig string, r fosite.Requester) error {
@@ -43,7 +47,30 @@ func (s *Store) CreateRefreshTokenSession(ctx context.Context, sig, accessSig st
 	if err := s.st.Put(ctx, rtKey(sig), rec, ttlUntil(r, fosite.RefreshToken, s.life.Refresh)); err != nil {
 		return err
 	}
+	if sub := r.GetSession().GetSubject(); sub != "" {
+		if err := s.index(ctx, subGrants(sub), r.GetID()); err != nil {
+			return err
+		}
+	}
 	return s.index(ctx, rtFam(r.GetID()), sig)
+}
+
+// RevokeSubject revokes every refresh and access token of every grant
+// the subject holds, and returns how many grants it found.
+func (s *Store) RevokeSubject(ctx context.Context, sub string) (int, error) {
+	ids, err := s.members(ctx, subGrants(sub))
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range ids {
+		if err := s.RevokeRefreshToken(ctx, id); err != nil {
+			return 0, err
+		}
+		if err := s.RevokeAccessToken(ctx, id); err != nil {
+			return 0, err
+		}
+	}
+	return len(ids), s.st.Delete(ctx, subGrants(sub))
 }
 
 // GetRefreshTokenSession returns a refresh token's request; for a rotated

@@ -1,0 +1,345 @@
+package console
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/seuil-idp/seuil/idp/audit"
+	"github.com/seuil-idp/seuil/idp/directory"
+	"github.com/seuil-idp/seuil/idp/regulation"
+	"github.com/seuil-idp/seuil/idp/students"
+)
+
+var studentNumber = regexp.MustCompile(`^[0-9]{4,12}$`)
+
+type match struct {
+	StudentID, Login, Name string
+	URL                    string
+}
+
+type homePage struct {
+	Query    string
+	Matches  []match
+	Searched bool
+	Durable  bool
+}
+
+func (c *Console) home(w http.ResponseWriter, r *http.Request, m *member) {
+	v := view{Current: "home", Page: homePage{Durable: c.d.Trail.Durable()}}
+	if r.URL.Query().Get("notice") == "recovery" {
+		v.Notice = m.tr.T("admin.factor.recovery_used")
+	}
+	c.render(w, r, m, http.StatusOK, "admin_home", "admin.home.title", v)
+}
+
+func (c *Console) caseURL(studentID, login string) string {
+	q := url.Values{}
+	if studentID != "" {
+		q.Set("student", studentID)
+	}
+	if login != "" {
+		q.Set("login", login)
+	}
+	return c.d.BasePath + "/admin/case?" + q.Encode()
+}
+
+// search finds a case by reference, student number, login, INE, e-mail
+// or mobile: exact matches only, each value escaped where it is used.
+func (c *Console) search(w http.ResponseWriter, r *http.Request, m *member) {
+	ctx := r.Context()
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	page := homePage{Query: q, Searched: true, Durable: c.d.Trail.Durable()}
+	if len(q) > 254 {
+		q = ""
+	}
+	var found []directory.Account
+	var err error
+	switch {
+	case q == "":
+	case audit.NormalizeRef(q) != "":
+		var hit *audit.Event
+		err = c.d.Trail.Query(ctx, audit.Filter{Ref: audit.NormalizeRef(q), Limit: 1}, func(e audit.Event) error { hit = &e; return nil })
+		if hit != nil && (hit.Student != "" || hit.Login != "") {
+			http.Redirect(w, r, c.caseURL(hit.Student, hit.Login), http.StatusSeeOther)
+			return
+		}
+	case studentNumber.MatchString(q):
+		// The number alone is a case, whether or not an account exists.
+		http.Redirect(w, r, c.caseURL(q, ""), http.StatusSeeOther)
+		return
+	case strings.Contains(q, "@"):
+		found, err = c.findBy(ctx, directory.FieldEmail, q)
+	default:
+		if ine, _, ierr := students.NormaliseINE(q); ierr == nil {
+			found, err = c.findBy(ctx, directory.FieldINE, ine)
+			break
+		}
+		if p, perr := students.NormalisePhone(q, "FR"); perr == nil && strings.ContainsAny(q, "0123456789") && !strings.ContainsAny(q, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") {
+			found, err = c.findBy(ctx, directory.FieldMobile, p)
+			break
+		}
+		var a directory.Account
+		a, err = c.d.Accounts.FindByLogin(ctx, q)
+		if err == nil {
+			found = []directory.Account{a}
+		}
+		if errors.Is(err, directory.ErrNotFound) {
+			err = nil
+		}
+	}
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	if len(found) == 1 {
+		http.Redirect(w, r, c.caseURL(found[0].StudentID, found[0].Login), http.StatusSeeOther)
+		return
+	}
+	for _, a := range found {
+		page.Matches = append(page.Matches, match{StudentID: a.StudentID, Login: a.Login,
+			Name: a.FirstName + " " + a.LastName, URL: c.caseURL(a.StudentID, a.Login)})
+	}
+	c.render(w, r, m, http.StatusOK, "admin_home", "admin.home.title", view{Current: "home", Page: page})
+}
+
+func (c *Console) findBy(ctx context.Context, field, value string) ([]directory.Account, error) {
+	s, ok := c.d.Accounts.(Searcher)
+	if !ok {
+		return nil, nil
+	}
+	return s.FindBy(ctx, field, value)
+}
+
+// casePage is one student's case.
+type casePage struct {
+	StudentID, Login string
+	Record           *students.Record
+	NoRecord         bool
+	Email, Mobile    string // masked unless revealed
+	Revealed         bool
+	Account          *directory.Account
+	Lockout          *directory.Lockout
+	Blocks           []block
+	Events           []audit.Event
+	Durable          bool
+	Sessions         int
+	LastSeen         time.Time
+	Done             string // the action just done (message key)
+}
+
+type block struct {
+	Rule  regulation.Rule
+	Until time.Time
+	Wait  int // minutes
+}
+
+// loadCase gathers a case from the query (student= and/or login=).
+func (c *Console) loadCase(ctx context.Context, studentID, login string) (*casePage, error) {
+	p := &casePage{StudentID: studentID, Login: login, Durable: c.d.Trail.Durable()}
+	var acct directory.Account
+	var err error
+	switch {
+	case studentID != "":
+		acct, err = c.d.Accounts.FindByStudentID(ctx, studentID)
+	case login != "":
+		acct, err = c.d.Accounts.FindByLogin(ctx, login)
+	default:
+		return nil, directory.ErrNotFound
+	}
+	switch {
+	case err == nil:
+		p.Account = &acct
+		p.StudentID, p.Login = acct.StudentID, acct.Login
+	case !errors.Is(err, directory.ErrNotFound):
+		return nil, err
+	case studentID == "":
+		return nil, directory.ErrNotFound
+	}
+	if p.Login == "" && c.d.LoginFor != nil {
+		p.Login = c.d.LoginFor(p.StudentID)
+	}
+	if p.StudentID != "" {
+		rec, err := c.d.Students.Lookup(ctx, p.StudentID)
+		switch {
+		case err == nil:
+			p.Record = &rec
+			p.Email, p.Mobile = students.MaskEmail(rec.Email), students.MaskPhone(rec.Mobile)
+		case errors.Is(err, students.ErrNotFound):
+			p.NoRecord = true
+		default:
+			return nil, err
+		}
+	}
+	if p.Account != nil {
+		if lk, ok := c.d.Accounts.(Lockouts); ok {
+			l, err := lk.Lockout(ctx, p.Login)
+			if err != nil {
+				return nil, err
+			}
+			p.Lockout = &l
+		}
+		live, err := c.d.Sessions.Of(ctx, p.Login)
+		if err != nil {
+			return nil, err
+		}
+		p.Sessions = len(live)
+		for _, s := range live {
+			if s.LastSeen.After(p.LastSeen) {
+				p.LastSeen = s.LastSeen
+			}
+		}
+	}
+	for _, t := range c.targets(p) {
+		d, err := c.d.Limits.Check(ctx, t.Rule, t.Key)
+		if err != nil && !errors.Is(err, regulation.ErrLimited) {
+			return nil, err
+		}
+		if !d.Allowed {
+			p.Blocks = append(p.Blocks, block{Rule: t.Rule, Until: time.Now().Add(d.RetryAfter),
+				Wait: int((d.RetryAfter + time.Minute - 1) / time.Minute)})
+		}
+	}
+	err = c.d.Trail.Query(ctx, audit.Filter{Subjects: []string{p.StudentID, p.Login}, Limit: 40},
+		func(e audit.Event) error { p.Events = append(p.Events, e); return nil })
+	return p, err
+}
+
+// targets are the limits that can hold this student back, keyed as the
+// flows and the sign-in page key them. The per-(account, address) limit
+// of sign-in cannot be listed (its keys are hashed with the address);
+// it eases by itself, one attempt every six minutes.
+func (c *Console) targets(p *casePage) []regulation.Target {
+	var out []regulation.Target
+	if p.StudentID != "" {
+		out = append(out,
+			regulation.Target{Rule: regulation.IdentifyPerStudent, Key: p.StudentID},
+			regulation.Target{Rule: regulation.CodeSendPerStudent, Key: p.StudentID},
+			regulation.Target{Rule: regulation.CodeVerifyPerStudent, Key: p.StudentID})
+	}
+	if p.Record != nil && p.Record.Mobile != "" {
+		out = append(out, regulation.Target{Rule: regulation.CodeSendPerPhone, Key: p.Record.Mobile})
+	}
+	if p.Login != "" {
+		out = append(out, regulation.Target{Rule: regulation.LoginPerAccount, Key: strings.ToUpper(p.Login)})
+	}
+	return out
+}
+
+func (c *Console) caseView(w http.ResponseWriter, r *http.Request, m *member) {
+	c.showCase(w, r, m, r.URL.Query().Get("student"), r.URL.Query().Get("login"), false, r.URL.Query().Get("done"))
+}
+
+func (c *Console) showCase(w http.ResponseWriter, r *http.Request, m *member, studentID, login string, reveal bool, done string) {
+	ctx := r.Context()
+	p, err := c.loadCase(ctx, studentID, login)
+	if errors.Is(err, directory.ErrNotFound) {
+		c.render(w, r, m, http.StatusNotFound, "admin_home", "admin.home.title",
+			view{Current: "home", Page: homePage{Query: studentID + login, Searched: true, Durable: c.d.Trail.Durable()}})
+		return
+	}
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	if reveal && p.Record != nil {
+		p.Email, p.Mobile, p.Revealed = p.Record.Email, p.Record.Mobile, true
+	}
+	if done != "" && strings.HasPrefix(done, "admin.case.done.") {
+		p.Done = done
+	}
+	if !reveal && done == "" {
+		_ = c.record(ctx, m, audit.Event{Kind: audit.KindLookup, Student: p.StudentID, Login: p.Login})
+	}
+	c.render(w, r, m, http.StatusOK, "admin_case", "admin.case.title", view{Current: "home", Page: p})
+}
+
+// act runs one action on a case. Each asks for a reason and is audited
+// before the answer, whatever its outcome.
+func (c *Console) act(w http.ResponseWriter, r *http.Request, m *member) {
+	ctx := r.Context()
+	action := r.PathValue("action")
+	studentID, login := r.PostFormValue("student"), r.PostFormValue("login")
+	reason := strings.TrimSpace(r.PostFormValue("reason"))
+	p, err := c.loadCase(ctx, studentID, login)
+	if errors.Is(err, directory.ErrNotFound) {
+		c.message(w, r, http.StatusNotFound, "admin.notfound")
+		return
+	}
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	if reason == "" || len(reason) > 300 {
+		c.render(w, r, m, http.StatusUnprocessableEntity, "admin_case", "admin.case.title",
+			view{Current: "home", Page: p, Error: m.tr.T("admin.case.reason_required")})
+		return
+	}
+	ev := audit.Event{Student: p.StudentID, Login: p.Login, Reason: reason}
+	var doErr error
+	switch action {
+	case "reveal":
+		ev.Kind = audit.KindReveal
+		if err := c.record(ctx, m, ev); err != nil {
+			c.fail(w, r, err) // no reveal goes unrecorded
+			return
+		}
+		c.showCase(w, r, m, p.StudentID, p.Login, true, "")
+		return
+	case "unblock":
+		ev.Kind = audit.KindUnblock
+		var lifted []string
+		for _, b := range p.Blocks {
+			lifted = append(lifted, string(b.Rule))
+		}
+		for _, t := range c.targets(p) {
+			if err := c.d.Limits.Reset(ctx, t.Rule, t.Key); err != nil {
+				doErr = err
+			}
+		}
+		if lk, ok := c.d.Accounts.(Lockouts); ok && p.Account != nil && doErr == nil {
+			if p.Lockout != nil && !p.Lockout.LockedAt.IsZero() {
+				lifted = append(lifted, "directory_lockout")
+			}
+			doErr = lk.Unlock(ctx, p.Login)
+		}
+		ev.Detail = strings.Join(lifted, ",")
+	case "sessions":
+		ev.Kind = audit.KindEndSessions
+		if p.Account == nil {
+			break
+		}
+		n, g, err := c.d.Ender.EndSessionsOf(ctx, p.Login, p.Account.Subject)
+		doErr = err
+		ev.Detail = strings.Join([]string{"sessions=" + itoa(n), "grants=" + itoa(g)}, ",")
+	default:
+		c.message(w, r, http.StatusNotFound, "admin.notfound")
+		return
+	}
+	if doErr != nil {
+		ev.Outcome = "failed"
+	}
+	if err := c.record(ctx, m, ev); err != nil && doErr == nil {
+		doErr = err
+	}
+	if doErr != nil {
+		c.fail(w, r, doErr)
+		return
+	}
+	http.Redirect(w, r, c.caseURL(p.StudentID, p.Login)+"&done=admin.case.done."+action, http.StatusSeeOther)
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b []byte
+	for ; n > 0; n /= 10 {
+		b = append([]byte{byte('0' + n%10)}, b...)
+	}
+	return string(b)
+}

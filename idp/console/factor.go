@@ -1,0 +1,128 @@
+package console
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/seuil-idp/seuil/idp/audit"
+	"github.com/seuil-idp/seuil/idp/regulation"
+	"github.com/seuil-idp/seuil/idp/staff"
+)
+
+type enrolPage struct {
+	staff.Enrolment
+	Codes []string // after confirmation: the recovery codes, shown once
+}
+
+func (c *Console) enrolForm(w http.ResponseWriter, r *http.Request, m *member) {
+	c.showEnrol(w, r, m, http.StatusOK, "")
+}
+
+func (c *Console) showEnrol(w http.ResponseWriter, r *http.Request, m *member, status int, errKey string) {
+	enrolled, err := c.d.Factors.Enrolled(r.Context(), m.s.Login)
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	if enrolled {
+		// A second enrolment would replace the factor without proving
+		// the old one: only an admin's reset allows it.
+		http.Redirect(w, r, c.d.BasePath+"/admin/verify", http.StatusSeeOther)
+		return
+	}
+	en, err := c.d.Factors.Begin(m.s.Login)
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	c.render(w, r, m, status, "admin_enrol", "admin.enrol.title", view{Page: enrolPage{Enrolment: en}, Error: m.tr.T(errKey)})
+}
+
+func (c *Console) enrol(w http.ResponseWriter, r *http.Request, m *member) {
+	ctx := r.Context()
+	if ok, err := c.d.Factors.Enrolled(ctx, m.s.Login); err != nil || ok {
+		http.Redirect(w, r, c.d.BasePath+"/admin/verify", http.StatusSeeOther)
+		return
+	}
+	codes, err := c.d.Factors.Confirm(ctx, m.s.Login, r.PostFormValue("enrolment"), r.PostFormValue("code"))
+	if key := factorError(err); key != "" {
+		_ = c.record(ctx, m, audit.Event{Kind: audit.KindStaffEnrol, Outcome: outcome(err), Login: m.s.Login})
+		c.showEnrol(w, r, m, http.StatusUnprocessableEntity, key)
+		return
+	}
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	if err := c.d.Sessions.AddAMR(ctx, r, "otp"); err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	_ = c.record(ctx, m, audit.Event{Kind: audit.KindStaffEnrol, Login: m.s.Login})
+	c.render(w, r, m, http.StatusOK, "admin_enrol", "admin.enrol.done", view{Page: enrolPage{Codes: codes}})
+}
+
+func (c *Console) verifyForm(w http.ResponseWriter, r *http.Request, m *member) {
+	c.render(w, r, m, http.StatusOK, "admin_verify", "admin.verify.title", view{})
+}
+
+func (c *Console) verify(w http.ResponseWriter, r *http.Request, m *member) {
+	ctx := r.Context()
+	method, err := c.d.Factors.Verify(ctx, m.s.Login, r.PostFormValue("code"))
+	if errors.Is(err, staff.ErrNotEnrolled) {
+		http.Redirect(w, r, c.d.BasePath+"/admin/enrol", http.StatusSeeOther)
+		return
+	}
+	_ = c.record(ctx, m, audit.Event{Kind: audit.KindStaffSignIn, Outcome: outcome(err), Login: m.s.Login, Detail: method})
+	if key := factorError(err); key != "" {
+		c.render(w, r, m, http.StatusUnprocessableEntity, "admin_verify", "admin.verify.title", view{Error: m.tr.T(key)})
+		return
+	}
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	if err := c.d.Sessions.AddAMR(ctx, r, "otp"); err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	next := "/admin/"
+	if method == "recovery" {
+		next = "/admin/?notice=recovery"
+	}
+	http.Redirect(w, r, c.d.BasePath+next, http.StatusSeeOther)
+}
+
+// factorError is the message key of a second-factor refusal, "" for
+// success or an internal error.
+func factorError(err error) string {
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, staff.ErrWrongCode):
+		return "admin.factor.wrong"
+	case errors.Is(err, staff.ErrReplayed):
+		return "admin.factor.replayed"
+	case errors.Is(err, staff.ErrEnrolExpired):
+		return "admin.factor.expired"
+	case errors.Is(err, regulation.ErrLimited):
+		return "admin.factor.limited"
+	}
+	return ""
+}
+
+func outcome(err error) string {
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.Is(err, staff.ErrWrongCode):
+		return "wrong_code"
+	case errors.Is(err, staff.ErrReplayed):
+		return "replayed"
+	case errors.Is(err, regulation.ErrLimited):
+		return "limited"
+	case errors.Is(err, staff.ErrEnrolExpired):
+		return "expired"
+	}
+	return "failed"
+}
