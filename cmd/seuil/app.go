@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/seuil-idp/seuil/idp/audit"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -88,9 +89,17 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 	proxies := trustedProxies(cfg.Server.TrustedProxies)
 	prefix := cfg.Server.Prefix()
 
-	op, err := provider.New(providerConfig(cfg), provider.Deps{
+	trail, err := openAudit(ctx, cfg.Audit, log, &cl)
+	if err != nil {
+		return nil, err
+	}
+	pc := providerConfig(cfg)
+	if cfg.Staff.Enabled() {
+		pc.ConsolePath = prefix + "/admin/"
+	}
+	op, err := provider.New(pc, provider.Deps{
 		Store: store, Directory: dir, Limiter: reg, Theme: ths[cfg.Flows.Theme], Themes: ths,
-		Logger: log, TrustedProxies: proxies,
+		Logger: log, TrustedProxies: proxies, Trail: trail,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("oidc: %w", err)
@@ -100,7 +109,7 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 	}, flows.Deps{
 		Store: store, Regulator: reg, Directory: dir, Students: src, SMS: sms, Mail: mail,
 		Themes: ths, Sessions: op.Sessions(), Landing: op, Logger: log, Cookies: cookies,
-		TrustedProxies: proxies,
+		TrustedProxies: proxies, Trail: trail,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("flows: %w", err)
@@ -112,6 +121,14 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 		mux.Handle(p, ph)
 	}
 	mux.Handle("/", fh)
+	if cfg.Staff.Enabled() {
+		con, err := newConsole(cfg, consoleDeps{store: store, reg: reg, dir: dir, src: src, op: op,
+			theme: ths[cfg.Flows.Theme], trail: trail, cookies: cookies, proxies: proxies, prefix: prefix, log: log})
+		if err != nil {
+			return nil, err
+		}
+		mux.Handle("/admin/", con)
+	}
 	mux.Handle("GET /{$}", http.RedirectHandler(prefix+"/activation", http.StatusFound))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mux.Handle("GET /readyz", readiness(rdb, ping, channels, log))
@@ -224,9 +241,16 @@ func accessLog(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		// A request id ties the audit events and log lines of one
+		// request together (and to the proxy's, when it sends one).
+		id := r.Header.Get("X-Request-Id")
+		if len(id) == 0 || len(id) > 64 || strings.Trim(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != "" {
+			id = websec.Token()[:16]
+		}
+		r = r.WithContext(audit.WithRequestID(r.Context(), id))
 		next.ServeHTTP(rw, r)
 		log.LogAttrs(r.Context(), slog.LevelDebug, "http",
-			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("request_id", id),
 			slog.Int("status", rw.status), slog.Duration("took", time.Since(start)))
 		requestsTotal.WithLabelValues(r.Method, statusClass(rw.status)).Inc()
 		requestSeconds.Observe(time.Since(start).Seconds())

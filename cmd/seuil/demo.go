@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	_ "embed"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/seuil-idp/seuil/idp/audit"
 	"io"
 	"net"
 	"os"
@@ -73,6 +76,11 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 	}
+	if cfg.Audit.Store == "file" {
+		if err := seedDemoHistory(ctx, cfg.Audit.File); err != nil {
+			return fmt.Errorf("audit.file: %w", err)
+		}
+	}
 	rdb, stopRedis, err := state.Embedded()
 	if err != nil {
 		return err
@@ -110,6 +118,16 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	return err
 }
 
+// The demo's staff account: both roles (staff.admin.logins in demo.yaml).
+var demoStaff = struct {
+	record          students.Record
+	login, password string
+}{
+	record: students.Record{StudentID: "90000001", FirstName: "Camille", LastName: "ASSISTANCE",
+		Email: "assistance@example.org"},
+	login: "assistance", password: "Guichet-Vert-2026",
+}
+
 // The demo's pre-activated account, for trying a relying party's sign-in
 // (or a load test) without walking the activation first. It is not in the
 // students CSV, so no activation walk can collide with it.
@@ -122,20 +140,59 @@ var demoAccount = struct {
 	login: "22019999T", password: "Lanterne-Bleue-2026",
 }
 
-// seedDemoAccount creates the demo account with its password, once.
+// seedDemoAccount creates the demo student's and the demo staff
+// member's accounts with their passwords, once.
 func seedDemoAccount(ctx context.Context, path string) error {
 	d, err := embedded.Open(path, embedded.Options{})
 	if err != nil {
 		return fmt.Errorf("directory.embedded: %w", err)
 	}
-	if a, err := d.FindByLogin(ctx, demoAccount.login); err == nil && a.State == directory.StateActive {
+	for _, a := range []struct {
+		record          students.Record
+		login, password string
+	}{demoAccount, demoStaff} {
+		if acct, err := d.FindByLogin(ctx, a.login); err == nil && acct.State == directory.StateActive {
+			continue
+		}
+		if _, err := d.Ensure(ctx, a.record, a.login); err != nil {
+			return fmt.Errorf("demo account: %w", err)
+		}
+		if err := d.SetPassword(ctx, a.login, a.password); err != nil {
+			return fmt.Errorf("demo account: %w", err)
+		}
+	}
+	return nil
+}
+
+// seedDemoHistory gives two demo students a history to look at in the
+// console, once: one turned away after mismatches (references DEM-001, DEM-002),
+// one who activated.
+func seedDemoHistory(ctx context.Context, path string) error {
+	if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
 		return nil
 	}
-	if _, err := d.Ensure(ctx, demoAccount.record, demoAccount.login); err != nil {
-		return fmt.Errorf("demo account: %w", err)
+	f, err := audit.OpenFile(path)
+	if err != nil {
+		return err
 	}
-	if err := d.SetPassword(ctx, demoAccount.login, demoAccount.password); err != nil {
-		return fmt.Errorf("demo account: %w", err)
+	defer f.Close()
+	t := time.Now().UTC().Add(-26 * time.Hour).Truncate(time.Second)
+	at := func(m int) time.Time { return t.Add(time.Duration(m) * time.Minute) }
+	for _, e := range []audit.Event{
+		{Time: at(0), Kind: audit.KindFlowStarted, Outcome: "ok", Flow: "activation", IP: "192.0.2.10"},
+		{Time: at(1), Kind: audit.KindStep, Outcome: "mismatch", Student: "22010000", Flow: "activation", Detail: "identify", IP: "192.0.2.10", Ref: "DEM-001"},
+		{Time: at(2), Kind: audit.KindStep, Outcome: "limited", Student: "22010000", Flow: "activation", Detail: "identify", IP: "192.0.2.10", Ref: "DEM-002"},
+		{Time: at(30), Kind: audit.KindFlowStarted, Outcome: "ok", Flow: "activation", IP: "198.51.100.4"},
+		{Time: at(31), Kind: audit.KindStep, Outcome: "ok", Student: "22010137", Flow: "activation", Detail: "identify", IP: "198.51.100.4"},
+		{Time: at(31), Kind: audit.KindCodeSent, Outcome: "ok", Student: "22010137", Flow: "activation", Detail: "sms " + students.MaskPhone("+33612987556") + "; mail " + students.MaskEmail("hugo.dubois@example.org"), IP: "198.51.100.4"},
+		{Time: at(33), Kind: audit.KindStep, Outcome: "wrong_code", Student: "22010137", Flow: "activation", Detail: "verify", IP: "198.51.100.4"},
+		{Time: at(34), Kind: audit.KindStep, Outcome: "ok", Student: "22010137", Flow: "activation", Detail: "verify", IP: "198.51.100.4"},
+		{Time: at(36), Kind: audit.KindStep, Outcome: "refused", Student: "22010137", Flow: "activation", Detail: "password: password.rule.digit", IP: "198.51.100.4"},
+		{Time: at(37), Kind: audit.KindStep, Outcome: "ok", Student: "22010137", Login: "22010137T", Flow: "activation", Detail: "password", IP: "198.51.100.4"},
+	} {
+		if err := f.Append(ctx, e); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -175,6 +232,9 @@ func writeDemoFiles(dir, addr, rpAddr string) (string, string, error) {
 	if _, err := keptSecret(filepath.Join(dir, "oidc-secret")); err != nil {
 		return "", "", err
 	}
+	if err := keptKey(filepath.Join(dir, "staff-key")); err != nil {
+		return "", "", err
+	}
 	rpSecret, err := keptSecret(filepath.Join(dir, "pjweb-secret"))
 	if err != nil {
 		return "", "", err
@@ -183,6 +243,7 @@ func writeDemoFiles(dir, addr, rpAddr string) (string, string, error) {
 	err = template.Must(template.New("demo").Parse(demoConfigTemplate)).Execute(&b, map[string]string{
 		"Addr": addr, "RP": "http://" + rpAddr, "Dir": dir,
 		"OIDCSecretFile": filepath.Join(dir, "oidc-secret"), "RPSecretFile": filepath.Join(dir, "pjweb-secret"),
+		"StaffKeyFile": filepath.Join(dir, "staff-key"),
 	})
 	if err != nil {
 		return "", "", err
@@ -192,6 +253,17 @@ func writeDemoFiles(dir, addr, rpAddr string) (string, string, error) {
 		return "", "", err
 	}
 	return path, rpSecret, nil
+}
+
+// keptKey creates, once, a random 32-byte key in base64 at path (the
+// staff console's sealing key).
+func keptKey(path string) error {
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	return os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(b[:])+"\n"), 0o600)
 }
 
 // keptSecret returns the random secret stored at path, creating it on
@@ -222,6 +294,11 @@ Seuil demo — nothing to install, nothing leaves this machine.
   To sign in directly (an account already activated):
     login %[5]s, password %[6]s
 
+  Staff console (helpdesk and admin):  %[1]s/admin/
+    login %[7]s, password %[8]s; the first sign-in sets up an
+    authenticator app (QR code, and the key as text for oathtool).
+    Demo cases with history: 22010000 (reference DEM-002), 22010137.
+
   Data (accounts, keys, demo.yaml): %[4]s
-`, seuil, rp, filepath.Join(dir, "students.csv"), dir, demoAccount.login, demoAccount.password)
+`, seuil, rp, filepath.Join(dir, "students.csv"), dir, demoAccount.login, demoAccount.password, demoStaff.login, demoStaff.password)
 }

@@ -8,64 +8,14 @@
 // walk builds cmd/seuil, starts `seuil demo` on free ports and stops it at
 // the end.
 import { chromium } from "playwright-core";
-import { spawn, execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import { createRequire } from "node:module";
-import net from "node:net";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { startDemo, lastCode, check, axe, chromiumArgs } from "./lib.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const shots = path.join(here, "screenshots");
 mkdirSync(shots, { recursive: true });
-const require = createRequire(import.meta.url);
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => resolve(p)); });
-  });
-}
-
-// startDemo builds cmd/seuil and runs `seuil demo` on free ports with a
-// fresh data directory, unless SEUIL_URL (and SEUIL_RP_URL) name a running
-// demo.
-async function startDemo() {
-  if (process.env.SEUIL_URL) {
-    return { base: process.env.SEUIL_URL.replace(/\/$/, ""),
-      rp: (process.env.SEUIL_RP_URL || "http://127.0.0.1:8081").replace(/\/$/, ""), stop() {} };
-  }
-  const tmp = mkdtempSync(path.join(os.tmpdir(), "seuil-walk-"));
-  const bin = path.join(tmp, "seuil");
-  execFileSync("go", ["build", "-o", bin, "./cmd/seuil"], { cwd: path.join(here, "..", ".."), stdio: "inherit" });
-  const [port, rpPort] = [await freePort(), await freePort()];
-  const proc = spawn(bin, ["demo", "--addr", `127.0.0.1:${port}`, "--rp-addr", `127.0.0.1:${rpPort}`,
-    "--data", path.join(tmp, "data")], { stdio: ["ignore", "ignore", "inherit"] });
-  const base = `http://127.0.0.1:${port}`;
-  const stop = () => { proc.kill(); rmSync(tmp, { recursive: true, force: true }); };
-  for (let i = 0; i < 150; i++) {
-    try { if ((await fetch(base + "/healthz")).ok) return { base, rp: `http://127.0.0.1:${rpPort}`, stop }; } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  stop();
-  throw new Error("seuil demo did not start");
-}
-
-async function lastCode(base, to) {
-  const msgs = await (await fetch(base + "/demo/outbox.json")).json();
-  const list = (Array.isArray(msgs) ? msgs : (msgs.messages || []))
-    .map((m, i) => ({ to: m.recipient || m.to, code: m.code || ((m.body || "").match(/\b\d{6,8}\b/) || [])[0],
-      at: m.time ? Date.parse(m.time) : i }))
-    .filter((m) => m.code && (!to || m.to === to))
-    .sort((a, b) => b.at - a.at);
-  if (!list.length) throw new Error("no code in the outbox");
-  return list[0].code;
-}
-
-function check(cond, what) {
-  if (!cond) throw new Error("check failed: " + what);
-  console.log("ok  " + what);
-}
 
 const { base, rp, stop } = await startDemo();
 // A new password each run: against a long-running demo the last one is in
@@ -73,8 +23,7 @@ const { base, rp, stop } = await startDemo();
 const password = "correct-Cheval-9-" + Math.random().toString(36).slice(2, 8);
 const browser = await chromium.launch({
   executablePath: "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync"],
+  args: chromiumArgs,
 });
 const problems = [];
 try {
@@ -206,12 +155,7 @@ try {
   for (const url of ["/preview/identify", "/preview/identify?error=1", "/preview/verify?error=1",
     "/preview/password", "/preview/password?error=1", "/preview/done", "/preview/message", "/login"]) {
     await ap.goto(base + url);
-    await ap.addScriptTag({ path: require.resolve("axe-core") });
-    const res = await ap.evaluate(async () => await window.axe.run(document, {
-      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] } }));
-    for (const v of res.violations) {
-      problems.push(`axe ${url}: ${v.id} (${v.impact}) ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-    }
+    await axe(ap, url, problems);
   }
 } finally {
   await browser.close();

@@ -237,7 +237,7 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, m *member, stat
 }
 
 // messageData matches the theme's message page.
-type messageData struct{ Title, Text, Link, Label string }
+type messageData struct{ Title, Text, Link, Label, Ref string }
 
 func (c *Console) message(w http.ResponseWriter, r *http.Request, status int, key string) {
 	tr := c.d.Theme.Translator(themes.Negotiate(r, c.d.Cookies.Name(themes.LangCookie)))

@@ -2,6 +2,7 @@ package console
 
 import (
 	"errors"
+	"html/template"
 	"net/http"
 
 	"github.com/seuil-idp/seuil/idp/audit"
@@ -11,7 +12,10 @@ import (
 
 type enrolPage struct {
 	staff.Enrolment
-	Codes []string // after confirmation: the recovery codes, shown once
+	// QRImage is the QR code's data: URL, which html/template would
+	// otherwise refuse as an unsafe URL. It is ours, a PNG rendered here.
+	QRImage template.URL
+	Codes   []string // after confirmation: the recovery codes, shown once
 }
 
 func (c *Console) enrolForm(w http.ResponseWriter, r *http.Request, m *member) {
@@ -35,7 +39,7 @@ func (c *Console) showEnrol(w http.ResponseWriter, r *http.Request, m *member, s
 		c.fail(w, r, err)
 		return
 	}
-	c.render(w, r, m, status, "admin_enrol", "admin.enrol.title", view{Page: enrolPage{Enrolment: en}, Error: m.tr.T(errKey)})
+	c.render(w, r, m, status, "admin_enrol", "admin.enrol.title", view{Page: enrolPage{Enrolment: en, QRImage: template.URL(en.QR)}, Error: errText(m, errKey)})
 }
 
 func (c *Console) enrol(w http.ResponseWriter, r *http.Request, m *member) {
@@ -125,4 +129,11 @@ func outcome(err error) string {
 		return "expired"
 	}
 	return "failed"
+}
+
+func errText(m *member, key string) string {
+	if key == "" {
+		return ""
+	}
+	return m.tr.T(key)
 }

@@ -32,6 +32,8 @@ type Config struct {
 	Limits    Limits    `yaml:"limits"`
 	OIDC      OIDC      `yaml:"oidc"`
 	Sync      Sync      `yaml:"sync"`
+	Staff     Staff     `yaml:"staff"`
+	Audit     Audit     `yaml:"audit"`
 }
 
 // Server is the HTTP listener and how the server is reached from outside.

@@ -22,6 +22,8 @@ func validate(c *Config, r *report) {
 	validateOIDC(c, r)
 	validateLimits(&c.Limits, r)
 	validateSync(&c.Sync, r)
+	validateStaff(&c.Staff, r)
+	validateAudit(&c.Audit, r)
 	if !themeName.MatchString(c.Flows.Theme) {
 		r.add("flows.theme", "%q is not a theme name (letters, digits, - and _)", c.Flows.Theme)
 	}

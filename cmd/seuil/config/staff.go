@@ -1,0 +1,79 @@
+package config
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"github.com/seuil-idp/seuil/idp/credentials"
+	"github.com/seuil-idp/seuil/idp/staff"
+)
+
+// Staff is the staff console's section: who holds which role (the
+// staff package's own Config) and the key that seals their second
+// factors in the directory.
+type Staff struct {
+	staff.Config `yaml:",inline"`
+	// CredentialsKey seals TOTP secrets and recovery codes at rest: 32
+	// bytes, base64 or hex (openssl rand -base64 32). Every replica
+	// shares it; losing it loses every enrolment (staff enrol again).
+	CredentialsKey Secret `yaml:"credentials_key"`
+}
+
+// Key decodes CredentialsKey.
+func (s Staff) Key() ([]byte, error) {
+	v := strings.TrimSpace(s.CredentialsKey.Value())
+	if b, err := base64.StdEncoding.DecodeString(v); err == nil && len(b) == credentials.KeySize {
+		return b, nil
+	}
+	if b, err := hex.DecodeString(v); err == nil && len(b) == credentials.KeySize {
+		return b, nil
+	}
+	return nil, fmt.Errorf("must be %d bytes in base64 or hex (openssl rand -base64 32)", credentials.KeySize)
+}
+
+// Audit is where the audit trail is kept besides the log.
+type Audit struct {
+	// Store: "" (the log only), "file" (one JSON Lines file: the demo,
+	// a single host) or "postgres" (shared by every replica).
+	Store string `yaml:"store"`
+	File  string `yaml:"file" seuil:"path"`
+	// DSN is PostgreSQL's (postgres://user@host/db?sslmode=verify-full).
+	DSN   Secret `yaml:"dsn"`
+	Table string `yaml:"table"` // default "seuil_audit"
+	// RetentionDays is how long events are kept (default 183: six months,
+	// the CNIL's lower bound for logs; at most 3 years).
+	RetentionDays int `yaml:"retention_days"`
+}
+
+func validateStaff(s *Staff, r *report) {
+	if err := s.Config.Validate(); err != nil {
+		key, msg, _ := strings.Cut(err.Error(), ": ")
+		r.add("staff."+key, "%s", msg)
+	}
+	if !s.Enabled() {
+		return
+	}
+	if !s.CredentialsKey.IsSet() {
+		r.add("staff.credentials_key", "required when a staff role is given (it seals the second factors; openssl rand -base64 32)")
+	} else if _, err := s.Key(); err != nil {
+		r.add("staff.credentials_key", "%s", err)
+	}
+}
+
+func validateAudit(a *Audit, r *report) {
+	r.oneOf("audit.store", a.Store, "", "file", "postgres")
+	switch a.Store {
+	case "file":
+		r.required("audit.file", a.File)
+	case "postgres":
+		if !a.DSN.IsSet() {
+			r.add("audit.dsn", "required with audit.store: postgres")
+		}
+	}
+	if a.Table != "" && strings.Trim(a.Table, "abcdefghijklmnopqrstuvwxyz_0123456789") != "" {
+		r.add("audit.table", "%q: lower-case letters, digits and _ only", a.Table)
+	}
+	r.intBetween("audit.retention_days", a.RetentionDays, 0, 3*366)
+}

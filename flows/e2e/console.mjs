@@ -1,0 +1,193 @@
+// Browser walk of the staff console, as the helpdesk lives it: a student
+// is turned away and shown a reference; a helpdesk member signs in with
+// password and TOTP (the code computed here, as an authenticator app
+// would), finds the case from the reference, lifts the block with a
+// reason; the student then finishes the activation, and the audit trail
+// shows every step. axe-core runs on every console page; the negative
+// paths (a student on /admin, a replayed TOTP code, a form without its
+// token) are checked from outside.
+//
+//   cd flows/e2e && npm install && node console.mjs
+import { chromium } from "playwright-core";
+import { createHmac } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { startDemo, lastCode, check, axe, chromiumArgs } from "./lib.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const shots = path.join(here, "screenshots");
+mkdirSync(shots, { recursive: true });
+
+// totp is RFC 6238 with the defaults authenticator apps use (SHA-1, 30 s,
+// 6 digits), computed from the base32 key the enrolment page shows.
+function totp(secret, at = Date.now()) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of secret.replace(/=+$/, "").toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const msg = Buffer.alloc(8);
+  msg.writeBigUInt64BE(BigInt(Math.floor(at / 1000 / 30)));
+  const h = createHmac("sha1", key).update(msg).digest();
+  const o = h[h.length - 1] & 15;
+  return String((h.readUInt32BE(o) & 0x7fffffff) % 1e6).padStart(6, "0");
+}
+
+const { base, stop } = await startDemo();
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: chromiumArgs });
+const problems = [];
+const watch = (page, allowed = []) => {
+  page.on("console", (m) => { if (m.type() === "error" && !m.text().includes("status of 4")) problems.push("console: " + m.text()); });
+  page.on("pageerror", (e) => problems.push("page error: " + e.message));
+  page.on("response", (r) => {
+    if (r.status() >= 500) problems.push(`HTTP ${r.status()} ${r.url()}`);
+    if (r.status() >= 400 && !allowed.some((a) => r.url().includes(a))) problems.push(`HTTP ${r.status()} ${r.url()}`);
+  });
+};
+try {
+  // 1. A student mistypes the INE until the limit turns them away.
+  const sctx = await browser.newContext({ viewport: { width: 1100, height: 900 }, locale: "fr-FR" });
+  const student = await sctx.newPage();
+  watch(student, ["/activation/", "/admin/"]);
+  await student.goto(base + "/activation");
+  let ref = "";
+  for (let i = 0; i < 6; i++) {
+    await student.getByLabel("Numéro étudiant").fill("22010274");
+    await student.getByLabel("Code INE").fill("1234567890A");
+    await student.getByLabel("Numéro portable de l'étudiant").fill("06 12 57 01 87");
+    await student.getByRole("button", { name: "Continuer" }).click();
+    await student.waitForLoadState();
+    if (await student.getByText(/Trop de tentatives/).isVisible()) {
+      ref = (await student.locator(".help .ref").textContent()).trim();
+      break;
+    }
+  }
+  check(/^[0-9A-Z]{3}-[0-9A-Z]{3}$/.test(ref), `the student is turned away with a reference (${ref}) and the helpdesk's contacts`);
+  check(await student.getByText("Contactez l'assistance numérique").isVisible(), "the helpdesk's contacts are on the page");
+  await student.screenshot({ path: path.join(shots, "console-0-student-blocked.png"), fullPage: true });
+
+  // 2. The helpdesk member signs in: password, then the second factor's
+  // enrolment (QR code and key as text), then the recovery codes.
+  const hctx = await browser.newContext({ viewport: { width: 1100, height: 900 }, locale: "fr-FR" });
+  const staff = await hctx.newPage();
+  watch(staff);
+  await staff.goto(base + "/admin/");
+  await staff.getByLabel("Identifiant").fill("assistance");
+  await staff.getByLabel("Mot de passe").fill("Guichet-Vert-2026");
+  await staff.getByRole("button", { name: "Se connecter" }).click();
+  await staff.getByRole("heading", { name: "Activer la double authentification" }).waitFor();
+  check(await staff.getByRole("img", { name: /QR code/ }).evaluate((i) => i.complete && i.naturalWidth >= 200), "enrolment shows a QR code (an image that loads under the CSP)");
+  const secret = (await staff.locator("code.secret").textContent()).trim();
+  await staff.screenshot({ path: path.join(shots, "console-1-enrol.png"), fullPage: true });
+  const enrolCode = totp(secret);
+  await staff.getByLabel("Code de vérification").fill(enrolCode);
+  await staff.getByRole("button", { name: "Activer" }).click();
+  await staff.getByRole("heading", { name: "Double authentification activée" }).waitFor();
+  const codes = await staff.locator("ol.codes code").allTextContents();
+  check(codes.length === 10, "10 recovery codes are shown once");
+  await staff.screenshot({ path: path.join(shots, "console-2-recovery-codes.png"), fullPage: true });
+  await staff.getByRole("link", { name: /J'ai conservé mes codes/ }).click();
+
+  // 3. The case, found from the reference; the block lifted with a reason.
+  await staff.getByLabel(/Référence, numéro d'étudiant/).fill(ref.toLowerCase());
+  await staff.getByRole("button", { name: "Rechercher" }).click();
+  await staff.getByRole("heading", { name: "Dossier 22010274" }).waitFor();
+  check(await staff.getByText("Vérification de l'identité (par étudiant)").isVisible(), "the case shows the identity-check block");
+  check(await staff.getByText("THOMAS").isVisible() && !(await staff.content()).includes("06 12 57 01 87"), "the record is shown with the mobile masked");
+  await staff.screenshot({ path: path.join(shots, "console-3-case.png"), fullPage: true });
+  await staff.locator("#reason-unblock").fill("Appel de l'étudiante, INE mal recopié");
+  await staff.getByRole("button", { name: "Lever les blocages" }).click();
+  await staff.getByText("Les blocages ont été levés").waitFor();
+  check(await staff.getByText("Aucun blocage en cours.").isVisible(), "no block remains after lifting");
+
+  // 4. The student finishes the activation.
+  await student.goto(base + "/activation");
+  await student.getByLabel("Numéro étudiant").fill("22010274");
+  await student.getByLabel("Code INE").fill("8032A89048L");
+  await student.getByLabel("Numéro portable de l'étudiant").fill("06 12 57 01 87");
+  await student.getByRole("button", { name: "Continuer" }).click();
+  await student.getByLabel("Code d'activation").fill(await lastCode(base, "+33612570187"));
+  await student.getByRole("button", { name: "Valider le code" }).click();
+  const pw = "Chemin-Clair-7-" + Math.random().toString(36).slice(2, 6);
+  await student.getByLabel("Mot de passe", { exact: true }).fill(pw);
+  await student.getByLabel("Confirmez le mot de passe").fill(pw);
+  await student.getByRole("button", { name: "Enregistrer le mot de passe" }).click();
+  await student.getByText("Mot de passe initialisé avec succès").waitFor();
+  check(true, "the student finishes the activation after the helpdesk lifted the block");
+
+  // 5. The audit trail shows every step of the story.
+  await staff.getByRole("link", { name: "Journal d'audit" }).click();
+  await staff.getByLabel("Étudiant ou identifiant").fill("22010274");
+  await staff.getByRole("button", { name: "Filtrer" }).click();
+  const table = await staff.locator("table").textContent();
+  for (const want of ["mismatch", "limited", ref, "staff.lookup", "staff.unblock", "Appel de l'étudiante", "code.sent", "flow.step"]) {
+    check(table.includes(want), `the audit trail shows ${want}`);
+  }
+  await staff.screenshot({ path: path.join(shots, "console-4-audit.png"), fullPage: true });
+  const csv = await staff.evaluate(async (u) => (await fetch(u)).text(), await staff.getByRole("link", { name: "Exporter en CSV" }).getAttribute("href"));
+  check(csv.split("\n")[0].startsWith("time,kind,outcome") && csv.includes("staff.unblock"), "the CSV export holds the events");
+
+  // 6. Negative paths, from outside.
+  // A student's session (the activation ended signed in) reaches no
+  // console page.
+  const forbidden = await student.goto(base + "/admin/");
+  check(forbidden.status() === 403 && await student.getByRole("heading", { name: "Accès réservé" }).isVisible(), "a student's session gets the themed 403");
+  // A second staff sign-in: the enrolment's code is refused as replayed
+  // (same window), the next one is taken.
+  const h2 = await (await browser.newContext({ locale: "fr-FR" })).newPage();
+  await h2.goto(base + "/admin/");
+  await h2.getByLabel("Identifiant").fill("assistance");
+  await h2.getByLabel("Mot de passe").fill("Guichet-Vert-2026");
+  await h2.getByRole("button", { name: "Se connecter" }).click();
+  await h2.getByRole("heading", { name: "Confirmer votre connexion" }).waitFor();
+  await h2.getByLabel("Code de vérification").fill(enrolCode);
+  await h2.getByRole("button", { name: "Confirmer" }).click();
+  check(await h2.getByText(/déjà servi|incorrect/).isVisible(), "a used TOTP code is refused");
+  await h2.getByLabel("Code de vérification").fill(codes[0]);
+  await h2.getByRole("button", { name: "Confirmer" }).click();
+  await h2.getByRole("heading", { name: "Trouver un dossier" }).waitFor();
+  check(await h2.getByText(/code de secours/).isVisible(), "a recovery code signs in once, and says so");
+  // A POST without the form's token is refused.
+  const noToken = await h2.evaluate(async (u) => (await fetch(u, { method: "POST", body: new URLSearchParams({ student: "22010274", reason: "x" }) })).status, base + "/admin/case/unblock");
+  check(noToken === 403, "a console POST without its token is refused");
+
+  // 7. axe-core on every console page, and 320 px.
+  const actx = await browser.newContext({ bypassCSP: true, viewport: { width: 1100, height: 900 }, storageState: await hctx.storageState() });
+  const ap = await actx.newPage();
+  for (const u of ["/admin/", "/admin/search?q=nothing-matches", "/admin/case?student=22010274", "/admin/case?student=22010000",
+    "/admin/audit", "/admin/audit?student=22010274", "/admin/staff"]) {
+    await ap.goto(base + u);
+    await axe(ap, u, problems);
+  }
+  const sp = await (await browser.newContext({ bypassCSP: true, viewport: { width: 320, height: 640 }, storageState: await hctx.storageState() })).newPage();
+  for (const u of ["/admin/", "/admin/case?student=22010274", "/admin/audit"]) {
+    await sp.goto(base + u);
+    const overflow = await sp.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    if (overflow > 0) problems.push(`${u} at 320 px overflows by ${overflow}px`);
+  }
+  await sp.screenshot({ path: path.join(shots, "console-5-320.png"), fullPage: true });
+  const ep = await (await browser.newContext({ bypassCSP: true, locale: "fr-FR" })).newPage();
+  await ep.goto(base + "/admin/");
+  await axe(ep, "/login?next=/admin/", problems);
+  await ep.getByLabel("Identifiant").fill("assistance");
+  await ep.getByLabel("Mot de passe").fill("Guichet-Vert-2026");
+  await ep.getByRole("button", { name: "Se connecter" }).click();
+  await ep.getByRole("heading", { name: "Confirmer votre connexion" }).waitFor();
+  await axe(ep, "/admin/verify", problems);
+  await ep.getByLabel("Code de vérification").fill("000000");
+  await ep.getByRole("button", { name: "Confirmer" }).click();
+  await axe(ep, "/admin/verify (error)", problems);
+  await student.goto(base + "/admin/");
+  const fp = await (await browser.newContext({ bypassCSP: true, storageState: await sctx.storageState() })).newPage();
+  await fp.goto(base + "/admin/");
+  await axe(fp, "/admin/ (403)", problems);
+} finally {
+  await browser.close();
+  stop();
+}
+if (problems.length) {
+  console.log("problems:\n  " + problems.join("\n  "));
+  process.exitCode = 1;
+} else {
+  console.log("console walk ok; screenshots in " + shots);
+}
