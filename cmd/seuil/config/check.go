@@ -72,6 +72,8 @@ func (c *Config) Summary(w io.Writer) {
 	}
 	line("limits", "%s", strings.Join(ls, ", "))
 	line("sync", "left_policy %s, %d workers, login %q", c.Sync.LeftPolicy, c.Sync.Workers, c.Sync.LoginPattern)
+	line("staff", "%s", c.Staff.describe())
+	line("audit", "%s", c.Audit.describe())
 	if d := c.DemoOnly(); len(d) > 0 {
 		line("warning", "demo-only settings: %s", strings.Join(d, ", "))
 	}

@@ -24,6 +24,8 @@ var exampleSecrets = map[string]string{
 	"/run/secrets/seuil/client-pjweb":       "v-pjweb-secret\n",
 	"/run/secrets/seuil/oidc-secret":        "v-oidc-secret-v-oidc-secret-v-oidc-secret\n",
 	"/run/secrets/seuil/client-ent":         "v-ent-secret\r\n",
+	"/run/secrets/seuil/staff-key":          "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\n",
+	"/run/secrets/seuil/audit-dsn":          "postgres://seuil:v-audit-pw@db/seuil\n",
 }
 
 // exampleWorld serves the example's secrets and signing keys.
@@ -47,6 +49,10 @@ func TestExample(t *testing.T) {
 	cfg, probs := parseWith(t, exampleWorld(), string(data))
 	if probs != nil {
 		t.Fatalf("the example does not validate:\n%s", lines(probs))
+	}
+	if k, err := cfg.Staff.Key(); err != nil || len(k) != 32 || cfg.Staff.Helpdesk.Entitlements[0] != "urn:mace:univ-tours.fr:seuil:helpdesk" ||
+		cfg.Staff.Admin.Logins[0] != "jdupont" || cfg.Audit.DSN.Value() != "postgres://seuil:v-audit-pw@db/seuil" || cfg.Audit.RetentionDays != 183 {
+		t.Errorf("staff and audit sections: %+v, %+v (key %v)", cfg.Staff, cfg.Audit, err)
 	}
 	checks := []struct {
 		name      string
@@ -106,6 +112,8 @@ func TestLoadExampleWithEnv(t *testing.T) {
 		"SMS_HTTP_SECRETS_API_KEY", "OIDC_CLIENTS_PJWEB_SECRET", "OIDC_CLIENTS_ENT_SECRET", "OIDC_SECRET"} {
 		t.Setenv("SEUIL_"+k, "env-secret-"+k+"-long-enough-for-an-hmac-key")
 	}
+	t.Setenv("SEUIL_STAFF_CREDENTIALS_KEY", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
+	t.Setenv("SEUIL_AUDIT_DSN", "postgres://env-secret-audit@db/seuil")
 	dir := t.TempDir()
 	for name, rsaKey := range map[string]bool{"2026-09.pem": false, "2026-03.pem": true} {
 		if err := os.WriteFile(filepath.Join(dir, name), testKey(rsaKey), 0o600); err != nil {
@@ -122,7 +130,8 @@ func TestLoadExampleWithEnv(t *testing.T) {
 		t.Fatalf("check-config exit %d:\n%s", code, out.String())
 	}
 	got := out.String()
-	for _, want := range []string{"ok: " + path, `sentinel "seuil"`, "password set (env SEUIL_REDIS_PASSWORD)", "pjweb (confidential, secret set (env SEUIL_OIDC_CLIENTS_PJWEB_SECRET))"} {
+	for _, want := range []string{"ok: " + path, `sentinel "seuil"`, "password set (env SEUIL_REDIS_PASSWORD)", "pjweb (confidential, secret set (env SEUIL_OIDC_CLIENTS_PJWEB_SECRET))",
+		"credentials key set (env SEUIL_STAFF_CREDENTIALS_KEY)", "postgres (dsn set (env SEUIL_AUDIT_DSN))"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("summary lacks %q:\n%s", want, got)
 		}

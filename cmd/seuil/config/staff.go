@@ -77,3 +77,28 @@ func validateAudit(a *Audit, r *report) {
 	}
 	r.intBetween("audit.retention_days", a.RetentionDays, 0, 3*366)
 }
+
+func (s Staff) describe() string {
+	if !s.Enabled() {
+		return "no role given: no console"
+	}
+	count := func(h staff.Holders) string {
+		return fmt.Sprintf("%d logins, %d groups, %d entitlements", len(h.Logins), len(h.Groups), len(h.Entitlements))
+	}
+	return fmt.Sprintf("console at /admin/; helpdesk: %s; admin: %s; credentials key %s",
+		count(s.Helpdesk), count(s.Admin), secretState(s.CredentialsKey))
+}
+
+func (a Audit) describe() string {
+	days := a.RetentionDays
+	if days == 0 {
+		days = 183
+	}
+	switch a.Store {
+	case "file":
+		return fmt.Sprintf("file %s, kept %d days", a.File, days)
+	case "postgres":
+		return fmt.Sprintf("postgres (dsn %s), table %q, kept %d days", secretState(a.DSN), orDefault(a.Table, "seuil_audit"), days)
+	}
+	return "log lines only (no store: the console shows no history)"
+}
