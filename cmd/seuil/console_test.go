@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -22,7 +21,6 @@ import (
 	"github.com/seuil-idp/seuil/idp/audit"
 	ldapdir "github.com/seuil-idp/seuil/idp/directory/ldap"
 	"github.com/seuil-idp/seuil/idp/directory/ldap/slapdtest"
-	"github.com/seuil-idp/seuil/idp/provider/keys"
 	"github.com/seuil-idp/seuil/idp/state/redistest"
 	"github.com/seuil-idp/seuil/idp/students"
 	"github.com/seuil-idp/seuil/idp/students/pgtest"
@@ -40,18 +38,9 @@ func TestConsoleOnProduction(t *testing.T) {
 	t.Parallel()
 	ldapSrv := slapdtest.Start(t, slapdtest.Options{})
 	dsn := pgtest.Start(t)
-	dir := t.TempDir()
-	csv := filepath.Join(dir, "students.csv")
-	if err := os.WriteFile(csv, demoStudents, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	keyFile := filepath.Join(dir, "es256.pem")
-	if err := keys.Generate(keyFile, "ES256"); err != nil {
-		t.Fatal(err)
-	}
 	l := listenLoopback(t)
 	base := "http://" + l.Addr().String()
-	cfgPath := writeProductionConfig(t, dir, base, redistest.Start(t), ldapSrv, csv, keyFile, "{level: warn, format: text}", "")
+	cfgPath := productionSetup(t, base, redistest.Start(t), ldapSrv)
 	group := "cn=seuil-admins,ou=groups," + ldapSrv.Suffix
 	appendFile(t, cfgPath, fmt.Sprintf(`
 staff:

@@ -28,19 +28,9 @@ import (
 // and a second sync leaves the activated account alone.
 func TestProductionPath(t *testing.T) {
 	ldapSrv := slapdtest.Start(t, slapdtest.Options{})
-	redisAddr := redistest.Start(t)
-	dir := t.TempDir()
-	csv := filepath.Join(dir, "students.csv")
-	if err := os.WriteFile(csv, demoStudents, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	keyFile := filepath.Join(dir, "es256.pem")
-	if err := keys.Generate(keyFile, "ES256"); err != nil {
-		t.Fatal(err)
-	}
 	l := listenLoopback(t)
 	base := "http://" + l.Addr().String()
-	cfgPath := writeProductionConfig(t, dir, base, redisAddr, ldapSrv, csv, keyFile, "{level: warn, format: text}", "")
+	cfgPath := productionSetup(t, base, redistest.Start(t), ldapSrv)
 
 	// 1. seuil sync creates every student, in state "created".
 	var out, errOut bytes.Buffer
@@ -111,6 +101,23 @@ func TestProductionPath(t *testing.T) {
 	if _, err := ld.Authenticate(context.Background(), "22012345T", "Velo-Rouge-Tours-8"); err != nil {
 		t.Fatalf("password after second sync: %v", err)
 	}
+}
+
+// productionSetup writes the demo students' CSV, a signing key and the
+// seuil.yaml of the production tests into a new directory, and returns
+// the configuration's path.
+func productionSetup(t *testing.T, base, redisAddr string, ldapSrv *slapdtest.Server) string {
+	t.Helper()
+	dir := t.TempDir()
+	csv := filepath.Join(dir, "students.csv")
+	if err := os.WriteFile(csv, demoStudents, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	keyFile := filepath.Join(dir, "es256.pem")
+	if err := keys.Generate(keyFile, "ES256"); err != nil {
+		t.Fatal(err)
+	}
+	return writeProductionConfig(t, dir, base, redisAddr, ldapSrv, csv, keyFile, "{level: warn, format: text}", "")
 }
 
 // writeProductionConfig writes the seuil.yaml of the production tests:

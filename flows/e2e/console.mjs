@@ -13,7 +13,7 @@ import { createHmac } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { startDemo, lastCode, check, axe, chromiumArgs } from "./lib.mjs";
+import { startDemo, lastCode, check, axe, report, chromiumArgs } from "./lib.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const shots = path.join(here, "screenshots");
@@ -185,9 +185,4 @@ try {
   await browser.close();
   stop();
 }
-if (problems.length) {
-  console.log("problems:\n  " + problems.join("\n  "));
-  process.exitCode = 1;
-} else {
-  console.log("console walk ok; screenshots in " + shots);
-}
+report("console walk", problems, shots);

@@ -73,3 +73,14 @@ export async function axe(page, label, problems) {
   }
   return res.violations.length;
 }
+
+// report prints the problems found (and fails the run) or says the walk
+// passed.
+export function report(name, problems, shots) {
+  if (problems.length) {
+    console.log("problems:\n  " + problems.join("\n  "));
+    process.exitCode = 1;
+  } else {
+    console.log(`${name} ok; screenshots in ${shots}`);
+  }
+}

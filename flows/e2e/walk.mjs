@@ -11,7 +11,7 @@ import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { startDemo, lastCode, check, axe, chromiumArgs } from "./lib.mjs";
+import { startDemo, lastCode, check, axe, report, chromiumArgs } from "./lib.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const shots = path.join(here, "screenshots");
@@ -161,9 +161,4 @@ try {
   await browser.close();
   stop();
 }
-if (problems.length) {
-  console.log("problems:\n  " + problems.join("\n  "));
-  process.exitCode = 1;
-} else {
-  console.log("walk ok; screenshots in " + shots);
-}
+report("walk", problems, shots);

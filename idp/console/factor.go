@@ -54,12 +54,7 @@ func (c *Console) enrol(w http.ResponseWriter, r *http.Request, m *member) {
 		c.showEnrol(w, r, m, http.StatusUnprocessableEntity, key)
 		return
 	}
-	if err != nil {
-		c.fail(w, r, err)
-		return
-	}
-	if err := c.d.Sessions.AddAMR(ctx, r, "otp"); err != nil {
-		c.fail(w, r, err)
+	if !c.elevate(w, r, err) {
 		return
 	}
 	_ = c.record(ctx, m, audit.Event{Kind: audit.KindStaffEnrol, Login: m.s.Login})
@@ -82,12 +77,7 @@ func (c *Console) verify(w http.ResponseWriter, r *http.Request, m *member) {
 		c.render(w, r, m, http.StatusUnprocessableEntity, "admin_verify", "admin.verify.title", view{Error: m.tr.T(key)})
 		return
 	}
-	if err != nil {
-		c.fail(w, r, err)
-		return
-	}
-	if err := c.d.Sessions.AddAMR(ctx, r, "otp"); err != nil {
-		c.fail(w, r, err)
+	if !c.elevate(w, r, err) {
 		return
 	}
 	next := "/admin/"
@@ -97,36 +87,37 @@ func (c *Console) verify(w http.ResponseWriter, r *http.Request, m *member) {
 	http.Redirect(w, r, c.d.BasePath+next, http.StatusSeeOther)
 }
 
+// refusals name each second-factor refusal: its message and its
+// outcome in the audit trail.
+var refusals = []struct {
+	err          error
+	key, outcome string
+}{
+	{staff.ErrWrongCode, "admin.factor.wrong", "wrong_code"},
+	{staff.ErrReplayed, "admin.factor.replayed", "replayed"},
+	{staff.ErrEnrolExpired, "admin.factor.expired", "expired"},
+	{regulation.ErrLimited, "admin.factor.limited", "limited"},
+}
+
 // factorError is the message key of a second-factor refusal, "" for
 // success or an internal error.
 func factorError(err error) string {
-	switch {
-	case err == nil:
-		return ""
-	case errors.Is(err, staff.ErrWrongCode):
-		return "admin.factor.wrong"
-	case errors.Is(err, staff.ErrReplayed):
-		return "admin.factor.replayed"
-	case errors.Is(err, staff.ErrEnrolExpired):
-		return "admin.factor.expired"
-	case errors.Is(err, regulation.ErrLimited):
-		return "admin.factor.limited"
+	for _, r := range refusals {
+		if errors.Is(err, r.err) {
+			return r.key
+		}
 	}
 	return ""
 }
 
 func outcome(err error) string {
-	switch {
-	case err == nil:
+	if err == nil {
 		return "ok"
-	case errors.Is(err, staff.ErrWrongCode):
-		return "wrong_code"
-	case errors.Is(err, staff.ErrReplayed):
-		return "replayed"
-	case errors.Is(err, regulation.ErrLimited):
-		return "limited"
-	case errors.Is(err, staff.ErrEnrolExpired):
-		return "expired"
+	}
+	for _, r := range refusals {
+		if errors.Is(err, r.err) {
+			return r.outcome
+		}
 	}
 	return "failed"
 }
@@ -136,4 +127,18 @@ func errText(m *member, key string) string {
 		return ""
 	}
 	return m.tr.T(key)
+}
+
+// elevate records on the session that the second factor was proved,
+// once the check returned err (nil); it answers and reports false when
+// the check or the record failed.
+func (c *Console) elevate(w http.ResponseWriter, r *http.Request, err error) bool {
+	if err == nil {
+		err = c.d.Sessions.AddAMR(r.Context(), r, "otp")
+	}
+	if err != nil {
+		c.fail(w, r, err)
+		return false
+	}
+	return true
 }
