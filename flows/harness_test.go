@@ -150,6 +150,9 @@ type browser struct {
 	e             *env
 	c             *http.Client
 	csrf, version string
+	// from, if set, is the client address this browser claims through a
+	// trusted proxy's X-Forwarded-For (the env must trust loopback).
+	from string
 }
 
 func (e *env) browser(tb testing.TB) *browser {
@@ -171,6 +174,9 @@ var (
 
 func (b *browser) do(req *http.Request) resp {
 	b.tb.Helper()
+	if b.from != "" {
+		req.Header.Set("X-Forwarded-For", b.from)
+	}
 	res, err := b.c.Do(req)
 	if err != nil {
 		b.tb.Fatal(err)

@@ -92,7 +92,7 @@ try {
   await staff.getByLabel(/Référence, numéro d'étudiant/).fill(ref.toLowerCase());
   await staff.getByRole("button", { name: "Rechercher" }).click();
   await staff.getByRole("heading", { name: "Dossier 22010274" }).waitFor();
-  check(await staff.getByText("Vérification de l'identité (par étudiant)").isVisible(), "the case shows the identity-check block");
+  check(await staff.getByText("Vérification de l'identité (par étudiant, depuis une adresse) (127.0.0.1)").isVisible(), "the case shows the identity-check block, with the address");
   check(await staff.getByText("THOMAS").isVisible() && !(await staff.content()).includes("06 12 57 01 87"), "the record is shown with the mobile masked");
   await staff.screenshot({ path: path.join(shots, "console-3-case.png"), fullPage: true });
   await staff.locator("#reason-unblock").fill("Appel de l'étudiante, INE mal recopié");

@@ -152,6 +152,10 @@ func (v *Verify) cohere(ctx context.Context, f *flow.Flow, x *flow.Exchange) (st
 	if err := regulate(ctx, v.svc.Regulator, false, regulation.IdentifyPerIP, ip); err != nil {
 		return students.Record{}, err
 	}
+	pair := regulation.PairKey(f.StudentID, x.IP)
+	if err := regulate(ctx, v.svc.Regulator, false, regulation.IdentifyPerStudentIP, pair); err != nil {
+		return students.Record{}, err
+	}
 	if err := regulate(ctx, v.svc.Regulator, false, regulation.IdentifyPerStudent, f.StudentID); err != nil {
 		return students.Record{}, err
 	}
@@ -163,10 +167,13 @@ func (v *Verify) cohere(ctx context.Context, f *flow.Flow, x *flow.Exchange) (st
 	// the number and INE: the code, sent to the e-mail on record, is what
 	// proves the person, and refusing would lock the student out.
 	if err != nil || !same(rec.INE, f.INE) || (rec.Mobile != "" && !same(rec.Mobile, f.Phone)) {
-		// Both counters move on every mismatch: one for the address
-		// (someone trying many students), one for the student (many
-		// addresses trying one student).
+		// Every counter moves on every mismatch: the address (someone
+		// trying many students), the student from that address (the
+		// tight one), and the student from anywhere (many addresses
+		// trying one student; a high ceiling, so that a guesser
+		// elsewhere cannot lock the student out).
 		v.count(ctx, regulation.IdentifyPerIP, ip)
+		v.count(ctx, regulation.IdentifyPerStudentIP, pair)
 		v.count(ctx, regulation.IdentifyPerStudent, f.StudentID)
 		v.svc.Logger.InfoContext(ctx, "identify mismatch", "flow", f.Name, "ip", x.IP)
 		return students.Record{}, flow.ErrMismatch

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -134,8 +135,15 @@ type casePage struct {
 
 type block struct {
 	Rule  regulation.Rule
+	IP    string // the address, for the rules counting (student, address)
 	Until time.Time
 	Wait  int // minutes
+}
+
+// target is a limit to show and lift, with the address it counts from.
+type target struct {
+	regulation.Target
+	ip string
 }
 
 // loadCase gathers a case from the query (student= and/or login=).
@@ -194,38 +202,55 @@ func (c *Console) loadCase(ctx context.Context, studentID, login string) (*caseP
 			}
 		}
 	}
+	err = c.d.Trail.Query(ctx, audit.Filter{Subjects: []string{p.StudentID, p.Login}, Limit: 40},
+		func(e audit.Event) error { p.Events = append(p.Events, e); return nil })
+	if err != nil {
+		return nil, err
+	}
 	for _, t := range c.targets(p) {
 		d, err := c.d.Limits.Check(ctx, t.Rule, t.Key)
 		if err != nil && !errors.Is(err, regulation.ErrLimited) {
 			return nil, err
 		}
 		if !d.Allowed {
-			p.Blocks = append(p.Blocks, block{Rule: t.Rule, Until: time.Now().Add(d.RetryAfter),
+			p.Blocks = append(p.Blocks, block{Rule: t.Rule, IP: t.ip, Until: time.Now().Add(d.RetryAfter),
 				Wait: int((d.RetryAfter + time.Minute - 1) / time.Minute)})
 		}
 	}
-	err = c.d.Trail.Query(ctx, audit.Filter{Subjects: []string{p.StudentID, p.Login}, Limit: 40},
-		func(e audit.Event) error { p.Events = append(p.Events, e); return nil })
-	return p, err
+	return p, nil
 }
 
 // targets are the limits that can hold this student back, keyed as the
-// flows and the sign-in page key them. The per-(account, address) limit
-// of sign-in cannot be listed (its keys are hashed with the address);
-// it eases by itself, one attempt every six minutes.
-func (c *Console) targets(p *casePage) []regulation.Target {
-	var out []regulation.Target
+// flows and the sign-in page key them. The limits per (student or
+// account, address) are hashed with the address, so they are listed for
+// the addresses the case's recent history shows.
+func (c *Console) targets(p *casePage) []target {
+	var out []target
+	add := func(rule regulation.Rule, key, ip string) {
+		out = append(out, target{regulation.Target{Rule: rule, Key: key}, ip})
+	}
+	var ips []string
+	for _, e := range p.Events {
+		if e.IP != "" && e.Actor == "" && !slices.Contains(ips, e.IP) && len(ips) < 8 {
+			ips = append(ips, e.IP)
+		}
+	}
 	if p.StudentID != "" {
-		out = append(out,
-			regulation.Target{Rule: regulation.IdentifyPerStudent, Key: p.StudentID},
-			regulation.Target{Rule: regulation.CodeSendPerStudent, Key: p.StudentID},
-			regulation.Target{Rule: regulation.CodeVerifyPerStudent, Key: p.StudentID})
+		add(regulation.IdentifyPerStudent, p.StudentID, "")
+		add(regulation.CodeSendPerStudent, p.StudentID, "")
+		add(regulation.CodeVerifyPerStudent, p.StudentID, "")
+		for _, ip := range ips {
+			add(regulation.IdentifyPerStudentIP, regulation.PairKey(p.StudentID, ip), ip)
+		}
 	}
 	if p.Record != nil && p.Record.Mobile != "" {
-		out = append(out, regulation.Target{Rule: regulation.CodeSendPerPhone, Key: p.Record.Mobile})
+		add(regulation.CodeSendPerPhone, p.Record.Mobile, "")
 	}
 	if p.Login != "" {
-		out = append(out, regulation.Target{Rule: regulation.LoginPerAccount, Key: strings.ToUpper(p.Login)})
+		add(regulation.LoginPerAccount, strings.ToUpper(p.Login), "")
+		for _, ip := range ips {
+			add(regulation.LoginPerAccountIP, regulation.PairKey(strings.ToUpper(p.Login), ip), ip)
+		}
 	}
 	return out
 }

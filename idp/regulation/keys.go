@@ -20,6 +20,10 @@ func (r *Regulator) hashKey(rule Rule, key string) string {
 	return r.prefix + string(rule) + ":" + hex.EncodeToString(m.Sum(nil)[:16])
 }
 
+// PairKey is the key of a rule that counts (something, address): an
+// account or a student number from one client address.
+func PairKey(key, ip string) string { return key + "\x00" + IPKey(ip) }
+
 // IPKey returns the key to count a client address under. An IPv6 client
 // usually holds a whole /64 and can change address within it at will, so
 // IPv6 addresses count per /64; IPv4 (and IPv4-mapped IPv6) addresses count

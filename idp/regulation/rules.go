@@ -14,8 +14,11 @@ type Rule string
 // a wrong password) or costs (a code sent) against them; see Defaults for
 // the numbers and why.
 const (
-	IdentifyPerIP        Rule = "identify_per_ip"
-	IdentifyPerStudent   Rule = "identify_per_student"
+	IdentifyPerIP      Rule = "identify_per_ip"
+	IdentifyPerStudent Rule = "identify_per_student"
+	// IdentifyPerStudentIP counts mismatches per (student, address): the
+	// tight limit a guesser at one address meets.
+	IdentifyPerStudentIP Rule = "identify_per_student_ip"
 	CodeSendPerPhone     Rule = "code_send_per_phone"
 	CodeSendPerIP        Rule = "code_send_per_ip"
 	CodeSendPerStudent   Rule = "code_send_per_student"
@@ -33,7 +36,7 @@ const (
 
 // AllRules lists every rule, in configuration order.
 var AllRules = []Rule{
-	IdentifyPerIP, IdentifyPerStudent,
+	IdentifyPerIP, IdentifyPerStudent, IdentifyPerStudentIP,
 	CodeSendPerPhone, CodeSendPerIP, CodeSendPerStudent,
 	CodeVerifyPerStudent,
 	LoginPerIP, LoginPerAccount, LoginPerAccountIP,
@@ -60,8 +63,11 @@ type Rules map[Rule]Limit
 //     and only stop a script; the tight limits are per student, phone or
 //     account, which an attacker cannot multiply.
 //   - identify: a mismatch of (student number, INE, mobile). Typos happen,
-//     so 5 per student per hour; a script guessing triples from one address
-//     gets 10 at once then one every 3 minutes.
+//     so 5 per (student, address) an hour: what a guesser at one address
+//     meets. Per student alone the ceiling is 20 an hour, so that someone
+//     who knows only a student number cannot keep the student out of
+//     activation from another network. A script guessing triples from one
+//     address gets 10 at once then one every 3 minutes.
 //   - code_send: every SMS costs money, and a flood harasses the student
 //     (and is the raw material of SMS pumping fraud). The code goes to the
 //     phone on record, so per phone: 5 at once, then one every 2.4 hours
@@ -87,7 +93,8 @@ type Rules map[Rule]Limit
 func Defaults() Rules {
 	return Rules{
 		IdentifyPerIP:         {Rate: 20, Per: time.Hour, Burst: 10},
-		IdentifyPerStudent:    {Rate: 5, Per: time.Hour, Burst: 5},
+		IdentifyPerStudent:    {Rate: 20, Per: time.Hour, Burst: 20},
+		IdentifyPerStudentIP:  {Rate: 5, Per: time.Hour, Burst: 5},
 		CodeSendPerPhone:      {Rate: 10, Per: 24 * time.Hour, Burst: 5},
 		CodeSendPerIP:         {Rate: 30, Per: time.Hour, Burst: 10},
 		CodeSendPerStudent:    {Rate: 10, Per: 24 * time.Hour, Burst: 5},

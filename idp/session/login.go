@@ -232,7 +232,7 @@ func targets(ip, login string) []regulation.Target {
 	acct := strings.ToUpper(login)
 	return []regulation.Target{
 		{Rule: regulation.LoginPerIP, Key: regulation.IPKey(ip)},
-		{Rule: regulation.LoginPerAccountIP, Key: acct + "\x00" + regulation.IPKey(ip)},
+		{Rule: regulation.LoginPerAccountIP, Key: regulation.PairKey(acct, ip)},
 		{Rule: regulation.LoginPerAccount, Key: acct},
 	}
 }

@@ -160,6 +160,7 @@ func (c *Client) setDefaults() {
 type Limits struct {
 	IdentifyPerIP        Rate `yaml:"identify_per_ip"`
 	IdentifyPerStudent   Rate `yaml:"identify_per_student"`
+	IdentifyPerStudentIP Rate `yaml:"identify_per_student_ip"`
 	CodeSendPerPhone     Rate `yaml:"code_send_per_phone"`
 	CodeSendPerIP        Rate `yaml:"code_send_per_ip"`
 	CodeSendPerStudent   Rate `yaml:"code_send_per_student"`
