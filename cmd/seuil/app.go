@@ -123,7 +123,7 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 	mux.Handle("/", fh)
 	if cfg.Staff.Enabled() {
 		con, err := newConsole(cfg, consoleDeps{store: store, reg: reg, dir: dir, src: src, op: op,
-			theme: ths[cfg.Flows.Theme], trail: trail, cookies: cookies, proxies: proxies, prefix: prefix, log: log})
+			theme: ths[cfg.Flows.Theme], trail: trail, cookies: cookies, proxies: proxies, prefix: prefix, log: log, mail: mail})
 		if err != nil {
 			return nil, err
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/seuil-idp/seuil/cmd/seuil/config"
+	"github.com/seuil-idp/seuil/flows/flow"
 	"github.com/seuil-idp/seuil/idp/audit"
 	"github.com/seuil-idp/seuil/idp/console"
 	"github.com/seuil-idp/seuil/idp/credentials"
@@ -64,6 +65,7 @@ type consoleDeps struct {
 	proxies []netip.Prefix
 	prefix  string
 	log     *slog.Logger
+	mail    flow.Mailer
 }
 
 // newConsole builds the staff console: second factors sealed in the
@@ -92,5 +94,9 @@ func newConsole(cfg *config.Config, d consoleDeps) (*console.Console, error) {
 		Cookies: d.cookies, Secret: mac.Sum(nil), BasePath: d.prefix, LoginPath: d.prefix + "/login",
 		Proxies: d.proxies, Logger: d.log,
 		LoginFor: func(id string) string { return strings.ReplaceAll(pattern, "{studentID}", id) },
+		SendMail: func(ctx context.Context, to string, m themes.Mail) error {
+			return d.mail.SendMail(ctx, flow.Mail{To: to, Subject: m.Subject, Text: m.Text, HTML: m.HTML})
+		},
+		ResetURL: strings.TrimRight(cfg.Server.PublicURL, "/") + "/reset",
 	})
 }

@@ -115,12 +115,21 @@ try {
   await student.getByText("Mot de passe initialisé avec succès").waitFor();
   check(true, "the student finishes the activation after the helpdesk lifted the block");
 
+  // 4b. A reset link, sent by the helpdesk to the e-mail on record.
+  await staff.goto(base + "/admin/case?student=22010274");
+  await staff.locator("#reason-reset").fill("Mot de passe oublié, appel du 2 décembre");
+  await staff.getByRole("button", { name: "Envoyer le lien de réinitialisation du mot de passe" }).click();
+  await staff.getByText("Le lien de réinitialisation a été envoyé").waitFor();
+  const box = await (await fetch(base + "/demo/outbox.json")).json();
+  const sent = (Array.isArray(box) ? box : (box.messages || [])).filter((m) => (m.recipient || m.to) === "chloe.thomas@example.org" && /\/reset/.test(m.body || m.text || ""));
+  check(sent.length === 1, "the reset link went to the e-mail on record");
+
   // 5. The audit trail shows every step of the story.
   await staff.getByRole("link", { name: "Journal d'audit" }).click();
   await staff.getByLabel("Étudiant ou identifiant").fill("22010274");
   await staff.getByRole("button", { name: "Filtrer" }).click();
   const table = await staff.locator("table").textContent();
-  for (const want of ["mismatch", "limited", ref, "staff.lookup", "staff.unblock", "Appel de l'étudiante", "code.sent", "flow.step"]) {
+  for (const want of ["mismatch", "limited", ref, "staff.lookup", "staff.unblock", "Appel de l'étudiante", "code.sent", "flow.step", "staff.start_reset"]) {
     check(table.includes(want), `the audit trail shows ${want}`);
   }
   await staff.screenshot({ path: path.join(shots, "console-4-audit.png"), fullPage: true });

@@ -131,6 +131,41 @@ type casePage struct {
 	Sessions         int
 	LastSeen         time.Time
 	Done             string // the action just done (message key)
+	InProgress       *progress
+}
+
+// progress is a flow the student seems to be in, from the trail: its
+// last step within the flows' lifetime, not finished.
+type progress struct {
+	Flow, Step, Outcome string
+	Since, Last         time.Time
+}
+
+// flowWindow is how far back a flow may still be in progress (the
+// flows' default lifetime).
+const flowWindow = time.Hour
+
+func inProgress(events []audit.Event, now time.Time) *progress {
+	var p *progress
+	for _, e := range events { // newest first
+		if e.Flow == "" || e.Actor != "" || now.Sub(e.Time) > flowWindow {
+			continue
+		}
+		if p == nil {
+			if e.Kind == audit.KindStep && e.Detail == "password" && e.Outcome == "ok" {
+				return nil // the newest step set the password: done
+			}
+			p = &progress{Flow: e.Flow, Step: strings.SplitN(e.Detail, ":", 2)[0], Outcome: e.Outcome, Since: e.Time, Last: e.Time}
+			if e.Kind == audit.KindCodeSent {
+				p.Step = "verify"
+			}
+			continue
+		}
+		if e.Flow == p.Flow {
+			p.Since = e.Time
+		}
+	}
+	return p
 }
 
 type block struct {
@@ -207,6 +242,7 @@ func (c *Console) loadCase(ctx context.Context, studentID, login string) (*caseP
 	if err != nil {
 		return nil, err
 	}
+	p.InProgress = inProgress(p.Events, time.Now())
 	for _, t := range c.targets(p) {
 		d, err := c.d.Limits.Check(ctx, t.Rule, t.Key)
 		if err != nil && !errors.Is(err, regulation.ErrLimited) {
@@ -341,6 +377,35 @@ func (c *Console) act(w http.ResponseWriter, r *http.Request, m *member) {
 		n, g, err := c.d.Ender.EndSessionsOf(ctx, p.Login, p.Account.Subject)
 		doErr = err
 		ev.Detail = strings.Join([]string{"sessions=" + itoa(n), "grants=" + itoa(g)}, ",")
+	case "reset":
+		// The mail goes to the e-mail on record, never one typed by
+		// staff; the student still proves a contact on record with the
+		// reset flow's code.
+		ev.Kind = audit.KindStartReset
+		to := ""
+		if p.Record != nil {
+			to = p.Record.Email
+		}
+		if to == "" && p.Account != nil {
+			to = p.Account.Email
+		}
+		if c.d.SendMail == nil || p.Account == nil || to == "" {
+			ev.Outcome = "refused"
+			_ = c.record(ctx, m, ev)
+			c.render(w, r, m, http.StatusUnprocessableEntity, "admin_case", "admin.case.title",
+				view{Current: "home", Page: p, Error: m.tr.T("admin.case.reset_impossible")})
+			return
+		}
+		first := ""
+		if p.Record != nil {
+			first = p.Record.FirstName
+		}
+		mail, err := c.d.Theme.RenderMail("reset", m.lang, map[string]any{"FirstName": first, "Login": p.Login, "URL": c.d.ResetURL})
+		if err == nil {
+			err = c.d.SendMail(ctx, to, mail)
+		}
+		doErr = err
+		ev.Detail = "mail " + students.MaskEmail(to)
 	default:
 		c.message(w, r, http.StatusNotFound, "admin.notfound")
 		return

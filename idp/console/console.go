@@ -88,9 +88,12 @@ type Deps struct {
 	BasePath, LoginPath string
 	Proxies             []netip.Prefix
 	Logger              *slog.Logger
-	// LoginPattern makes a student's login from the number (flows'
-	// syntax: "{student_id}T").
+	// LoginFor makes a student's login from the number.
 	LoginFor func(studentID string) string
+	// SendMail sends a student the reset mail (the flows' mail channel);
+	// ResetURL is the reset flow's public URL. Nil: no reset action.
+	SendMail func(ctx context.Context, to string, m themes.Mail) error
+	ResetURL string
 }
 
 // Console serves /admin.
