@@ -3,7 +3,6 @@ package students
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -54,14 +53,13 @@ func ReadCSV(ctx context.Context, data []byte, format CSVFormat, fn func(Record)
 	if err != nil {
 		return err
 	}
-	r := csv.NewReader(bytes.NewReader(text))
-	r.Comma = format.Comma
-	r.LazyQuotes = true // names with a stray quote must not poison the file
-	r.ReuseRecord = true
-	r.FieldsPerRecord = -1 // checked below, to report it as a RowError
-	header, err := r.Read()
-	if err != nil {
-		return fmt.Errorf("students: read CSV header: %w", err)
+	if format.Comma >= utf8.RuneSelf || format.Comma == '"' || format.Comma == '\n' || format.Comma == '\r' {
+		return fmt.Errorf("students: CSV separator %q: one ASCII character other than a quote or a line break", format.Comma)
+	}
+	r := newRows(text, format.Comma, 0)
+	header, _, ok := r.next()
+	if !ok {
+		return fmt.Errorf("students: read CSV header: %w", io.EOF)
 	}
 	idx, err := format.Columns.columnIndex(header)
 	if err != nil {
@@ -71,20 +69,15 @@ func ReadCSV(ctx context.Context, data []byte, format CSVFormat, fn func(Record)
 	for width > 0 && strings.TrimSpace(header[width-1]) == "" {
 		width-- // a separator after the last column name
 	}
+	r.width = width
 	seen := make(map[string]int)
 	for n := 0; ; n++ {
 		if n%4096 == 0 && ctx.Err() != nil {
 			return ctx.Err()
 		}
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
+		rec, line, ok := r.next()
+		if !ok {
 			return nil
-		}
-		line, _ := r.FieldPos(0)
-		if err != nil {
-			// With LazyQuotes and no field count, csv has no other
-			// per-row error; anything else means the reader is stuck.
-			return fmt.Errorf("students: CSV line %d: %w", line, err)
 		}
 		if !fits(rec, width) {
 			bad(&RowError{Line: line, Err: fmt.Errorf("%w: %d, header has %d", ErrColumnCount, len(rec), width)})
