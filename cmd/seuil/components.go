@@ -128,6 +128,7 @@ func openStudents(ctx context.Context, c config.Students, log *slog.Logger, cl *
 		if err != nil {
 			return nil, fmt.Errorf("students.csv: %w", err)
 		}
+		csvInvalid.Store(s)
 		return s, nil
 	case c.SQL != nil:
 		s, err := students.OpenSQL(ctx, students.SQLConfig{

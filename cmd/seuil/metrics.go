@@ -1,6 +1,9 @@
 package main
 
 import (
+	"sync/atomic"
+
+	"github.com/seuil-idp/seuil/idp/students"
 	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -32,6 +35,21 @@ var (
 	})
 )
 
-func init() { prometheus.MustRegister(requestsTotal, requestSeconds, smsRefused, smsToday, smsBudget) }
+// csvInvalid is the CSV student source whose skipped rows the gauge
+// reports (alert when it is above zero: those students are turned away).
+var csvInvalid atomic.Pointer[students.CSV]
+
+var studentsInvalid = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+	Name: "seuil_students_invalid_rows", Help: "Rows of the student CSV skipped at its last load (each is logged with its line).",
+}, func() float64 {
+	if c := csvInvalid.Load(); c != nil {
+		return float64(c.InvalidRows())
+	}
+	return 0
+})
+
+func init() {
+	prometheus.MustRegister(requestsTotal, requestSeconds, smsRefused, smsToday, smsBudget, studentsInvalid)
+}
 
 func statusClass(code int) string { return strconv.Itoa(code/100) + "xx" }

@@ -2,8 +2,12 @@ package students
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -152,4 +156,36 @@ func FuzzRowsMatchEncodingCSV(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Each skipped row is logged with its line, student number and reason,
+// and nothing else of the student; the count is kept for the metric.
+func TestSkippedRowsLogged(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "apogee.csv")
+	data := header + strings.Join(thirty()[:3], "\n") + "\n" +
+		"22019999;999999999AB;Secret-Name;Zoé;31/02/2006;0612345699;z@example.org;2026\n" +
+		"22019998;nope;Other;Zoé;01/02/2006;0612345699;secret@example.org;2026\n"
+	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	src, err := NewCSV(context.Background(), CSVConfig{Path: path, Logger: slog.New(slog.NewJSONHandler(&buf, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if src.InvalidRows() != 2 {
+		t.Errorf("InvalidRows = %d, want 2", src.InvalidRows())
+	}
+	logs := buf.String()
+	for _, want := range []string{`"line":5`, `"student":"22019999"`, `"line":6`, `"student":"22019998"`, "invalid date"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("log lacks %s:\n%s", want, logs)
+		}
+	}
+	for _, secret := range []string{"Secret-Name", "secret@example.org", "0612345699", "999999999AB"} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("log holds %q:\n%s", secret, logs)
+		}
+	}
 }

@@ -142,7 +142,16 @@ func (c *CSV) load(ctx context.Context, now time.Time) error {
 	s := &csvSnapshot{byID: make(map[string]Record), modTime: fi.ModTime(), size: fi.Size(), checked: now}
 	err = ReadCSV(ctx, data, c.cfg.Format,
 		func(r Record) error { s.byID[r.StudentID] = r; return nil },
-		func(*RowError) { s.bad++ })
+		func(e *RowError) {
+			// Each row by its line, student number and reason (the
+			// reasons name a rule, never a value): the admin fixes the
+			// extraction from the log. A flood is cut after 100 lines.
+			s.bad++
+			if s.bad <= maxLoggedRows {
+				c.cfg.Logger.WarnContext(ctx, "student CSV row skipped", "path", c.cfg.Path,
+					"line", e.Line, "student", e.Key, "reason", e.Err.Error())
+			}
+		})
 	if err != nil {
 		return fmt.Errorf("students: %s: %w", c.cfg.Path, err)
 	}
@@ -153,6 +162,17 @@ func (c *CSV) load(ctx context.Context, now time.Time) error {
 	}
 	c.snap.Store(s)
 	c.cfg.Logger.InfoContext(ctx, "student CSV loaded", "path", c.cfg.Path,
-		"students", len(s.byID), "invalid_rows", s.bad)
+		"students", len(s.byID), "invalid_rows", s.bad, "rows_logged", min(s.bad, maxLoggedRows))
 	return nil
+}
+
+// maxLoggedRows bounds the invalid rows logged one by one per load.
+const maxLoggedRows = 100
+
+// InvalidRows is how many rows the loaded file skipped (a metric).
+func (c *CSV) InvalidRows() int {
+	if s := c.snap.Load(); s != nil {
+		return s.bad
+	}
+	return 0
 }
