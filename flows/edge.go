@@ -27,7 +27,7 @@ type explained struct {
 // and a reference: every refusal they cannot fix by typing again.
 func (e explained) turnedAway() bool {
 	switch e.outcome {
-	case "limited", "too_many_codes", "locked", "no_recipient", "internal", "mismatch":
+	case "limited", "too_many_codes", "locked", "no_recipient", "internal", "mismatch", "source_unavailable":
 		return true
 	}
 	return false
@@ -63,6 +63,8 @@ func (h *Handler) explain(err error) explained {
 		return explained{msg: msg("error.too_many_codes"), status: http.StatusTooManyRequests, closes: true, outcome: "too_many_codes"}
 	case errors.Is(err, flow.ErrAccountLocked):
 		return explained{msg: msg("error.locked"), status: http.StatusForbidden, closes: true, outcome: "locked"}
+	case errors.Is(err, flow.ErrSourceUnavailable):
+		return explained{msg: msg("error.source_unavailable"), status: http.StatusServiceUnavailable, outcome: "source_unavailable"}
 	case errors.Is(err, flow.ErrNoRecipient):
 		return explained{msg: msg("error.no_recipient"), status: http.StatusUnprocessableEntity, closes: true, outcome: "no_recipient"}
 	}

@@ -20,7 +20,8 @@ type Page struct {
 	Errors     []ShownError // field errors, in form order (the summary)
 	Message    string       // error above the form
 	Notice     string       // information above the form
-	Ref        string       // a turned-away student's reference for the helpdesk
+	Help       bool         // turned away: show the helpdesk's contacts
+	Ref        string       // and the reference of the case
 	Values     url.Values   // what was typed (secrets removed)
 	Data       any          // the step's own data
 }
@@ -81,7 +82,7 @@ func (h *Handler) renderStep(w http.ResponseWriter, r *http.Request, d *Definiti
 		if ex.msg.Key != "" {
 			p.Message = tr.T(ex.msg.Key, ex.msg.Args...)
 		}
-		p.Ref = ex.ref
+		p.Help, p.Ref = ex.turnedAway(), ex.ref
 		p.Values = url.Values{}
 		for k, v := range r.PostForm {
 			if !secretFields[k] {
@@ -92,11 +93,16 @@ func (h *Handler) renderStep(w http.ResponseWriter, r *http.Request, d *Definiti
 	h.render(w, r, t, tr, status, page, page+".title", f.CSRF, p)
 }
 
+// helpKeys are the closing messages that turn a student away: they show
+// the helpdesk's contacts even without a reference.
+var helpKeys = map[string]bool{"error.too_many_codes": true, "error.locked": true, "error.no_recipient": true, "error.internal": true}
+
 // MessageData is the data of the "message" page (errors, expiry).
 type MessageData struct {
 	Title, Text string
 	Link, Label string // a way on, e.g. start again
-	Ref         string // the helpdesk reference, when turned away
+	Help        bool   // turned away: the helpdesk's contacts
+	Ref         string // and the reference of the case
 }
 
 // Message renders a themed message page outside any flow (the default
@@ -118,7 +124,7 @@ func (h *Handler) messageRef(w http.ResponseWriter, r *http.Request, d *Definiti
 		t = h.deps.Themes[d.Theme]
 	}
 	tr := t.Translator(themes.Negotiate(r, h.deps.Cookies.Name(themes.LangCookie)))
-	m := MessageData{Title: tr.T(key + ".title"), Text: tr.T(key, args...), Ref: ref}
+	m := MessageData{Title: tr.T(key + ".title"), Text: tr.T(key, args...), Ref: ref, Help: ref != "" || helpKeys[key]}
 	if d != nil && d.Entry == "direct" {
 		m.Link, m.Label = h.cfg.BasePath+"/"+d.Name+"?restart=1", tr.T("message.restart")
 	}

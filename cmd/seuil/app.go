@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/seuil-idp/seuil/idp/audit"
+	"github.com/seuil-idp/seuil/idp/students"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -68,9 +69,20 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 	if err != nil {
 		return nil, err
 	}
-	src, err := openStudents(ctx, cfg.Students, log, &cl)
+	bulk, err := openStudents(ctx, cfg.Students, log, &cl)
 	if err != nil {
 		return nil, err
+	}
+	// Lookups go through a circuit breaker: a dead source answers
+	// "unavailable" at once instead of being hammered by every student.
+	src := students.NewBreaker(bulk, 5, 30*time.Second, 10*time.Second)
+	src.OnChange = func(open bool) {
+		studentsSourceOpen.Set(map[bool]float64{true: 1, false: 0}[open])
+		if open {
+			log.ErrorContext(ctx, "student source unavailable: circuit open, lookups refused for 30s")
+		} else {
+			log.InfoContext(ctx, "student source answers again: circuit closed")
+		}
 	}
 	sms, mail, channels, box, err := openSenders(cfg, store, log)
 	if err != nil {

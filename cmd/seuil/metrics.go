@@ -48,8 +48,14 @@ var studentsInvalid = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 	return 0
 })
 
+// studentsSourceOpen is 1 while the student source's circuit is open
+// (every identification answered "unavailable").
+var studentsSourceOpen = prometheus.NewGauge(prometheus.GaugeOpts{
+	Name: "seuil_students_source_unavailable", Help: "1 while the student source's circuit breaker is open.",
+})
+
 func init() {
-	prometheus.MustRegister(requestsTotal, requestSeconds, smsRefused, smsToday, smsBudget, studentsInvalid)
+	prometheus.MustRegister(requestsTotal, requestSeconds, smsRefused, smsToday, smsBudget, studentsInvalid, studentsSourceOpen)
 }
 
 func statusClass(code int) string { return strconv.Itoa(code/100) + "xx" }

@@ -20,6 +20,10 @@ var (
 	ErrNoRecipient = errors.New("flow: no address on record to send the code to")
 	// ErrAccountLocked: the directory refuses this account.
 	ErrAccountLocked = errors.New("flow: account locked")
+	// ErrSourceUnavailable: the student source cannot answer now (down,
+	// slow, its circuit open). Never a mismatch: nothing counts, the
+	// student tries again in a few minutes.
+	ErrSourceUnavailable = errors.New("flow: student source unavailable")
 )
 
 // LimitedError: a rate limit refused the action until RetryAfter.

@@ -27,7 +27,7 @@ func record(ctx context.Context, svc *flow.Services, f *flow.Flow) (*students.Re
 		// Removed from the source since identify: the student starts again.
 		return nil, flow.ErrMismatch
 	case err != nil:
-		return nil, fmt.Errorf("student record: %w", err)
+		return nil, fmt.Errorf("%w: student record: %w", flow.ErrSourceUnavailable, err)
 	}
 	f.Record = &rec
 	return f.Record, nil

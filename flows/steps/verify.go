@@ -161,7 +161,7 @@ func (v *Verify) cohere(ctx context.Context, f *flow.Flow, x *flow.Exchange) (st
 	}
 	rec, err := v.svc.Students.Lookup(ctx, f.StudentID)
 	if err != nil && !errors.Is(err, students.ErrNotFound) {
-		return students.Record{}, fmt.Errorf("verify: lookup: %w", err)
+		return students.Record{}, fmt.Errorf("%w: verify: lookup: %w", flow.ErrSourceUnavailable, err)
 	}
 	// A record without a mobile (APOGEE leaves it optional) is matched on
 	// the number and INE: the code, sent to the e-mail on record, is what

@@ -240,7 +240,10 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, m *member, stat
 }
 
 // messageData matches the theme's message page.
-type messageData struct{ Title, Text, Link, Label, Ref string }
+type messageData struct {
+	Title, Text, Link, Label, Ref string
+	Help                          bool
+}
 
 func (c *Console) message(w http.ResponseWriter, r *http.Request, status int, key string) {
 	tr := c.d.Theme.Translator(themes.Negotiate(r, c.d.Cookies.Name(themes.LangCookie)))
