@@ -14,6 +14,7 @@ include /etc/ldap/schema/inetorgperson.schema
 include /etc/ldap/schema/nis.schema
 include {{.Dir}}/eduperson.schema
 include {{.Dir}}/supann-2019.schema
+include {{.Dir}}/schac-min.schema
 include {{.Dir}}/seuil.schema
 
 pidfile  {{.Dir}}/slapd.pid

@@ -115,7 +115,7 @@ func Start(tb testing.TB, opts Options) *Server {
 }
 
 func (s *Server) writeConfig() error {
-	for _, name := range []string{"eduperson.schema", "supann-2019.schema"} {
+	for _, name := range []string{"eduperson.schema", "supann-2019.schema", "schac-min.schema"} {
 		b, err := schemas.ReadFile("schema/" + name)
 		if err != nil {
 			return err
