@@ -68,6 +68,9 @@ type Deps struct {
 	Registry       flow.Registry // step types; steps.Registry() when nil
 	// Trail receives every step's outcome (nil: none).
 	Trail *audit.Trail
+	// Secret keys the helpdesk codes' HMACs (≥ 16 bytes, shared by the
+	// replicas); nil: the helpdesk cannot send codes.
+	Secret []byte
 }
 
 // Handler serves the flows; mount it at "/".
@@ -121,6 +124,9 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 	svc := &flow.Services{Students: deps.Students, Directory: deps.Directory, Regulator: deps.Regulator,
 		SMS: deps.SMS, Mail: deps.Mail, Sessions: deps.Sessions, Landing: deps.Landing,
 		Logger: deps.Logger, Now: deps.Clock}
+	if len(deps.Secret) >= 16 {
+		svc.HelpdeskCodes = helpdeskCodes{st: deps.Store, secret: deps.Secret}
+	}
 	h := &Handler{cfg: cfg, deps: deps, svc: svc}
 	if err := h.Reload(); err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -79,5 +80,38 @@ func TestSourceDownIsNotAMismatch(t *testing.T) {
 	r := b.post("/activation/identify", identifyForm("22012345", "123456789AB", "0788102599"))
 	if r.status != http.StatusSeeOther {
 		t.Fatalf("source back: %d, want 303 to the code (no try was counted)\n%s", r.status, r.body)
+	}
+}
+
+// A code the helpdesk sends to the contacts on record is taken once by
+// the student's flow at the verify step, in place of a code that never
+// arrived; a second flow cannot use it again.
+func TestHelpdeskCode(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(_ *flows.Config, d *flows.Deps) { d.Secret = []byte("0123456789abcdef-helpdesk") })
+	b := e.browser(t)
+	b.follow("/activation")
+	b.submit("/activation/identify", identifyForm("22012345", "123456789AB", "0788102599"))
+	own := e.box.lastCode(t)
+	smsTo, mailTo, err := e.h.SendHelpdeskCode(context.Background(), "22012345", "fr")
+	if err != nil || smsTo == "" || mailTo == "" || strings.Contains(smsTo, "88102599") {
+		t.Fatalf("SendHelpdeskCode = %q, %q, %v", smsTo, mailTo, err)
+	}
+	code := e.box.lastCode(t)
+	if code == own {
+		t.Skip("the two codes drew the same digits")
+	}
+	r := b.post("/activation/verify", url.Values{"code": {code}})
+	if r.status != http.StatusSeeOther || !strings.Contains(r.location, "/activation/password") {
+		t.Fatalf("the helpdesk code: %d %s\n%s", r.status, r.location, r.body)
+	}
+	b2 := e.browser(t)
+	b2.follow("/activation")
+	b2.submit("/activation/identify", identifyForm("22012345", "123456789AB", "0788102599"))
+	if r := b2.post("/activation/verify", url.Values{"code": {code}}); r.status == http.StatusSeeOther {
+		t.Fatal("a helpdesk code was taken twice")
+	}
+	if _, _, err := e.h.SendHelpdeskCode(context.Background(), "99999999", "fr"); !errors.Is(err, students.ErrNotFound) {
+		t.Errorf("an unknown student: %v", err)
 	}
 }

@@ -121,7 +121,7 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 	}, flows.Deps{
 		Store: store, Regulator: reg, Directory: dir, Students: src, SMS: sms, Mail: mail,
 		Themes: ths, Sessions: op.Sessions(), Landing: op, Logger: log, Cookies: cookies,
-		TrustedProxies: proxies, Trail: trail,
+		TrustedProxies: proxies, Trail: trail, Secret: derive(cfg, "seuil helpdesk codes"),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("flows: %w", err)
@@ -135,7 +135,8 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 	mux.Handle("/", fh)
 	if cfg.Staff.Enabled() {
 		con, err := newConsole(cfg, consoleDeps{store: store, reg: reg, dir: dir, src: src, op: op,
-			theme: ths[cfg.Flows.Theme], trail: trail, cookies: cookies, proxies: proxies, prefix: prefix, log: log, mail: mail})
+			theme: ths[cfg.Flows.Theme], trail: trail, cookies: cookies, proxies: proxies, prefix: prefix, log: log, mail: mail,
+			sendCode: fh.SendHelpdeskCode})
 		if err != nil {
 			return nil, err
 		}

@@ -66,6 +66,16 @@ type consoleDeps struct {
 	prefix  string
 	log     *slog.Logger
 	mail    flow.Mailer
+	// sendCode sends a helpdesk code (flows.Handler.SendHelpdeskCode).
+	sendCode func(ctx context.Context, studentID, lang string) (sms, mail string, err error)
+}
+
+// derive makes a purpose's key from oidc.secret, which every replica
+// shares, so that one secret is configured, not one per purpose.
+func derive(cfg *config.Config, purpose string) []byte {
+	mac := hmac.New(sha256.New, []byte(cfg.OIDC.Secret.Value()))
+	mac.Write([]byte(purpose))
+	return mac.Sum(nil)
 }
 
 // newConsole builds the staff console: second factors sealed in the
@@ -84,14 +94,12 @@ func newConsole(cfg *config.Config, d consoleDeps) (*console.Console, error) {
 		return nil, err
 	}
 	members, _ := d.dir.(staff.Memberships)
-	mac := hmac.New(sha256.New, []byte(cfg.OIDC.Secret.Value()))
-	mac.Write([]byte("seuil console forms"))
 	pattern := cfg.Sync.LoginPattern
 	return console.New(console.Deps{
 		Sessions: d.op.Sessions(), Ender: d.op, Roles: cfg.Staff.Config, Members: members,
 		Factors:  staff.NewFactors(vault, d.store, d.reg, cfg.Staff.Issuer),
 		Accounts: d.dir, Students: d.src, Limits: d.reg, Trail: d.trail, Theme: d.theme,
-		Cookies: d.cookies, Secret: mac.Sum(nil), BasePath: d.prefix, LoginPath: d.prefix + "/login",
+		Cookies: d.cookies, Secret: derive(cfg, "seuil console forms"), SendCode: d.sendCode, BasePath: d.prefix, LoginPath: d.prefix + "/login",
 		Proxies: d.proxies, Logger: d.log,
 		LoginFor: func(id string) string { return strings.ReplaceAll(pattern, "{studentID}", id) },
 		SendMail: func(ctx context.Context, to string, m themes.Mail) error {

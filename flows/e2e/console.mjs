@@ -106,7 +106,17 @@ try {
   await student.getByLabel("Code INE").fill("8032A89048L");
   await student.getByLabel("Numéro portable de l'étudiant").fill("06 12 57 01 87");
   await student.getByRole("button", { name: "Continuer" }).click();
-  await student.getByLabel("Code d'activation").fill(await lastCode(base, "+33612570187"));
+  await student.getByLabel("Code d'activation").waitFor();
+  // The student's SMS "never arrived": the helpdesk sends a code to the
+  // contacts on record, and the student types that one.
+  const before = await lastCode(base, "+33612570187");
+  await staff.goto(base + "/admin/case?student=22010274");
+  await staff.locator("#reason-resend").fill("SMS jamais reçu");
+  await staff.getByRole("button", { name: "Envoyer un code à l'étudiant" }).click();
+  await staff.getByText("Un code a été envoyé aux contacts du dossier").waitFor();
+  const helpdeskCode = await lastCode(base, "+33612570187");
+  check(helpdeskCode !== before, "the helpdesk sent a new code to the mobile on record");
+  await student.getByLabel("Code d'activation").fill(helpdeskCode);
   await student.getByRole("button", { name: "Valider le code" }).click();
   const pw = "Chemin-Clair-7-" + Math.random().toString(36).slice(2, 6);
   await student.getByLabel("Mot de passe", { exact: true }).fill(pw);
@@ -129,7 +139,7 @@ try {
   await staff.getByLabel("Étudiant ou identifiant").fill("22010274");
   await staff.getByRole("button", { name: "Filtrer" }).click();
   const table = await staff.locator("table").textContent();
-  for (const want of ["mismatch", "limited", ref, "staff.lookup", "staff.unblock", "Appel de l'étudiante", "code.sent", "flow.step", "staff.start_reset"]) {
+  for (const want of ["mismatch", "limited", ref, "staff.lookup", "staff.unblock", "Appel de l'étudiante", "code.sent", "flow.step", "staff.start_reset", "staff.resend"]) {
     check(table.includes(want), `the audit trail shows ${want}`);
   }
   await staff.screenshot({ path: path.join(shots, "console-4-audit.png"), fullPage: true });

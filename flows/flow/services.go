@@ -35,4 +35,12 @@ type Services struct {
 	Landing   Landing        // may be nil
 	Logger    *slog.Logger
 	Now       func() time.Time
+	// HelpdeskCodes are codes the helpdesk sent to a student's contacts
+	// on record; nil: none.
+	HelpdeskCodes HelpdeskCodes
+}
+
+// HelpdeskCodes checks a code the helpdesk sent, spending it if right.
+type HelpdeskCodes interface {
+	Take(ctx context.Context, studentID, code string) (bool, error)
 }

@@ -377,6 +377,22 @@ func (c *Console) act(w http.ResponseWriter, r *http.Request, m *member) {
 		n, g, err := c.d.Ender.EndSessionsOf(ctx, p.Login, p.Account.Subject)
 		doErr = err
 		ev.Detail = strings.Join([]string{"sessions=" + itoa(n), "grants=" + itoa(g)}, ",")
+	case "resend":
+		ev.Kind = audit.KindResend
+		if c.d.SendCode == nil || p.Record == nil {
+			ev.Outcome = "refused"
+			_ = c.record(ctx, m, ev)
+			c.render(w, r, m, http.StatusUnprocessableEntity, "admin_case", "admin.case.title",
+				view{Current: "home", Page: p, Error: m.tr.T("admin.case.resend_impossible")})
+			return
+		}
+		lang := r.PostFormValue("student_lang")
+		if lang != "en" {
+			lang = "fr"
+		}
+		sms, mail, err := c.d.SendCode(ctx, p.StudentID, lang)
+		doErr = err
+		ev.Detail = strings.TrimSpace("sms " + sms + "; mail " + mail)
 	case "reset":
 		// The mail goes to the e-mail on record, never one typed by
 		// staff; the student still proves a contact on record with the

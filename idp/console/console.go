@@ -94,6 +94,10 @@ type Deps struct {
 	// ResetURL is the reset flow's public URL. Nil: no reset action.
 	SendMail func(ctx context.Context, to string, m themes.Mail) error
 	ResetURL string
+	// SendCode sends the student a code to the contacts on record, which
+	// their flow at the verify step takes once (flows'
+	// SendHelpdeskCode); nil: no such action.
+	SendCode func(ctx context.Context, studentID, lang string) (sms, mail string, err error)
 }
 
 // Console serves /admin.
