@@ -170,6 +170,27 @@ try {
   const noToken = await h2.evaluate(async (u) => (await fetch(u, { method: "POST", body: new URLSearchParams({ student: "22010274", reason: "x" }) })).status, base + "/admin/case/unblock");
   check(noToken === 403, "a console POST without its token is refused");
 
+  // Keyboard only: from the page's top, Tab reaches the search, Enter
+  // searches, Tab reaches an action's reason and Enter submits it.
+  const kp = await (await browser.newContext({ locale: "fr-FR", storageState: await hctx.storageState() })).newPage();
+  await kp.goto(base + "/admin/");
+  const tabTo = async (id) => {
+    for (let i = 0; i < 40; i++) {
+      await kp.keyboard.press("Tab");
+      if (await kp.evaluate((want) => document.activeElement && document.activeElement.id === want, id)) return true;
+    }
+    return false;
+  };
+  check(await tabTo("q"), "keyboard: Tab reaches the search field");
+  await kp.keyboard.type("22010274");
+  await kp.keyboard.press("Enter");
+  await kp.getByRole("heading", { name: "Dossier 22010274" }).waitFor();
+  check(await tabTo("reason-unblock"), "keyboard: Tab reaches the reason of an action");
+  await kp.keyboard.type("Essai au clavier");
+  await kp.keyboard.press("Enter");
+  await kp.getByText("Les blocages ont été levés").waitFor(); // fails the walk if Enter did not submit
+  console.log("ok  keyboard: an action submitted with Enter");
+
   // 7. axe-core on every console page, and 320 px.
   const actx = await browser.newContext({ bypassCSP: true, viewport: { width: 1100, height: 900 }, storageState: await hctx.storageState() });
   const ap = await actx.newPage();
