@@ -249,11 +249,11 @@ func (b *browser) toPassword(name string) resp {
 		b.tb.Fatalf("identify page: %d %s", r.status, r.body)
 	}
 	r = b.submit("/"+name+"/identify", identifyForm("22012345", "123456789ab", "07 88 10 25 99"))
-	if r.status != 200 || !strings.Contains(r.body, "Code d'activation") {
+	if r.status != 200 || !strings.Contains(r.body, "Code d'activation") && !strings.Contains(r.body, "Code de vérification") {
 		b.tb.Fatalf("verify page: %d %s", r.status, r.body)
 	}
 	r = b.submit("/"+name+"/verify", url.Values{"code": {b.e.box.lastCode(b.tb)}})
-	if r.status != 200 || !strings.Contains(r.body, "Choisissez votre mot de passe") {
+	if r.status != 200 || !strings.Contains(r.body, "Choisissez votre mot de passe") && !strings.Contains(r.body, "Choisissez un nouveau mot de passe") {
 		b.tb.Fatalf("password page: %d %s", r.status, r.body)
 	}
 	return r

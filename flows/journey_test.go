@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 	"testing"
 	"testing/fstest"
 
@@ -139,12 +140,45 @@ func TestExpiredFlowNeedsHandover(t *testing.T) {
 	must(t, b.submit("/activation/password", pwForm(goodPassword, goodPassword)), 200, "22012345T")
 
 	must(t, b.get("/expired"), http.StatusBadRequest)
+	// A year and a day later the password has expired: the page says so
+	// first, with the date, in the expired flow's own words.
+	e.clock.advance(366 * 24 * time.Hour)
 	putHandover(t, e, "exp", state.Handover{Flow: "expired", Login: "22012345T", Continue: "/authorize/resume"})
 	r := b.follow("/expired?handover=exp")
-	must(t, r, 200, "Changement du mot de passe expiré", "Choisissez votre mot de passe")
+	must(t, r, 200, "Changement du mot de passe expiré", "Choisissez un nouveau mot de passe",
+		"Votre mot de passe a expiré le "+e.clock.now().Add(-24*time.Hour).Format("02/01/2006"))
 	must(t, b.submit("/expired/password", pwForm(goodPassword, goodPassword)), 422, "déjà été utilisé")
-	must(t, b.submit("/expired/password", pwForm("Autre-chemin-7-ble", "Autre-chemin-7-ble")), 200,
-		"Mot de passe initialisé avec succès", `href="/authorize/resume"`)
+	r = b.submit("/expired/password", pwForm("Autre-chemin-7-ble", "Autre-chemin-7-ble"))
+	must(t, r, 200, "Mot de passe changé avec succès", `href="/authorize/resume"`, "Reprendre où vous en étiez")
+	for _, activationOnly := range []string{"pièces justificatives", "Continuez votre inscription", "initialisé"} {
+		if strings.Contains(r.body, activationOnly) {
+			t.Errorf("the expired flow's done page says %q", activationOnly)
+		}
+	}
+}
+
+// The reset flow speaks of a verification code, not an activation code,
+// and ends on its own done page.
+func TestResetHasItsOwnWords(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.browser(t)
+	b.follow("/reset")
+	r := b.submit("/reset/identify", identifyForm("22012345", "123456789ab", "07 88 10 25 99"))
+	must(t, r, 200, "Code de vérification", "<title>Code de vérification")
+	if strings.Contains(r.body, "Code d'activation") {
+		t.Error("the reset flow calls its code an activation code")
+	}
+	if sms := e.box.sms(); !strings.Contains(sms[len(sms)-1].Body, "code de verification") {
+		t.Errorf("the reset SMS: %q", sms[len(sms)-1].Body)
+	}
+	r = b.submit("/reset/verify", url.Values{"code": {e.box.lastCode(t)}})
+	must(t, r, 200, "Choisissez un nouveau mot de passe")
+	r = b.submit("/reset/password", pwForm(goodPassword, goodPassword))
+	must(t, r, 200, "Mot de passe modifié avec succès")
+	if strings.Contains(r.body, "pièces justificatives") {
+		t.Error("the reset flow's done page speaks of PJ Web")
+	}
 }
 
 func TestResetRefusesHistory(t *testing.T) {
@@ -159,7 +193,7 @@ func TestResetRefusesHistory(t *testing.T) {
 	must(t, b.submit("/reset/password", pwForm(goodPassword, goodPassword)), 422,
 		"Ce mot de passe a déjà été utilisé")
 	must(t, b.submit("/reset/password", pwForm("Nouvelle-piste-8-vent", "Nouvelle-piste-8-vent")), 200,
-		"Mot de passe initialisé avec succès")
+		"Mot de passe modifié avec succès")
 }
 
 func TestLanguageSwitch(t *testing.T) {

@@ -55,6 +55,10 @@ func (h *Handler) previewIndex(w http.ResponseWriter, r *http.Request) {
 // ?error=1 adds sample errors.
 func (h *Handler) preview(w http.ResponseWriter, r *http.Request) {
 	d := h.previewDef()
+	// ?flow= shows a flow's own texts (reset, expired) on its screens.
+	if fd := h.Definitions()[r.URL.Query().Get("flow")]; fd != nil && fd.index(chi.URLParam(r, "page")) >= 0 {
+		d = fd
+	}
 	name := chi.URLParam(r, "page")
 	if d == nil {
 		h.message(w, r, nil, http.StatusNotFound, "error.notfound")
@@ -70,7 +74,7 @@ func (h *Handler) preview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := previewFlow()
-	f.Step, f.Lang = idx, h.lang(w, r)
+	f.Name, f.Step, f.Lang = d.Name, idx, h.lang(w, r)
 	if th := r.URL.Query().Get("theme"); h.deps.Themes[th] != nil {
 		f.Theme = th
 	}

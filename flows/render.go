@@ -65,7 +65,7 @@ func (p Page) Value(field, fallback string) string {
 
 func (h *Handler) renderStep(w http.ResponseWriter, r *http.Request, d *Definition, f *flow.Flow, status int, ex *explained, notice string) {
 	t := h.theme(d, f)
-	tr := t.Translator(f.Lang)
+	tr := t.Translator(f.Lang).ForFlow(d.Name)
 	x := h.exchange(w, r, d, f)
 	page, data := d.Steps[f.Step].Show(r.Context(), f, x)
 	p := Page{Flow: d.Name, Step: d.Steps[f.Step].Name(), Version: f.Version,
@@ -124,6 +124,9 @@ func (h *Handler) messageRef(w http.ResponseWriter, r *http.Request, d *Definiti
 		t = h.deps.Themes[d.Theme]
 	}
 	tr := t.Translator(themes.Negotiate(r, h.deps.Cookies.Name(themes.LangCookie)))
+	if d != nil {
+		tr = tr.ForFlow(d.Name)
+	}
 	m := MessageData{Title: tr.T(key + ".title"), Text: tr.T(key, args...), Ref: ref, Help: ref != "" || helpKeys[key]}
 	if d != nil && d.Entry == "direct" {
 		m.Link, m.Label = h.cfg.BasePath+"/"+d.Name+"?restart=1", tr.T("message.restart")

@@ -59,11 +59,17 @@ func (t *Theme) loadMails(fsys fs.FS) error {
 // RenderMail renders mail name in lang; its subject is the translation of
 // "mail.<name>.subject", formatted with subjectArgs.
 func (t *Theme) RenderMail(name, lang string, data any, subjectArgs ...any) (Mail, error) {
+	return t.RenderMailWith(name, t.Translator(lang), data, subjectArgs...)
+}
+
+// RenderMailWith renders mail name with tr: a flow's translator
+// (Translator.ForFlow) gives the mail that flow's own words.
+func (t *Theme) RenderMailWith(name string, tr Translator, data any, subjectArgs ...any) (Mail, error) {
 	m, ok := t.mails[name]
 	if !ok {
 		return Mail{}, fmt.Errorf("theme %s: no mail %q", t.Name, name)
 	}
-	v := MailView{Translator: t.Translator(lang), Data: data}
+	v := MailView{Translator: tr, Data: data}
 	var txt, htm bytes.Buffer
 	if err := m.text.Execute(&txt, v); err != nil {
 		return Mail{}, fmt.Errorf("theme %s: mail %s: %w", t.Name, name, err)

@@ -204,13 +204,29 @@ type LangLink struct {
 type Translator struct {
 	Lang string
 	msgs map[string]string
+	flow string // ForFlow: "flow.<flow>.<key>" overrides "<key>"
+}
+
+// ForFlow returns the translator of a flow's pages: a message the theme
+// gives as "flow.<name>.<key>" (flow.reset.done.title) replaces "<key>"
+// there, so that each flow has its own words, titles and done page
+// without a fork of the templates.
+func (tr Translator) ForFlow(name string) Translator {
+	tr.flow = name
+	return tr
 }
 
 // T returns the message for key, formatted with args (fmt verbs) when
 // given. An unknown key renders as the key itself so that a missing
 // translation is visible, never blank.
 func (tr Translator) T(key string, args ...any) string {
-	msg, ok := tr.msgs[key]
+	msg, ok := "", false
+	if tr.flow != "" {
+		msg, ok = tr.msgs["flow."+tr.flow+"."+key]
+	}
+	if !ok {
+		msg, ok = tr.msgs[key]
+	}
 	if !ok {
 		return key
 	}

@@ -140,7 +140,7 @@ func timedOut(err error) bool {
 }
 
 func (v *Verify) mailCode(ctx context.Context, rec *students.Record, code string, minutes int, x *flow.Exchange) error {
-	m, err := x.Theme.RenderMail("code", x.T.Lang, map[string]any{
+	m, err := x.Theme.RenderMailWith("code", x.T, map[string]any{
 		"Code": code, "Minutes": minutes, "FirstName": rec.FirstName})
 	if err != nil {
 		return err

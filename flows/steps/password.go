@@ -67,13 +67,33 @@ type PasswordData struct {
 	Login         string
 	ANSSI         string
 	MinLength     int
+	// ExpiredOn is the date the account's password expired, when it has
+	// (the expired flow): the page says so first.
+	ExpiredOn string
 }
 
 // Show implements flow.Step.
-func (s *Password) Show(_ context.Context, f *flow.Flow, x *flow.Exchange) (string, any) {
+func (s *Password) Show(ctx context.Context, f *flow.Flow, x *flow.Exchange) (string, any) {
 	return "password", PasswordData{Rules: s.lines(password.Result{}, x, false),
 		MaxAgeDays: int(s.maxAge / (24 * time.Hour)), AlreadyActive: f.AlreadyActive,
-		Login: f.AccountLogin(), ANSSI: ANSSIURL, MinLength: s.policy.MinLength}
+		Login: f.AccountLogin(), ANSSI: ANSSIURL, MinLength: s.policy.MinLength, ExpiredOn: s.expiredOn(ctx, f, x)}
+}
+
+// expiredOn is the date the flow's account password expired, in the
+// page's language, or "" (not expired, unknown, or no account yet).
+func (s *Password) expiredOn(ctx context.Context, f *flow.Flow, x *flow.Exchange) string {
+	if f.Login == "" || s.svc == nil || s.svc.Directory == nil {
+		return ""
+	}
+	acct, err := s.svc.Directory.FindByLogin(ctx, f.Login)
+	if err != nil || acct.PasswordExpiresAt.IsZero() || acct.PasswordExpiresAt.After(s.svc.Now()) {
+		return ""
+	}
+	layout := "02/01/2006"
+	if x.T.Lang == "en" {
+		layout = "2 January 2006"
+	}
+	return acct.PasswordExpiresAt.Format(layout)
 }
 
 // lines renders the checklist; judged tells whether OK is meaningful.
