@@ -33,7 +33,7 @@ type demoEnv struct {
 	cfgPath   string
 }
 
-func startDemo(t *testing.T) *demoEnv {
+func startDemo(t *testing.T, mutate ...func(*config.Config)) *demoEnv {
 	t.Helper()
 	ls, lr := listenLoopback(t), listenLoopback(t)
 	dir := t.TempDir()
@@ -47,6 +47,9 @@ func startDemo(t *testing.T) *demoEnv {
 	}
 	if err := seedDemoAccount(context.Background(), cfg.Directory.Embedded.Path); err != nil {
 		t.Fatal(err)
+	}
+	for _, m := range mutate {
+		m(cfg)
 	}
 	rdb, stop, err := state.Embedded()
 	if err != nil {

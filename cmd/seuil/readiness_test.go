@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/seuil-idp/seuil/cmd/seuil/config"
 	"io"
 	"log/slog"
 	"net"
@@ -85,9 +86,22 @@ func TestReadinessFollowsChannels(t *testing.T) {
 // translated page, not Go's plain-text 431 (issue 10, point 10).
 func TestHeadersTooLargeThemed(t *testing.T) {
 	t.Parallel()
-	e := startDemo(t)
+	// Served at the root, and behind a route prefix (server.public_url
+	// with a path), where the limit once wrapped the bare routes only.
+	for _, prefix := range []string{"", "/seuil"} {
+		headersTooLarge(t, prefix)
+	}
+}
+
+func headersTooLarge(t *testing.T, prefix string) {
+	e := startDemo(t, func(c *config.Config) {
+		if prefix != "" {
+			c.Server.PublicURL += prefix
+			c.OIDC.Issuer = c.Server.PublicURL
+		}
+	})
 	for _, c := range []struct{ lang, want string }{{"", "Requête trop volumineuse"}, {"en", "Request too large"}} {
-		req, _ := http.NewRequest("GET", e.seuil+"/activation", nil)
+		req, _ := http.NewRequest("GET", e.seuil+prefix+"/activation", nil)
 		for i := range 40 {
 			req.AddCookie(&http.Cookie{Name: fmt.Sprintf("tracker%d", i), Value: strings.Repeat("x", 1000)})
 		}
@@ -102,7 +116,7 @@ func TestHeadersTooLargeThemed(t *testing.T) {
 		res.Body.Close()
 		if res.StatusCode != http.StatusRequestHeaderFieldsTooLarge || !strings.Contains(string(body), c.want) ||
 			!strings.Contains(res.Header.Get("Content-Type"), "text/html") {
-			t.Errorf("lang %q: %d %s\n%.300s", c.lang, res.StatusCode, res.Header.Get("Content-Type"), body)
+			t.Errorf("prefix %q, lang %q: %d %s\n%.300s", prefix, c.lang, res.StatusCode, res.Header.Get("Content-Type"), body)
 		}
 	}
 }
