@@ -47,6 +47,10 @@ type Config struct {
 	// a StripPrefix in front of the handler removes; links and redirects
 	// add it back. Empty when served at the root.
 	BasePath string
+	// SignInPath is the public path of the sign-in page ("/seuil/login"):
+	// a message page with no restart of its own links there, so that no
+	// page is a dead end. Empty: no such link.
+	SignInPath string
 }
 
 // Deps are the components the flows use; nil Sessions or Landing turn

@@ -8,9 +8,9 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/seuil-idp/seuil/flows"
 	"github.com/seuil-idp/seuil/idp/directory"
@@ -332,4 +332,15 @@ func TestPasswordAndConfirmReportedTogether(t *testing.T) {
 	must(t, b.post("/activation/password", pwForm("short1", "other1")), 422,
 		`<a href="#password">Le mot de passe doit faire entre`,
 		`<p class="error" id="confirm-error">Les deux mots de passe ne sont pas identiques.</p>`)
+}
+
+// No page is a dead end: the expired flow opened directly and a page not
+// found both lead to the sign-in page, in the student's language.
+func TestNoDeadEnds(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *flows.Config, _ *flows.Deps) { c.SignInPath = "/login" })
+	b := e.browser(t)
+	must(t, b.get("/expired"), http.StatusBadRequest, `href="/login"`, "Aller à la page de connexion")
+	must(t, b.get("/nowhere"), http.StatusNotFound, `href="/login"`)
+	must(t, b.get("/nowhere?lang=en"), http.StatusNotFound, `href="/login"`, "Go to the sign-in page")
 }

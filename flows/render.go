@@ -128,8 +128,14 @@ func (h *Handler) messageRef(w http.ResponseWriter, r *http.Request, d *Definiti
 		tr = tr.ForFlow(d.Name)
 	}
 	m := MessageData{Title: tr.T(key + ".title"), Text: tr.T(key, args...), Ref: ref, Help: ref != "" || helpKeys[key]}
-	if d != nil && d.Entry == "direct" {
+	switch {
+	case d != nil && d.Entry == "direct":
 		m.Link, m.Label = h.cfg.BasePath+"/"+d.Name+"?restart=1", tr.T("message.restart")
+	case h.cfg.SignInPath != "":
+		// A flow only the sign-in page starts (expired), or no flow at
+		// all (a page not found): the sign-in page is the way on, with
+		// its links to activation and reset.
+		m.Link, m.Label = h.cfg.SignInPath, tr.T("message.signin")
 	}
 	h.render(w, r, t, tr, status, "message", key+".title", "", m)
 }

@@ -118,6 +118,7 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 	}
 	fh, err := flows.New(flows.Config{
 		DefinitionsDir: cfg.Flows.Dir, Preview: o.demo || cfg.Flows.Preview, HSTS: pub.Scheme == "https", BasePath: prefix,
+		SignInPath: prefix + "/login",
 	}, flows.Deps{
 		Store: store, Regulator: reg, Directory: dir, Students: src, SMS: sms, Mail: mail,
 		Themes: ths, Sessions: op.Sessions(), Landing: op, Logger: log, Cookies: cookies,
