@@ -128,6 +128,9 @@ func TestLanguageLinksStayLocal(t *testing.T) {
 		body := rawGet(t, e.srv.Listener.Addr().String(), path)
 		for _, m := range hrefRE.FindAllStringSubmatch(body, -1) {
 			u, err := url.Parse(m[1])
+			if strings.HasPrefix(m[1], "https://ent.univ-tours.fr/") {
+				continue // the theme's footer link, not built from the path
+			}
 			if err != nil || u.Host != "" || strings.HasPrefix(m[1], "//") || strings.HasPrefix(m[1], "/\\") {
 				t.Errorf("%s: link %q leads off-site", path, m[1])
 			}

@@ -49,3 +49,23 @@ func TestNoInlineScriptOrStyle(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Links a page shows are theme settings: the footer's (the
+// specification's "Accès à l'ENT") and the password screen's ANSSI
+// document, a PDF.
+func TestThemeLinks(t *testing.T) {
+	th, err := themes.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range themes.Languages {
+		tr := th.Translator(lang)
+		links := tr.Links("layout.footer")
+		if len(links) == 0 || links[0].URL != "https://ent.univ-tours.fr/" {
+			t.Errorf("%s: footer links %+v", lang, links)
+		}
+		if u := tr.T("password.anssi.url"); !strings.HasSuffix(u, ".pdf") || !strings.Contains(tr.T("password.anssi"), "PDF") {
+			t.Errorf("%s: ANSSI link %q, %q", lang, u, tr.T("password.anssi"))
+		}
+	}
+}

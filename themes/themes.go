@@ -207,6 +207,25 @@ type Translator struct {
 	flow string // ForFlow: "flow.<flow>.<key>" overrides "<key>"
 }
 
+// Link is a theme's link setting: a label and a URL.
+type Link struct{ Label, URL string }
+
+// Links returns the theme's numbered links under prefix, in order:
+// "<prefix>.1.label" and "<prefix>.1.url", then 2, … up to 9 (the
+// footer's links are "layout.footer"). A theme sets them as texts, per
+// language, like every other setting a page shows.
+func (tr Translator) Links(prefix string) []Link {
+	var out []Link
+	for i := 1; i <= 9; i++ {
+		n := prefix + "." + string(rune('0'+i))
+		label, url := tr.msgs[n+".label"], tr.msgs[n+".url"]
+		if label != "" && url != "" {
+			out = append(out, Link{Label: label, URL: url})
+		}
+	}
+	return out
+}
+
 // ForFlow returns the translator of a flow's pages: a message the theme
 // gives as "flow.<name>.<key>" (flow.reset.done.title) replaces "<key>"
 // there, so that each flow has its own words, titles and done page

@@ -31,9 +31,6 @@ type Password struct {
 	svc    *flow.Services
 }
 
-// ANSSIURL is ANSSI's guidance on passwords, linked from the screen.
-const ANSSIURL = "https://cyber.gouv.fr/publications/recommandations-relatives-lauthentification-multifacteur-et-aux-mots-de-passe"
-
 // NewPassword builds the password step.
 func NewPassword(p flow.Params, s *flow.Services) (flow.Step, error) {
 	prm := PasswordParams{Policy: password.DefaultPolicy(), MaxAge: flow.Duration(MaxPasswordAge)}
@@ -65,7 +62,6 @@ type PasswordData struct {
 	MaxAgeDays    int
 	AlreadyActive bool
 	Login         string
-	ANSSI         string
 	MinLength     int
 	// ExpiredOn is the date the account's password expired, when it has
 	// (the expired flow): the page says so first.
@@ -76,7 +72,7 @@ type PasswordData struct {
 func (s *Password) Show(ctx context.Context, f *flow.Flow, x *flow.Exchange) (string, any) {
 	return "password", PasswordData{Rules: s.lines(password.Result{}, x, false),
 		MaxAgeDays: int(s.maxAge / (24 * time.Hour)), AlreadyActive: f.AlreadyActive,
-		Login: f.AccountLogin(), ANSSI: ANSSIURL, MinLength: s.policy.MinLength, ExpiredOn: s.expiredOn(ctx, f, x)}
+		Login: f.AccountLogin(), MinLength: s.policy.MinLength, ExpiredOn: s.expiredOn(ctx, f, x)}
 }
 
 // expiredOn is the date the flow's account password expired, in the
