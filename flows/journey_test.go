@@ -344,3 +344,21 @@ func TestNoDeadEnds(t *testing.T) {
 	must(t, b.get("/nowhere"), http.StatusNotFound, `href="/login"`)
 	must(t, b.get("/nowhere?lang=en"), http.StatusNotFound, `href="/login"`, "Go to the sign-in page")
 }
+
+// Without JavaScript, a refused password comes back with the checklist
+// marked rule by rule (the server judged it), the history rule left
+// neutral, and each mark told to screen readers.
+func TestChecklistMarkedWithoutJavaScript(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.browser(t)
+	b.toPassword("activation")
+	r := b.post("/activation/password", pwForm("motdepasse", "motdepasse"))
+	must(t, r, 422,
+		`<li class="rule ok" data-rule="length">`, `<li class="rule ko" data-rule="digit">`,
+		`<li class="rule" data-rule="history">`, "(non respecté)", "(respecté)")
+	fresh := b.get("/activation/password")
+	if strings.Contains(fresh.body, "(non respecté)") || strings.Contains(fresh.body, `class="rule ko"`) {
+		t.Error("a fresh password page marks rules")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/seuil-idp/seuil/flows/flow"
@@ -54,6 +55,10 @@ type RuleLine struct {
 	ID   string `json:"id"`
 	Text string `json:"text"`
 	OK   bool   `json:"ok"`
+	// State is what the page shows: "ok", "ko", or "" before any
+	// password was judged (and always for the history rule, which only
+	// the directory can tell).
+	State string `json:"state"`
 }
 
 // PasswordData is the password page's data.
@@ -70,7 +75,15 @@ type PasswordData struct {
 
 // Show implements flow.Step.
 func (s *Password) Show(ctx context.Context, f *flow.Flow, x *flow.Exchange) (string, any) {
-	return "password", PasswordData{Rules: s.lines(password.Result{}, x, false),
+	// After a refused submit the checklist shows each rule's result, so
+	// that it says what to fix without JavaScript too.
+	res, judged := password.Result{}, false
+	if x.R != nil && x.R.Method == http.MethodPost {
+		if pw := x.R.PostForm.Get("password"); pw != "" {
+			res, judged = s.policy.Check(pw, s.context(ctx, f)), true
+		}
+	}
+	return "password", PasswordData{Rules: s.lines(res, x, judged),
 		MaxAgeDays: int(s.maxAge / (24 * time.Hour)), AlreadyActive: f.AlreadyActive,
 		Login: f.AccountLogin(), MinLength: s.policy.MinLength, ExpiredOn: s.expiredOn(ctx, f, x)}
 }
@@ -96,8 +109,15 @@ func (s *Password) expiredOn(ctx context.Context, f *flow.Flow, x *flow.Exchange
 func (s *Password) lines(res password.Result, x *flow.Exchange, judged bool) []RuleLine {
 	var out []RuleLine
 	for _, r := range s.policy.Rules() {
-		out = append(out, RuleLine{ID: string(r), Text: RuleText(x, r, s.policy),
-			OK: judged && !res.Fails(r)})
+		l := RuleLine{ID: string(r), Text: RuleText(x, r, s.policy), OK: judged && !res.Fails(r)}
+		switch {
+		case !judged || r == password.RuleHistory:
+		case l.OK:
+			l.State = "ok"
+		default:
+			l.State = "ko"
+		}
+		out = append(out, l)
 	}
 	return out
 }

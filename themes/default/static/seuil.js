@@ -55,16 +55,25 @@
         body: "password=" + encodeURIComponent(pw.value)
       }).then(function (r) { return r.status === 200 ? r.json() : null; }).then(function (res) {
         if (!res || mine !== seq) return;
+        var met = 0, judged = 0;
         res.rules.forEach(function (rule) {
           var li = form.querySelector('.rule[data-rule="' + rule.id + '"]');
           if (!li) return;
-          var ok = rule.ok && pw.value !== "";
-          li.classList.toggle("ok", ok);
-          li.classList.toggle("ko", !ok && pw.value !== "" && rule.id !== "history");
+          // The history rule stays neutral: only the directory can tell.
+          var state = pw.value === "" ? "" : rule.state;
+          li.classList.toggle("ok", state === "ok");
+          li.classList.toggle("ko", state === "ko");
           var list = li.parentNode;
-          li.querySelector(".rule-state").textContent = pw.value === "" ? "" :
-            " (" + list.getAttribute(ok ? "data-ok" : "data-ko") + ")";
+          li.querySelector(".rule-state").textContent = state === "" ? "" :
+            " (" + list.getAttribute(state === "ok" ? "data-ok" : "data-ko") + ")";
+          if (state !== "") { judged++; if (state === "ok") met++; }
         });
+        // One polite sentence for the whole list, not one per rule.
+        var summary = form.querySelector("#rules-summary");
+        if (summary) {
+          summary.textContent = pw.value === "" ? "" :
+            summary.getAttribute("data-summary").replace("%d", met).replace("%d", judged);
+        }
         meter.value = pw.value ? res.score : 0;
         label.textContent = pw.value ? res.label : "";
       }).catch(function () {});
