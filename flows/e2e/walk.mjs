@@ -82,6 +82,13 @@ try {
   await page.waitForSelector('.rule[data-rule="digit"].ok');
   await page.waitForSelector('.rule[data-rule="length"].ok');
   check(true, "screen 3 live checklist ticks the rules");
+  // Screen readers: one polite summary, and the history rule (which only
+  // the directory can judge) is not announced as failed.
+  const summary = await page.locator("#rules-summary").textContent();
+  check(/règle\(s\) respectée\(s\) sur/.test(summary) && (await page.locator("#rules-summary").getAttribute("aria-live")) === "polite",
+    `screen 3 announces the checklist in one polite sentence (${summary})`);
+  check((await page.locator('.rule[data-rule="history"] .rule-state').textContent()) === "",
+    "screen 3 does not announce the history rule as failed");
   await page.getByRole("button", { name: "Afficher" }).first().click();
   check(await pw.getAttribute("type") === "text", "show/hide toggle");
   await page.getByLabel("Confirmez le mot de passe").fill(password);
