@@ -45,7 +45,7 @@ func TestActivationJourney(t *testing.T) {
 	}
 	r = b.follow(r.location)
 	must(t, r, 200, "Création du compte numérique étudiant", "Numéro étudiant", "Code INE",
-		"Numéro portable de l'étudiant", "relevé de notes du baccalauréat", "07 88 10 25 99")
+		"Numéro portable de l'étudiant", "relevé de notes du baccalauréat", "07\u00a088\u00a010\u00a025\u00a099")
 
 	r = b.submit("/activation/identify", identifyForm(" 22012345 ", "1234 56789 ab", "07 88 10 25 99"))
 	must(t, r, 200, "Code d'activation", "+33 7 •• •• •• 99", "c•••@example.org")

@@ -69,3 +69,20 @@ func TestThemeLinks(t *testing.T) {
 		}
 	}
 }
+
+// The phone examples never wrap mid-number (at 320 px they did): their
+// spaces are non-breaking.
+func TestPhoneExamplesDoNotWrap(t *testing.T) {
+	th, err := themes.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range themes.Languages {
+		hint := th.Translator(lang).T("identify.phone.hint")
+		for _, n := range []string{"07\u00a088\u00a010\u00a025\u00a099", "+33\u00a07\u00a088\u00a010\u00a025\u00a099", "+32\u00a0470\u00a012\u00a034\u00a056"} {
+			if !strings.Contains(hint, n) {
+				t.Errorf("%s: %q lacks the unbreakable %q", lang, hint, n)
+			}
+		}
+	}
+}
