@@ -47,6 +47,9 @@ type Config struct {
 	// a StripPrefix in front of the handler removes; links and redirects
 	// add it back. Empty when served at the root.
 	BasePath string
+	// LoginPattern is how logins are made, the one setting seuil sync
+	// uses too (sync.login_pattern); empty: "{student_id}T".
+	LoginPattern string
 	// SignInPath is the public path of the sign-in page ("/seuil/login"):
 	// a message page with no restart of its own links there, so that no
 	// page is a dead end. Empty: no such link.
@@ -127,7 +130,7 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 	}
 	svc := &flow.Services{Students: deps.Students, Directory: deps.Directory, Regulator: deps.Regulator,
 		SMS: deps.SMS, Mail: deps.Mail, Sessions: deps.Sessions, Landing: deps.Landing,
-		Logger: deps.Logger, Now: deps.Clock}
+		Logger: deps.Logger, Now: deps.Clock, LoginPattern: cfg.LoginPattern}
 	if len(deps.Secret) >= 16 {
 		svc.HelpdeskCodes = helpdeskCodes{st: deps.Store, secret: deps.Secret}
 	}

@@ -2,6 +2,7 @@ package ldapsync
 
 import (
 	"fmt"
+	"github.com/seuil-idp/seuil/idp/directory"
 	"strings"
 	"time"
 
@@ -17,7 +18,7 @@ import (
 // of the run and the positions of the attributes the snapshot reads.
 type layout struct {
 	ldapdir.Layout
-	login   string // login pattern, e.g. "{studentID}T"
+	login   string // login pattern, e.g. "{student_id}T"
 	now     time.Time
 	managed []string       // synced attributes, in a stable order
 	index   map[string]int // position in readAttrs
@@ -27,11 +28,10 @@ func newLayout(cfg ldapdir.Config, loginPattern string, now time.Time) (*layout,
 	if cfg.BaseDN == "" {
 		return nil, fmt.Errorf("ldapsync: base_dn is required")
 	}
-	if loginPattern == "" {
-		loginPattern = "{studentID}T"
-	}
-	if !strings.Contains(loginPattern, "{studentID}") {
-		return nil, fmt.Errorf("ldapsync: login pattern %q lacks {studentID}", loginPattern)
+	loginPattern = directory.CanonicalLoginPattern(loginPattern)
+	if !strings.Contains(loginPattern, directory.PlaceholderStudentID) || strings.Contains(loginPattern, directory.PlaceholderINE) {
+		return nil, fmt.Errorf("ldapsync: login pattern %q must hold %s (and not %s: a login must not change)",
+			loginPattern, directory.PlaceholderStudentID, directory.PlaceholderINE)
 	}
 	l := &layout{Layout: cfg.Layout(), login: loginPattern, now: now.UTC()}
 	l.managed = l.Managed()
@@ -46,7 +46,7 @@ func newLayout(cfg ldapdir.Config, loginPattern string, now time.Time) (*layout,
 
 // loginOf applies the login pattern.
 func (l *layout) loginOf(studentID string) string {
-	return strings.ReplaceAll(l.login, "{studentID}", studentID)
+	return directory.ExpandLogin(l.login, studentID, "")
 }
 
 // readAttrs lists what the snapshot reads; entry.vals follows its order.

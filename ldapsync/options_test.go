@@ -100,7 +100,7 @@ func TestOptionsChecked(t *testing.T) {
 		t.Error("unknown left policy accepted")
 	}
 	if _, _, err := f.run(ldapsync.Options{LoginPattern: "etu"}); err == nil {
-		t.Error("login pattern without {studentID} accepted")
+		t.Error("login pattern without {student_id} accepted")
 	}
 	cfg := f.config()
 	cfg.BindPassword = "wrong"
@@ -210,5 +210,28 @@ func TestPolicyDNOnSyncedAccounts(t *testing.T) {
 	}
 	if got := f.entry("22000001T").GetAttributeValue("pwdPolicySubentry"); got != f.srv.PolicyDN {
 		t.Errorf("pwdPolicySubentry = %q, want %q", got, f.srv.PolicyDN)
+	}
+}
+
+// Sync spells login patterns as the flows do ({student_id}); the old
+// {studentID} is the same pattern.
+func TestLoginPatternOneSyntax(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.write(row("22000001", "0788102501"), row("22000002", "0788102502"))
+	if _, _, err := f.run(ldapsync.Options{LoginPattern: "{student_id}E"}); err != nil {
+		t.Fatal(err)
+	}
+	if f.entry("22000001E") == nil {
+		t.Error("{student_id}E made no 22000001E")
+	}
+	if _, _, err := f.run(ldapsync.Options{LoginPattern: "{studentID}E"}); err != nil {
+		t.Fatal(err)
+	}
+	if f.entry("22000002E") == nil || f.entry("22000002T") != nil {
+		t.Error("{studentID}E is not the same pattern")
+	}
+	if _, _, err := f.run(ldapsync.Options{LoginPattern: "{ine}"}); err == nil {
+		t.Error("a login from the INE accepted: it must not change")
 	}
 }

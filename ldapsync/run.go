@@ -31,7 +31,7 @@ type Options struct {
 	// URL, service account, base DN, attribute names, domain for ePPN).
 	Directory ldapdir.Config
 	// LoginPattern makes a login from a student number; default
-	// "{studentID}T".
+	// "{student_id}T" (directory.ExpandLogin).
 	LoginPattern string
 	// Left is the policy for accounts of students absent from the
 	// source; default LeftMark.

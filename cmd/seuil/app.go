@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"github.com/seuil-idp/seuil/idp/audit"
+	"github.com/seuil-idp/seuil/idp/directory"
 	"github.com/seuil-idp/seuil/idp/students"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -118,7 +120,7 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 	}
 	fh, err := flows.New(flows.Config{
 		DefinitionsDir: cfg.Flows.Dir, Preview: o.demo || cfg.Flows.Preview, HSTS: pub.Scheme == "https", BasePath: prefix,
-		SignInPath: prefix + "/login",
+		SignInPath: prefix + "/login", LoginPattern: cfg.Sync.LoginPattern,
 	}, flows.Deps{
 		Store: store, Regulator: reg, Directory: dir, Students: src, SMS: sms, Mail: mail,
 		Themes: ths, Sessions: op.Sessions(), Landing: op, Logger: log, Cookies: cookies,
@@ -126,6 +128,9 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("flows: %w", err)
+	}
+	if err := sameLoginPattern(fh.Definitions(), cfg.Sync.LoginPattern); err != nil {
+		return nil, err
 	}
 
 	mux := http.NewServeMux()
@@ -314,4 +319,27 @@ func providerConfig(cfg *config.Config) provider.Config {
 		})
 	}
 	return pc
+}
+
+// sameLoginPattern refuses to start when a flow would make logins
+// another way than seuil sync: one student would get two accounts (the
+// one sync provisioned and the one the flow creates).
+func sameLoginPattern(defs map[string]*flows.Definition, sync string) error {
+	want := directory.CanonicalLoginPattern(sync)
+	names := make([]string, 0, len(defs))
+	for n := range defs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		d := defs[n]
+		if d.LoginPattern == "" {
+			continue
+		}
+		if got := directory.CanonicalLoginPattern(d.LoginPattern); got != want {
+			return fmt.Errorf("flows: %s's done step makes logins as %q but sync.login_pattern is %q: "+
+				"seuil sync and the flows would give one student two accounts; set both to the same pattern", n, got, want)
+		}
+	}
+	return nil
 }

@@ -1,8 +1,15 @@
 package main
 
 import (
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
+
+	"github.com/seuil-idp/seuil/idp/state"
 
 	"github.com/seuil-idp/seuil/cmd/seuil/config"
 )
@@ -37,4 +44,56 @@ func TestProviderConfigCarriesClientSettings(t *testing.T) {
 			t.Errorf("%s: provider gets %v, want %v", name, pair[0], pair[1])
 		}
 	}
+}
+
+// The flows and seuil sync make logins one way: a flow whose done step
+// builds them otherwise than sync.login_pattern refuses to start, naming
+// both; the old {studentID} spelling is the same pattern.
+func TestOneLoginPattern(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	def := "name: activation\nentry: direct\ntheme: default\nsteps:\n  - type: identify\n  - type: verify\n  - type: password\n  - type: done\n    login: '{student_id}X'\n"
+	writeFile(t, filepath.Join(dir, "activation.yaml"), def)
+	for _, c := range []struct {
+		sync string
+		ok   bool
+	}{{"{student_id}X", true}, {"{studentID}X", true}, {"{studentID}T", false}} {
+		e := func(cfg *config.Config) {
+			cfg.Flows.Dir = dir
+			cfg.Sync.LoginPattern = c.sync
+		}
+		err := buildDemoErr(t, e)
+		switch {
+		case c.ok && err != nil:
+			t.Errorf("sync %q: %v", c.sync, err)
+		case !c.ok && (err == nil || !strings.Contains(err.Error(), `"{student_id}X"`) || !strings.Contains(err.Error(), `"{student_id}T"`)):
+			t.Errorf("sync %q: %v, want a refusal naming both patterns", c.sync, err)
+		}
+	}
+}
+
+// buildDemoErr builds the demo's app with its configuration changed and
+// returns the error build gives.
+func buildDemoErr(t *testing.T, mutate func(*config.Config)) error {
+	t.Helper()
+	dir := t.TempDir()
+	cfgPath, _, err := writeDemoFiles(dir, "127.0.0.1:1", "127.0.0.1:2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mutate(cfg)
+	rdb, stop, err := state.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	a, err := build(context.Background(), cfg, buildOptions{redis: rdb, logger: slog.New(slog.NewTextHandler(io.Discard, nil)), demo: true})
+	if err == nil {
+		a.close()
+	}
+	return err
 }

@@ -7,7 +7,7 @@
 package flow
 
 import (
-	"strings"
+	"github.com/seuil-idp/seuil/idp/directory"
 	"time"
 
 	"github.com/seuil-idp/seuil/idp/state"
@@ -105,16 +105,13 @@ type OTP struct {
 // keys of a Redis dump are not cookies.
 func Key(id string) string { return state.OpaqueKey("flow:", id) }
 
-// DefaultLoginPattern builds the login from the student number.
-const DefaultLoginPattern = "{student_id}T"
+// DefaultLoginPattern builds the login from the student number (one
+// syntax with seuil sync: see directory.ExpandLogin).
+const DefaultLoginPattern = directory.DefaultLoginPattern
 
 // ExpandLogin fills a login pattern with a student's data.
 func ExpandLogin(pattern string, rec students.Record) string {
-	if pattern == "" {
-		pattern = DefaultLoginPattern
-	}
-	r := strings.NewReplacer("{student_id}", rec.StudentID, "{ine}", strings.ToLower(rec.INE))
-	return r.Replace(pattern)
+	return directory.ExpandLogin(pattern, rec.StudentID, rec.INE)
 }
 
 // AccountLogin returns the login the password step sets: the one found in

@@ -38,6 +38,9 @@ type Services struct {
 	// HelpdeskCodes are codes the helpdesk sent to a student's contacts
 	// on record; nil: none.
 	HelpdeskCodes HelpdeskCodes
+	// LoginPattern is the deployment's login pattern, the default of
+	// the done step (directory.ExpandLogin); empty: "{student_id}T".
+	LoginPattern string
 }
 
 // HelpdeskCodes checks a code the helpdesk sent, spending it if right.

@@ -3,6 +3,7 @@ package steps
 import (
 	"context"
 	"fmt"
+	"github.com/seuil-idp/seuil/idp/directory"
 	"net/url"
 	"strings"
 
@@ -26,11 +27,14 @@ type Done struct {
 
 // NewDone builds the done step.
 func NewDone(p flow.Params, s *flow.Services) (flow.Step, error) {
-	prm := DoneParams{Login: flow.DefaultLoginPattern}
+	// The deployment's pattern (sync.login_pattern) unless the
+	// definition sets its own, which serve checks against it.
+	prm := DoneParams{Login: directory.CanonicalLoginPattern(s.LoginPattern)}
 	if err := p.Decode(&prm); err != nil {
 		return nil, err
 	}
-	if !strings.Contains(prm.Login, "{student_id}") && !strings.Contains(prm.Login, "{ine}") {
+	prm.Login = directory.CanonicalLoginPattern(prm.Login)
+	if !strings.Contains(prm.Login, directory.PlaceholderStudentID) && !strings.Contains(prm.Login, directory.PlaceholderINE) {
 		return nil, fmt.Errorf("%s.login: %q uses neither {student_id} nor {ine}", p.Path, prm.Login)
 	}
 	if prm.ContinueURL != "" {

@@ -122,7 +122,7 @@ func Default() *Config {
 		Flows:    Flows{Theme: "default"},
 		Limits:   defaultLimits(),
 		OIDC:     defaultOIDC(),
-		Sync:     Sync{LeftPolicy: "mark", MaxLeft: 0.2, Workers: 4, LoginPattern: "{studentID}T"},
+		Sync:     Sync{LeftPolicy: "mark", MaxLeft: 0.2, Workers: 4, LoginPattern: "{student_id}T"},
 		Mail:     Mail{},
 		Students: Students{},
 	}

@@ -170,7 +170,7 @@ func TestDefaults(t *testing.T) {
 	}
 	if cfg.Server.Addr != ":8080" || cfg.Server.CookieSecure || cfg.OIDC.Issuer != "http://localhost:8080/seuil" ||
 		cfg.Log.Level != "info" || cfg.Log.Format != "json" || cfg.Redis.KeyPrefix != "seuil:" ||
-		cfg.Sync.LoginPattern != "{studentID}T" || cfg.Sync.MaxLeft != 0.2 || cfg.Students.CSV.Encoding != "auto" ||
+		cfg.Sync.LoginPattern != "{student_id}T" || cfg.Sync.MaxLeft != 0.2 || cfg.Students.CSV.Encoding != "auto" ||
 		cfg.OIDC.Keys[0].Alg != "ES256" || cfg.Sync.Workers != 4 || cfg.OIDC.Lifetimes.AccessToken.D() != 5*time.Minute {
 		t.Errorf("defaults: %+v", cfg)
 	}

@@ -100,12 +100,12 @@ func TestProblems(t *testing.T) {
 			[]string{"seuil.yaml:2: limits.login_per_ip.burst: must be at least 1", "seuil.yaml:2: limits.login_per_ip.rate: must be at least 1"}},
 		{"login pattern", "sync: {login_pattern: '{nom}.{studentID}', max_left: 1.5}\n",
 			[]string{
-				"seuil.yaml:1: sync.login_pattern: unknown placeholder {nom} (the one placeholder is {studentID})",
+				"seuil.yaml:1: sync.login_pattern: unknown placeholder {nom} (the one placeholder is {student_id})",
 				"seuil.yaml:1: sync.max_left: 1.5 is out of range (a fraction above 0, at most 1)",
 			}},
 		{"login pattern characters", "sync: {login_pattern: 'e {studentID}', max_left: half}\n",
 			[]string{
-				`seuil.yaml:1: sync.login_pattern: "e {studentID}" may hold only letters, digits, '.', '_' and '-' around {studentID}`,
+				`seuil.yaml:1: sync.login_pattern: "e {student_id}" may hold only letters, digits, '.', '_' and '-' around {student_id}`,
 				`seuil.yaml:1: sync.max_left: "half" is not a number`,
 			}},
 		{"students from ldap", "students:\n  ldap:\n    url: ldaps://ldap.example.org\n    base_dn: ou=people,dc=example,dc=org\n    filter: (eduPersonAffiliation=student)(\n",

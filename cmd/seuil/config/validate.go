@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"github.com/seuil-idp/seuil/idp/directory"
 	"net"
 	"regexp"
 	"strings"
@@ -105,16 +106,19 @@ func validateSync(s *Sync, r *report) {
 		r.add("sync.max_left", "%g is out of range (a fraction above 0, at most 1)", s.MaxLeft)
 	}
 	r.intBetween("sync.workers", s.Workers, 1, 64)
-	if !strings.Contains(s.LoginPattern, "{studentID}") {
-		r.add("sync.login_pattern", "%q must contain {studentID}, so that logins are unique", s.LoginPattern)
+	// One syntax with the flows' done.login: {student_id} ({studentID},
+	// the old spelling, is read as it).
+	s.LoginPattern = directory.CanonicalLoginPattern(s.LoginPattern)
+	if !strings.Contains(s.LoginPattern, directory.PlaceholderStudentID) {
+		r.add("sync.login_pattern", "%q must contain {student_id}, so that logins are unique", s.LoginPattern)
 	}
 	for _, ph := range placeholder.FindAllString(s.LoginPattern, -1) {
-		if ph != "{studentID}" {
-			r.add("sync.login_pattern", "unknown placeholder %s (the one placeholder is {studentID})", ph)
+		if ph != directory.PlaceholderStudentID {
+			r.add("sync.login_pattern", "unknown placeholder %s (the one placeholder is {student_id})", ph)
 		}
 	}
 	if bad := strings.Trim(placeholder.ReplaceAllString(s.LoginPattern, "0"), loginChars); bad != "" {
-		r.add("sync.login_pattern", "%q may hold only letters, digits, '.', '_' and '-' around {studentID}", s.LoginPattern)
+		r.add("sync.login_pattern", "%q may hold only letters, digits, '.', '_' and '-' around {student_id}", s.LoginPattern)
 	}
 }
 
