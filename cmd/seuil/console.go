@@ -100,7 +100,7 @@ func newConsole(cfg *config.Config, d consoleDeps) (*console.Console, error) {
 		Factors:  staff.NewFactors(vault, d.store, d.reg, cfg.Staff.Issuer),
 		Accounts: d.dir, Students: d.src, Limits: d.reg, Trail: d.trail, Theme: d.theme,
 		Cookies: d.cookies, Secret: derive(cfg, "seuil console forms"), SendCode: d.sendCode, BasePath: d.prefix, LoginPath: d.prefix + "/login",
-		Proxies: d.proxies, Logger: d.log,
+		Proxies: d.proxies, Logger: d.log, HSTS: strings.HasPrefix(cfg.Server.PublicURL, "https:"),
 		LoginFor: func(id string) string { return directory.ExpandLogin(pattern, id, "") },
 		SendMail: func(ctx context.Context, to string, m themes.Mail) error {
 			return d.mail.SendMail(ctx, flow.Mail{To: to, Subject: m.Subject, Text: m.Text, HTML: m.HTML})

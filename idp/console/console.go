@@ -94,6 +94,8 @@ type Deps struct {
 	// ResetURL is the reset flow's public URL. Nil: no reset action.
 	SendMail func(ctx context.Context, to string, m themes.Mail) error
 	ResetURL string
+	// HSTS sends Strict-Transport-Security (HTTPS deployments).
+	HSTS bool
 	// SendCode sends the student a code to the contacts on record, which
 	// their flow at the verify step takes once (flows'
 	// SendHelpdeskCode); nil: no such action.
@@ -104,6 +106,7 @@ type Deps struct {
 type Console struct {
 	d   Deps
 	mux *http.ServeMux
+	h   http.Handler // mux behind the security headers and the cross-origin check
 }
 
 // New returns the console handler, to be mounted at /admin/.
@@ -133,12 +136,22 @@ func New(d Deps) (*Console, error) {
 	c.mux.Handle("/admin/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c.message(w, r, http.StatusNotFound, "admin.notfound")
 	}))
+	// The flows' protections: strict CSP and security headers, bounded
+	// bodies, and cross-origin posts refused before any handler runs
+	// (the forms' session-bound token is the second lock).
+	cross, err := websec.CrossOrigin(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c.message(w, r, http.StatusForbidden, "admin.csrf")
+	}))
+	if err != nil {
+		return nil, err
+	}
+	c.h = websec.Headers(d.HSTS)(cross(c.mux))
 	return c, nil
 }
 
 func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	websec.NoStore(w)
-	c.mux.ServeHTTP(w, r)
+	c.h.ServeHTTP(w, r)
 }
 
 // member is the staff member behind a request.
