@@ -362,3 +362,20 @@ func TestChecklistMarkedWithoutJavaScript(t *testing.T) {
 		t.Error("a fresh password page marks rules")
 	}
 }
+
+// A student whose relying party asked for English (ui_locales, through
+// the handover) keeps English on the error page of a lost flow.
+func TestLostFlowKeepsLanguage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.browser(t)
+	putHandover(t, e, "en1", state.Handover{Flow: "activation", ClientID: "pjweb", Lang: "en"})
+	must(t, b.follow("/activation?handover=en1"), 200, "Student number")
+	if err := e.store.Client().FlushAll(context.Background()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	r := b.post("/activation/identify", identifyForm("22012345", "123456789AB", "0788102599"))
+	if !strings.Contains(r.body, `lang="en"`) || strings.Contains(r.body, "Session expirée") {
+		t.Fatalf("the lost flow's page is not in English: %d\n%.600s", r.status, r.body)
+	}
+}

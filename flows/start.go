@@ -7,6 +7,7 @@ import (
 	"github.com/seuil-idp/seuil/idp/audit"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/seuil-idp/seuil/flows/flow"
 	"github.com/seuil-idp/seuil/idp/regulation"
@@ -83,6 +84,12 @@ func (h *Handler) start(d *Definition) http.HandlerFunc {
 			return
 		}
 		h.deps.Cookies.Set(w, flowCookie, f.ID, 0)
+		if f.Lang != lang {
+			// The relying party's ui_locales chose it: remember it as
+			// the switch would, so that an error page after a lost
+			// flow still speaks the student's language.
+			h.deps.Cookies.Set(w, themes.LangCookie, f.Lang, 365*24*time.Hour)
+		}
 		h.deps.Logger.InfoContext(ctx, "flow started", "flow", d.Name, "handover", ticket != "",
 			"ip", websec.ClientIP(r, h.deps.TrustedProxies))
 		_ = h.deps.Trail.Record(ctx, audit.Event{Kind: audit.KindFlowStarted, Flow: d.Name, Login: f.Login,
