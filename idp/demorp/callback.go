@@ -29,7 +29,7 @@ func (r *rp) callback(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	if e := q.Get("error"); e != "" {
-		render(w, http.StatusOK, page{Title: "Connexion impossible", Error: e + ": " + q.Get("error_description")})
+		render(w, req, http.StatusOK, page{TitleKey: "failed", Error: e + ": " + q.Get("error_description")})
 		return
 	}
 	tok, err := r.oauth.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(a.verifier))
@@ -72,16 +72,16 @@ func (r *rp) current(req *http.Request) *signedIn {
 func (r *rp) home(w http.ResponseWriter, req *http.Request) {
 	s := r.current(req)
 	if s == nil {
-		render(w, http.StatusOK, page{Title: "Bienvenue"})
+		render(w, req, http.StatusOK, page{TitleKey: "welcome"})
 		return
 	}
-	p := page{Title: "Vos informations"}
+	p := page{TitleKey: "yours"}
 	p.Username, _ = s.Claims["preferred_username"].(string)
 	for k, v := range s.Claims {
-		p.Claims = append(p.Claims, claim{k, formatClaim(v)})
+		p.Claims = append(p.Claims, claim{Name: k, Value: formatClaim(v)})
 	}
 	sort.Slice(p.Claims, func(i, j int) bool { return p.Claims[i].Name < p.Claims[j].Name })
-	render(w, http.StatusOK, p)
+	render(w, req, http.StatusOK, p)
 }
 
 func formatClaim(v any) string {

@@ -120,7 +120,9 @@ func (r *rp) start(w http.ResponseWriter, req *http.Request, target string, extr
 	// The state also goes in a cookie, so the callback only completes
 	// in the browser that started (login CSRF).
 	http.SetCookie(w, &http.Cookie{Name: "pjweb_state", Value: state, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: 1800})
-	opts := append([]oauth2.AuthCodeOption{oauth2.S256ChallengeOption(a.verifier), oidc.Nonce(a.nonce)}, extra...)
+	// The page's language goes to Seuil, so that its screens agree.
+	opts := append([]oauth2.AuthCodeOption{oauth2.S256ChallengeOption(a.verifier), oidc.Nonce(a.nonce),
+		oauth2.SetAuthURLParam("ui_locales", language(w, req))}, extra...)
 	http.Redirect(w, req, r.oauth.AuthCodeURL(state, opts...), http.StatusFound)
 }
 

@@ -188,3 +188,33 @@ func TestInitiateTargetStaysOnSite(t *testing.T) {
 		}
 	}
 }
+
+// The demo PJ Web speaks English when asked, says what each claim is,
+// and hands its language to Seuil, whose sign-in page then agrees.
+func TestEnglishAndReadableClaims(t *testing.T) {
+	_, rp, _ := demo(t)
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	_, body := get(t, c, rp.URL+"/?lang=en")
+	for _, want := range []string{`<html lang="en">`, ">Sign in</a>", ">Create my account</a>"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("English home lacks %s", want)
+		}
+	}
+	resp, body := get(t, c, rp.URL+"/login")
+	if resp.Request.URL.Query().Get("lang") != "en" && !strings.Contains(body, `lang="en"`) {
+		t.Fatalf("Seuil's sign-in page is not in English: %s", resp.Request.URL)
+	}
+	resp, err := c.PostForm(resp.Request.URL.String(), url.Values{"csrf": {field(body, "csrf")}, "id": {field(body, "id")},
+		"login": {"22012345T"}, "password": {"Correct-Horse-7"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{"Signed in as", "Full name", `<code class="claim">name</code>`, "Login", "Detail"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("English claims page lacks %q", want)
+		}
+	}
+}
