@@ -124,6 +124,17 @@ audit:
 	for _, path := range []string{"/admin/", "/admin/case?student=22012345", "/admin/audit"} {
 		st.readStatus(mustGet(t, st, base+path), http.StatusForbidden)
 	}
+	// Were that student also helpdesk staff, the activation's session
+	// ("otp": the code by SMS) is no second factor: the console asks for
+	// its own.
+	mod = ldap.NewModifyRequest("uid=22012345T,"+ldapSrv.PeopleDN, nil)
+	mod.Add("eduPersonEntitlement", []string{"urn:mace:univ-tours.fr:seuil:helpdesk"})
+	if err := admin.Modify(mod); err != nil {
+		t.Fatal(err)
+	}
+	if p := st.get(base + "/admin/case?student=22012345"); !strings.HasSuffix(p.url.Path, "/admin/enrol") {
+		t.Fatalf("an activation's session opened the console: %s", p.url)
+	}
 
 	// Without the second factor, no console page: every one leads to it.
 	hd := newBrowser(t)

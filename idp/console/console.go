@@ -34,7 +34,7 @@ import (
 // Sessions is the part of session.Manager the console uses.
 type Sessions interface {
 	Current(ctx context.Context, r *http.Request) (session.Session, error)
-	AddAMR(ctx context.Context, r *http.Request, method string) error
+	AddAMR(ctx context.Context, r *http.Request, methods ...string) error
 	Of(ctx context.Context, login string) ([]session.Session, error)
 }
 
@@ -198,7 +198,11 @@ func (c *Console) gate(role staff.Role, full bool, h func(http.ResponseWriter, *
 				return
 			}
 		}
-		if full && !slices.Contains(s.AMR, "otp") {
+		// "mfa" is set by the console's own second-factor check only: an
+		// activation's session has "otp" too (the code by SMS or mail),
+		// which must not open the console to a staff member who
+		// activated a student account.
+		if full && !slices.Contains(s.AMR, staffMFA) {
 			enrolled, err := c.d.Factors.Enrolled(ctx, s.Login)
 			if err != nil {
 				c.fail(w, r, err)

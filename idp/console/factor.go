@@ -129,12 +129,16 @@ func errText(m *member, key string) string {
 	return m.tr.T(key)
 }
 
+// staffMFA is the AMR (RFC 8176 "mfa") the console adds once a staff
+// member proved the second factor on top of the password.
+const staffMFA = "mfa"
+
 // elevate records on the session that the second factor was proved,
 // once the check returned err (nil); it answers and reports false when
 // the check or the record failed.
 func (c *Console) elevate(w http.ResponseWriter, r *http.Request, err error) bool {
 	if err == nil {
-		err = c.d.Sessions.AddAMR(r.Context(), r, "otp")
+		err = c.d.Sessions.AddAMR(r.Context(), r, "otp", staffMFA)
 	}
 	if err != nil {
 		c.fail(w, r, err)

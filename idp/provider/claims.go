@@ -59,7 +59,9 @@ const acrMFA = "urn:seuil:acr:mfa"
 
 // acrOf names how strongly the session's holder proved who they are.
 func acrOf(amr []string) string {
-	if slices.Contains(amr, "otp") {
+	// "mfa" only: an activation's "otp" (a code by SMS or mail, then a
+	// new password) is not a second factor on top of a password.
+	if slices.Contains(amr, "mfa") {
 		return acrMFA
 	}
 	return acrPassword

@@ -249,19 +249,24 @@ func (m *Manager) EndAll(ctx context.Context, login string) ([]Session, error) {
 }
 
 // AddAMR records on the browser's session that its holder also proved
-// method (a staff member's second factor: "otp"), so that ID tokens and
-// the console see it.
-func (m *Manager) AddAMR(ctx context.Context, r *http.Request, method string) error {
+// methods (a staff member's second factor: "otp" and "mfa"), so that ID
+// tokens and the console see it.
+func (m *Manager) AddAMR(ctx context.Context, r *http.Request, methods ...string) error {
 	tok, ok := m.cfg.Cookies.Get(r, CookieName)
 	if !ok {
 		return ErrNoSession
 	}
 	var s Session
 	err := m.st.Update(ctx, key(tok), &s, 0, func() error {
-		if slices.Contains(s.AMR, method) {
+		n := len(s.AMR)
+		for _, method := range methods {
+			if !slices.Contains(s.AMR, method) {
+				s.AMR = append(s.AMR, method)
+			}
+		}
+		if len(s.AMR) == n {
 			return errUnchanged
 		}
-		s.AMR = append(s.AMR, method)
 		return nil
 	})
 	if errors.Is(err, errUnchanged) {
