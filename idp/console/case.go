@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -376,7 +377,7 @@ func (c *Console) act(w http.ResponseWriter, r *http.Request, m *member) {
 		}
 		n, g, err := c.d.Ender.EndSessionsOf(ctx, p.Login, p.Account.Subject)
 		doErr = err
-		ev.Detail = strings.Join([]string{"sessions=" + itoa(n), "grants=" + itoa(g)}, ",")
+		ev.Detail = fmt.Sprintf("sessions=%d,grants=%d", n, g)
 	case "resend":
 		ev.Kind = audit.KindResend
 		if c.d.SendCode == nil || p.Record == nil {
@@ -437,15 +438,4 @@ func (c *Console) act(w http.ResponseWriter, r *http.Request, m *member) {
 		return
 	}
 	http.Redirect(w, r, c.caseURL(p.StudentID, p.Login)+"&done=admin.case.done."+action, http.StatusSeeOther)
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; n > 0; n /= 10 {
-		b = append([]byte{byte('0' + n%10)}, b...)
-	}
-	return string(b)
 }
