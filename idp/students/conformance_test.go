@@ -3,6 +3,8 @@ package students_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -22,7 +24,11 @@ import (
 
 func TestCSVConformance(t *testing.T) {
 	t.Parallel()
-	studentstest.Run(t, func(t *testing.T, rows []studentstest.Raw) studentstest.Source {
+	studentstest.Run(t, func(t *testing.T, rows []studentstest.Raw) studentstest.Source { return openCSV(t, rows) })
+}
+
+func openCSV(t testing.TB, rows []studentstest.Raw) studentstest.Source {
+	{
 		var b strings.Builder
 		b.WriteString("COD_ETU;COD_NNE_IND;LIB_NOM_PAT_IND;LIB_PR1_IND;DATE_NAI_IND;NUM_TEL_PORT;ADR_MAIL_PERSO;COD_ANU\n")
 		for _, r := range rows {
@@ -39,17 +45,21 @@ func TestCSVConformance(t *testing.T) {
 		if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		src, err := students.NewCSV(context.Background(), students.CSVConfig{Path: path})
+		src, err := students.NewCSV(context.Background(), students.CSVConfig{Path: path, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return src
-	})
+	}
 }
 
 func TestSQLConformance(t *testing.T) {
 	t.Parallel()
-	studentstest.Run(t, func(t *testing.T, rows []studentstest.Raw) studentstest.Source {
+	studentstest.Run(t, func(t *testing.T, rows []studentstest.Raw) studentstest.Source { return openSQL(t, rows) })
+}
+
+func openSQL(t testing.TB, rows []studentstest.Raw) studentstest.Source {
+	{
 		db := pgtest.DB(t)
 		ctx := context.Background()
 		if _, err := db.ExecContext(ctx, `CREATE TABLE etu (cod_etu text PRIMARY KEY, ine text, nom text, prenom text,
@@ -85,12 +95,16 @@ func TestSQLConformance(t *testing.T) {
 			t.Fatal(err)
 		}
 		return src
-	})
+	}
 }
 
 func TestLDAPConformance(t *testing.T) {
 	t.Parallel()
-	studentstest.Run(t, func(t *testing.T, rows []studentstest.Raw) studentstest.Source {
+	studentstest.Run(t, func(t *testing.T, rows []studentstest.Raw) studentstest.Source { return openLDAP(t, rows) })
+}
+
+func openLDAP(t testing.TB, rows []studentstest.Raw) studentstest.Source {
+	{
 		srv := slapdtest.Start(t, slapdtest.Options{})
 		admin := srv.Admin(t)
 		for _, r := range rows {
@@ -121,5 +135,24 @@ func TestLDAPConformance(t *testing.T) {
 		}
 		t.Cleanup(src.Close)
 		return src
-	})
+	}
+}
+
+// Lookup latency per source, on real stores, for the issue's budget
+// (p95 under 500 ms): go test -bench Lookup ./idp/students/
+func BenchmarkLookup(b *testing.B) {
+	for name, open := range map[string]func(testing.TB, []studentstest.Raw) studentstest.Source{
+		"csv": openCSV, "postgres": openSQL, "ldap": openLDAP,
+	} {
+		b.Run(name, func(b *testing.B) {
+			src := open(b, studentstest.Students)
+			ctx := context.Background()
+			b.ResetTimer()
+			for i := range b.N {
+				if _, err := src.Lookup(ctx, studentstest.Want[i%len(studentstest.Want)].StudentID); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

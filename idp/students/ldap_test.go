@@ -13,7 +13,7 @@ import (
 
 // addStudent adds a pre-provisioned entry as the university's own sync
 // would, as the rootDN.
-func addStudent(t *testing.T, c *ldap.Conn, base, id string, attrs map[string][]string) {
+func addStudent(t testing.TB, c *ldap.Conn, base, id string, attrs map[string][]string) {
 	t.Helper()
 	req := ldap.NewAddRequest("uid=etu"+id+","+base, nil)
 	req.Attribute("objectClass", []string{"inetOrgPerson", "supannPerson", "eduPerson"})
