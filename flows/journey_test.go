@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -377,5 +379,23 @@ func TestLostFlowKeepsLanguage(t *testing.T) {
 	r := b.post("/activation/identify", identifyForm("22012345", "123456789AB", "0788102599"))
 	if !strings.Contains(r.body, `lang="en"`) || strings.Contains(r.body, "Session expirée") {
 		t.Fatalf("the lost flow's page is not in English: %d\n%.600s", r.status, r.body)
+	}
+}
+
+// The expiry sentence is built from the step's max_age: 180 days say
+// 180 days, never a hard-coded "one year".
+func TestExpirySentenceFollowsMaxAge(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	def := "name: activation\nttl: 1h\ntheme: default\nsteps:\n  - type: identify\n  - type: verify\n" +
+		"  - type: password\n    max_age: 180d\n  - type: done\n"
+	if err := os.WriteFile(filepath.Join(dir, "activation.yaml"), []byte(def), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, func(c *flows.Config, _ *flows.Deps) { c.DefinitionsDir = dir })
+	r := e.browser(t).toPassword("activation")
+	must(t, r, 200, "180 jours maximum")
+	if strings.Contains(r.body, "un an") || strings.Contains(r.body, "365") {
+		t.Error("the expiry sentence still says a year")
 	}
 }
