@@ -3,15 +3,14 @@ package flows
 import (
 	"context"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"math/big"
 	"time"
 
 	"github.com/seuil-idp/seuil/flows/flow"
+	"github.com/seuil-idp/seuil/flows/steps"
 	"github.com/seuil-idp/seuil/idp/state"
 	"github.com/seuil-idp/seuil/idp/students"
 )
@@ -92,7 +91,7 @@ func (h *Handler) SendHelpdeskCode(ctx context.Context, studentID, lang string) 
 		return "", "", flow.ErrNoRecipient
 	}
 	codes := helpdeskCodes{st: h.deps.Store, secret: h.deps.Secret}
-	code := randomDigits(helpdeskCodeDigits)
+	code := steps.NewCode(helpdeskCodeDigits)
 	t := h.deps.Themes["default"]
 	tr := t.Translator(lang)
 	minutes := int(helpdeskCodeTTL / time.Minute)
@@ -122,14 +121,4 @@ func (h *Handler) SendHelpdeskCode(ctx context.Context, studentID, lang string) 
 		return "", "", err
 	}
 	return smsTo, mailTo, nil
-}
-
-// randomDigits draws n decimal digits uniformly.
-func randomDigits(n int) string {
-	b := make([]byte, n)
-	for i := range b {
-		d, _ := rand.Int(rand.Reader, big.NewInt(10))
-		b[i] = byte('0' + d.Int64())
-	}
-	return string(b)
 }

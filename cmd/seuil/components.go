@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
@@ -73,9 +71,7 @@ func newRedis(c config.Redis) (redis.UniversalClient, error) {
 // configured, not two.
 func newRegulator(rdb redis.UniversalClient, c *config.Config) (*regulation.Regulator, error) {
 	rules := c.Limits.Regulation()
-	mac := hmac.New(sha256.New, []byte(c.OIDC.Secret.Value()))
-	mac.Write([]byte("seuil regulation keys"))
-	return regulation.New(rdb, c.Redis.KeyPrefix+"limit:", rules.WithDefaults(), mac.Sum(nil))
+	return regulation.New(rdb, c.Redis.KeyPrefix+"limit:", rules.WithDefaults(), derive(c, "seuil regulation keys"))
 }
 
 // openDirectory opens the configured directory and returns it with its

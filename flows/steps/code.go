@@ -73,7 +73,7 @@ func (v *Verify) send(ctx context.Context, f *flow.Flow, x *flow.Exchange) error
 	if err := regulate(ctx, v.svc.Regulator, true, regulation.CodeSendPerIP, ip); err != nil {
 		return err
 	}
-	code := newCode(v.code.Length)
+	code := NewCode(v.code.Length)
 	minutes := int(v.code.TTL.D() / time.Minute)
 	var smsTo, mailTo, smsRefused string
 	var late bool
@@ -205,9 +205,9 @@ func (v *Verify) resend(ctx context.Context, f *flow.Flow, x *flow.Exchange) err
 	return nil
 }
 
-// newCode draws a code of n decimal digits, uniformly (rand.Int, not a
+// NewCode draws a code of n decimal digits, uniformly (rand.Int, not a
 // modulo of random bytes, which would favour low digits).
-func newCode(n int) string {
+func NewCode(n int) string {
 	b := make([]byte, n)
 	ten := big.NewInt(10)
 	for i := range b {
