@@ -9,6 +9,7 @@ import (
 	"github.com/seuil-idp/seuil/flows"
 	"github.com/seuil-idp/seuil/flows/flow"
 	"github.com/seuil-idp/seuil/flows/steps"
+	"go.yaml.in/yaml/v3"
 )
 
 func TestDefinitionErrors(t *testing.T) {
@@ -138,5 +139,32 @@ func TestCodeLengthFromDefinition(t *testing.T) {
 		"Saisissez les 8 chiffres")
 	if code := e.box.lastCode(t); len(code) != 8 {
 		t.Fatalf("code %q, want 8 digits", code)
+	}
+}
+
+// The shipped definitions set only what differs from the steps' defaults
+// in the code (a step's type, the done step's client): a default stated
+// twice drifts (issue 11). The settings they document stay as comments.
+func TestShippedDefinitionsRestateNoDefault(t *testing.T) {
+	t.Parallel()
+	allowed := map[string]bool{"type": true, "client": true}
+	for _, name := range []string{"activation", "reset", "expired"} {
+		raw, err := os.ReadFile(filepath.Join("definitions", name+".yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var def struct {
+			Steps []map[string]any `yaml:"steps"`
+		}
+		if err := yaml.Unmarshal(raw, &def); err != nil {
+			t.Fatal(err)
+		}
+		for i, st := range def.Steps {
+			for k := range st {
+				if !allowed[k] {
+					t.Errorf("%s.yaml steps[%d] sets %q: leave the default to the code (a comment may show it)", name, i, k)
+				}
+			}
+		}
 	}
 }

@@ -59,14 +59,17 @@ type Config struct {
 // Deps are the components the flows use; nil Sessions or Landing turn
 // those features off, nil Logger and Clock take defaults.
 type Deps struct {
-	Store          *state.Store
-	Regulator      flow.Regulator
-	Directory      directory.Directory
-	Students       students.Source
-	SMS            flow.SMSSender
-	Mail           flow.Mailer
-	Themes         map[string]*themes.Theme // "default" is loaded when absent
-	Sessions       SessionStarter
+	Store     *state.Store
+	Regulator flow.Regulator
+	Directory directory.Directory
+	Students  students.Source
+	SMS       flow.SMSSender
+	Mail      flow.Mailer
+	Themes    map[string]*themes.Theme // "default" is loaded when absent
+	Sessions  SessionStarter
+	// Ender ends the other sessions of an active account whose password
+	// a flow changes (nil: they run on until they expire).
+	Ender          flow.SessionEnder
 	Landing        Landing
 	Logger         *slog.Logger
 	Cookies        websec.Cookies
@@ -129,7 +132,7 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 		deps.Themes["default"] = t
 	}
 	svc := &flow.Services{Students: deps.Students, Directory: deps.Directory, Regulator: deps.Regulator,
-		SMS: deps.SMS, Mail: deps.Mail, Sessions: deps.Sessions, Landing: deps.Landing,
+		SMS: deps.SMS, Mail: deps.Mail, Sessions: deps.Sessions, Ender: deps.Ender, Landing: deps.Landing,
 		Logger: deps.Logger, Now: deps.Clock, LoginPattern: cfg.LoginPattern}
 	if len(deps.Secret) >= 16 {
 		svc.HelpdeskCodes = helpdeskCodes{st: deps.Store, secret: deps.Secret}

@@ -22,7 +22,7 @@ import (
 // their number, INE and mobile in that flow. Redis keeps only HMACs
 // under Deps.Secret, which Redis never sees.
 const (
-	helpdeskCodeTTL    = 15 * time.Minute
+	helpdeskCodeTTL    = 10 * time.Minute
 	helpdeskCodeDigits = 6
 )
 

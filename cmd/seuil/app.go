@@ -123,7 +123,7 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 		SignInPath: prefix + "/login", LoginPattern: cfg.Sync.LoginPattern,
 	}, flows.Deps{
 		Store: store, Regulator: reg, Directory: dir, Students: src, SMS: sms, Mail: mail,
-		Themes: ths, Sessions: op.Sessions(), Landing: op, Logger: log, Cookies: cookies,
+		Themes: ths, Sessions: op.Sessions(), Ender: op, Landing: op, Logger: log, Cookies: cookies,
 		TrustedProxies: proxies, Trail: trail, Secret: derive(cfg, "seuil helpdesk codes"),
 	})
 	if err != nil {

@@ -323,3 +323,29 @@ func writeFile(t *testing.T, path, data string) {
 		t.Fatal(err)
 	}
 }
+
+// TestChangedPasswordEndsOtherSessions: a student signed in on one
+// browser sets a new password on another (the activation flow offers it
+// to an active account). The first browser's SSO session must be gone
+// (PJ Web's next sign-in asks for the password) while the second, which
+// proved the code, lands signed in.
+func TestChangedPasswordEndsOtherSessions(t *testing.T) {
+	e := startDemo(t)
+	first := newBrowser(t)
+	e.activate(t, first, first.get(e.rp+"/login?create=1"), "Velo-Rouge-Tours-8")
+	if again := first.get(e.rp + "/login"); strings.Contains(again.body, `name="password"`) {
+		t.Fatalf("the first browser has no SSO session to begin with:\n%s", again.body)
+	}
+
+	second := newBrowser(t)
+	landed := e.activate(t, second, second.get(e.seuil+"/"), "Tulipe-Jaune-Loire-42")
+	if landed.url.Host != mustParse(t, e.rp).Host || !strings.Contains(landed.body, "22012345T") {
+		t.Fatalf("the browser that changed the password did not land signed in: %s\n%s", landed.url, landed.body)
+	}
+	if again := second.get(e.rp + "/login"); strings.Contains(again.body, `name="password"`) {
+		t.Fatalf("the new session was ended too:\n%s", again.body)
+	}
+	if again := first.get(e.rp + "/login"); !strings.Contains(again.body, `name="password"`) {
+		t.Fatalf("the first browser is still signed in after the password changed elsewhere:\n%s", again.body)
+	}
+}

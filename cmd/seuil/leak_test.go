@@ -128,7 +128,9 @@ func TestNothingLeaks(t *testing.T) {
 	p = e.identifyAndVerify(t, r, r.get(base+"/reset"))
 	r.submit(p, map[string]string{"password": third, "confirm": third})
 
-	// OIDC: the activation's browser is signed in; code with PKCE.
+	// OIDC: the reset's browser is signed in (the reset ended the
+	// activation's session); code with PKCE.
+	b = r
 	verifier := "leak-test-pkce-verifier-0123456789-abcdefghijklmnop"
 	keep("PKCE verifier", verifier)
 	sum := sha256.Sum256([]byte(verifier))

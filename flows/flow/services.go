@@ -17,6 +17,15 @@ type SessionStarter interface {
 	StartSession(ctx context.Context, w http.ResponseWriter, r *http.Request, acct directory.Account, amr []string) error
 }
 
+// SessionEnder ends every SSO session of a login and revokes its
+// subject's tokens (the OIDC provider). A password changed by its owner
+// after proving who they are (reset, expired) may have been changed
+// because someone else knew the old one: that someone's sessions and
+// refresh tokens must not outlive it (ASVS 5.0 V7.4.3).
+type SessionEnder interface {
+	EndSessionsOf(ctx context.Context, login, subject string) (sessions, grants int, err error)
+}
+
 // Landing gives the page a relying party wants students sent to once
 // their account is ready (its initiate_login_uri with iss and login_hint).
 type Landing interface {
@@ -32,6 +41,7 @@ type Services struct {
 	SMS       SMSSender
 	Mail      Mailer
 	Sessions  SessionStarter // may be nil
+	Ender     SessionEnder   // may be nil: a changed password ends no session
 	Landing   Landing        // may be nil
 	Logger    *slog.Logger
 	Now       func() time.Time

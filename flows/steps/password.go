@@ -186,7 +186,33 @@ func (s *Password) Submit(ctx context.Context, f *flow.Flow, x *flow.Exchange) (
 	f.Login, f.PasswordSet = login, true
 	f.AMR = appendOnce(f.AMR, "pwd")
 	s.svc.Logger.InfoContext(ctx, "password set", "flow", f.Name, "login", login, "reset", f.AlreadyActive)
+	if f.AlreadyActive {
+		s.endOtherSessions(ctx, login)
+	}
 	return flow.Next, nil
+}
+
+// endOtherSessions signs the account out everywhere once its password
+// changed: the done step then starts this browser's session anew. The
+// password is set already, so a failure here is logged, not shown: the
+// student could not act on it, and the sessions still end at their
+// idle or absolute timeout.
+func (s *Password) endOtherSessions(ctx context.Context, login string) {
+	if s.svc.Ender == nil {
+		return
+	}
+	subject := ""
+	if acct, err := s.svc.Directory.FindByLogin(ctx, login); err == nil {
+		subject = acct.Subject
+	}
+	n, g, err := s.svc.Ender.EndSessionsOf(ctx, login, subject)
+	if err != nil {
+		s.svc.Logger.WarnContext(ctx, "password changed, other sessions not all ended", "login", login, "sessions", n, "err", err)
+		return
+	}
+	if n+g > 0 {
+		s.svc.Logger.InfoContext(ctx, "password changed, other sessions ended", "login", login, "sessions", n, "grants", g)
+	}
 }
 
 // setByThisFlow tells whether pw is the password this flow set already:

@@ -41,7 +41,7 @@ type Verify struct {
 
 // NewVerify builds the verify step.
 func NewVerify(p flow.Params, s *flow.Services) (flow.Step, error) {
-	prm := VerifyParams{Code: CodeParams{Length: 6, TTL: flow.Duration(15 * time.Minute),
+	prm := VerifyParams{Code: CodeParams{Length: 6, TTL: flow.Duration(10 * time.Minute),
 		MaxAttempts: 5, ResendCooldown: flow.Duration(60 * time.Second)}}
 	if err := p.Decode(&prm); err != nil {
 		return nil, err
