@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/ory/fosite"
 	"github.com/ory/fosite/handler/openid"
@@ -33,6 +34,10 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := p.mayRefresh(ctx, ar); err != nil {
+		p.tokenError(w, r, ar, err)
+		return
+	}
+	if err := p.capRefresh(ar, time.Now()); err != nil {
 		p.tokenError(w, r, ar, err)
 		return
 	}
@@ -64,6 +69,27 @@ func (p *Provider) mayRefresh(ctx context.Context, ar fosite.AccessRequester) er
 		return fosite.ErrInvalidGrant.WithHint("The account may no longer sign in.")
 	case err != nil:
 		return fosite.ErrServerError.WithWrap(err)
+	}
+	return nil
+}
+
+// capRefresh gives refresh tokens an absolute end: fosite renews a
+// refresh token's lifetime at each rotation, so a client refreshing
+// every few hours would hold a grant for ever. No refresh token of a
+// grant outlives the sign-in it came from by more than the SSO session's
+// absolute timeout (ASVS 5.0 V10.4.8); past it, the grant is refused and
+// the relying party sends the student to sign in again.
+func (p *Provider) capRefresh(ar fosite.AccessRequester, now time.Time) error {
+	s, ok := ar.GetSession().(*openid.DefaultSession)
+	if !ok || s.Claims == nil || s.Claims.AuthTime.IsZero() {
+		return nil
+	}
+	end := s.Claims.AuthTime.Add(p.sessions.AbsoluteTimeout())
+	if ar.GetGrantTypes().ExactOne("refresh_token") && !now.Before(end) {
+		return fosite.ErrInvalidGrant.WithHint("The sign-in this grant came from is older than the session's absolute lifetime; sign in again.")
+	}
+	if exp := s.GetExpiresAt(fosite.RefreshToken); exp.IsZero() || exp.After(end) {
+		s.SetExpiresAt(fosite.RefreshToken, end)
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/oauth2"
 
@@ -185,5 +186,34 @@ func TestIntrospectionOwnTokensOnly(t *testing.T) {
 	_ = json.NewDecoder(resp.Body).Decode(&out)
 	if out["active"] != false || out["sub"] != nil {
 		t.Fatalf("another client's token described: %v", out)
+	}
+}
+
+// A refresh token's lifetime is renewed at each rotation, but never past
+// the sign-in plus the session's absolute timeout: a client refreshing
+// often cannot keep a grant for ever (ASVS 5.0 V10.4.8).
+func TestRefreshEndsWithTheSignIn(t *testing.T) {
+	t.Parallel()
+	const absolute = 3 * time.Second
+	e := newEnv(t, func(c *provider.Config) { c.Session.AbsoluteTimeout = absolute })
+	start := time.Now().Truncate(time.Second) // auth_time has whole seconds
+	tok, _ := e.tokens(t, e.rp())
+	rt := tok.RefreshToken
+	for i := range 2 {
+		st, out := e.refresh(rt)
+		if st != 200 {
+			t.Fatalf("refresh %d within the session's lifetime: %d %v", i, st, out)
+		}
+		rt = out["refresh_token"].(string)
+		exp, _ := e.introspectAs("pjweb", rt)["exp"].(float64)
+		if end := start.Add(absolute + time.Second); time.Unix(int64(exp), 0).After(end) {
+			t.Fatalf("rotated refresh token expires at %v, after the sign-in's end %v", time.Unix(int64(exp), 0), end)
+		}
+	}
+	// Wait out the absolute lifetime (the only clock fosite reads is
+	// the real one); the token would still be within its own 24 h.
+	time.Sleep(time.Until(start.Add(absolute + 1100*time.Millisecond)))
+	if st, out := e.refresh(rt); st != 400 || out["error"] != "invalid_grant" {
+		t.Fatalf("refresh after the sign-in's absolute end: %d %v", st, out)
 	}
 }

@@ -63,6 +63,10 @@ type Manager struct {
 	onExpire func(context.Context, Session)
 }
 
+// AbsoluteTimeout is how long after sign-in a session ends, whatever
+// its use; the provider ends refresh tokens by it too.
+func (m *Manager) AbsoluteTimeout() time.Duration { return m.cfg.AbsoluteTimeout }
+
 // NewManager returns a session manager storing sessions in st.
 func NewManager(st *state.Store, cfg Config, log *slog.Logger) *Manager {
 	if cfg.IdleTimeout <= 0 {
