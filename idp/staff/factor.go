@@ -274,12 +274,17 @@ func normalizeCode(s string) string {
 	return strings.NewReplacer(" ", "", "-", "").Replace(strings.TrimSpace(s))
 }
 
-// Recovery codes: 16 characters of Crockford base32 (80 bits, so a
-// SHA-256 of one is not worth reversing), shown in four groups.
-const recoveryAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+// Recovery codes: 24 characters of Crockford base32 (120 bits), shown in
+// six groups of four. At 112 bits or more a lookup secret may be stored
+// as a plain SHA-256 (ASVS 5.0 V6.5.2): nobody can enumerate the space to
+// reverse one, so no slow password hash is needed.
+const (
+	recoveryAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+	recoveryChars    = 24 // × 5 bits = 120 bits
+)
 
 func newRecoveryCode() string {
-	var b [16]byte
+	var b [recoveryChars]byte
 	_, _ = rand.Read(b[:]) // 256 is a multiple of 32: no bias below
 	var out strings.Builder
 	for i, c := range b {
