@@ -31,6 +31,9 @@ func TestCheckRules(t *testing.T) {
 		{"space is printable ASCII", "vague lent 7 jours", map[Rule][]any{}},
 		{"too short", "a7#kQ9", map[Rule][]any{RuleLength: {8, 128}}},
 		{"exactly 8", "a7#kQ9zW", map[Rule][]any{}},
+		// ASVS 5.0 V6.2.9: at least 64 characters must be accepted.
+		{"64 characters", strings.Repeat("a7#kQ9zW", 8), map[Rule][]any{}},
+		{"exactly 128", strings.Repeat("a7#kQ9zW", 16), map[Rule][]any{}},
 		{"too long", strings.Repeat("a7#kQ9zW", 17), map[Rule][]any{RuleLength: {8, 128}}},
 		{"no digit", "xq#kQv!mzLp", map[Rule][]any{RuleDigit: nil}},
 		{"accents", "Élan-vital-9à-é", map[Rule][]any{RuleASCII: {"É, à, é"}}},

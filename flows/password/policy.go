@@ -44,6 +44,9 @@ const (
 	LowestMinLength  = 8 // below ANSSI's recommendations for a login password
 	HighestMinLength = 128
 	HighestMaxLength = 256 // bounds the work Check and the hasher do
+	// LowestMaxLength: a cap below 64 characters cuts off passphrases
+	// and password managers (ASVS 5.0 V6.2.9, ANSSI R22).
+	LowestMaxLength = 64
 )
 
 // Policy holds a flow's password rules. It is decoded from the flow
@@ -84,9 +87,9 @@ func (p Policy) Validate() error {
 	case p.MinLength < LowestMinLength || p.MinLength > HighestMinLength:
 		return fmt.Errorf("%w: min_length: %d is not between %d and %d",
 			ErrInvalidPolicy, p.MinLength, LowestMinLength, HighestMinLength)
-	case p.MaxLength < p.MinLength || p.MaxLength > HighestMaxLength:
-		return fmt.Errorf("%w: max_length: %d is not between min_length (%d) and %d",
-			ErrInvalidPolicy, p.MaxLength, p.MinLength, HighestMaxLength)
+	case p.MaxLength < max(p.MinLength, LowestMaxLength) || p.MaxLength > HighestMaxLength:
+		return fmt.Errorf("%w: max_length: %d is not between %d and %d",
+			ErrInvalidPolicy, p.MaxLength, max(p.MinLength, LowestMaxLength), HighestMaxLength)
 	case p.MinScore < 0 || p.MinScore > 4:
 		return fmt.Errorf("%w: min_score: %d is not between 0 and 4", ErrInvalidPolicy, p.MinScore)
 	}
