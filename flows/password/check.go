@@ -79,6 +79,9 @@ func (p Policy) Check(password string, c Context) Result {
 			fail(RulePersonal, kinds...)
 		}
 	}
+	if len(p.ContextWords) > 0 && containsContextWord(lower, p.ContextWords) {
+		fail(RuleContext)
+	}
 	res.Score = score(password, personal.inputs())
 	if p.MinScore > 0 && res.Score < p.MinScore {
 		fail(RuleStrength, p.MinScore)
@@ -95,4 +98,22 @@ func truncate(s string, n int) string {
 		n--
 	}
 	return s[:n]
+}
+
+// containsContextWord tells whether the lower-cased password contains
+// one of words, as typed or once l33t is undone.
+func containsContextWord(lower string, words []string) bool {
+	folded := make([]string, len(words))
+	for i, w := range words {
+		folded[i] = foldName(w)
+	}
+	if containsAny(lower, folded) {
+		return true
+	}
+	for _, v := range unleet(lower) {
+		if containsAny(v, folded) {
+			return true
+		}
+	}
+	return false
 }

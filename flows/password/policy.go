@@ -30,6 +30,11 @@ const (
 	// kinds found, each a string among "student_id", "ine", "name",
 	// "birth_date", in that order.
 	RulePersonal Rule = "personal"
+	// RuleContext: does not contain one of the deployment's own words
+	// (ContextWords: the university's and the service's names), even
+	// with capitals, accents or l33t ("Univ-Tours-2026", "S3uil!").
+	// No Args: the word is part of the password and is not echoed.
+	RuleContext Rule = "context"
 	// RuleStrength: strength score at least MinScore (only when
 	// MinScore > 0). Args: [0] MinScore (int).
 	RuleStrength Rule = "strength"
@@ -59,8 +64,15 @@ type Policy struct {
 	ASCIIOnly        bool `yaml:"ascii_only"`
 	RejectDictionary bool `yaml:"reject_dictionary"`
 	RejectPersonal   bool `yaml:"reject_personal"`
-	MinScore         int  `yaml:"min_score"` // 0 (off) to 4
-	History          bool `yaml:"history"`   // show RuleHistory in the checklist
+	// ContextWords are words of this deployment a password must not
+	// contain (ASVS 5.0 V6.1.2, V6.2.11): an attacker guessing a
+	// university's passwords tries its name first. Compared folded
+	// (lower case, no accents), on the password with l33t undone; words
+	// under 4 letters are refused by Validate (they would refuse too many
+	// passwords). Empty: no such rule.
+	ContextWords []string `yaml:"context_words"`
+	MinScore     int      `yaml:"min_score"` // 0 (off) to 4
+	History      bool     `yaml:"history"`   // show RuleHistory in the checklist
 }
 
 // DefaultPolicy returns the rules of the activation flow: at least 8
@@ -74,7 +86,10 @@ func DefaultPolicy() Policy {
 		ASCIIOnly:        true,
 		RejectDictionary: true,
 		RejectPersonal:   true,
-		History:          true,
+		// The product's and the SIS's names; a deployment adds its
+		// university's (and replaces the list when it sets one).
+		ContextWords: []string{"universite", "etudiant", "seuil", "apogee", "pegase", "pjweb"},
+		History:      true,
 	}
 }
 
@@ -90,6 +105,9 @@ func (p Policy) Validate() error {
 	case p.MaxLength < max(p.MinLength, LowestMaxLength) || p.MaxLength > HighestMaxLength:
 		return fmt.Errorf("%w: max_length: %d is not between %d and %d",
 			ErrInvalidPolicy, p.MaxLength, max(p.MinLength, LowestMaxLength), HighestMaxLength)
+	case shortWord(p.ContextWords) >= 0:
+		i := shortWord(p.ContextWords)
+		return fmt.Errorf("%w: context_words[%d]: %q has fewer than %d letters", ErrInvalidPolicy, i, p.ContextWords[i], minContextWord)
 	case p.MinScore < 0 || p.MinScore > 4:
 		return fmt.Errorf("%w: min_score: %d is not between 0 and 4", ErrInvalidPolicy, p.MinScore)
 	}
@@ -111,6 +129,9 @@ func (p Policy) Rules() []Rule {
 	if p.RejectPersonal {
 		rules = append(rules, RulePersonal)
 	}
+	if len(p.ContextWords) > 0 {
+		rules = append(rules, RuleContext)
+	}
 	if p.MinScore > 0 {
 		rules = append(rules, RuleStrength)
 	}
@@ -118,4 +139,19 @@ func (p Policy) Rules() []Rule {
 		rules = append(rules, RuleHistory)
 	}
 	return rules
+}
+
+// minContextWord: shorter context words ("ut", "bu") would refuse too
+// many unrelated passwords.
+const minContextWord = 4
+
+// shortWord returns the index of the first context word of fewer than
+// minContextWord letters once folded, or -1.
+func shortWord(words []string) int {
+	for i, w := range words {
+		if len(foldName(w)) < minContextWord {
+			return i
+		}
+	}
+	return -1
 }

@@ -21,6 +21,8 @@ func TestValidate(t *testing.T) {
 		{"min 129", with(func(p *Policy) { p.MinLength = 129; p.MaxLength = 200 }), "min_length"},
 		{"max below min", with(func(p *Policy) { p.MinLength = 70; p.MaxLength = 69 }), "max_length"},
 		{"max 63", with(func(p *Policy) { p.MaxLength = 63 }), "max_length"},
+		{"context word too short", with(func(p *Policy) { p.ContextWords = []string{"tours", "Été"} }), "context_words[1]"},
+		{"no context words", with(func(p *Policy) { p.ContextWords = nil }), ""},
 		{"max 64", with(func(p *Policy) { p.MaxLength = 64 }), ""},
 		{"max 257", with(func(p *Policy) { p.MaxLength = 257 }), "max_length"},
 		{"score 4", with(func(p *Policy) { p.MinScore = 4 }), ""},
@@ -41,7 +43,7 @@ func TestValidate(t *testing.T) {
 
 func TestRules(t *testing.T) {
 	t.Parallel()
-	want := []Rule{RuleLength, RuleDigit, RuleASCII, RuleDictionary, RulePersonal, RuleHistory}
+	want := []Rule{RuleLength, RuleDigit, RuleASCII, RuleDictionary, RulePersonal, RuleContext, RuleHistory}
 	if got := DefaultPolicy().Rules(); !reflect.DeepEqual(got, want) {
 		t.Errorf("DefaultPolicy().Rules() = %v, want %v", got, want)
 	}
