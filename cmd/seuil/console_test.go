@@ -178,6 +178,19 @@ audit:
 		t.Fatalf("audit page:\n%s", p.body)
 	}
 
+	// Every console page leads to signing out (ASVS 5.0 V7.4.4): the
+	// provider's logout asks for confirmation, then the console asks for
+	// the sign-in again.
+	home := ad.get(base + "/admin/")
+	m := regexp.MustCompile(`<a href="([^"]*/oauth2/logout)">Se déconnecter</a>`).FindStringSubmatch(home.body)
+	if m == nil {
+		t.Fatalf("no sign-out link on the console:\n%s", home.body)
+	}
+	bye := ad.submit(ad.get(base+m[1]), nil)
+	if p := ad.get(base + "/admin/"); !strings.Contains(p.body, `name="password"`) {
+		t.Fatalf("still in the console after signing out (%s):\n%s", bye.url, p.body)
+	}
+
 	// Every replica and Redis restart: the enrolment is still there (the
 	// sign-in asks for the code, not for a new enrolment).
 	srv.Close()
