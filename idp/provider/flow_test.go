@@ -102,3 +102,18 @@ func TestDiscoveryUnderPrefix(t *testing.T) {
 		t.Errorf("issuer = %v", doc["issuer"])
 	}
 }
+
+// The password is checked exactly as typed (ASVS 5.0 V6.2.8): neither
+// trimmed nor case-folded nor cut, while the login is trimmed.
+func TestPasswordVerifiedAsTyped(t *testing.T) {
+	t.Parallel()
+	// One environment each: wrong passwords in a row would reach the
+	// per-account limit (429), which would prove nothing here.
+	for _, pw := range []string{testPassword + " ", " " + testPassword, strings.ToUpper(testPassword), testPassword[:len(testPassword)-1], testPassword} {
+		e := newEnv(t)
+		resp, _ := e.browser().login(e.rp().authURL(oauth2.GenerateVerifier()), pw)
+		if refused := resp.StatusCode == http.StatusUnauthorized; refused != (pw != testPassword) {
+			t.Errorf("password %q answered %d", pw, resp.StatusCode)
+		}
+	}
+}

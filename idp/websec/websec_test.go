@@ -1,6 +1,7 @@
 package websec
 
 import (
+	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -100,5 +101,23 @@ func TestEqual(t *testing.T) {
 	}
 	if !Equal(a, a) || Equal(a, a[:42]+last) || Equal(a, "") {
 		t.Error("Equal is wrong")
+	}
+}
+
+// Session ids, flow ids and tickets are websec.Token: 256 bits from
+// crypto/rand, well above the 128 bits ASVS 5.0 V7.2.3 asks of a
+// reference token.
+func TestTokenCarries256Bits(t *testing.T) {
+	seen := map[string]bool{}
+	for range 1000 {
+		tok := Token()
+		raw, err := base64.RawURLEncoding.DecodeString(tok)
+		if err != nil || len(raw) != 32 {
+			t.Fatalf("Token() = %q: %d bytes, %v", tok, len(raw), err)
+		}
+		if seen[tok] {
+			t.Fatalf("Token() repeated %q", tok)
+		}
+		seen[tok] = true
 	}
 }
