@@ -1,11 +1,15 @@
 package ldapsync_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-ldap/ldap/v3"
 	"github.com/seuil-idp/seuil/idp/directory"
@@ -233,5 +237,28 @@ func TestLoginPatternOneSyntax(t *testing.T) {
 	}
 	if _, _, err := f.run(ldapsync.Options{LoginPattern: "{ine}"}); err == nil {
 		t.Error("a login from the INE accepted: it must not change")
+	}
+}
+
+// The summary's log line is JSON an operator reads: its duration is
+// written "1.234s", not as nanoseconds (issue 11).
+func TestSummaryLogReadable(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.write(row("22000001", "0788102501"))
+	var logs bytes.Buffer
+	if _, _, err := f.run(ldapsync.Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil))}); err != nil {
+		t.Fatal(err)
+	}
+	var done map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) == nil && m["msg"] == "ldapsync done" {
+			done = m
+		}
+	}
+	el, ok := done["elapsed"].(string)
+	if d, err := time.ParseDuration(el); !ok || err != nil || d <= 0 {
+		t.Fatalf("elapsed = %#v in %v", done["elapsed"], done)
 	}
 }

@@ -157,7 +157,9 @@ func Run(ctx context.Context, opts Options, out io.Writer) (Summary, error) {
 	fmt.Fprintln(out, sum)
 	opts.Logger.InfoContext(ctx, "ldapsync done", "dry_run", opts.DryRun, "created", sum.Created,
 		"updated", sum.Updated, "unchanged", sum.Unchanged, "left", sum.Left, "invalid", sum.Invalid,
-		"errors", sum.Errors, "elapsed", sum.Elapsed)
+		// A duration in a JSON log line is a count of nanoseconds; an
+		// operator reads "1.234s".
+		"errors", sum.Errors, "elapsed", sum.Elapsed.Round(time.Millisecond).String())
 	switch {
 	case sum.Errors > 0:
 		return sum, errors.Join(fmt.Errorf("ldapsync: %d errors (see output)", sum.Errors), guardErr)

@@ -60,7 +60,9 @@ func (f *fixture) run(opts ldapsync.Options) (ldapsync.Summary, string, error) {
 	opts.Source = src
 	opts.Directory = f.config()
 	opts.Now = func() time.Time { return today }
-	opts.Logger = quiet
+	if opts.Logger == nil {
+		opts.Logger = quiet
+	}
 	var out bytes.Buffer
 	sum, err := ldapsync.Run(context.Background(), opts, &out)
 	return sum, out.String(), err
