@@ -44,6 +44,25 @@ func TestUnknownLoginTakesAsLongAsKnown(t *testing.T) {
 		signIn("22070001T")
 		signIn("22079999T")
 	}
+	// Up to three rounds: under `go test ./...` other packages load the
+	// two cores in bursts, and a burst that falls between the binds the
+	// wait is drawn from and those it is compared with makes even equal
+	// distributions look apart. A real leak shows in every round (before
+	// the fix D was 1 each time); a burst does not last three.
+	var ks float64
+	for round := range 3 {
+		ks = timingRound(t, signIn)
+		if ks <= 0.4 {
+			return
+		}
+		t.Logf("round %d: KS D = %.3f, measuring again", round+1, ks)
+	}
+	t.Errorf("the two sign-ins follow different distributions in three rounds (last KS D = %.3f)", ks)
+}
+
+// timingRound interleaves n sign-ins of each kind and returns the KS
+// distance of their durations.
+func timingRound(t *testing.T, signIn func(string) time.Duration) float64 {
 	const n = 150
 	var known, unknown []time.Duration
 	for i := range n {
@@ -66,11 +85,8 @@ func TestUnknownLoginTakesAsLongAsKnown(t *testing.T) {
 	// these samples tells them apart (1+D)/2 of the time; D ≤ 0.4 is at
 	// most 70 %, for sub-millisecond differences that the network between
 	// an attacker and the server blurs further. (Identical distributions
-	// give D ≈ 0.1 at this size; a busy host adds drift between the binds
-	// the wait is drawn from and those it is compared with.)
-	if ks > 0.4 {
-		t.Errorf("the two sign-ins follow different distributions (KS D = %.3f)", ks)
-	}
+	// give D ≈ 0.1 at this size.)
+	return ks
 }
 
 // kolmogorovSmirnov is the two-sample KS statistic of a and b.
