@@ -72,6 +72,20 @@ func get(t *testing.T, c *http.Client, u string) (*http.Response, string) {
 	return resp, string(b)
 }
 
+// signIn submits Seuil's sign-in page (resp, body) as the test student
+// and returns where it lands, read whole.
+func signIn(t *testing.T, c *http.Client, resp *http.Response, body string) (*http.Response, []byte) {
+	t.Helper()
+	resp, err := c.PostForm(resp.Request.URL.String(), url.Values{"csrf": {field(body, "csrf")}, "id": {field(body, "id")},
+		"login": {"22012345T"}, "password": {"Correct-Horse-7"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp, b
+}
+
 func field(body, name string) string {
 	i := strings.Index(body, `name="`+name+`" value="`)
 	if i < 0 {
@@ -93,13 +107,7 @@ func TestSignInShowsClaims(t *testing.T) {
 	if !strings.Contains(body, `name="password"`) {
 		t.Fatalf("not on Seuil's sign-in page: %s", resp.Request.URL)
 	}
-	resp, err := c.PostForm(resp.Request.URL.String(), url.Values{"csrf": {field(body, "csrf")}, "id": {field(body, "id")},
-		"login": {"22012345T"}, "password": {"Correct-Horse-7"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	resp, b := signIn(t, c, resp, body)
 	if !strings.Contains(string(b), `<strong id="username">22012345T</strong>`) || !strings.Contains(string(b), "Camille Martin") {
 		t.Fatalf("claims page: %d %s", resp.StatusCode, b)
 	}
@@ -205,13 +213,7 @@ func TestEnglishAndReadableClaims(t *testing.T) {
 	if resp.Request.URL.Query().Get("lang") != "en" && !strings.Contains(body, `lang="en"`) {
 		t.Fatalf("Seuil's sign-in page is not in English: %s", resp.Request.URL)
 	}
-	resp, err := c.PostForm(resp.Request.URL.String(), url.Values{"csrf": {field(body, "csrf")}, "id": {field(body, "id")},
-		"login": {"22012345T"}, "password": {"Correct-Horse-7"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	resp, b := signIn(t, c, resp, body)
 	for _, want := range []string{"Signed in as", "Full name", `<code class="claim">name</code>`, "Login", "Detail"} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("English claims page lacks %q", want)
