@@ -98,6 +98,7 @@ var ErrInvalidPolicy = errors.New("invalid password policy")
 
 // Validate reports parameters out of range, naming the YAML key.
 func (p Policy) Validate() error {
+	short := shortWord(p.ContextWords)
 	switch {
 	case p.MinLength < LowestMinLength || p.MinLength > HighestMinLength:
 		return fmt.Errorf("%w: min_length: %d is not between %d and %d",
@@ -105,9 +106,8 @@ func (p Policy) Validate() error {
 	case p.MaxLength < max(p.MinLength, LowestMaxLength) || p.MaxLength > HighestMaxLength:
 		return fmt.Errorf("%w: max_length: %d is not between %d and %d",
 			ErrInvalidPolicy, p.MaxLength, max(p.MinLength, LowestMaxLength), HighestMaxLength)
-	case shortWord(p.ContextWords) >= 0:
-		i := shortWord(p.ContextWords)
-		return fmt.Errorf("%w: context_words[%d]: %q has fewer than %d letters", ErrInvalidPolicy, i, p.ContextWords[i], minContextWord)
+	case short >= 0:
+		return fmt.Errorf("%w: context_words[%d]: %q has fewer than %d letters", ErrInvalidPolicy, short, p.ContextWords[short], minContextWord)
 	case p.MinScore < 0 || p.MinScore > 4:
 		return fmt.Errorf("%w: min_score: %d is not between 0 and 4", ErrInvalidPolicy, p.MinScore)
 	}
