@@ -27,7 +27,7 @@ type explained struct {
 // and a reference: every refusal they cannot fix by typing again.
 func (e explained) turnedAway() bool {
 	switch e.outcome {
-	case "limited", "too_many_codes", "locked", "no_recipient", "internal", "mismatch", "source_unavailable":
+	case "limited", "too_many_codes", "locked", "no_recipient", "internal", "mismatch", "source_unavailable", "held":
 		return true
 	}
 	return false
@@ -40,6 +40,7 @@ func (h *Handler) explain(err error) explained {
 		limited *flow.LimitedError
 		code    *flow.CodeError
 		wait    *flow.ResendWaitError
+		held    *flow.HeldError
 	)
 	switch {
 	case err == nil:
@@ -63,6 +64,10 @@ func (h *Handler) explain(err error) explained {
 		return explained{msg: msg("error.too_many_codes"), status: http.StatusTooManyRequests, closes: true, outcome: "too_many_codes"}
 	case errors.Is(err, flow.ErrAccountLocked):
 		return explained{msg: msg("error.locked"), status: http.StatusForbidden, closes: true, outcome: "locked"}
+	case errors.As(err, &held):
+		// One message per hold, each sending the student to the
+		// scolarité: none is theirs to fix by typing again.
+		return explained{msg: msg("error.held." + string(held.Hold)), status: http.StatusForbidden, closes: true, outcome: "held"}
 	case errors.Is(err, flow.ErrSourceUnavailable):
 		return explained{msg: msg("error.source_unavailable"), status: http.StatusServiceUnavailable, outcome: "source_unavailable"}
 	case errors.Is(err, flow.ErrNoRecipient):

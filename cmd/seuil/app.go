@@ -77,14 +77,21 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 	}
 	// Lookups go through a circuit breaker: a dead source answers
 	// "unavailable" at once instead of being hammered by every student.
-	src := students.NewBreaker(bulk, 5, 30*time.Second, 10*time.Second)
-	src.OnChange = func(open bool) {
+	breaker := students.NewBreaker(bulk, 5, 30*time.Second, 10*time.Second)
+	breaker.OnChange = func(open bool) {
 		studentsSourceOpen.Set(map[bool]float64{true: 1, false: 0}[open])
 		if open {
 			log.ErrorContext(ctx, "student source unavailable: circuit open, lookups refused for 30s")
 		} else {
 			log.InfoContext(ctx, "student source answers again: circuit closed")
 		}
+	}
+	// A live source is asked once per student per cache_max_age, not
+	// at each of an activation's four or five reads; in front of the
+	// breaker, so that a fresh record still answers while it is open.
+	var src students.Source = breaker
+	if age := cfg.Students.Cached(); age > 0 {
+		src = students.NewCache(breaker, age, 0)
 	}
 	sms, mail, channels, box, err := openSenders(cfg, store, log)
 	if err != nil {

@@ -109,57 +109,17 @@ func ldapConfig(l *config.LDAPDirectory, log *slog.Logger) ldapdir.Config {
 	}
 }
 
-// studentSource is a live source that can also be read in bulk (sync).
-type studentSource interface {
-	students.Source
-	students.Bulk
-}
-
-func openStudents(ctx context.Context, c config.Students, log *slog.Logger, cl *closers) (studentSource, error) {
-	switch {
-	case c.CSV != nil:
-		s, err := students.NewCSV(ctx, students.CSVConfig{
-			Path: c.CSV.Path, CheckEvery: c.CSV.CheckEvery.D(), Logger: log, Format: csvFormat(c.CSV),
-		})
-		if err != nil {
-			return nil, fmt.Errorf("students.csv: %w", err)
-		}
-		csvInvalid.Store(s)
-		return s, nil
-	case c.SQL != nil:
-		s, err := students.OpenSQL(ctx, students.SQLConfig{
-			Driver: c.SQL.Driver, DSN: c.SQL.DSN.Value(), LookupQuery: c.SQL.LookupQuery, BulkQuery: c.SQL.BulkQuery,
-			Columns: columns(c.SQL.Columns), Region: c.SQL.Region, Timeout: c.SQL.Timeout.D(),
-		})
-		if err != nil {
-			return nil, fmt.Errorf("students.sql: %w", err)
-		}
-		cl.add(s.Close)
-		return s, nil
-	case c.LDAP != nil:
-		l := c.LDAP
-		s, err := students.NewLDAP(ctx, students.LDAPConfig{
-			URL: l.URL, StartTLS: l.StartTLS, CAFile: l.CAFile, BindDN: l.BindDN, BindPassword: l.BindPassword.Value(),
-			BaseDN: l.BaseDN, Filter: l.Filter, Attributes: columns(l.Attributes), Region: l.Region,
-			Timeout: l.Timeout.D(), PageSize: l.PageSize,
-		})
-		if err != nil {
-			return nil, fmt.Errorf("students.ldap: %w", err)
-		}
-		cl.add(func() error { s.Close(); return nil })
-		return s, nil
+// openStudents opens the configured student source for live lookups.
+func openStudents(ctx context.Context, c config.Students, log *slog.Logger, cl *closers) (config.StudentSource, error) {
+	s, closeFn, err := c.Open(ctx, log)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("students: no source configured")
-}
-
-func csvFormat(c *config.CSVStudents) students.CSVFormat {
-	return students.CSVFormat{Columns: columns(c.Columns), Comma: []rune(c.Separator)[0], Region: c.Region,
-		Encoding: c.Encoding}
-}
-
-func columns(c config.Columns) students.Columns {
-	return students.Columns{StudentID: c.StudentID, INE: c.INE, INEKey: c.INEKey, LastName: c.LastName,
-		FirstName: c.FirstName, BirthDate: c.BirthDate, Mobile: c.Mobile, Email: c.Email, Year: c.Year, EndDate: c.EndDate}
+	cl.add(closeFn)
+	if csv, ok := s.(*students.CSV); ok {
+		csvInvalid.Store(csv)
+	}
+	return s, nil
 }
 
 // openSenders returns the SMS and mail senders, each wrapped so that every

@@ -7,7 +7,6 @@ import (
 	"os"
 
 	"github.com/seuil-idp/seuil/cmd/seuil/config"
-	"github.com/seuil-idp/seuil/idp/students"
 	"github.com/seuil-idp/seuil/ldapsync"
 )
 
@@ -34,13 +33,11 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	log := newLogger(cfg.Log, os.Stderr)
 	var cl closers
 	defer cl.close()
-	var src students.Bulk
-	if c := cfg.Students.CSV; c != nil {
-		// A bulk read needs no lookup map: read the file once, as it is.
-		src = students.CSVFile{Path: c.Path, Format: csvFormat(c)}
-	} else if src, err = openStudents(ctx, cfg.Students, log, &cl); err != nil {
+	src, closeFn, err := cfg.Students.OpenBulk(ctx, log)
+	if err != nil {
 		return err
 	}
+	cl.add(closeFn)
 	sum, err := ldapsync.Run(ctx, ldapsync.Options{
 		Source: src, Directory: ldapConfig(cfg.Directory.LDAP, log),
 		LoginPattern: cfg.Sync.LoginPattern, Left: ldapsync.LeftPolicy(cfg.Sync.LeftPolicy),

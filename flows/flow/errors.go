@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/seuil-idp/seuil/idp/students"
 )
 
 // Typed errors steps return; the runner turns each into a translated
@@ -25,6 +27,16 @@ var (
 	// student tries again in a few minutes.
 	ErrSourceUnavailable = errors.New("flow: student source unavailable")
 )
+
+// HeldError: the typed details match, but the student information
+// system holds the record until the scolarité acts (an INE INES has not
+// confirmed, a potential duplicate, no enrolment this period). Told only
+// after a match, so it reveals nothing a mismatch would hide.
+type HeldError struct {
+	Hold students.Hold
+}
+
+func (e *HeldError) Error() string { return "flow: record held: " + string(e.Hold) }
 
 // LimitedError: a rate limit refused the action until RetryAfter.
 type LimitedError struct {

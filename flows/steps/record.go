@@ -29,6 +29,11 @@ func record(ctx context.Context, svc *flow.Services, f *flow.Flow) (*students.Re
 	case err != nil:
 		return nil, fmt.Errorf("%w: student record: %w", flow.ErrSourceUnavailable, err)
 	}
+	if rec.Hold != "" {
+		// Held since identify (flagged a duplicate in the meantime): no
+		// code and no account until the scolarité has acted.
+		return nil, &flow.HeldError{Hold: rec.Hold}
+	}
 	f.Record = &rec
 	return f.Record, nil
 }

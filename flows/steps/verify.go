@@ -178,6 +178,10 @@ func (v *Verify) cohere(ctx context.Context, f *flow.Flow, x *flow.Exchange) (st
 		v.svc.Logger.InfoContext(ctx, "identify mismatch", "flow", f.Name, "ip", x.IP)
 		return students.Record{}, flow.ErrMismatch
 	}
+	if rec.Hold != "" {
+		v.svc.Logger.InfoContext(ctx, "identify held by the student source", "flow", f.Name, "hold", string(rec.Hold))
+		return students.Record{}, &flow.HeldError{Hold: rec.Hold}
+	}
 	return rec, nil
 }
 

@@ -24,7 +24,28 @@ type Record struct {
 	Email     string    // personal e-mail typed at enrolment
 	Year      int       // enrolment year (e.g. 2026); 0 if unknown
 	EndDate   time.Time // end of studies; zero if unknown
+	// Hold says why a record that matches cannot activate yet; empty for
+	// none. Only Pégase says so today (an INE that INES has not
+	// confirmed, a potential duplicate, no enrolment this period).
+	Hold Hold
 }
+
+// Hold is a reason, known to the student information system, why a
+// student cannot activate their account until the scolarité acts. It is
+// told to the student only once the typed details match the record, so
+// it reveals nothing to someone who only knows a student number.
+type Hold string
+
+const (
+	// HoldINE: the INE's status at INES is not CONFIRME (A_VERIFIER,
+	// DONNEES_INCOMPLETES, LITIGE, INCONNU…).
+	HoldINE Hold = "ine_unconfirmed"
+	// HoldDuplicate: the learner is flagged as a potential duplicate of
+	// another identity, which the university must resolve first.
+	HoldDuplicate Hold = "duplicate"
+	// HoldNotEnrolled: no valid enrolment for the current period.
+	HoldNotEnrolled Hold = "not_enrolled"
+)
 
 // Source looks one student up, live: enrolment has just happened, so a
 // nightly copy would be too late for the activation's coherence check.

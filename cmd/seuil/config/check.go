@@ -97,16 +97,6 @@ func (d Directory) describe() string {
 	return fmt.Sprintf("ldap %s (%d read replicas), base %s, bind %s password %s", l.URL, len(l.ReadURLs), l.BaseDN, orDefault(l.BindDN, "anonymous"), secretState(l.BindPassword))
 }
 
-func (s Students) describe() string {
-	switch {
-	case s.CSV != nil:
-		return fmt.Sprintf("csv %s (encoding %s)", s.CSV.Path, s.CSV.Encoding)
-	case s.SQL != nil:
-		return fmt.Sprintf("sql %s, dsn %s, bulk query %t", s.SQL.Driver, secretState(s.SQL.DSN), s.SQL.BulkQuery != "")
-	}
-	return fmt.Sprintf("ldap %s, base %s, password %s", s.LDAP.URL, s.LDAP.BaseDN, secretState(s.LDAP.BindPassword))
-}
-
 func (m Mail) describe() string {
 	if m.Outbox {
 		return "outbox (demo)"

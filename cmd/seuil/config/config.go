@@ -124,6 +124,6 @@ func Default() *Config {
 		OIDC:     defaultOIDC(),
 		Sync:     Sync{LeftPolicy: "mark", MaxLeft: 0.2, Workers: 4, LoginPattern: "{student_id}T"},
 		Mail:     Mail{},
-		Students: Students{},
+		Students: defaultStudents(),
 	}
 }

@@ -72,6 +72,8 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
 			}
 		}
 		d.value(n, v.Elem(), path)
+	case v.Type() == studentsType:
+		d.students(n, v.Addr().Interface().(*Students), path)
 	case v.Kind() == reflect.Struct:
 		d.mapping(n, v, path)
 	case v.Kind() == reflect.Slice:

@@ -137,6 +137,12 @@ func (l loader) secrets(r *report, v reflect.Value, path, env string) {
 			v.Set(reflect.ValueOf(l.secret(r, v.Interface().(Secret), path, env)))
 			return
 		}
+		if v.Type() == studentsType {
+			if s := v.Interface().(Students); s.section != nil { // the section is a pointer: set in place
+				l.secrets(r, reflect.ValueOf(s.section), join(path, s.kind), env+"_"+envPart(s.kind))
+			}
+			return
+		}
 		t := v.Type()
 		for i := 0; i < t.NumField(); i++ {
 			f := t.Field(i)

@@ -168,9 +168,10 @@ func TestDefaults(t *testing.T) {
 	if probs != nil {
 		t.Fatalf("problems:\n%s", lines(probs))
 	}
+	csv := cfg.Students.Section().(*CSVStudents)
 	if cfg.Server.Addr != ":8080" || cfg.Server.CookieSecure || cfg.OIDC.Issuer != "http://localhost:8080/seuil" ||
 		cfg.Log.Level != "info" || cfg.Log.Format != "json" || cfg.Redis.KeyPrefix != "seuil:" ||
-		cfg.Sync.LoginPattern != "{student_id}T" || cfg.Sync.MaxLeft != 0.2 || cfg.Students.CSV.Encoding != "auto" ||
+		cfg.Sync.LoginPattern != "{student_id}T" || cfg.Sync.MaxLeft != 0.2 || csv.Encoding != "auto" ||
 		cfg.OIDC.Keys[0].Alg != "ES256" || cfg.Sync.Workers != 4 || cfg.OIDC.Lifetimes.AccessToken.D() != 5*time.Minute {
 		t.Errorf("defaults: %+v", cfg)
 	}
@@ -178,8 +179,8 @@ func TestDefaults(t *testing.T) {
 		t.Errorf("DemoOnly = %v", got)
 	}
 	// Relative paths are resolved against the config file's directory.
-	if cfg.Students.CSV.Path != "/etc/seuil/students.csv" || cfg.OIDC.Keys[0].File != "/etc/seuil/key.pem" {
-		t.Errorf("paths: %q %q", cfg.Students.CSV.Path, cfg.OIDC.Keys[0].File)
+	if csv.Path != "/etc/seuil/students.csv" || cfg.OIDC.Keys[0].File != "/etc/seuil/key.pem" {
+		t.Errorf("paths: %q %q", csv.Path, cfg.OIDC.Keys[0].File)
 	}
 }
 

@@ -202,7 +202,7 @@ func TestAllProblemsAtOnce(t *testing.T) {
 		"seuil.yaml: directory: required: set one of embedded, ldap",
 		"seuil.yaml: mail: required: set one of outbox, smtp",
 		"seuil.yaml: sms: required: set one of http, outbox",
-		"seuil.yaml: students: required: set one of csv, ldap, sql",
+		"seuil.yaml: students: required: set one of csv, ldap, pegase, sql",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("problems:\n%s\nwant:\n%s", lines(got), lines(want))

@@ -17,7 +17,7 @@ func validate(c *Config, r *report) {
 	r.oneOf("log.format", c.Log.Format, "json", "text")
 	validateRedis(&c.Redis, r)
 	validateDirectory(&c.Directory, r)
-	validateStudents(&c.Students, r)
+	checkStudents(&c.Students, r)
 	validateMail(&c.Mail, r)
 	validateSMS(&c.SMS, r)
 	validateOIDC(c, r)
