@@ -68,4 +68,3 @@ func (l *LDAPDirectory) setDefaults() {
 	l.DialTimeout, l.OpTimeout = Duration(5*time.Second), Duration(10*time.Second)
 	l.PoolSize = 4
 }
-

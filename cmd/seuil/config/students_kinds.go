@@ -33,7 +33,6 @@ type Columns struct {
 	EndDate   string `yaml:"end_date"`
 }
 
-
 func (c Columns) students() students.Columns {
 	return students.Columns{StudentID: c.StudentID, INE: c.INE, INEKey: c.INEKey, LastName: c.LastName,
 		FirstName: c.FirstName, BirthDate: c.BirthDate, Mobile: c.Mobile, Email: c.Email, Year: c.Year, EndDate: c.EndDate}
@@ -53,7 +52,6 @@ func (c *CSVStudents) setDefaults() {
 	c.Encoding, c.Separator, c.Region = "auto", ";", "FR"
 	c.CheckEvery = Duration(2 * time.Second)
 }
-
 
 func (c *CSVStudents) check(p string, r *report) {
 	r.required(p+".path", c.Path)
@@ -105,7 +103,6 @@ type SQLStudents struct {
 func (s *SQLStudents) setDefaults() {
 	s.Region, s.Timeout = "FR", Duration(5*time.Second)
 }
-
 
 func (q *SQLStudents) check(p string, r *report) {
 	r.oneOf(p+".driver", q.Driver, "oracle", "pgx")
