@@ -1,10 +1,16 @@
 package console
 
 import (
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/seuil-idp/seuil/idp/audit"
+	"github.com/seuil-idp/seuil/idp/students"
+	"github.com/seuil-idp/seuil/themes"
 )
 
 func TestInProgress(t *testing.T) {
@@ -32,6 +38,42 @@ func TestInProgress(t *testing.T) {
 		got := inProgress(c.events, now)
 		if (got == nil) != (c.want == nil) || got != nil && *got != *c.want {
 			t.Errorf("%s: %+v, want %+v", c.name, got, c.want)
+		}
+	}
+}
+
+// The case page says why the student information system holds a record,
+// in the staff's language, so the helpdesk knows whom to send the
+// student to.
+func TestCaseShowsTheHold(t *testing.T) {
+	th, err := themes.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := New(Deps{Secret: []byte("0123456789abcdef"), Theme: th, LoginPath: "/login",
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		hold       students.Hold
+		lang, want string
+	}{
+		{"", "fr", ""},
+		{students.HoldINE, "fr", "INE non confirmé par INES"},
+		{students.HoldDuplicate, "fr", "Doublon potentiel dans Pégase"},
+		{students.HoldNotEnrolled, "en", "No validated enrolment for the period"},
+	} {
+		r := httptest.NewRequest("GET", "/admin/case?student=22012345&lang="+tc.lang, nil)
+		w := httptest.NewRecorder()
+		p := casePage{StudentID: "22012345", Record: &students.Record{StudentID: "22012345", Hold: tc.hold}}
+		c.render(w, r, nil, 200, "admin_case", "admin.case.title", view{Current: "home", Page: p})
+		body := w.Body.String()
+		if w.Code != 200 || (tc.want != "" && !strings.Contains(body, tc.want)) {
+			t.Errorf("hold %q: %d, lacks %q:\n%s", tc.hold, w.Code, tc.want, body)
+		}
+		if tc.hold == "" && (strings.Contains(body, "Activation impossible") || strings.Contains(body, "admin.case.hold")) {
+			t.Errorf("no hold, yet the page shows one:\n%s", body)
 		}
 	}
 }
