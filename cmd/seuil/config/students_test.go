@@ -121,7 +121,7 @@ func TestPegaseSectionReachesTheSource(t *testing.T) {
 	l := pegasetest.Learner{Code: "22012345", INE: "123456789AB", LastName: "Martin", FirstName: "Camille",
 		Mobile: "0788102599", Email: "camille@example.org",
 		Enrolments: []pegasetest.Enrolment{{Period: "PER-2026", Year: 2026}},
-		Others: []pegasetest.Contact{{Code: "MEL_SECOURS", Mail: "secours@example.org"}}}
+		Others:     []pegasetest.Contact{{Code: "MEL_SECOURS", Mail: "secours@example.org"}}}
 	srv.Add(l)
 	section := func(period, emailCode string) string {
 		return fmt.Sprintf("  pegase:\n    idt_url: %s\n    ins_url: %s\n    token_url: %s\n    structure: %s\n"+
