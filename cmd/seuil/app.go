@@ -149,7 +149,7 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 	if cfg.Staff.Enabled() {
 		con, err := newConsole(cfg, consoleDeps{store: store, reg: reg, dir: dir, src: src, op: op,
 			theme: ths[cfg.Flows.Theme], trail: trail, cookies: cookies, proxies: proxies, prefix: prefix, log: log, mail: mail,
-			sendCode: fh.SendHelpdeskCode})
+			sendCode: fh.SendHelpdeskCode, skipped: skippedRows(bulk)})
 		if err != nil {
 			return nil, err
 		}

@@ -122,6 +122,17 @@ func openStudents(ctx context.Context, c config.Students, log *slog.Logger, cl *
 	return s, nil
 }
 
+// skippedRows is the source's list of rows left out at its last load,
+// for the console, when it keeps one (the CSV source).
+func skippedRows(src config.StudentSource) func() ([]students.SkippedRow, int) {
+	if s, ok := src.(interface {
+		Skipped() ([]students.SkippedRow, int)
+	}); ok {
+		return s.Skipped
+	}
+	return nil
+}
+
 // openSenders returns the SMS and mail senders, each wrapped so that every
 // send is logged with a masked recipient and followed for readiness (one
 // Health per channel, SMS first). outbox is set when either sender is the

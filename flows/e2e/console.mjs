@@ -195,7 +195,7 @@ try {
   const actx = await browser.newContext({ bypassCSP: true, viewport: { width: 1100, height: 900 }, storageState: await hctx.storageState() });
   const ap = await actx.newPage();
   for (const u of ["/admin/", "/admin/search?q=nothing-matches", "/admin/case?student=22010274", "/admin/case?student=22010000",
-    "/admin/audit", "/admin/audit?student=22010274", "/admin/staff"]) {
+    "/admin/audit", "/admin/audit?student=22010274", "/admin/staff", "/admin/skipped"]) {
     await ap.goto(base + u);
     await axe(ap, u, problems);
   }

@@ -29,10 +29,11 @@ type homePage struct {
 	Matches  []match
 	Searched bool
 	Durable  bool
+	Skipped  int // rows the student source left out
 }
 
 func (c *Console) home(w http.ResponseWriter, r *http.Request, m *member) {
-	v := view{Current: "home", Page: homePage{Durable: c.d.Trail.Durable()}}
+	v := view{Current: "home", Page: homePage{Durable: c.d.Trail.Durable(), Skipped: c.skippedCount()}}
 	if r.URL.Query().Get("notice") == "recovery" {
 		v.Notice = m.tr.T("admin.factor.recovery_used")
 	}
@@ -133,6 +134,9 @@ type casePage struct {
 	LastSeen         time.Time
 	Done             string // the action just done (message key)
 	InProgress       *progress
+	// Skipped is the student's row that the source left out, if any:
+	// the reason they are turned away at step 1.
+	Skipped *students.SkippedRow
 }
 
 // progress is a flow the student seems to be in, from the trail: its
@@ -206,6 +210,15 @@ func (c *Console) loadCase(ctx context.Context, studentID, login string) (*caseP
 	}
 	if p.Login == "" && c.d.LoginFor != nil {
 		p.Login = c.d.LoginFor(p.StudentID)
+	}
+	if p.StudentID != "" && c.d.Skipped != nil {
+		rows, _ := c.d.Skipped()
+		for i := range rows {
+			if rows[i].StudentID == p.StudentID {
+				p.Skipped = &rows[i]
+				break
+			}
+		}
 	}
 	if p.StudentID != "" {
 		rec, err := c.d.Students.Lookup(ctx, p.StudentID)

@@ -3,6 +3,7 @@ package console
 import (
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -75,5 +76,64 @@ func TestCaseShowsTheHold(t *testing.T) {
 		if tc.hold == "" && (strings.Contains(body, "Activation impossible") || strings.Contains(body, "admin.case.hold")) {
 			t.Errorf("no hold, yet the page shows one:\n%s", body)
 		}
+	}
+}
+
+// The rows the CSV extraction left out reach the staff: a count on the
+// home page, the list with each row's line, student number and
+// translated reason, and a note on the student's own case.
+func TestSkippedRowsShown(t *testing.T) {
+	th, err := themes.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := []students.SkippedRow{{Line: 37, StudentID: "22012399", Rule: "ine"}, {Line: 52, Rule: "columns"}}
+	newConsole := func(skipped func() ([]students.SkippedRow, int)) *Console {
+		c, err := New(Deps{Secret: []byte("0123456789abcdef"), Theme: th, LoginPath: "/login", Skipped: skipped,
+			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	get := func(h func(http.ResponseWriter, *http.Request, *member), target string) string {
+		w := httptest.NewRecorder()
+		h(w, httptest.NewRequest("GET", target, nil), nil)
+		if w.Code != 200 {
+			t.Fatalf("%s: %d", target, w.Code)
+		}
+		return w.Body.String()
+	}
+	c := newConsole(func() ([]students.SkippedRow, int) { return rows, 3 })
+	for _, tc := range []struct {
+		name, body string
+		want       []string
+	}{
+		{"home", get(c.home, "/admin/"), []string{"3 lignes de l&#39;extraction des étudiants ont été ignorées", `href="/admin/skipped"`}},
+		{"list", get(c.skippedView, "/admin/skipped"), []string{"<td>37</td>", `href="/admin/case?student=22012399"`,
+			"INE d&#39;un format inconnu", "<td>52</td>", "nombre de colonnes incorrect", "Seules les 2 premières lignes"}},
+		{"list in English", get(c.skippedView, "/admin/skipped?lang=en"), []string{"INE of an unknown format", "wrong number of columns"}},
+	} {
+		for _, w := range tc.want {
+			if !strings.Contains(tc.body, w) {
+				t.Errorf("%s lacks %q:\n%s", tc.name, w, tc.body)
+			}
+		}
+	}
+	w := httptest.NewRecorder()
+	p := casePage{StudentID: "22012399", NoRecord: true, Skipped: &rows[0]}
+	c.render(w, httptest.NewRequest("GET", "/admin/case", nil), nil, 200, "admin_case", "admin.case.title", view{Page: p})
+	if want := "La ligne 37 de l&#39;extraction des étudiants a été ignorée (INE d&#39;un format inconnu)"; !strings.Contains(w.Body.String(), want) {
+		t.Errorf("case page lacks %q:\n%s", want, w.Body.String())
+	}
+
+	// A live source keeps no list: the home page says nothing, the list
+	// page says why it is empty.
+	live := newConsole(nil)
+	if body := get(live.home, "/admin/"); strings.Contains(body, "ignorées") {
+		t.Errorf("home of a live source mentions skipped rows:\n%s", body)
+	}
+	if body := get(live.skippedView, "/admin/skipped"); !strings.Contains(body, "interrogée en direct") {
+		t.Errorf("list of a live source:\n%s", body)
 	}
 }

@@ -100,6 +100,10 @@ type Deps struct {
 	// their flow at the verify step takes once (flows'
 	// SendHelpdeskCode); nil: no such action.
 	SendCode func(ctx context.Context, studentID, lang string) (sms, mail string, err error)
+	// Skipped lists the rows the student source left out at its last
+	// load (the CSV extraction's) and how many; nil: the source skips
+	// none at lookup time.
+	Skipped func() ([]students.SkippedRow, int)
 }
 
 // Console serves /admin.
@@ -129,6 +133,7 @@ func New(d Deps) (*Console, error) {
 	c.mux.Handle("GET /admin/search", staffOnly(staff.Helpdesk, c.search))
 	c.mux.Handle("GET /admin/case", staffOnly(staff.Helpdesk, c.caseView))
 	c.mux.Handle("POST /admin/case/{action}", staffOnly(staff.Helpdesk, c.act))
+	c.mux.Handle("GET /admin/skipped", staffOnly(staff.Helpdesk, c.skippedView))
 	c.mux.Handle("GET /admin/audit", staffOnly(staff.Admin, c.auditView))
 	c.mux.Handle("GET /admin/audit.csv", staffOnly(staff.Admin, c.auditCSV))
 	c.mux.Handle("GET /admin/staff", staffOnly(staff.Admin, c.staffView))
@@ -237,11 +242,12 @@ type view struct {
 	Error   string
 	Page    any
 	Current string // the nav entry
+	Skips   bool   // the student source keeps its skipped rows (nav entry)
 }
 
 func (c *Console) render(w http.ResponseWriter, r *http.Request, m *member, status int, page, title string, data view) {
 	tr := c.d.Theme.Translator(themes.Negotiate(r, c.d.Cookies.Name(themes.LangCookie)))
-	data.Base = c.d.BasePath
+	data.Base, data.Skips = c.d.BasePath, c.d.Skipped != nil
 	csrf := ""
 	if m != nil {
 		data.Who, data.Roles, data.Admin = m.s.Login, m.roles, m.is(staff.Admin)

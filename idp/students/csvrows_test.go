@@ -177,6 +177,10 @@ func TestSkippedRowsLogged(t *testing.T) {
 	if src.InvalidRows() != 2 {
 		t.Errorf("InvalidRows = %d, want 2", src.InvalidRows())
 	}
+	rows, total := src.Skipped()
+	if want := []SkippedRow{{5, "22019999", "date"}, {6, "22019998", "ine"}}; total != 2 || !slices.Equal(rows, want) {
+		t.Errorf("Skipped = %+v, %d; want %+v", rows, total, want)
+	}
 	logs := buf.String()
 	for _, want := range []string{`"line":5`, `"student":"22019999"`, `"line":6`, `"student":"22019998"`, "invalid date"} {
 		if !strings.Contains(logs, want) {

@@ -48,6 +48,7 @@ type csvSnapshot struct {
 	size    int64
 	checked time.Time
 	bad     int
+	skipped []SkippedRow // the first maxKeptRows
 }
 
 // NewCSV loads the file once, so a missing or unusable file is reported at
@@ -147,6 +148,9 @@ func (c *CSV) load(ctx context.Context, now time.Time) error {
 			// reasons name a rule, never a value): the admin fixes the
 			// extraction from the log. A flood is cut after 100 lines.
 			s.bad++
+			if len(s.skipped) < maxKeptRows {
+				s.skipped = append(s.skipped, SkippedRow{Line: e.Line, StudentID: e.Key, Rule: e.Rule()})
+			}
 			if s.bad <= maxLoggedRows {
 				c.cfg.Logger.WarnContext(ctx, "student CSV row skipped", "path", c.cfg.Path,
 					"line", e.Line, "student", e.Key, "reason", e.Err.Error())
@@ -166,8 +170,22 @@ func (c *CSV) load(ctx context.Context, now time.Time) error {
 	return nil
 }
 
-// maxLoggedRows bounds the invalid rows logged one by one per load.
-const maxLoggedRows = 100
+// maxLoggedRows bounds the invalid rows logged one by one per load;
+// maxKeptRows those kept for the staff console.
+const (
+	maxLoggedRows = 100
+	maxKeptRows   = 1000
+)
+
+// Skipped lists the rows the loaded file left out (the first 1,000) and
+// how many there were: the staff console shows them, since each is a
+// student turned away at step 1 until the extraction is fixed.
+func (c *CSV) Skipped() ([]SkippedRow, int) {
+	if s := c.snap.Load(); s != nil {
+		return s.skipped, s.bad
+	}
+	return nil, 0
+}
 
 // InvalidRows is how many rows the loaded file skipped (a metric).
 func (c *CSV) InvalidRows() int {

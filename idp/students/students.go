@@ -64,6 +64,35 @@ type RowError struct {
 func (e *RowError) Error() string { return e.Err.Error() }
 func (e *RowError) Unwrap() error { return e.Err }
 
+// Rule names the check the row failed, for a translated message: ine,
+// phone, student_id, name, date, year, email, duplicate, columns or
+// other. It holds no value from the row.
+func (e *RowError) Rule() string {
+	for _, r := range rowRules {
+		if errors.Is(e.Err, r.err) {
+			return r.name
+		}
+	}
+	return "other"
+}
+
+var rowRules = []struct {
+	err  error
+	name string
+}{
+	{ErrINEFormat, "ine"}, {ErrPhone, "phone"}, {ErrStudentID, "student_id"}, {ErrName, "name"},
+	{ErrDate, "date"}, {ErrYear, "year"}, {ErrEmail, "email"}, {ErrDuplicate, "duplicate"},
+	{ErrColumnCount, "columns"},
+}
+
+// SkippedRow is one row a source left out, as staff see it: where, whose,
+// and which rule; never the row's other data.
+type SkippedRow struct {
+	Line      int
+	StudentID string
+	Rule      string
+}
+
 // Bulk reads every current student, for ldapsync. fn is called once per
 // valid record; invalid rows are passed as *RowError in bad and skipped.
 type Bulk interface {
