@@ -255,6 +255,15 @@ func (tr Translator) T(key string, args ...any) string {
 	return msg
 }
 
+// Date writes a day as readers of the language expect: 14/06/2027 in
+// French, 14 June 2027 in English.
+func (tr Translator) Date(t time.Time) string {
+	if tr.Lang == "en" {
+		return t.Format("2 January 2006")
+	}
+	return t.Format("02/01/2006")
+}
+
 // Negotiate picks the page language: an explicit ?lang= (the language
 // switch, or a relying party's ui_locales passed on), then the cookie the
 // switch sets, then French. Accept-Language is deliberately not consulted:

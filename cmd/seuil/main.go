@@ -1,6 +1,7 @@
 // Command seuil is Seuil's single binary: the identity provider and
 // self-service flows (serve), the embedded demo (demo), a configuration
-// checker (check-config) and the APOGEE → LDAP synchronisation (sync).
+// checker (check-config), the APOGEE → LDAP synchronisation (sync) and
+// the reminders before a password expires (remind).
 // This package only wires constructors together; the logic lives in flows/,
 // idp/ and ldapsync/.
 package main
@@ -23,6 +24,7 @@ Usage:
   seuil serve --config FILE
   seuil check-config --config FILE
   seuil sync --config FILE [--dry-run] [--force]
+  seuil remind --config FILE [--dry-run] [--lang fr|en]
   seuil version
 
 Run "seuil COMMAND -h" for a command's flags.
@@ -56,6 +58,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runCheck(rest, stdout, stderr)
 	case "sync":
 		err = runSync(ctx, rest, stdout, stderr)
+	case "remind":
+		err = runRemind(ctx, rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "seuil", version)
 		return 0

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/seuil-idp/seuil/flows/notify"
+	"github.com/seuil-idp/seuil/flows/notify/smtptest"
 )
 
 func logRecords(t *testing.T, buf *bytes.Buffer) []map[string]any {
@@ -34,7 +35,7 @@ func TestLogging(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A real SMTP server that is not there: the failure is logged too.
-	dead, err := notify.NewSMTP(notify.SMTPConfig{Host: "127.0.0.1", Port: freePort(t), TLS: notify.TLSNone, From: "u@univ.example"})
+	dead, err := notify.NewSMTP(notify.SMTPConfig{Host: "127.0.0.1", Port: smtptest.FreePort(t), TLS: notify.TLSNone, From: "u@univ.example"})
 	if err != nil {
 		t.Fatal(err)
 	}

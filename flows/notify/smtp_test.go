@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/seuil-idp/seuil/flows/notify"
+	"github.com/seuil-idp/seuil/flows/notify/smtptest"
 )
 
 var activationMail = notify.Mail{
@@ -23,28 +24,28 @@ func TestSMTP(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name    string
-		server  smtpdOptions
+		server  smtptest.Options
 		tls     string
 		user    string
 		pass    string
 		wantErr string // substring; empty means delivered
 	}{
-		{name: "starttls with auth", server: smtpdOptions{mode: "starttls", user: "seuil", password: "s3cret"},
+		{name: "starttls with auth", server: smtptest.Options{Mode: "starttls", User: "seuil", Password: "s3cret"},
 			tls: notify.TLSStartTLS, user: "seuil", pass: "s3cret"},
-		{name: "implicit tls", server: smtpdOptions{mode: "smtps"}, tls: notify.TLSImplicit},
-		{name: "no tls", server: smtpdOptions{mode: "plain"}, tls: notify.TLSNone},
-		{name: "opportunistic falls back to clear", server: smtpdOptions{mode: "plain"}, tls: notify.TLSOpportunistic},
-		{name: "starttls refused by server", server: smtpdOptions{mode: "plain"}, tls: notify.TLSStartTLS,
+		{name: "implicit tls", server: smtptest.Options{Mode: "smtps"}, tls: notify.TLSImplicit},
+		{name: "no tls", server: smtptest.Options{Mode: "plain"}, tls: notify.TLSNone},
+		{name: "opportunistic falls back to clear", server: smtptest.Options{Mode: "plain"}, tls: notify.TLSOpportunistic},
+		{name: "starttls refused by server", server: smtptest.Options{Mode: "plain"}, tls: notify.TLSStartTLS,
 			wantErr: "STARTTLS"},
-		{name: "wrong password", server: smtpdOptions{mode: "starttls", user: "seuil", password: "s3cret"},
+		{name: "wrong password", server: smtptest.Options{Mode: "starttls", User: "seuil", Password: "s3cret"},
 			tls: notify.TLSStartTLS, user: "seuil", pass: "wrong", wantErr: "auth"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			srv := startSMTPD(t, tc.server)
+			srv := smtptest.Start(t, tc.server)
 			m, err := notify.NewSMTP(notify.SMTPConfig{
-				Host: "127.0.0.1", Port: srv.port, TLS: tc.tls, CAFile: srv.caFile,
+				Host: "127.0.0.1", Port: srv.Port, TLS: tc.tls, CAFile: srv.CAFile,
 				Username: tc.user, Password: tc.pass,
 				From: "Université de Test <no-reply@univ.example>",
 			})
@@ -56,7 +57,7 @@ func TestSMTP(t *testing.T) {
 				if err == nil || !strings.Contains(strings.ToLower(err.Error()), strings.ToLower(tc.wantErr)) {
 					t.Fatalf("SendMail = %v, want an error about %s", err, tc.wantErr)
 				}
-				if n := len(srv.messages(t)); n != 0 {
+				if n := len(srv.Messages(t)); n != 0 {
 					t.Fatalf("%d messages delivered despite the error", n)
 				}
 				return
@@ -64,7 +65,7 @@ func TestSMTP(t *testing.T) {
 			if err != nil {
 				t.Fatalf("SendMail: %v", err)
 			}
-			msgs := srv.messages(t)
+			msgs := srv.Messages(t)
 			if len(msgs) != 1 {
 				t.Fatalf("%d messages delivered, want 1", len(msgs))
 			}

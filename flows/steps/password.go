@@ -98,11 +98,7 @@ func (s *Password) expiredOn(ctx context.Context, f *flow.Flow, x *flow.Exchange
 	if err != nil || acct.PasswordExpiresAt.IsZero() || acct.PasswordExpiresAt.After(s.svc.Now()) {
 		return ""
 	}
-	layout := "02/01/2006"
-	if x.T.Lang == "en" {
-		layout = "2 January 2006"
-	}
-	return acct.PasswordExpiresAt.Format(layout)
+	return x.T.Date(acct.PasswordExpiresAt)
 }
 
 // lines renders the checklist; judged tells whether OK is meaningful.

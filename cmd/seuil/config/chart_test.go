@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
@@ -44,5 +45,53 @@ func TestHelmChartConfig(t *testing.T) {
 	}
 	if cfg.Server.Addr != ":8080" || cfg.OIDC.KeysDir != "/run/secrets/seuil-keys" || cfg.Redis.MasterName != "seuil" {
 		t.Errorf("chart overlay not applied: addr %q keys_dir %q master %q", cfg.Server.Addr, cfg.OIDC.KeysDir, cfg.Redis.MasterName)
+	}
+}
+
+// The chart runs seuil remind daily by default, with the command's own
+// flags, and its schema refuses a language the command does not know.
+func TestHelmChartRemind(t *testing.T) {
+	helm, err := exec.LookPath("helm")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("helm is not installed (.ci/run installs it)")
+		}
+		t.Skip("helm is not installed")
+	}
+	t.Parallel()
+	chart := filepath.Join("..", "..", "..", "charts", "seuil")
+	out, err := exec.Command(helm, "template", "r", chart, "--kube-version", "1.31.0",
+		"--show-only", "templates/cronjob-remind.yaml", "--set", "remind.lang=en").CombinedOutput()
+	if err != nil {
+		t.Fatalf("helm template: %v\n%s", err, out)
+	}
+	var cj struct {
+		Spec struct {
+			Schedule    string `yaml:"schedule"`
+			Concurrency string `yaml:"concurrencyPolicy"`
+			Job         struct {
+				Spec struct {
+					Template struct {
+						Spec struct {
+							Containers []struct {
+								Args []string `yaml:"args"`
+							} `yaml:"containers"`
+						} `yaml:"spec"`
+					} `yaml:"template"`
+				} `yaml:"spec"`
+			} `yaml:"jobTemplate"`
+		} `yaml:"spec"`
+	}
+	if err := yaml.Unmarshal(out, &cj); err != nil {
+		t.Fatal(err)
+	}
+	cs := cj.Spec.Job.Spec.Template.Spec.Containers
+	if cj.Spec.Schedule != "0 9 * * *" || cj.Spec.Concurrency != "Forbid" || len(cs) != 1 ||
+		strings.Join(cs[0].Args, " ") != "remind --config /etc/seuil/seuil.yaml --lang en" {
+		t.Errorf("remind CronJob: %+v\n%s", cj, out)
+	}
+	if out, err := exec.Command(helm, "template", "r", chart, "--kube-version", "1.31.0",
+		"--set", "remind.lang=de").CombinedOutput(); err == nil || !strings.Contains(string(out), "/remind/lang") {
+		t.Errorf("remind.lang=de accepted: %v\n%s", err, out)
 	}
 }

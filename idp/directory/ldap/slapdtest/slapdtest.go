@@ -180,3 +180,19 @@ func freePort(tb testing.TB) int {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
 }
+
+// relaxOID is the Relax Rules control, with which the rootDN may write
+// operational attributes such as pwdChangedTime.
+const relaxOID = "1.3.6.1.4.1.4203.666.5.12"
+
+// Backdate sets the pwdChangedTime of dn, as if its password had been
+// changed at t: tests of expiry and reminders need passwords a year old.
+func (s *Server) Backdate(tb testing.TB, dn string, t time.Time) {
+	tb.Helper()
+	c := s.Admin(tb)
+	mod := ldap.NewModifyRequest(dn, []ldap.Control{ldap.NewControlString(relaxOID, true, "")})
+	mod.Replace("pwdChangedTime", []string{t.UTC().Format("20060102150405Z")})
+	if err := c.Modify(mod); err != nil {
+		tb.Fatalf("slapdtest: backdate %s: %v", dn, err)
+	}
+}

@@ -1,4 +1,8 @@
-package notify_test
+// Package smtptest starts a real SMTP server for tests: aiosmtpd
+// (Debian's python3-aiosmtpd, which .ci/deps installs) on a free loopback
+// port, plain, STARTTLS or SMTPS with a certificate made for the test,
+// with or without AUTH, storing each message in a maildir the test reads.
+package smtptest
 
 import (
 	"bufio"
@@ -7,33 +11,43 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	_ "embed"
 	"encoding/pem"
+	"io"
 	"math/big"
+	"mime"
+	"mime/multipart"
 	"net"
 	"net/mail"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
 
-// smtpd is a running aiosmtpd (see testdata/smtpd.py).
-type smtpd struct {
-	port    int
-	maildir string
-	caFile  string // the server certificate, to trust
+//go:embed smtpd.py
+var smtpdPy []byte
+
+// Server is a running aiosmtpd (smtpd.py).
+type Server struct {
+	Port    int
+	Maildir string
+	CAFile  string // the server certificate, to trust
 }
 
-type smtpdOptions struct {
-	mode           string // plain, starttls, smtps
-	user, password string
+// Options choose the server's TLS mode and, optionally, the one account
+// AUTH accepts.
+type Options struct {
+	Mode           string // plain, starttls, smtps; default plain
+	User, Password string
 }
 
 // python returns a python3 that can import aiosmtpd: Debian's, where the
 // python3-aiosmtpd package installs it (.ci/run installs it).
-func python(t *testing.T) string {
+func python(t testing.TB) string {
 	for _, p := range []string{"/usr/bin/python3", "python3"} {
 		if err := exec.Command(p, "-c", "import aiosmtpd").Run(); err == nil {
 			return p
@@ -43,19 +57,26 @@ func python(t *testing.T) string {
 	return ""
 }
 
-// startSMTPD runs a real SMTP server on a free loopback port for the test.
-func startSMTPD(t *testing.T, o smtpdOptions) *smtpd {
+// Start runs a real SMTP server on a free loopback port for the test.
+func Start(t testing.TB, o Options) *Server {
 	t.Helper()
+	if o.Mode == "" {
+		o.Mode = "plain"
+	}
 	dir := t.TempDir()
-	s := &smtpd{port: freePort(t), maildir: filepath.Join(dir, "maildir")}
-	args := []string{"testdata/smtpd.py", "--port", strconv.Itoa(s.port), "--maildir", s.maildir, "--mode", o.mode}
-	if o.mode != "plain" {
+	script := filepath.Join(dir, "smtpd.py")
+	if err := os.WriteFile(script, smtpdPy, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{Port: FreePort(t), Maildir: filepath.Join(dir, "maildir")}
+	args := []string{script, "--port", strconv.Itoa(s.Port), "--maildir", s.Maildir, "--mode", o.Mode}
+	if o.Mode != "plain" {
 		cert, key := writeCert(t, dir)
-		s.caFile = cert
+		s.CAFile = cert
 		args = append(args, "--cert", cert, "--key", key)
 	}
-	if o.user != "" {
-		args = append(args, "--user", o.user, "--password", o.password)
+	if o.User != "" {
+		args = append(args, "--user", o.User, "--password", o.Password)
 	}
 	cmd := exec.Command(python(t), args...)
 	cmd.Stderr = os.Stderr
@@ -83,10 +104,10 @@ func startSMTPD(t *testing.T, o smtpdOptions) *smtpd {
 	return s
 }
 
-// messages reads every message the server stored.
-func (s *smtpd) messages(t *testing.T) []*mail.Message {
+// Messages reads every message the server stored.
+func (s *Server) Messages(t testing.TB) []*mail.Message {
 	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(s.maildir, "new", "*"))
+	files, _ := filepath.Glob(filepath.Join(s.Maildir, "new", "*"))
 	var msgs []*mail.Message
 	for _, f := range files {
 		fh, err := os.Open(f)
@@ -103,7 +124,8 @@ func (s *smtpd) messages(t *testing.T) []*mail.Message {
 	return msgs
 }
 
-func freePort(t *testing.T) int {
+// FreePort is a loopback port nobody listens on (a dead server).
+func FreePort(t testing.TB) int {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -113,7 +135,7 @@ func freePort(t *testing.T) int {
 }
 
 // writeCert writes a self-signed certificate for 127.0.0.1 and localhost.
-func writeCert(t *testing.T, dir string) (certFile, keyFile string) {
+func writeCert(t testing.TB, dir string) (certFile, keyFile string) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -147,4 +169,29 @@ func writeCert(t *testing.T, dir string) (certFile, keyFile string) {
 	write(certFile, "CERTIFICATE", der)
 	write(keyFile, "PRIVATE KEY", keyDER)
 	return certFile, keyFile
+}
+
+// Text is a stored message's plain-text part, decoded (multipart
+// decodes quoted-printable itself), or its body when it has one part.
+func Text(t testing.TB, m *mail.Message) string {
+	t.Helper()
+	mt, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
+	if err != nil || !strings.HasPrefix(mt, "multipart/") {
+		b, _ := io.ReadAll(m.Body)
+		return string(b)
+	}
+	r := multipart.NewReader(m.Body, params["boundary"])
+	for {
+		p, err := r.NextPart()
+		if err != nil {
+			t.Fatalf("no text/plain part: %v", err)
+		}
+		if ct, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type")); ct == "text/plain" {
+			b, err := io.ReadAll(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return string(b)
+		}
+	}
 }
