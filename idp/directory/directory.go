@@ -39,6 +39,11 @@ type Account struct {
 	PasswordChangedAt time.Time
 	// PasswordExpiresAt is zero when the password never expires.
 	PasswordExpiresAt time.Time
+	// InGrace is set by Authenticate when the password has expired and
+	// this sign-in used one of the directory's grace logins (ppolicy's
+	// pwdGraceAuthNLimit); GraceLeft is how many remain after it.
+	InGrace   bool
+	GraceLeft int
 }
 
 // Typed errors the flows and the login page turn into user messages.

@@ -3,6 +3,7 @@ package session
 import (
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/seuil-idp/seuil/idp/state"
 	"github.com/seuil-idp/seuil/idp/websec"
@@ -33,17 +34,77 @@ func (l *Login) handover(w http.ResponseWriter, r *http.Request, h state.Handove
 // new single-use ticket, bound to this browser by a cookie, and redirects
 // to the flow's entry (under flowsPath) with the ticket.
 func Handover(w http.ResponseWriter, r *http.Request, st *state.Store, c websec.Cookies, flowsPath string, h state.Handover) error {
-	ticket := websec.Token()
-	h.Binding = websec.Token()
-	if err := st.PutHandover(r.Context(), ticket, h); err != nil {
+	to, err := handoverURL(w, r, st, c, flowsPath, h)
+	if err != nil {
 		return err
 	}
-	c.Set(w, state.HandoverCookie, h.Binding, state.HandoverTTL)
-	http.Redirect(w, r, flowsPath+"/"+h.Flow+"?handover="+url.QueryEscape(ticket), http.StatusSeeOther)
+	http.Redirect(w, r, to, http.StatusSeeOther)
 	return nil
 }
 
-// render shows the sign-in page; a session already present is said so.
+// handoverURL stores h and binds it to this browser, and returns the
+// flow's entry URL with the ticket, for a redirect or a link.
+func handoverURL(w http.ResponseWriter, r *http.Request, st *state.Store, c websec.Cookies, flowsPath string, h state.Handover) (string, error) {
+	ticket := websec.Token()
+	h.Binding = websec.Token()
+	if err := st.PutHandover(r.Context(), ticket, h); err != nil {
+		return "", err
+	}
+	c.Set(w, state.HandoverCookie, h.Binding, state.HandoverTTL)
+	return flowsPath + "/" + h.Flow + "?handover=" + url.QueryEscape(ticket), nil
+}
+
+// grace is the page after a sign-in that used one of the directory's
+// grace logins: the password has expired, the student is signed in, and
+// is told how many such sign-ins remain, with the change of password one
+// click away and the way on beside it. The sign-in's POST redirects to
+// it (a reload must not spend another grace login), so it is stored for
+// a few minutes under a ticket of its own.
+type grace struct {
+	Left             int
+	ChangeURL, OnURL string
+	Client           string // the relying party, for its theme
+}
+
+const graceTTL = 10 * time.Minute
+
+func (l *Login) graceLogin(w http.ResponseWriter, r *http.Request, login, clientID, next string, left int) {
+	h := state.Handover{Flow: "expired", Login: login, ClientID: clientID, Continue: next,
+		Lang: themes.Negotiate(r, l.m.cfg.Cookies.Name(themes.LangCookie))}
+	if clientID != "" {
+		h.Theme = l.themes(clientID).Name
+	}
+	change, err := handoverURL(w, r, l.m.st, l.m.cfg.Cookies, l.paths.Flows, h)
+	if err != nil {
+		l.fail(w, r, err)
+		return
+	}
+	ticket := websec.Token()
+	if err := l.m.st.Put(r.Context(), "grace:"+ticket, grace{Left: left, ChangeURL: change, OnURL: next, Client: clientID}, graceTTL); err != nil {
+		l.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, l.paths.Login+"?grace="+url.QueryEscape(ticket), http.StatusSeeOther)
+}
+
+// showGrace renders the grace page of ?grace=, or reports whether there
+// is none to show (expired ticket: the ordinary sign-in page).
+func (l *Login) showGrace(w http.ResponseWriter, r *http.Request, ticket string) bool {
+	var g grace
+	if len(ticket) > 64 || l.m.st.Get(r.Context(), "grace:"+ticket, &g) != nil {
+		return false
+	}
+	th := l.themes(g.Client)
+	lang := themes.Language(w, r, l.m.cfg.Cookies)
+	v := themes.View{Title: "login.grace.title", Static: l.paths.Static + "/" + th.Name, Data: g}
+	v.Translator = th.Translator(lang)
+	v.LangLinks = themes.LangLinks(l.paths.Login, r.URL.Query(), lang)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if err := th.Render(w, "login_grace", v); err != nil {
+		l.log.ErrorContext(r.Context(), "render grace page", "err", err)
+	}
+	return true
+}
 func (l *Login) render(w http.ResponseWriter, r *http.Request, clientID string, status int, f form) {
 	th := l.themes(clientID)
 	if l.clientName != nil && clientID != "" {

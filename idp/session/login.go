@@ -104,6 +104,9 @@ func (l *Login) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			l.toFlow(w, r, to)
 			return
 		}
+		if t := r.URL.Query().Get("grace"); t != "" && l.showGrace(w, r, t) {
+			return
+		}
 		p, id := l.pending(r)
 		l.render(w, r, p.ClientID, http.StatusOK, form{Pending: id, Login: p.LoginHint, lang: p.Lang, Next: l.localNext(r.URL.Query().Get("next"))})
 	case http.MethodPost:
@@ -183,11 +186,19 @@ func (l *Login) post(w http.ResponseWriter, r *http.Request) {
 			l.fail(w, r, err)
 			return
 		}
-		_ = l.trail.Record(ctx, audit.Event{Kind: audit.KindSignIn, Login: login, Student: acct.StudentID, IP: ip, Detail: p.ClientID})
+		outcome := ""
+		if acct.InGrace {
+			outcome = "grace"
+		}
+		_ = l.trail.Record(ctx, audit.Event{Kind: audit.KindSignIn, Outcome: outcome, Login: login, Student: acct.StudentID, IP: ip, Detail: p.ClientID})
 		l.m.cfg.Cookies.Clear(w, csrfCookie)
 		to := l.next(id)
 		if id == "" && back.Next != "" {
 			to = back.Next
+		}
+		if acct.InGrace {
+			l.graceLogin(w, r, login, p.ClientID, to, acct.GraceLeft)
+			return
 		}
 		http.Redirect(w, r, to, http.StatusSeeOther)
 	case errors.Is(err, directory.ErrPasswordExpired):

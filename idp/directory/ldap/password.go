@@ -146,12 +146,13 @@ func (d *Dir) Authenticate(ctx context.Context, login, password string) (directo
 	case err != nil:
 		return directory.Account{}, fmt.Errorf("ldap: bind: %w", err)
 	}
-	if pp != nil && pp.Grace >= 0 {
-		d.cfg.Logger.Warn("ldap: password expired, grace login used", "login", login, "grace_left", pp.Grace)
-	}
 	acc, err := d.account(ctx, e)
 	if err != nil {
 		return acc, err
+	}
+	if pp != nil && pp.Grace >= 0 {
+		d.cfg.Logger.Warn("ldap: password expired, grace login used", "login", login, "grace_left", pp.Grace)
+		acc.InGrace, acc.GraceLeft = true, int(pp.Grace)
 	}
 	if acc.State == directory.StateLocked {
 		return directory.Account{}, directory.ErrLocked

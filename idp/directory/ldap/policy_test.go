@@ -155,16 +155,23 @@ func TestLockout(t *testing.T) {
 func TestGraceLoginSucceeds(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	d, _ := open(t, slapdtest.Options{MaxAge: time.Second, GraceLogins: 1})
+	d, _ := open(t, slapdtest.Options{MaxAge: time.Second, GraceLogins: 2})
 	if _, err := d.Ensure(ctx, rec, login); err != nil {
 		t.Fatal(err)
 	}
 	if err := d.SetPassword(ctx, login, "Grace-pass-1"); err != nil {
 		t.Fatal(err)
 	}
+	if acc, err := d.Authenticate(ctx, login, "Grace-pass-1"); err != nil || acc.InGrace {
+		t.Errorf("before expiry: %+v, %v; want a plain sign-in", acc, err)
+	}
 	time.Sleep(2100 * time.Millisecond)
-	if _, err := d.Authenticate(ctx, login, "Grace-pass-1"); err != nil {
-		t.Errorf("grace login refused: %v", err)
+	// Each grace login says how many remain, for the sign-in page.
+	for _, left := range []int{1, 0} {
+		acc, err := d.Authenticate(ctx, login, "Grace-pass-1")
+		if err != nil || !acc.InGrace || acc.GraceLeft != left {
+			t.Errorf("grace login: %+v, %v; want in grace with %d left", acc, err, left)
+		}
 	}
 	if _, err := d.Authenticate(ctx, login, "Grace-pass-1"); !errors.Is(err, directory.ErrPasswordExpired) {
 		t.Errorf("after the grace login: %v, want ErrPasswordExpired", err)
