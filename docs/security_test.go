@@ -1,5 +1,5 @@
-// Package docs holds the project's documents; its test keeps
-// security.md true to the code it cites.
+// Package docs holds the project's documents; its tests keep
+// security.md and accessibilite.md true to the code they cite.
 package docs
 
 import (

@@ -113,6 +113,41 @@ try {
   hold(before, "7.5, 11.1, 9.1, 12.6: names, alert, heading and landmarks in the accessibility tree of screen 1");
   before = problems.length;
 
+  // 3.3: the borders of fields and buttons, and the focus ring, against
+  // the background they sit on: 3:1 at least. 11.10: every form says its
+  // fields are required before it is sent.
+  before = problems.length;
+  for (const u of ["/preview/identify", "/preview/verify", "/preview/password", "/login"]) {
+    await sp.goto(base + u);
+    const found = await sp.evaluate(() => {
+      const rgb = (c) => (c.match(/[\d.]+/g) || []).slice(0, 3).map(Number);
+      const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+        .reduce((a, v, i) => a + v * [0.2126, 0.7152, 0.0722][i], 0);
+      const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+      const bg = (el) => {
+        for (let e = el.parentElement; e; e = e.parentElement) {
+          const c = getComputedStyle(e).backgroundColor;
+          if (!/rgba\(0, 0, 0, 0\)|transparent/.test(c)) return rgb(c);
+        }
+        return [255, 255, 255];
+      };
+      const out = [];
+      for (const el of document.querySelectorAll("main input:not([type=hidden]), main button:not([hidden])")) {
+        const r = ratio(rgb(getComputedStyle(el).borderTopColor), bg(el));
+        if (r < 3) out.push(`${el.id || el.textContent.trim()} border ${r.toFixed(2)}:1`);
+      }
+      const field = document.querySelector("main input:not([type=hidden])");
+      field.focus();
+      const ring = getComputedStyle(field).boxShadow.match(/rgba?\([^)]*\)/);
+      if (!ring || ratio(rgb(ring[0]), bg(field)) < 3) out.push(`focus ring ${ring && ring[0]}`);
+      const required = document.querySelector(".required-all");
+      if (!required || !required.textContent.trim()) out.push("no mention that the fields are required");
+      return out;
+    });
+    for (const f of found) problems.push(`3.3 / 11.10: ${u}: ${f}`);
+  }
+  hold(before, "3.3, 11.10: field and button borders and the focus ring at 3:1 at least; required fields announced before sending");
+
   // 3. Text at 200 %, the spacing of WCAG 1.4.12, a phone held landscape.
   const pages = ["/preview/identify?error=1", "/preview/verify?error=1", "/preview/password?error=1", "/preview/done", "/login"];
   for (const [label, viewport, css] of [

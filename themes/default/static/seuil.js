@@ -35,7 +35,11 @@
     btn.addEventListener("click", function () {
       navigator.clipboard.writeText(src.textContent.trim()).then(function () {
         btn.textContent = btn.getAttribute("data-done");
-        setTimeout(function () { btn.textContent = label; }, 2000);
+        // The button's new text is not announced by every screen reader:
+        // the status region says it once.
+        var status = document.getElementById("copy-status");
+        if (status) status.textContent = btn.getAttribute("data-done");
+        setTimeout(function () { btn.textContent = label; if (status) status.textContent = ""; }, 2000);
       });
     });
   }
