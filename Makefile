@@ -30,7 +30,7 @@ test-go:
 	$(GO) test -count=1 -timeout 15m ./...
 
 test-browser:
-	cd flows/e2e && npm ci --no-audit --no-fund --silent && node walk.mjs && node a11y.mjs && node console.mjs
+	cd flows/e2e && npm ci --no-audit --no-fund --silent && node walk.mjs && node a11y.mjs && node passkey.mjs && node console.mjs
 
 test-interop:
 	cd idp/provider/interop && npm ci --no-audit --no-fund --silent && node rp.mjs && node rps.mjs

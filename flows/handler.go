@@ -54,6 +54,10 @@ type Config struct {
 	// a message page with no restart of its own links there, so that no
 	// page is a dead end. Empty: no such link.
 	SignInPath string
+	// PasskeysPath is the passkey ceremonies' public prefix
+	// ("/seuil/passkeys"): the done screen offers to create one; empty:
+	// passkeys are off.
+	PasskeysPath string
 }
 
 // Deps are the components the flows use; nil Sessions or Landing turn
@@ -133,7 +137,7 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 	}
 	svc := &flow.Services{Students: deps.Students, Directory: deps.Directory, Regulator: deps.Regulator,
 		SMS: deps.SMS, Mail: deps.Mail, Sessions: deps.Sessions, Ender: deps.Ender, Landing: deps.Landing,
-		Logger: deps.Logger, Now: deps.Clock, LoginPattern: cfg.LoginPattern}
+		Logger: deps.Logger, Now: deps.Clock, LoginPattern: cfg.LoginPattern, Passkeys: cfg.PasskeysPath}
 	if len(deps.Secret) >= 16 {
 		svc.HelpdeskCodes = helpdeskCodes{st: deps.Store, secret: deps.Secret}
 	}

@@ -118,6 +118,11 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 	if cfg.Staff.Enabled() {
 		pc.ConsolePath = prefix + "/admin/"
 	}
+	passkeysPath := ""
+	if cfg.Passkeys.Enabled {
+		passkeysPath = prefix + "/passkeys"
+		pc.PasskeysPath, pc.AccountPath = passkeysPath, prefix+"/account"
+	}
 	op, err := provider.New(pc, provider.Deps{
 		Store: store, Directory: dir, Limiter: reg, Theme: ths[cfg.Flows.Theme], Themes: ths,
 		Logger: log, TrustedProxies: proxies, Trail: trail,
@@ -127,7 +132,7 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 	}
 	fh, err := flows.New(flows.Config{
 		DefinitionsDir: cfg.Flows.Dir, Preview: o.demo || cfg.Flows.Preview, HSTS: pub.Scheme == "https", BasePath: prefix,
-		SignInPath: prefix + "/login", LoginPattern: cfg.Sync.LoginPattern,
+		SignInPath: prefix + "/login", LoginPattern: cfg.Sync.LoginPattern, PasskeysPath: passkeysPath,
 	}, flows.Deps{
 		Store: store, Regulator: reg, Directory: dir, Students: src, SMS: sms, Mail: mail,
 		Themes: ths, Sessions: op.Sessions(), Ender: op, Landing: op, Logger: log, Cookies: cookies,
@@ -154,6 +159,16 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 			return nil, err
 		}
 		mux.Handle("/admin/", con)
+	}
+	if cfg.Passkeys.Enabled {
+		pk, err := newPasskeys(cfg, pub, passkeyDeps{store: store, dir: dir, op: op, theme: ths[cfg.Flows.Theme],
+			trail: trail, cookies: cookies, prefix: prefix, log: log})
+		if err != nil {
+			return nil, err
+		}
+		mux.Handle("/passkeys/", pk)
+		mux.Handle("/account", pk)
+		mux.Handle("/account/", pk)
 	}
 	mux.Handle("GET /{$}", http.RedirectHandler(prefix+"/activation", http.StatusFound))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })

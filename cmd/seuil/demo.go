@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"text/template"
 	"time"
@@ -241,7 +242,7 @@ func writeDemoFiles(dir, addr, rpAddr string) (string, string, error) {
 	}
 	var b strings.Builder
 	err = template.Must(template.New("demo").Parse(demoConfigTemplate)).Execute(&b, map[string]string{
-		"Addr": addr, "RP": "http://" + rpAddr, "Dir": dir,
+		"Addr": addr, "RP": "http://" + rpAddr, "Dir": dir, "Passkeys": strconv.FormatBool(passkeysOn(addr)),
 		"OIDCSecretFile": filepath.Join(dir, "oidc-secret"), "RPSecretFile": filepath.Join(dir, "pjweb-secret"),
 		"StaffKeyFile": filepath.Join(dir, "staff-key"),
 	})
@@ -301,4 +302,11 @@ Seuil demo — nothing to install, nothing leaves this machine.
 
   Data (accounts, keys, demo.yaml): %[4]s
 `, seuil, rp, filepath.Join(dir, "students.csv"), dir, demoAccount.login, demoAccount.password, demoStaff.login, demoStaff.password)
+}
+
+// passkeysOn reports whether the demo's address has a host name, which
+// WebAuthn needs (a browser refuses an IP address as relying party id).
+func passkeysOn(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	return err == nil && host != "" && net.ParseIP(host) == nil
 }

@@ -22,8 +22,8 @@ export function freePort() {
 
 // startDemo builds cmd/seuil and runs `seuil demo` on free ports with a
 // fresh data directory, unless SEUIL_URL (and SEUIL_RP_URL) name a running
-// demo.
-export async function startDemo() {
+// demo. host "localhost" gives the demo a host name, which passkeys need.
+export async function startDemo({ host = "127.0.0.1" } = {}) {
   if (process.env.SEUIL_URL) {
     return { base: process.env.SEUIL_URL.replace(/\/$/, ""),
       rp: (process.env.SEUIL_RP_URL || "http://127.0.0.1:8081").replace(/\/$/, ""), stop() {} };
@@ -32,12 +32,12 @@ export async function startDemo() {
   const bin = path.join(tmp, "seuil");
   execFileSync("go", ["build", "-o", bin, "./cmd/seuil"], { cwd: path.join(here, "..", ".."), stdio: "inherit" });
   const [port, rpPort] = [await freePort(), await freePort()];
-  const proc = spawn(bin, ["demo", "--addr", `127.0.0.1:${port}`, "--rp-addr", `127.0.0.1:${rpPort}`,
+  const proc = spawn(bin, ["demo", "--addr", `${host}:${port}`, "--rp-addr", `${host}:${rpPort}`,
     "--data", path.join(tmp, "data")], { stdio: ["ignore", "ignore", "inherit"] });
-  const base = `http://127.0.0.1:${port}`;
+  const base = `http://${host}:${port}`;
   const stop = () => { proc.kill(); rmSync(tmp, { recursive: true, force: true }); };
   for (let i = 0; i < 150; i++) {
-    try { if ((await fetch(base + "/healthz")).ok) return { base, rp: `http://127.0.0.1:${rpPort}`, stop }; } catch {}
+    try { if ((await fetch(base + "/healthz")).ok) return { base, rp: `http://${host}:${rpPort}`, stop }; } catch {}
     await new Promise((r) => setTimeout(r, 100));
   }
   stop();

@@ -51,6 +51,10 @@ type Services struct {
 	// LoginPattern is the deployment's login pattern, the default of
 	// the done step (directory.ExpandLogin); empty: "{student_id}T".
 	LoginPattern string
+	// Passkeys is the passkey ceremonies' public prefix
+	// ("/seuil/passkeys"): the done screen offers to create one; empty:
+	// no offer.
+	Passkeys string
 }
 
 // HelpdeskCodes checks a code the helpdesk sent, spending it if right.

@@ -58,11 +58,18 @@ type DoneData struct {
 	Landing       string
 	MailTo        string
 	AlreadyActive bool
+	// Register is the passkey registration's URL when the student is
+	// signed in and passkeys are on: the screen offers to create one.
+	Register string
 }
 
 // Show implements flow.Step.
 func (d *Done) Show(_ context.Context, f *flow.Flow, _ *flow.Exchange) (string, any) {
-	return "done", DoneData{Login: f.Login, Landing: f.Landing, MailTo: f.Confirmed, AlreadyActive: f.AlreadyActive}
+	data := DoneData{Login: f.Login, Landing: f.Landing, MailTo: f.Confirmed, AlreadyActive: f.AlreadyActive}
+	if d.svc != nil && d.svc.Passkeys != "" && d.svc.Sessions != nil {
+		data.Register = d.svc.Passkeys + "/register"
+	}
+	return "done", data
 }
 
 // Submit implements flow.Step: the last screen has no form.

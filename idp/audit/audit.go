@@ -53,6 +53,7 @@ const (
 	KindCodeSent    = "code.sent"
 	KindTurnedAway  = "flow.turned_away"
 	KindSignIn      = "signin"
+	KindPasskey     = "passkey"      // Outcome: registered or removed; Detail: its id
 	KindStaffSignIn = "staff.signin" // the second factor
 	KindStaffEnrol  = "staff.enrol"
 	KindStaffReset  = "staff.reset_factor"

@@ -15,7 +15,9 @@ import (
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base32"
 	"encoding/base64"
 	"encoding/json"
@@ -30,6 +32,7 @@ import (
 const (
 	KindTOTP     = "totp"
 	KindRecovery = "recovery" // one single-use recovery code (its hash)
+	KindPasskey  = "passkey"  // a WebAuthn credential (Secret: its record, JSON)
 )
 
 // Credential is one factor of one account.
@@ -72,6 +75,8 @@ type Vault struct {
 	b    Backend
 	aead cipher.AEAD
 	now  func() time.Time
+	// handleKey derives the nonce of the deterministic user handles.
+	handleKey []byte
 }
 
 // NewVault returns a vault sealing with key (KeySize bytes; every
@@ -88,7 +93,9 @@ func NewVault(b Backend, key []byte) (*Vault, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Vault{b: b, aead: aead, now: time.Now}, nil
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte("seuil passkey user handle"))
+	return &Vault{b: b, aead: aead, now: time.Now, handleKey: mac.Sum(nil)}, nil
 }
 
 // NewID returns a random credential id (16 base32 characters).
@@ -199,6 +206,38 @@ func (v *Vault) SealValue(login, purpose string, value []byte) (string, error) {
 	_, _ = rand.Read(nonce)
 	out := v.aead.Seal(nonce, nonce, value, additional(login, "value:"+purpose))
 	return base64.RawURLEncoding.EncodeToString(out), nil
+}
+
+// UserHandle is the WebAuthn user handle of login: the login sealed
+// deterministically (the nonce is an HMAC of the login, so one account
+// always has the same handle and an authenticator keeps one passkey per
+// account), opaque to whoever reads it, and opened back to the login
+// when a discoverable credential signs in: no directory index is needed
+// to find the account. At most 64 bytes (WebAuthn's bound), so logins up
+// to 36 bytes.
+func (v *Vault) UserHandle(login string) ([]byte, error) {
+	n := v.aead.NonceSize()
+	if n+len(login)+v.aead.Overhead() > 64 {
+		return nil, fmt.Errorf("credentials: the login %q is too long for a passkey user handle", login)
+	}
+	mac := hmac.New(sha256.New, v.handleKey)
+	mac.Write([]byte(login))
+	nonce := mac.Sum(nil)[:n]
+	return v.aead.Seal(nonce, nonce, []byte(login), []byte("seuil-passkey-user")), nil
+}
+
+// HandleLogin opens a user handle back to its login (ErrSealed when it is
+// not one of this key's).
+func (v *Vault) HandleLogin(handle []byte) (string, error) {
+	n := v.aead.NonceSize()
+	if len(handle) < n {
+		return "", ErrSealed
+	}
+	plain, err := v.aead.Open(nil, handle[:n], handle[n:], []byte("seuil-passkey-user"))
+	if err != nil {
+		return "", ErrSealed
+	}
+	return string(plain), nil
 }
 
 // OpenValue opens what SealValue sealed.

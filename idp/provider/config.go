@@ -40,6 +40,10 @@ type Config struct {
 	// ConsolePath is the staff console's prefix ("/seuil/admin/"), where
 	// the sign-in page may return (?next=); empty: nowhere.
 	ConsolePath string `yaml:"-"`
+	// PasskeysPath ("/seuil/passkeys") turns on the passkey offer on the
+	// sign-in page; AccountPath is "Mon compte", a page the sign-in may
+	// return to.
+	PasskeysPath, AccountPath string `yaml:"-"`
 	// StaticPath is the public path prefix of theme static files
 	// (default: issuer path + "/static").
 	StaticPath string `yaml:"static_path"`

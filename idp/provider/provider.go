@@ -116,6 +116,7 @@ func New(cfg Config, deps Deps) (*Provider, error) {
 	p.login = session.NewLogin(p.sessions, deps.Directory, deps.Limiter, p.themeFor, session.Paths{
 		Login: p.base + "/login", Resume: p.base + "/oauth2/auth/resume",
 		Flows: cfg.FlowsPath, Static: cfg.StaticPath, Console: cfg.ConsolePath,
+		Passkeys: cfg.PasskeysPath, Account: cfg.AccountPath,
 	}, deps.TrustedProxies)
 	p.login.AuditTo(deps.Trail)
 	p.login.ExpectLogins(session.ParseShape(cfg.LoginPattern))

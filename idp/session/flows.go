@@ -129,6 +129,7 @@ func (l *Login) render(w http.ResponseWriter, r *http.Request, clientID string, 
 	f.Action = l.paths.Login + q
 	f.ActivateURL = l.paths.Login + q + "&to=activation"
 	f.ResetURL = l.paths.Login + q + "&to=reset"
+	f.Passkeys = l.paths.Passkeys
 	page, title := "login", "login.title"
 	var data any = f
 	if f.Pending == "" && r.Method != http.MethodPost {

@@ -42,6 +42,10 @@ type Paths struct {
 	// Console, if set, is the staff console's prefix ("/seuil/admin/"):
 	// a sign-in with ?next= under it returns there.
 	Console string
+	// Passkeys, if set, is the passkeys' prefix ("/seuil/passkeys"): the
+	// page offers them. Account is "Mon compte" ("/seuil/account"), a
+	// ?next= the sign-in returns to as well.
+	Passkeys, Account string
 }
 
 // ThemeFor picks the theme of a client ("" for the default).
@@ -89,7 +93,10 @@ type form struct {
 	Example                       string // the login of the expected form (login.error.shape)
 	Client                        string // the relying party's name, if known
 	ActivateURL, ResetURL         string
-	lang                          string // the client's ui_locales choice
+	// Passkeys is the passkey ceremonies' prefix ("/seuil/passkeys"),
+	// empty when passkeys are off: the page then offers none.
+	Passkeys string
+	lang     string // the client's ui_locales choice
 }
 
 // ServeHTTP serves GET (the form) and POST (a sign-in attempt) on the
@@ -218,11 +225,13 @@ func (l *Login) post(w http.ResponseWriter, r *http.Request) {
 // Paths.Console, nothing that a browser could read as another host),
 // else "": ?next= is never an open redirect.
 func (l *Login) localNext(next string) string {
-	if l.paths.Console == "" || !strings.HasPrefix(next, l.paths.Console) ||
-		strings.ContainsAny(next, "\\\r\n") || strings.Contains(next, "//") || strings.Contains(next, "/..") {
+	if strings.ContainsAny(next, "\\\r\n") || strings.Contains(next, "//") || strings.Contains(next, "/..") {
 		return ""
 	}
-	return next
+	if (l.paths.Console != "" && strings.HasPrefix(next, l.paths.Console)) || (l.paths.Account != "" && next == l.paths.Account) {
+		return next
+	}
+	return ""
 }
 
 // next is where a successful sign-in goes: the pending authorization,

@@ -34,6 +34,7 @@ type Config struct {
 	Sync      Sync      `yaml:"sync"`
 	Staff     Staff     `yaml:"staff"`
 	Audit     Audit     `yaml:"audit"`
+	Passkeys  Passkeys  `yaml:"passkeys"`
 }
 
 // Server is the HTTP listener and how the server is reached from outside.

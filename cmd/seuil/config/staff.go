@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"net"
+	"net/url"
 	"strings"
 
 	"github.com/seuil-idp/seuil/idp/credentials"
@@ -31,6 +33,30 @@ func (s Staff) Key() ([]byte, error) {
 		return b, nil
 	}
 	return nil, fmt.Errorf("must be %d bytes in base64 or hex (openssl rand -base64 32)", credentials.KeySize)
+}
+
+// Passkeys lets students sign in with a passkey (WebAuthn): offered on
+// the done screen and "Mon compte", accepted on the sign-in page. The
+// passkeys are sealed in the directory with staff.credentials_key, which
+// must be set.
+type Passkeys struct {
+	Enabled bool `yaml:"enabled"`
+}
+
+func validatePasskeys(p *Passkeys, s *Staff, publicURL string, r *report) {
+	if !p.Enabled {
+		return
+	}
+	// WebAuthn binds a passkey to a domain name (the relying party id):
+	// browsers refuse an IP address.
+	if u, err := url.Parse(publicURL); err == nil && u.Host != "" && net.ParseIP(u.Hostname()) != nil {
+		r.add("passkeys.enabled", "server.public_url's host %s is an IP address: passkeys need a domain name (localhost on a developer machine)", u.Hostname())
+	}
+	if !s.CredentialsKey.IsSet() {
+		r.add("passkeys.enabled", "needs staff.credentials_key, which seals the passkeys in the directory (openssl rand -base64 32)")
+	} else if _, err := s.Key(); err != nil && !s.Enabled() {
+		r.add("staff.credentials_key", "%s", err) // checked with the staff roles otherwise
+	}
 }
 
 // Audit is where the audit trail is kept besides the log.

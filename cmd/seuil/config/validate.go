@@ -24,6 +24,7 @@ func validate(c *Config, r *report) {
 	validateLimits(&c.Limits, r)
 	validateSync(&c.Sync, r)
 	validateStaff(&c.Staff, r)
+	validatePasskeys(&c.Passkeys, &c.Staff, c.Server.PublicURL, r)
 	validateAudit(&c.Audit, r)
 	if !themeName.MatchString(c.Flows.Theme) {
 		r.add("flows.theme", "%q is not a theme name (letters, digits, - and _)", c.Flows.Theme)

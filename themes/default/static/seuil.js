@@ -14,7 +14,104 @@
     document.querySelectorAll("[data-copy]").forEach(setupCopy);
     var form = document.getElementById("password-form");
     if (form) setupChecklist(form);
+    if (window.PublicKeyCredential && navigator.credentials) {
+      document.querySelectorAll(".webauthn-only").forEach(function (el) { el.hidden = false; });
+      document.querySelectorAll("[data-register]").forEach(setupPasskeyRegister);
+      document.querySelectorAll("[data-options]").forEach(setupPasskeyLogin);
+    }
   });
+
+  // Passkeys. The server speaks WebAuthn's JSON (base64url for binary);
+  // the browser's API wants ArrayBuffers: b64 and buf convert.
+  function buf(s) {
+    s = s.replace(/-/g, "+").replace(/_/g, "/");
+    var bin = atob(s + "===".slice((s.length + 3) % 4)), out = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out.buffer;
+  }
+  function b64(b) {
+    var bytes = new Uint8Array(b), bin = "";
+    for (var i = 0; i < bytes.length; i++) bin += String.fromCharCode(bytes[i]);
+    return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+  function post(url, body) {
+    return fetch(url, { method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body || {}) }).then(function (r) {
+      return r.json().then(function (j) { if (!r.ok) throw new Error(j.error || "failed"); return j; });
+    });
+  }
+  function credentialJSON(c) {
+    var r = c.response, out = { id: c.id, rawId: b64(c.rawId), type: c.type,
+      clientExtensionResults: c.getClientExtensionResults ? c.getClientExtensionResults() : {},
+      authenticatorAttachment: c.authenticatorAttachment || undefined, response: { clientDataJSON: b64(r.clientDataJSON) } };
+    if (r.attestationObject) {
+      out.response.attestationObject = b64(r.attestationObject);
+      if (r.getTransports) out.response.transports = r.getTransports();
+    } else {
+      out.response.authenticatorData = b64(r.authenticatorData);
+      out.response.signature = b64(r.signature);
+      if (r.userHandle) out.response.userHandle = b64(r.userHandle);
+    }
+    return out;
+  }
+
+  function setupPasskeyRegister(box) {
+    var btn = box.querySelector("button"), status = box.querySelector("[role=status]");
+    var url = box.getAttribute("data-register");
+    btn.addEventListener("click", function () {
+      btn.disabled = true;
+      post(url + "/options").then(function (o) {
+        var pk = o.publicKey;
+        pk.challenge = buf(pk.challenge);
+        pk.user.id = buf(pk.user.id);
+        (pk.excludeCredentials || []).forEach(function (c) { c.id = buf(c.id); });
+        return navigator.credentials.create({ publicKey: pk });
+      }).then(function (c) { return post(url, credentialJSON(c)); }).then(function () {
+        status.textContent = box.getAttribute("data-ok");
+        btn.hidden = true;
+      }).catch(function () {
+        status.textContent = box.getAttribute("data-ko");
+        btn.disabled = false;
+      });
+    });
+  }
+
+  function setupPasskeyLogin(box) {
+    var btn = box.querySelector("button"), alert = box.querySelector("[role=alert]");
+    var pending = box.getAttribute("data-pending"), waiting = null;
+    function signIn(mediation) {
+      if (waiting) waiting.abort();
+      var ctl = window.AbortController ? new AbortController() : null;
+      waiting = ctl;
+      return post(box.getAttribute("data-options")).then(function (o) {
+        var pk = o.options.publicKey;
+        pk.challenge = buf(pk.challenge);
+        (pk.allowCredentials || []).forEach(function (c) { c.id = buf(c.id); });
+        var req = { publicKey: pk };
+        if (mediation) req.mediation = mediation;
+        if (ctl) req.signal = ctl.signal;
+        return navigator.credentials.get(req).then(function (c) {
+          var q = "?ceremony=" + encodeURIComponent(o.ceremony) + (pending ? "&id=" + encodeURIComponent(pending) : "");
+          return post(box.getAttribute("data-login") + q, credentialJSON(c));
+        });
+      }).then(function (res) { window.location.assign(res.redirect); });
+    }
+    function show(err) {
+      if (err && err.name === "AbortError") return;
+      var key = err && /^(unknown_key|locked)$/.test(err.message) ? err.message : "failed";
+      alert.querySelector("p").textContent = box.getAttribute("data-" + key);
+      alert.hidden = false;
+      alert.focus();
+    }
+    btn.addEventListener("click", function () { signIn(null).catch(show); });
+    // Conditional mediation: the browser offers the passkeys in the
+    // login field's suggestions, where it can.
+    if (PublicKeyCredential.isConditionalMediationAvailable) {
+      PublicKeyCredential.isConditionalMediationAvailable().then(function (ok) {
+        if (ok) signIn("conditional").catch(function () {});
+      });
+    }
+  }
 
   function setupToggle(btn) {
     var input = document.getElementById(btn.getAttribute("data-toggle"));
