@@ -80,18 +80,25 @@ func derive(cfg *config.Config, purpose string) []byte {
 	return mac.Sum(nil)
 }
 
-// newConsole builds the staff console: second factors sealed in the
-// directory, roles from staff.*, the provider's sessions.
-func newConsole(cfg *config.Config, d consoleDeps) (*console.Console, error) {
-	backend, ok := d.dir.(credentials.Backend)
+// newVault is the credential store on the directory, sealed with
+// staff.credentials_key: the staff's second factors and the students'
+// passkeys.
+func newVault(cfg *config.Config, dir directory.Directory) (*credentials.Vault, error) {
+	backend, ok := dir.(credentials.Backend)
 	if !ok {
-		return nil, fmt.Errorf("staff: the directory cannot hold second factors")
+		return nil, fmt.Errorf("the directory cannot hold credentials")
 	}
 	key, err := cfg.Staff.Key()
 	if err != nil {
 		return nil, fmt.Errorf("staff.credentials_key: %w", err)
 	}
-	vault, err := credentials.NewVault(backend, key)
+	return credentials.NewVault(backend, key)
+}
+
+// newConsole builds the staff console: second factors sealed in the
+// directory, roles from staff.*, the provider's sessions.
+func newConsole(cfg *config.Config, d consoleDeps) (*console.Console, error) {
+	vault, err := newVault(cfg, d.dir)
 	if err != nil {
 		return nil, err
 	}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/seuil-idp/seuil/cmd/seuil/config"
 	"github.com/seuil-idp/seuil/idp/audit"
-	"github.com/seuil-idp/seuil/idp/credentials"
 	"github.com/seuil-idp/seuil/idp/directory"
 	"github.com/seuil-idp/seuil/idp/passkey"
 	"github.com/seuil-idp/seuil/idp/provider"
@@ -31,17 +30,9 @@ type passkeyDeps struct {
 // sealed in the directory with staff.credentials_key, the relying party
 // being the public URL's host.
 func newPasskeys(cfg *config.Config, pub *url.URL, d passkeyDeps) (*passkey.Handler, error) {
-	backend, ok := d.dir.(credentials.Backend)
-	if !ok {
-		return nil, fmt.Errorf("passkeys: the directory cannot hold credentials")
-	}
-	key, err := cfg.Staff.Key()
+	vault, err := newVault(cfg, d.dir)
 	if err != nil {
-		return nil, fmt.Errorf("staff.credentials_key: %w", err)
-	}
-	vault, err := credentials.NewVault(backend, key)
-	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("passkeys: %w", err)
 	}
 	return passkey.New(passkey.Config{
 		RPID: pub.Hostname(), Origin: pub.Scheme + "://" + pub.Host, RPName: d.theme.Translator("fr").T("university.name"),

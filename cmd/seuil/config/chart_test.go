@@ -15,13 +15,7 @@ import (
 // package cannot drift apart. It needs the helm binary: .ci/run installs
 // it, so under CI its absence is a failure; elsewhere the test is skipped.
 func TestHelmChartConfig(t *testing.T) {
-	helm, err := exec.LookPath("helm")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("helm is not installed (.ci/run installs it)")
-		}
-		t.Skip("helm is not installed")
-	}
+	helm := helmOrSkip(t)
 	t.Parallel()
 	chart := filepath.Join("..", "..", "..", "charts", "seuil")
 	out, err := exec.Command(helm, "template", "r", chart, "--kube-version", "1.31.0",
@@ -51,13 +45,7 @@ func TestHelmChartConfig(t *testing.T) {
 // The chart runs seuil remind daily by default, with the command's own
 // flags, and its schema refuses a language the command does not know.
 func TestHelmChartRemind(t *testing.T) {
-	helm, err := exec.LookPath("helm")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("helm is not installed (.ci/run installs it)")
-		}
-		t.Skip("helm is not installed")
-	}
+	helm := helmOrSkip(t)
 	t.Parallel()
 	chart := filepath.Join("..", "..", "..", "charts", "seuil")
 	out, err := exec.Command(helm, "template", "r", chart, "--kube-version", "1.31.0",
@@ -94,4 +82,18 @@ func TestHelmChartRemind(t *testing.T) {
 		"--set", "remind.lang=de").CombinedOutput(); err == nil || !strings.Contains(string(out), "/remind/lang") {
 		t.Errorf("remind.lang=de accepted: %v\n%s", err, out)
 	}
+}
+
+// helmOrSkip returns the helm binary. .ci/run installs it, so under CI
+// its absence is a failure; elsewhere the test is skipped.
+func helmOrSkip(t *testing.T) string {
+	t.Helper()
+	helm, err := exec.LookPath("helm")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("helm is not installed (.ci/run installs it)")
+		}
+		t.Skip("helm is not installed")
+	}
+	return helm
 }
