@@ -97,3 +97,23 @@ func helmOrSkip(t *testing.T) string {
 	}
 	return helm
 }
+
+// The chart renders as an admin first tries it, with no flag (helm's
+// default Kubernetes version) and for the versions it supports, and
+// passes helm lint --strict.
+func TestHelmChartRendersAndLints(t *testing.T) {
+	helm := helmOrSkip(t)
+	t.Parallel()
+	chart := filepath.Join("..", "..", "..", "charts", "seuil")
+	for _, args := range [][]string{
+		{"template", "r", chart},
+		{"template", "r", chart, "--kube-version", "1.25.0"},
+		{"template", "r", chart, "--kube-version", "1.31.0", "--set", "sync.enabled=true"},
+		{"lint", "--strict", chart},
+	} {
+		out, err := exec.Command(helm, args...).CombinedOutput()
+		if err != nil || strings.Contains(string(out), "[WARNING]") || strings.Contains(string(out), "[ERROR]") {
+			t.Errorf("helm %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+}
