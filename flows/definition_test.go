@@ -6,10 +6,11 @@ import (
 	"strings"
 	"testing"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/seuil-idp/seuil/flows"
 	"github.com/seuil-idp/seuil/flows/flow"
 	"github.com/seuil-idp/seuil/flows/steps"
-	"go.yaml.in/yaml/v3"
 )
 
 func TestDefinitionErrors(t *testing.T) {

@@ -7,7 +7,6 @@ package flows
 
 import (
 	"fmt"
-	"github.com/seuil-idp/seuil/idp/audit"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -18,7 +17,9 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/seuil-idp/seuil/flows/flow"
+	"github.com/seuil-idp/seuil/flows/notify"
 	"github.com/seuil-idp/seuil/flows/steps"
+	"github.com/seuil-idp/seuil/idp/audit"
 	"github.com/seuil-idp/seuil/idp/directory"
 	"github.com/seuil-idp/seuil/idp/state"
 	"github.com/seuil-idp/seuil/idp/students"
@@ -67,8 +68,8 @@ type Deps struct {
 	Regulator flow.Regulator
 	Directory directory.Directory
 	Students  students.Source
-	SMS       flow.SMSSender
-	Mail      flow.Mailer
+	SMS       notify.SMSSender
+	Mail      notify.Mailer
 	Themes    map[string]*themes.Theme // "default" is loaded when absent
 	Sessions  SessionStarter
 	// Ender ends the other sessions of an active account whose password

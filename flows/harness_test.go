@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/seuil-idp/seuil/flows"
-	"github.com/seuil-idp/seuil/flows/flow"
 	"github.com/seuil-idp/seuil/flows/notify"
 	"github.com/seuil-idp/seuil/idp/directory/embedded"
 	"github.com/seuil-idp/seuil/idp/regulation"
@@ -47,10 +46,10 @@ func (m mapSource) Lookup(_ context.Context, id string) (students.Record, error)
 type outbox struct {
 	*notify.Outbox
 	mu    sync.Mutex
-	mails []flow.Mail
+	mails []notify.Mail
 }
 
-func (o *outbox) SendMail(ctx context.Context, m flow.Mail) error {
+func (o *outbox) SendMail(ctx context.Context, m notify.Mail) error {
 	o.mu.Lock()
 	o.mails = append(o.mails, m)
 	o.mu.Unlock()

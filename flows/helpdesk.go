@@ -10,9 +10,10 @@ import (
 	"time"
 
 	"github.com/seuil-idp/seuil/flows/flow"
+	"github.com/seuil-idp/seuil/flows/notify"
 	"github.com/seuil-idp/seuil/flows/steps"
+	"github.com/seuil-idp/seuil/idp/mask"
 	"github.com/seuil-idp/seuil/idp/state"
-	"github.com/seuil-idp/seuil/idp/students"
 )
 
 // A helpdesk code is a code the helpdesk has sent to a student's contacts
@@ -97,21 +98,21 @@ func (h *Handler) SendHelpdeskCode(ctx context.Context, studentID, lang string) 
 	minutes := int(helpdeskCodeTTL / time.Minute)
 	var errs []error
 	if rec.Mobile != "" && h.deps.SMS != nil {
-		if err := h.deps.SMS.SendSMS(ctx, flow.SMS{To: rec.Mobile, Body: tr.T("sms.code", code, minutes), Code: code}); err != nil {
+		if err := h.deps.SMS.SendSMS(ctx, notify.SMS{To: rec.Mobile, Body: tr.T("sms.code", code, minutes), Code: code}); err != nil {
 			errs = append(errs, fmt.Errorf("sms: %w", err))
 		} else {
-			smsTo = students.MaskPhone(rec.Mobile)
+			smsTo = mask.Phone(rec.Mobile)
 		}
 	}
 	if rec.Email != "" && h.deps.Mail != nil {
 		m, err := t.RenderMail("code", tr.Lang, map[string]any{"Code": code, "Minutes": minutes, "FirstName": rec.FirstName})
 		if err == nil {
-			err = h.deps.Mail.SendMail(ctx, flow.Mail{To: rec.Email, Subject: m.Subject, Text: m.Text, HTML: m.HTML, Code: code})
+			err = h.deps.Mail.SendMail(ctx, notify.Mail{To: rec.Email, Subject: m.Subject, Text: m.Text, HTML: m.HTML, Code: code})
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("mail: %w", err))
 		} else {
-			mailTo = students.MaskEmail(rec.Email)
+			mailTo = mask.Email(rec.Email)
 		}
 	}
 	if smsTo == "" && mailTo == "" {

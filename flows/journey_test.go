@@ -3,7 +3,6 @@ package flows_test
 import (
 	"context"
 	"encoding/json"
-	"github.com/seuil-idp/seuil/themes"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -17,6 +16,7 @@ import (
 	"github.com/seuil-idp/seuil/flows"
 	"github.com/seuil-idp/seuil/idp/directory"
 	"github.com/seuil-idp/seuil/idp/state"
+	"github.com/seuil-idp/seuil/themes"
 )
 
 const goodPassword = "correct-Cheval-9-agrafe"

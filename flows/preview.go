@@ -9,6 +9,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/seuil-idp/seuil/flows/flow"
+	"github.com/seuil-idp/seuil/idp/mask"
 	"github.com/seuil-idp/seuil/idp/students"
 )
 
@@ -18,8 +19,8 @@ func previewFlow() *flow.Flow {
 		Mobile: "+33788102599", Email: "camille.martin@example.org", BirthDate: time.Date(2007, 3, 14, 0, 0, 0, 0, time.UTC)}
 	return &flow.Flow{ID: "preview", Name: "activation", CSRF: "preview", StudentID: rec.StudentID, INE: rec.INE,
 		Phone: rec.Mobile, Record: rec, Login: "22012345T", Verified: true, PasswordSet: true,
-		OTP:     flow.OTP{SMSTo: students.MaskPhone(rec.Mobile), MailTo: students.MaskEmail(rec.Email)},
-		Landing: "https://pjweb.example.org/", Confirmed: students.MaskEmail(rec.Email), Matched: true}
+		OTP:     flow.OTP{SMSTo: mask.Phone(rec.Mobile), MailTo: mask.Email(rec.Email)},
+		Landing: "https://pjweb.example.org/", Confirmed: mask.Email(rec.Email), Matched: true}
 }
 
 // PreviewData is the preview index page's data.

@@ -13,7 +13,6 @@ import (
 	"testing"
 
 	"github.com/seuil-idp/seuil/flows"
-	"github.com/seuil-idp/seuil/flows/flow"
 	"github.com/seuil-idp/seuil/flows/notify"
 	"github.com/seuil-idp/seuil/idp/students"
 )
@@ -80,18 +79,18 @@ func TestSMSDailyBudget(t *testing.T) {
 type failing struct {
 	down atomic.Bool
 	err  error
-	sms  flow.SMSSender
-	mail flow.Mailer
+	sms  notify.SMSSender
+	mail notify.Mailer
 }
 
-func (f *failing) SendSMS(ctx context.Context, m flow.SMS) error {
+func (f *failing) SendSMS(ctx context.Context, m notify.SMS) error {
 	if f.down.Load() {
 		return f.err
 	}
 	return f.sms.SendSMS(ctx, m)
 }
 
-func (f *failing) SendMail(ctx context.Context, m flow.Mail) error {
+func (f *failing) SendMail(ctx context.Context, m notify.Mail) error {
 	if f.down.Load() {
 		return errors.New("smtp: 421 service not available")
 	}
@@ -145,7 +144,7 @@ func TestTimedOutSMSMayArrive(t *testing.T) {
 // smsOnly exposes only the failing SMS side.
 type smsOnly struct{ f *failing }
 
-func (s smsOnly) SendSMS(ctx context.Context, m flow.SMS) error { return s.f.SendSMS(ctx, m) }
+func (s smsOnly) SendSMS(ctx context.Context, m notify.SMS) error { return s.f.SendSMS(ctx, m) }
 
 // A definition may send codes by e-mail only (channels: [mail]), as ANSSI
 // advises against SMS: no SMS goes, and the screen does not call the SMS

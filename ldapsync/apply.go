@@ -8,8 +8,9 @@ import (
 	"sync"
 
 	"github.com/schollz/progressbar/v3"
-	"github.com/seuil-idp/seuil/idp/students"
 	"golang.org/x/term"
+
+	"github.com/seuil-idp/seuil/idp/students"
 )
 
 // readSource loads every valid record, printing invalid rows with their

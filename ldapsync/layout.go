@@ -2,10 +2,10 @@ package ldapsync
 
 import (
 	"fmt"
-	"github.com/seuil-idp/seuil/idp/directory"
 	"strings"
 	"time"
 
+	"github.com/seuil-idp/seuil/idp/directory"
 	ldapdir "github.com/seuil-idp/seuil/idp/directory/ldap"
 	"github.com/seuil-idp/seuil/idp/students"
 )

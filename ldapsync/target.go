@@ -6,8 +6,9 @@ import (
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
+
 	ldapdir "github.com/seuil-idp/seuil/idp/directory/ldap"
-	"github.com/seuil-idp/seuil/idp/directory/ldap/ldapconn"
+	"github.com/seuil-idp/seuil/idp/ldapconn"
 )
 
 // target holds the connections to the directory's provider, bound as the

@@ -19,8 +19,6 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
-
-	"github.com/seuil-idp/seuil/idp/websec"
 )
 
 //go:embed default
@@ -307,10 +305,18 @@ var languageNames = map[string]string{"fr": "Français", "en": "English"}
 // switch (websec.Cookies adds "__Host-" over HTTPS).
 const LangCookie = "seuil_lang"
 
+// CookieJar names and sets the language cookie (websec.Cookies has it):
+// themes only pick a language, the cookie's security attributes are
+// the caller's.
+type CookieJar interface {
+	Name(base string) string
+	Set(w http.ResponseWriter, base, value string, maxAge time.Duration)
+}
+
 // Language picks the page language (see Negotiate) and, when the request
 // switches it explicitly (?lang=), remembers the choice for a year, so that
 // the flows and the sign-in pages agree on it.
-func Language(w http.ResponseWriter, r *http.Request, c websec.Cookies) string {
+func Language(w http.ResponseWriter, r *http.Request, c CookieJar) string {
 	l := Negotiate(r, c.Name(LangCookie))
 	if r.URL.Query().Get("lang") == l {
 		c.Set(w, LangCookie, l, 365*24*time.Hour)

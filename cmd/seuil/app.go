@@ -3,9 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/seuil-idp/seuil/idp/audit"
-	"github.com/seuil-idp/seuil/idp/directory"
-	"github.com/seuil-idp/seuil/idp/students"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -21,9 +18,12 @@ import (
 	"github.com/seuil-idp/seuil/flows"
 	"github.com/seuil-idp/seuil/flows/notify"
 	"github.com/seuil-idp/seuil/flows/password"
+	"github.com/seuil-idp/seuil/idp/audit"
+	"github.com/seuil-idp/seuil/idp/directory"
 	"github.com/seuil-idp/seuil/idp/provider"
 	"github.com/seuil-idp/seuil/idp/session"
 	"github.com/seuil-idp/seuil/idp/state"
+	"github.com/seuil-idp/seuil/idp/students"
 	"github.com/seuil-idp/seuil/idp/websec"
 	"github.com/seuil-idp/seuil/themes"
 )

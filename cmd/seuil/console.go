@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/seuil-idp/seuil/cmd/seuil/config"
-	"github.com/seuil-idp/seuil/flows/flow"
+	"github.com/seuil-idp/seuil/flows/notify"
 	"github.com/seuil-idp/seuil/idp/audit"
 	"github.com/seuil-idp/seuil/idp/console"
 	"github.com/seuil-idp/seuil/idp/credentials"
@@ -65,7 +65,7 @@ type consoleDeps struct {
 	proxies []netip.Prefix
 	prefix  string
 	log     *slog.Logger
-	mail    flow.Mailer
+	mail    notify.Mailer
 	// sendCode sends a helpdesk code (flows.Handler.SendHelpdeskCode).
 	sendCode func(ctx context.Context, studentID, lang string) (sms, mail string, err error)
 	// skipped lists the rows the student source left out (CSV), or nil.
@@ -112,7 +112,7 @@ func newConsole(cfg *config.Config, d consoleDeps) (*console.Console, error) {
 		Proxies: d.proxies, Logger: d.log, HSTS: strings.HasPrefix(cfg.Server.PublicURL, "https:"),
 		LoginFor: func(id string) string { return directory.ExpandLogin(pattern, id, "") },
 		SendMail: func(ctx context.Context, to string, m themes.Mail) error {
-			return d.mail.SendMail(ctx, flow.Mail{To: to, Subject: m.Subject, Text: m.Text, HTML: m.HTML})
+			return d.mail.SendMail(ctx, notify.Mail{To: to, Subject: m.Subject, Text: m.Text, HTML: m.HTML})
 		},
 		ResetURL: strings.TrimRight(cfg.Server.PublicURL, "/") + "/reset",
 	})

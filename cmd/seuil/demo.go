@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"github.com/seuil-idp/seuil/idp/audit"
 	"io"
 	"net"
 	"os"
@@ -20,9 +19,11 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/seuil-idp/seuil/cmd/seuil/config"
+	"github.com/seuil-idp/seuil/idp/audit"
 	"github.com/seuil-idp/seuil/idp/demorp"
 	"github.com/seuil-idp/seuil/idp/directory"
 	"github.com/seuil-idp/seuil/idp/directory/embedded"
+	"github.com/seuil-idp/seuil/idp/mask"
 	"github.com/seuil-idp/seuil/idp/provider/keys"
 	"github.com/seuil-idp/seuil/idp/state"
 	"github.com/seuil-idp/seuil/idp/students"
@@ -185,7 +186,7 @@ func seedDemoHistory(ctx context.Context, path string) error {
 		{Time: at(2), Kind: audit.KindStep, Outcome: "limited", Student: "22010000", Flow: "activation", Detail: "identify", IP: "192.0.2.10", Ref: "DEM-002"},
 		{Time: at(30), Kind: audit.KindFlowStarted, Outcome: "ok", Flow: "activation", IP: "198.51.100.4"},
 		{Time: at(31), Kind: audit.KindStep, Outcome: "ok", Student: "22010137", Flow: "activation", Detail: "identify", IP: "198.51.100.4"},
-		{Time: at(31), Kind: audit.KindCodeSent, Outcome: "ok", Student: "22010137", Flow: "activation", Detail: "sms " + students.MaskPhone("+33612987556") + "; mail " + students.MaskEmail("hugo.dubois@example.org"), IP: "198.51.100.4"},
+		{Time: at(31), Kind: audit.KindCodeSent, Outcome: "ok", Student: "22010137", Flow: "activation", Detail: "sms " + mask.Phone("+33612987556") + "; mail " + mask.Email("hugo.dubois@example.org"), IP: "198.51.100.4"},
 		{Time: at(33), Kind: audit.KindStep, Outcome: "wrong_code", Student: "22010137", Flow: "activation", Detail: "verify", IP: "198.51.100.4"},
 		{Time: at(34), Kind: audit.KindStep, Outcome: "ok", Student: "22010137", Flow: "activation", Detail: "verify", IP: "198.51.100.4"},
 		{Time: at(36), Kind: audit.KindStep, Outcome: "refused", Student: "22010137", Flow: "activation", Detail: "password: password.rule.digit", IP: "198.51.100.4"},

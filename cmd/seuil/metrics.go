@@ -1,12 +1,12 @@
 package main
 
 import (
+	"strconv"
 	"sync/atomic"
 
-	"github.com/seuil-idp/seuil/idp/students"
-	"strconv"
-
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/seuil-idp/seuil/idp/students"
 )
 
 // Request metrics, served on server.metrics_addr. Labels stay coarse

@@ -7,9 +7,9 @@
 package flow
 
 import (
-	"github.com/seuil-idp/seuil/idp/directory"
 	"time"
 
+	"github.com/seuil-idp/seuil/idp/directory"
 	"github.com/seuil-idp/seuil/idp/state"
 	"github.com/seuil-idp/seuil/idp/students"
 )

@@ -3,17 +3,7 @@ package flow
 import (
 	"context"
 
-	"github.com/seuil-idp/seuil/flows/notify"
 	"github.com/seuil-idp/seuil/idp/regulation"
-)
-
-// SMS, Mail and their senders are flows/notify's (aliases, so steps name
-// one package for what they consume).
-type (
-	SMS       = notify.SMS
-	Mail      = notify.Mail
-	SMSSender = notify.SMSSender
-	Mailer    = notify.Mailer
 )
 
 // Regulator is the rate limiter every step calls (idp/regulation): Check

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/seuil-idp/seuil/flows/notify"
 	"github.com/seuil-idp/seuil/idp/directory"
 	"github.com/seuil-idp/seuil/idp/students"
 )
@@ -38,8 +39,8 @@ type Services struct {
 	Students  students.Source
 	Directory directory.Directory
 	Regulator Regulator
-	SMS       SMSSender
-	Mail      Mailer
+	SMS       notify.SMSSender
+	Mail      notify.Mailer
 	Sessions  SessionStarter // may be nil
 	Ender     SessionEnder   // may be nil: a changed password ends no session
 	Landing   Landing        // may be nil

@@ -5,7 +5,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/seuil-idp/seuil/idp/students"
+	"github.com/seuil-idp/seuil/idp/mask"
 )
 
 // LogSMS wraps next so that every send is logged ("sms sent" or "sms
@@ -28,7 +28,7 @@ type loggedSMS struct {
 func (l loggedSMS) SendSMS(ctx context.Context, m SMS) error {
 	start := time.Now()
 	err := l.next.SendSMS(ctx, m)
-	logSend(ctx, l.log, "sms", err, start, slog.String("to", students.MaskPhone(m.To)))
+	logSend(ctx, l.log, "sms", err, start, slog.String("to", mask.Phone(m.To)))
 	return err
 }
 
@@ -41,7 +41,7 @@ func (l loggedMail) SendMail(ctx context.Context, m Mail) error {
 	start := time.Now()
 	err := l.next.SendMail(ctx, m)
 	logSend(ctx, l.log, "mail", err, start,
-		slog.String("to", students.MaskEmail(m.To)), slog.String("subject", m.Subject))
+		slog.String("to", mask.Email(m.To)), slog.String("subject", m.Subject))
 	return err
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/seuil-idp/seuil/flows/flow"
 	"github.com/seuil-idp/seuil/flows/notify"
+	"github.com/seuil-idp/seuil/idp/mask"
 	"github.com/seuil-idp/seuil/idp/regulation"
 	"github.com/seuil-idp/seuil/idp/students"
 )
@@ -80,9 +81,9 @@ func (v *Verify) send(ctx context.Context, f *flow.Flow, x *flow.Exchange) error
 	var errs []error
 	if rec.Mobile != "" {
 		body := x.T.T("sms.code", code, minutes)
-		switch err := v.svc.SMS.SendSMS(ctx, flow.SMS{To: rec.Mobile, Body: body, Code: code}); {
+		switch err := v.svc.SMS.SendSMS(ctx, notify.SMS{To: rec.Mobile, Body: body, Code: code}); {
 		case err == nil:
-			smsTo = students.MaskPhone(rec.Mobile)
+			smsTo = mask.Phone(rec.Mobile)
 		case errors.Is(err, notify.ErrCountryRefused), errors.Is(err, notify.ErrBudgetSpent):
 			// On purpose (a country SMS may not go to, the day's budget
 			// spent): the e-mail carries the code, and the screen says why.
@@ -93,7 +94,7 @@ func (v *Verify) send(ctx context.Context, f *flow.Flow, x *flow.Exchange) error
 		case timedOut(err):
 			// The provider may well have taken it: the SMS counts as
 			// sent (it may cost), and the screen says it may be late.
-			smsTo, late = students.MaskPhone(rec.Mobile), true
+			smsTo, late = mask.Phone(rec.Mobile), true
 			errs = append(errs, fmt.Errorf("sms (may have been taken): %w", err))
 		default:
 			errs = append(errs, fmt.Errorf("sms: %w", err))
@@ -103,7 +104,7 @@ func (v *Verify) send(ctx context.Context, f *flow.Flow, x *flow.Exchange) error
 		if err := v.mailCode(ctx, rec, code, minutes, x); err != nil {
 			errs = append(errs, fmt.Errorf("mail: %w", err))
 		} else {
-			mailTo = students.MaskEmail(rec.Email)
+			mailTo = mask.Email(rec.Email)
 		}
 	}
 	if len(errs) > 0 {
@@ -145,7 +146,7 @@ func (v *Verify) mailCode(ctx context.Context, rec *students.Record, code string
 	if err != nil {
 		return err
 	}
-	return v.svc.Mail.SendMail(ctx, flow.Mail{To: rec.Email, Subject: m.Subject, Text: m.Text, HTML: m.HTML, Code: code})
+	return v.svc.Mail.SendMail(ctx, notify.Mail{To: rec.Email, Subject: m.Subject, Text: m.Text, HTML: m.HTML, Code: code})
 }
 
 // judge checks code, holding the student's turn from the limit check to

@@ -3,12 +3,13 @@ package steps
 import (
 	"context"
 	"fmt"
-	"github.com/seuil-idp/seuil/idp/directory"
 	"net/url"
 	"strings"
 
 	"github.com/seuil-idp/seuil/flows/flow"
-	"github.com/seuil-idp/seuil/idp/students"
+	"github.com/seuil-idp/seuil/flows/notify"
+	"github.com/seuil-idp/seuil/idp/directory"
+	"github.com/seuil-idp/seuil/idp/mask"
 )
 
 // DoneParams are the done step's definition parameters.
@@ -97,12 +98,12 @@ func (d *Done) Enter(ctx context.Context, f *flow.Flow, x *flow.Exchange) error 
 	if email := acct.Email; email != "" {
 		m, err := x.Theme.RenderMail("done", x.T.Lang, map[string]any{"Login": f.Login, "FirstName": acct.FirstName})
 		if err == nil {
-			err = d.svc.Mail.SendMail(ctx, flow.Mail{To: email, Subject: m.Subject, Text: m.Text, HTML: m.HTML})
+			err = d.svc.Mail.SendMail(ctx, notify.Mail{To: email, Subject: m.Subject, Text: m.Text, HTML: m.HTML})
 		}
 		if err != nil {
 			d.svc.Logger.ErrorContext(ctx, "confirmation mail failed", "flow", f.Name, "err", err)
 		} else {
-			f.Confirmed = students.MaskEmail(email)
+			f.Confirmed = mask.Email(email)
 		}
 	}
 	d.svc.Logger.InfoContext(ctx, "flow done", "flow", f.Name, "login", f.Login, "landing", f.Landing != "")

@@ -13,6 +13,7 @@ import (
 
 	"github.com/seuil-idp/seuil/idp/audit"
 	"github.com/seuil-idp/seuil/idp/directory"
+	"github.com/seuil-idp/seuil/idp/mask"
 	"github.com/seuil-idp/seuil/idp/regulation"
 	"github.com/seuil-idp/seuil/idp/students"
 )
@@ -225,7 +226,7 @@ func (c *Console) loadCase(ctx context.Context, studentID, login string) (*caseP
 		switch {
 		case err == nil:
 			p.Record = &rec
-			p.Email, p.Mobile = students.MaskEmail(rec.Email), students.MaskPhone(rec.Mobile)
+			p.Email, p.Mobile = mask.Email(rec.Email), mask.Phone(rec.Mobile)
 		case errors.Is(err, students.ErrNotFound):
 			p.NoRecord = true
 		default:
@@ -435,7 +436,7 @@ func (c *Console) act(w http.ResponseWriter, r *http.Request, m *member) {
 			err = c.d.SendMail(ctx, to, mail)
 		}
 		doErr = err
-		ev.Detail = "mail " + students.MaskEmail(to)
+		ev.Detail = "mail " + mask.Email(to)
 	default:
 		c.message(w, r, http.StatusNotFound, "admin.notfound")
 		return

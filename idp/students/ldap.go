@@ -8,7 +8,8 @@ import (
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
-	"github.com/seuil-idp/seuil/idp/directory/ldap/ldapconn"
+
+	"github.com/seuil-idp/seuil/idp/ldapconn"
 )
 
 // LDAPConfig configures a student source read from a directory that the

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
+
 	"github.com/seuil-idp/seuil/idp/directory/ldap/slapdtest"
 	"github.com/seuil-idp/seuil/idp/students"
 )

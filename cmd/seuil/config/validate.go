@@ -2,11 +2,12 @@ package config
 
 import (
 	"fmt"
-	"github.com/seuil-idp/seuil/idp/directory"
 	"net"
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/seuil-idp/seuil/idp/directory"
 )
 
 // validate checks the decoded tree; each section reports its own

@@ -9,6 +9,7 @@ import (
 
 	ber "github.com/go-asn1-ber/asn1-ber"
 	"github.com/go-ldap/ldap/v3"
+
 	"github.com/seuil-idp/seuil/idp/directory"
 )
 

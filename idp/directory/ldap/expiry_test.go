@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
+
 	ldapdir "github.com/seuil-idp/seuil/idp/directory/ldap"
 	"github.com/seuil-idp/seuil/idp/directory/ldap/slapdtest"
 )

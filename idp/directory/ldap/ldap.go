@@ -15,8 +15,9 @@ import (
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
+
 	"github.com/seuil-idp/seuil/idp/directory"
-	"github.com/seuil-idp/seuil/idp/directory/ldap/ldapconn"
+	"github.com/seuil-idp/seuil/idp/ldapconn"
 )
 
 // Dir is a Directory backed by LDAP. It is safe for concurrent use.

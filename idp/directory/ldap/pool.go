@@ -7,7 +7,8 @@ import (
 	"sync/atomic"
 
 	"github.com/go-ldap/ldap/v3"
-	"github.com/seuil-idp/seuil/idp/directory/ldap/ldapconn"
+
+	"github.com/seuil-idp/seuil/idp/ldapconn"
 )
 
 // pool is a small set of connections to some servers. A slot token in sem

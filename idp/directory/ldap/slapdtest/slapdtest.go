@@ -7,7 +7,6 @@ package slapdtest
 
 import (
 	"embed"
-	"github.com/seuil-idp/seuil/idp/directory/ldap/schema"
 	"net"
 	"os"
 	"path/filepath"
@@ -16,6 +15,8 @@ import (
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
+
+	"github.com/seuil-idp/seuil/idp/directory/ldap/schema"
 )
 
 //go:embed schema/*.schema

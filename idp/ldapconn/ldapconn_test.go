@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/seuil-idp/seuil/idp/directory/ldap/ldapconn"
 	"github.com/seuil-idp/seuil/idp/directory/ldap/slapdtest"
+	"github.com/seuil-idp/seuil/idp/ldapconn"
 )
 
 // TestDialTLS checks every way of reaching a TLS server, with the CA,
