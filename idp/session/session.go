@@ -117,11 +117,7 @@ func (m *Manager) StartSession(ctx context.Context, w http.ResponseWriter, r *ht
 	}
 	// The login index lets the helpdesk count and end a person's
 	// sessions (SIDs, public already, never cookies).
-	lk := m.st.Key(loginKey(acct.Login))
-	p := m.st.Client().TxPipeline()
-	p.SAdd(ctx, lk, s.SID)
-	p.Expire(ctx, lk, m.cfg.AbsoluteTimeout+m.cfg.AnnounceFor)
-	if _, err := p.Exec(ctx); err != nil {
+	if err := m.st.AddToSet(ctx, loginKey(acct.Login), s.SID, m.cfg.AbsoluteTimeout+m.cfg.AnnounceFor); err != nil {
 		return fmt.Errorf("session: start: %w", err)
 	}
 	m.cfg.Cookies.Set(w, CookieName, token, 0)
@@ -204,8 +200,7 @@ func loginKey(login string) string { return "sso-login:" + strings.ToUpper(login
 // Of returns the live sessions of login (the helpdesk's view), dropping
 // from the index those that ended.
 func (m *Manager) Of(ctx context.Context, login string) ([]Session, error) {
-	lk := m.st.Key(loginKey(login))
-	sids, err := m.st.Client().SMembers(ctx, lk).Result()
+	sids, err := m.st.Members(ctx, loginKey(login))
 	if err != nil {
 		return nil, fmt.Errorf("session: of %s: %w", login, err)
 	}
@@ -219,7 +214,7 @@ func (m *Manager) Of(ctx context.Context, login string) ([]Session, error) {
 			err = m.st.Get(ctx, k, &s)
 		}
 		if errors.Is(err, state.ErrNotFound) || err == nil && (s.SID != sid || m.timedOut(s, now)) {
-			_ = m.st.Client().SRem(ctx, lk, sid).Err()
+			_ = m.st.RemoveFromSet(ctx, loginKey(login), sid)
 			continue
 		}
 		if err != nil {

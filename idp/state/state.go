@@ -118,6 +118,45 @@ func (s *Store) Incr(ctx context.Context, key string, ttl time.Duration) (int64,
 	return n.Val(), nil
 }
 
+// AddToSet adds member to the set under key and sets the set's lifetime
+// to ttl (an index: a grant's tokens, a person's sessions), in one
+// transaction.
+func (s *Store) AddToSet(ctx context.Context, key, member string, ttl time.Duration) error {
+	k := s.Key(key)
+	p := s.rdb.TxPipeline()
+	p.SAdd(ctx, k, member)
+	p.Expire(ctx, k, ttl)
+	if _, err := p.Exec(ctx); err != nil {
+		return fmt.Errorf("state: add to set: %w", err)
+	}
+	return nil
+}
+
+// Members returns the set under key (none: empty, not an error).
+func (s *Store) Members(ctx context.Context, key string) ([]string, error) {
+	m, err := s.rdb.SMembers(ctx, s.Key(key)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("state: members: %w", err)
+	}
+	return m, nil
+}
+
+// RemoveFromSet removes members from the set under key; absent ones are
+// not an error.
+func (s *Store) RemoveFromSet(ctx context.Context, key string, members ...string) error {
+	if len(members) == 0 {
+		return nil
+	}
+	args := make([]any, len(members))
+	for i, m := range members {
+		args[i] = m
+	}
+	if err := s.rdb.SRem(ctx, s.Key(key), args...).Err(); err != nil {
+		return fmt.Errorf("state: remove from set: %w", err)
+	}
+	return nil
+}
+
 // Update reads key into v, calls change, and writes v back with ttl, only
 // if nobody wrote key in between (optimistic locking with WATCH); otherwise
 // it returns ErrConflict. change may return an error to abort without

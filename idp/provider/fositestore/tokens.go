@@ -116,20 +116,10 @@ func (s *Store) RevokeRefreshToken(ctx context.Context, reqID string) error {
 			return err
 		}
 	}
-	if len(sigs) > 0 {
-		if err := s.st.Client().SRem(ctx, s.st.Key(rtFam(reqID)), toAny(sigs)...).Err(); err != nil {
-			return fmt.Errorf("fositestore: family: %w", err)
-		}
+	if err := s.st.RemoveFromSet(ctx, rtFam(reqID), sigs...); err != nil {
+		return fmt.Errorf("fositestore: family: %w", err)
 	}
 	return nil
-}
-
-func toAny(ss []string) []any {
-	out := make([]any, len(ss))
-	for i, s := range ss {
-		out[i] = s
-	}
-	return out
 }
 
 // RevokeAccessToken deletes every access token of the grant.
@@ -149,18 +139,14 @@ func (s *Store) RevokeAccessToken(ctx context.Context, reqID string) error {
 // index adds sig to a grant's family set, which lives as long as the
 // longest-lived token can.
 func (s *Store) index(ctx context.Context, fam, sig string) error {
-	k := s.st.Key(fam)
-	p := s.st.Client().TxPipeline()
-	p.SAdd(ctx, k, sig)
-	p.Expire(ctx, k, s.life.Refresh+s.life.Access)
-	if _, err := p.Exec(ctx); err != nil {
+	if err := s.st.AddToSet(ctx, fam, sig, s.life.Refresh+s.life.Access); err != nil {
 		return fmt.Errorf("fositestore: index: %w", err)
 	}
 	return nil
 }
 
 func (s *Store) members(ctx context.Context, fam string) ([]string, error) {
-	sigs, err := s.st.Client().SMembers(ctx, s.st.Key(fam)).Result()
+	sigs, err := s.st.Members(ctx, fam)
 	if err != nil {
 		return nil, fmt.Errorf("fositestore: family: %w", err)
 	}

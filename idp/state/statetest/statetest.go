@@ -7,6 +7,7 @@ package statetest
 import (
 	"context"
 	"errors"
+	"sort"
 	"testing"
 	"time"
 
@@ -58,6 +59,7 @@ func Run(t *testing.T, newClient NewClient) {
 		{"UpdateMissing", testUpdateMissing},
 		{"UpdateConflict", testUpdateConflict},
 		{"UpdateConcurrent", testUpdateConcurrent},
+		{"Sets", testSets},
 		{"Prefix", testPrefix},
 		{"DecodeError", testDecodeError},
 	}
@@ -201,5 +203,34 @@ func testExpiry(t *testing.T, s *state.Store) {
 	// An expired key is free again for PutNew.
 	if ok, err := s.PutNew(ctx(t), "putnew", item{}, time.Minute); err != nil || !ok {
 		t.Fatalf("PutNew after expiry = %v, %v; want true", ok, err)
+	}
+}
+
+// testSets: the index operations (a grant's tokens, a person's sessions):
+// members added and removed one by one or several at once, an absent one
+// removed without error, a missing set empty, the lifetime set on add.
+func testSets(t *testing.T, s *state.Store) {
+	c := ctx(t)
+	if m, err := s.Members(c, "fam"); err != nil || len(m) != 0 {
+		t.Fatalf("Members of a missing set = %v, %v", m, err)
+	}
+	for _, sig := range []string{"a", "b", "c", "a"} {
+		if err := s.AddToSet(c, "fam", sig, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ttl, err := s.TTL(c, "fam"); err != nil || ttl <= 0 || ttl > time.Minute {
+		t.Errorf("TTL of the set = %v, %v", ttl, err)
+	}
+	if err := s.RemoveFromSet(c, "fam", "b", "absent"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RemoveFromSet(c, "fam"); err != nil {
+		t.Fatalf("removing nothing: %v", err)
+	}
+	m, err := s.Members(c, "fam")
+	sort.Strings(m)
+	if err != nil || len(m) != 2 || m[0] != "a" || m[1] != "c" {
+		t.Errorf("Members = %v, %v; want [a c]", m, err)
 	}
 }
