@@ -27,7 +27,7 @@ func readSource(ctx context.Context, src students.Bulk, out io.Writer, sum *Summ
 		if e.Key != "" {
 			skip[e.Key] = true
 		}
-		fmt.Fprintf(out, "invalid row: line %d: student %q: %v\n", e.Line, e.Key, e.Err)
+		fmt.Fprintf(out, "# invalid row: line %d: student %q: %v\n", e.Line, e.Key, e.Err)
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("ldapsync: read source: %w", err)
@@ -55,7 +55,7 @@ func applyAll(ctx context.Context, t *target, ops []Op, opts Options, out io.Wri
 					if bar != nil {
 						_ = bar.Clear()
 					}
-					fmt.Fprintf(out, "error: student %s (%s): %v\n", op.StudentID, op.DN, err)
+					fmt.Fprintf(out, "# error: student %s (%s): %v\n", op.StudentID, op.DN, err)
 					opts.Logger.ErrorContext(ctx, "ldapsync write failed", "student", op.StudentID, "dn", op.DN, "err", err)
 				} else {
 					count(sum, op.Kind)

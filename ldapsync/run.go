@@ -128,7 +128,7 @@ func Run(ctx context.Context, opts Options, out io.Writer) (Summary, error) {
 		sum.Errors++
 		skip[id] = true
 		delete(recs, id)
-		fmt.Fprintf(out, "error: student %s has several entries, left alone: %s\n", id, strings.Join(dups[id], "; "))
+		fmt.Fprintf(out, "# error: student %s has several entries, left alone: %s\n", id, strings.Join(dups[id], "; "))
 	}
 	p := l.plan(recs, snap, skip, opts.Left)
 	size := len(snap)
@@ -154,7 +154,7 @@ func Run(ctx context.Context, opts Options, out io.Writer) (Summary, error) {
 		sum.ApplyTime = time.Since(applyStart)
 	}
 	sum.Elapsed = time.Since(start)
-	fmt.Fprintln(out, sum)
+	fmt.Fprintln(out, "# "+sum.String())
 	opts.Logger.InfoContext(ctx, "ldapsync done", "dry_run", opts.DryRun, "created", sum.Created,
 		"updated", sum.Updated, "unchanged", sum.Unchanged, "left", sum.Left, "invalid", sum.Invalid,
 		// A duration in a JSON log line is a count of nanoseconds; an

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -151,4 +152,32 @@ oidc:
 %s`, base, logCfg, redisAddr, ldapSrv.URL, ldapSrv.ServiceDN, ldapSrv.ServicePassword, ldapSrv.PeopleDN, ldapSrv.PolicyDN,
 		csv, keyFile, clients))
 	return cfgPath
+}
+
+// seuil sync --dry-run prints LDIF: the planned changes, the invalid
+// rows and the summary as "#" comments, the summary once, so that its
+// output can be fed to ldapmodify or read by an admin as it is.
+func TestSyncDryRunIsLDIF(t *testing.T) {
+	t.Parallel()
+	ldapSrv := slapdtest.Start(t, slapdtest.Options{})
+	cfgPath := productionSetup(t, "http://127.0.0.1:1", redistest.Start(t), ldapSrv)
+	appendFile(t, filepath.Join(filepath.Dir(cfgPath), "students.csv"),
+		"22099999;not-an-ine;Faux;Élève;01/01/2006;0612345678;x@example.org;2026\n")
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"sync", "--config", cfgPath, "--dry-run"}, &out, &errOut); code != 0 {
+		t.Fatalf("seuil sync --dry-run = %d\n%s\n%s", code, out.String(), errOut.String())
+	}
+	ldifLine := regexp.MustCompile(`^(#.*|-|[A-Za-z][A-Za-z0-9;-]*::? ?.*)$`)
+	summaries := 0
+	for i, line := range strings.Split(strings.TrimRight(out.String(), "\n"), "\n") {
+		if line != "" && !ldifLine.MatchString(line) {
+			t.Errorf("line %d is neither LDIF nor a comment: %q", i+1, line)
+		}
+		if strings.HasPrefix(line, "# created ") {
+			summaries++
+		}
+	}
+	if summaries != 1 || !strings.Contains(out.String(), "# invalid row: line 25: student \"22099999\"") {
+		t.Errorf("%d summaries, or the invalid row missing:\n%s", summaries, out.String())
+	}
 }

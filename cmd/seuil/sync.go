@@ -38,11 +38,12 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	cl.add(closeFn)
-	sum, err := ldapsync.Run(ctx, ldapsync.Options{
+	// Run prints the plan or the errors and, last, the summary, each a
+	// "#" comment, so that a dry run's output stays LDIF.
+	_, err = ldapsync.Run(ctx, ldapsync.Options{
 		Source: src, Directory: ldapConfig(cfg.Directory.LDAP, log),
 		LoginPattern: cfg.Sync.LoginPattern, Left: ldapsync.LeftPolicy(cfg.Sync.LeftPolicy),
 		MaxLeft: cfg.Sync.MaxLeft, Force: *force, Workers: cfg.Sync.Workers, DryRun: *dry, Logger: log,
 	}, stdout)
-	fmt.Fprintln(stdout, sum)
 	return err
 }
