@@ -29,7 +29,7 @@ func TestDefinitionErrors(t *testing.T) {
 		{"password first", "name: activation\nsteps:\n  - type: password\n  - type: done\n",
 			"flows.activation.steps[0]: a password step needs a verify step before it, or entry: handover"},
 		{"max age", "name: activation\nsteps:\n  - type: verify\n  - type: password\n    max_age: 400d\n  - type: done\n",
-			"flows.activation.steps[1].max_age: 9600h0m0s is not between 1d and 365d"},
+			"flows.activation.steps[1].max_age: 400d is not between 1d and 365d"},
 		{"policy", "name: activation\nsteps:\n  - type: verify\n  - type: password\n    policy: {min_length: 4}\n  - type: done\n",
 			"flows.activation.steps[1].policy: invalid password policy: min_length"},
 		{"no done", "name: activation\nsteps:\n  - type: identify\n",

@@ -64,14 +64,17 @@ type Config struct {
 // Deps are the components the flows use; nil Sessions or Landing turn
 // those features off, nil Logger and Clock take defaults.
 type Deps struct {
-	Store     *state.Store
-	Regulator flow.Regulator
-	Directory directory.Directory
-	Students  students.Source
-	SMS       notify.SMSSender
-	Mail      notify.Mailer
-	Themes    map[string]*themes.Theme // "default" is loaded when absent
-	Sessions  SessionStarter
+	// PasswordPolicy is the directory's (directory.PolicyReader), read
+	// at start; zero: the directory says none.
+	PasswordPolicy directory.Policy
+	Store          *state.Store
+	Regulator      flow.Regulator
+	Directory      directory.Directory
+	Students       students.Source
+	SMS            notify.SMSSender
+	Mail           notify.Mailer
+	Themes         map[string]*themes.Theme // "default" is loaded when absent
+	Sessions       SessionStarter
 	// Ender ends the other sessions of an active account whose password
 	// a flow changes (nil: they run on until they expire).
 	Ender          flow.SessionEnder
@@ -138,7 +141,8 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 	}
 	svc := &flow.Services{Students: deps.Students, Directory: deps.Directory, Regulator: deps.Regulator,
 		SMS: deps.SMS, Mail: deps.Mail, Sessions: deps.Sessions, Ender: deps.Ender, Landing: deps.Landing,
-		Logger: deps.Logger, Now: deps.Clock, LoginPattern: cfg.LoginPattern, Passkeys: cfg.PasskeysPath}
+		Logger: deps.Logger, Now: deps.Clock, LoginPattern: cfg.LoginPattern, Passkeys: cfg.PasskeysPath,
+		Policy: deps.PasswordPolicy}
 	if len(deps.Secret) >= 16 {
 		svc.HelpdeskCodes = helpdeskCodes{st: deps.Store, secret: deps.Secret}
 	}

@@ -111,6 +111,23 @@ type envOpt func(*flows.Config, *flows.Deps)
 // newEnv starts redis-server, an embedded directory and the flows.
 func newEnv(tb testing.TB, opts ...envOpt) *env {
 	tb.Helper()
+	e, err := startEnv(tb, opts...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return e
+}
+
+// newEnvErr is newEnv for a configuration flows.New must refuse: its
+// error.
+func newEnvErr(tb testing.TB, opts ...envOpt) error {
+	tb.Helper()
+	_, err := startEnv(tb, opts...)
+	return err
+}
+
+func startEnv(tb testing.TB, opts ...envOpt) (*env, error) {
+	tb.Helper()
 	rdb := redistest.Client(tb)
 	e := &env{box: &outbox{Outbox: notify.NewOutbox(64)}, clock: &clock{}}
 	reg, err := regulation.New(rdb, "t:", nil, []byte("0123456789abcdef0123456789abcdef"))
@@ -132,7 +149,7 @@ func newEnv(tb testing.TB, opts ...envOpt) *env {
 	}
 	e.h, err = flows.New(cfg, deps)
 	if err != nil {
-		tb.Fatal(err)
+		return nil, err
 	}
 	var h http.Handler = e.h
 	if cfg.BasePath != "" {
@@ -140,7 +157,7 @@ func newEnv(tb testing.TB, opts ...envOpt) *env {
 	}
 	e.srv = httptest.NewServer(h)
 	tb.Cleanup(e.srv.Close)
-	return e
+	return e, nil
 }
 
 // browser is one cookie jar that does not follow redirects.

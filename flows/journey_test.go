@@ -399,3 +399,58 @@ func TestExpirySentenceFollowsMaxAge(t *testing.T) {
 		t.Error("the expiry sentence still says a year")
 	}
 }
+
+// The password step agrees with the directory's own policy or the flows
+// do not start: the screen states the directory's lifetime when the
+// definition sets none, and a lifetime, a history or a minimum length
+// that the directory contradicts is refused, every one at once, naming
+// both values.
+func TestPasswordStepAgreesWithTheDirectory(t *testing.T) {
+	t.Parallel()
+	const src = "cn=default,ou=policies,dc=univ-tours,dc=fr"
+	year := 365 * 24 * time.Hour
+	cases := []struct {
+		name   string
+		params string // the password step's lines
+		policy directory.Policy
+		screen string   // on the password screen
+		errs   []string // from flows.New
+	}{
+		{"the directory's lifetime on screen", "", directory.Policy{Source: src, MaxAge: 180 * 24 * time.Hour, InHistory: 5}, "180 jours maximum", nil},
+		{"passwords that never expire: no sentence", "", directory.Policy{Source: src, InHistory: 5}, "!durée de vie", nil},
+		{"a directory that says nothing: a year", "", directory.Policy{}, "365 jours maximum", nil},
+		{"max_age the directory does not apply", "    max_age: 180d\n", directory.Policy{Source: src, MaxAge: year, InHistory: 5}, "",
+			[]string{"steps[2].max_age: 180d, but the directory's policy (" + src + ") sets pwdMaxAge to 365d"}},
+		{"every contradiction at once", "    max_age: 90d\n    policy: {min_length: 8}\n", directory.Policy{Source: src, MaxAge: year, MinLength: 12}, "",
+			[]string{"steps[2].max_age: 90d", "steps[2].policy.history: true, but the directory's policy (" + src + ") keeps no previous password",
+				"steps[2].policy.min_length: 8, below the directory's pwdMinLength 12"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			def := "name: activation\nttl: 1h\ntheme: default\nsteps:\n  - type: identify\n  - type: verify\n" +
+				"  - type: password\n" + c.params + "  - type: done\n"
+			if err := os.WriteFile(filepath.Join(dir, "activation.yaml"), []byte(def), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			opt := func(cfg *flows.Config, d *flows.Deps) { cfg.DefinitionsDir, d.PasswordPolicy = dir, c.policy }
+			if c.errs != nil {
+				err := newEnvErr(t, opt)
+				for _, want := range c.errs {
+					if err == nil || !strings.Contains(err.Error(), want) {
+						t.Errorf("flows.New = %v, want %q", err, want)
+					}
+				}
+				return
+			}
+			r := newEnv(t, opt).browser(t).toPassword("activation")
+			if not, ok := strings.CutPrefix(c.screen, "!"); ok {
+				if strings.Contains(r.body, not) {
+					t.Errorf("the screen says %q", not)
+				}
+				return
+			}
+			must(t, r, 200, c.screen)
+		})
+	}
+}

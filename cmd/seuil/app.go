@@ -130,11 +130,19 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 	if err != nil {
 		return nil, fmt.Errorf("oidc: %w", err)
 	}
+	// The directory's own password policy: the screens state its
+	// expiry, and flow settings that contradict it stop the start.
+	var policy directory.Policy
+	if pr, ok := dir.(directory.PolicyReader); ok {
+		if policy, err = pr.PasswordPolicy(ctx); err != nil {
+			return nil, fmt.Errorf("directory: %w", err)
+		}
+	}
 	fh, err := flows.New(flows.Config{
 		DefinitionsDir: cfg.Flows.Dir, Preview: o.demo || cfg.Flows.Preview, HSTS: pub.Scheme == "https", BasePath: prefix,
 		SignInPath: prefix + "/login", LoginPattern: cfg.Sync.LoginPattern, PasskeysPath: passkeysPath,
 	}, flows.Deps{
-		Store: store, Regulator: reg, Directory: dir, Students: src, SMS: sms, Mail: mail,
+		PasswordPolicy: policy, Store: store, Regulator: reg, Directory: dir, Students: src, SMS: sms, Mail: mail,
 		Themes: ths, Sessions: op.Sessions(), Ender: op, Landing: op, Logger: log, Cookies: cookies,
 		TrustedProxies: proxies, Trail: trail, Secret: derive(cfg, "seuil helpdesk codes"),
 	})

@@ -109,3 +109,12 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 
 // D returns the value as a time.Duration.
 func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// String writes whole days as they are typed ("400d"), other values in
+// Go's syntax ("15m0s"), so that a message quotes what the admin wrote.
+func (d Duration) String() string {
+	if day := 24 * time.Hour; d.D() > 0 && d.D()%day == 0 {
+		return strconv.Itoa(int(d.D()/day)) + "d"
+	}
+	return d.D().String()
+}

@@ -52,6 +52,10 @@ type Services struct {
 	// LoginPattern is the deployment's login pattern, the default of
 	// the done step (directory.ExpandLogin); empty: "{student_id}T".
 	LoginPattern string
+	// Policy is the directory's own password policy, read at start (zero
+	// when the directory says none): the screen states its expiry, and
+	// definitions that contradict it are refused.
+	Policy directory.Policy
 	// Passkeys is the passkey ceremonies' public prefix
 	// ("/seuil/passkeys"): the done screen offers to create one; empty:
 	// no offer.

@@ -27,24 +27,79 @@ type PasswordParams struct {
 // policy (the server is the only judge; the page's live checklist only
 // mirrors this), and sets it in the directory.
 type Password struct {
+	path   string // the step's place in its definition, for messages
 	policy password.Policy
+	// maxAge is the definition's max_age; 0: the directory's pwdMaxAge,
+	// which is what expires the password.
 	maxAge time.Duration
 	svc    *flow.Services
 }
 
-// NewPassword builds the password step.
+// NewPassword builds the password step and checks it against the
+// directory's own policy: a setting the directory would contradict (a
+// lifetime the screen states but the directory does not apply, a
+// history it keeps none of, a minimum below its own) is refused, naming
+// both values.
 func NewPassword(p flow.Params, s *flow.Services) (flow.Step, error) {
-	prm := PasswordParams{Policy: password.DefaultPolicy(), MaxAge: flow.Duration(MaxPasswordAge)}
+	prm := PasswordParams{Policy: password.DefaultPolicy()}
 	if err := p.Decode(&prm); err != nil {
 		return nil, err
 	}
 	if err := prm.Policy.Validate(); err != nil {
 		return nil, fmt.Errorf("%s.policy: %w", p.Path, err)
 	}
-	if prm.MaxAge.D() <= 0 || prm.MaxAge.D() > MaxPasswordAge {
-		return nil, fmt.Errorf("%s.max_age: %s is not between 1d and 365d", p.Path, prm.MaxAge.D())
+	if prm.MaxAge != 0 && (prm.MaxAge.D() < 24*time.Hour || prm.MaxAge.D() > MaxPasswordAge) {
+		return nil, fmt.Errorf("%s.max_age: %s is not between 1d and 365d", p.Path, prm.MaxAge)
 	}
-	return &Password{policy: prm.Policy, maxAge: prm.MaxAge.D(), svc: s}, nil
+	st := &Password{path: p.Path, policy: prm.Policy, maxAge: prm.MaxAge.D(), svc: s}
+	if s != nil {
+		if err := st.agrees(s.Policy); err != nil {
+			return nil, err
+		}
+	}
+	return st, nil
+}
+
+// agrees reports every contradiction between the step and the directory.
+func (s *Password) agrees(dir directory.Policy) error {
+	if dir.Source == "" {
+		return nil // a directory that says nothing of its policy
+	}
+	var errs []error
+	if s.maxAge != 0 && s.maxAge != dir.MaxAge {
+		errs = append(errs, fmt.Errorf("%s.max_age: %s, but the directory's policy (%s) sets pwdMaxAge to %s: passwords would not expire when the screen says; remove max_age, the screen then states the directory's",
+			s.path, flow.Duration(s.maxAge), dir.Source, policyAge(dir.MaxAge)))
+	}
+	if s.policy.History && dir.InHistory == 0 {
+		errs = append(errs, fmt.Errorf("%s.policy.history: true, but the directory's policy (%s) keeps no previous password (pwdInHistory 0): set pwdInHistory, or history: false",
+			s.path, dir.Source))
+	}
+	if dir.MinLength > s.policy.MinLength {
+		errs = append(errs, fmt.Errorf("%s.policy.min_length: %d, below the directory's pwdMinLength %d (%s): the directory would refuse passwords the screen accepts",
+			s.path, s.policy.MinLength, dir.MinLength, dir.Source))
+	}
+	return errors.Join(errs...)
+}
+
+func policyAge(d time.Duration) string {
+	if d == 0 {
+		return "0 (never)"
+	}
+	return flow.Duration(d).String()
+}
+
+// lifetime is the password's lifetime as the screen states it: the
+// definition's, else the directory's (0 when the directory says its
+// passwords never expire: the screen then states no expiry), else a
+// year, the university's rule, when the directory says nothing.
+func (s *Password) lifetime() time.Duration {
+	switch {
+	case s.maxAge != 0:
+		return s.maxAge
+	case s.svc != nil && s.svc.Policy.Source != "":
+		return s.svc.Policy.MaxAge
+	}
+	return MaxPasswordAge
 }
 
 // Name implements flow.Step.
@@ -84,7 +139,7 @@ func (s *Password) Show(ctx context.Context, f *flow.Flow, x *flow.Exchange) (st
 		}
 	}
 	return "password", PasswordData{Rules: s.lines(res, x, judged),
-		MaxAgeDays: int(s.maxAge / (24 * time.Hour)), AlreadyActive: f.AlreadyActive,
+		MaxAgeDays: int(s.lifetime() / (24 * time.Hour)), AlreadyActive: f.AlreadyActive,
 		Login: f.AccountLogin(), MinLength: s.policy.MinLength, ExpiredOn: s.expiredOn(ctx, f, x)}
 }
 

@@ -46,6 +46,27 @@ type Account struct {
 	GraceLeft int
 }
 
+// Policy is what the directory itself enforces on passwords (OpenLDAP's
+// ppolicy entry, the embedded directory's options): the flows show it and
+// refuse to start with settings that contradict it.
+type Policy struct {
+	// Source names where it was read, for messages ("cn=default,ou=policies,…").
+	Source string
+	// MaxAge is how long a password lasts (pwdMaxAge); 0: for ever.
+	MaxAge time.Duration
+	// InHistory is how many previous passwords are kept and refused
+	// (pwdInHistory); 0: none.
+	InHistory int
+	// MinLength is the shortest password accepted (pwdMinLength); 0:
+	// no minimum of the directory's own.
+	MinLength int
+}
+
+// PolicyReader is a directory that says its password policy.
+type PolicyReader interface {
+	PasswordPolicy(ctx context.Context) (Policy, error)
+}
+
 // Typed errors the flows and the login page turn into user messages.
 var (
 	// ErrNotFound: no account for that student number or login.

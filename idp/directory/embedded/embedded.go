@@ -5,6 +5,7 @@
 package embedded
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -171,4 +172,9 @@ func newSubject() (string, error) {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:]), nil
+}
+
+// PasswordPolicy is the embedded directory's own: its options.
+func (d *Dir) PasswordPolicy(context.Context) (directory.Policy, error) {
+	return directory.Policy{Source: "the embedded directory", MaxAge: d.opts.MaxAge, InHistory: d.opts.HistoryDepth}, nil
 }

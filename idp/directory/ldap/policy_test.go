@@ -10,6 +10,7 @@ import (
 	"github.com/go-ldap/ldap/v3"
 
 	"github.com/seuil-idp/seuil/idp/directory"
+	ldapdir "github.com/seuil-idp/seuil/idp/directory/ldap"
 	"github.com/seuil-idp/seuil/idp/directory/ldap/slapdtest"
 	"github.com/seuil-idp/seuil/idp/students"
 )
@@ -176,5 +177,25 @@ func TestGraceLoginSucceeds(t *testing.T) {
 	}
 	if _, err := d.Authenticate(ctx, login, "Grace-pass-1"); !errors.Is(err, directory.ErrPasswordExpired) {
 		t.Errorf("after the grace login: %v, want ErrPasswordExpired", err)
+	}
+}
+
+// The policy the flows check themselves against is the one slapd holds.
+func TestPasswordPolicyRead(t *testing.T) {
+	t.Parallel()
+	d, srv := open(t, slapdtest.Options{MaxAge: 180 * 24 * time.Hour, InHistory: 3, MinLength: 10})
+	p, err := d.PasswordPolicy(context.Background())
+	want := directory.Policy{Source: srv.PolicyDN, MaxAge: 180 * 24 * time.Hour, InHistory: 3, MinLength: 10}
+	if err != nil || p != want {
+		t.Errorf("PasswordPolicy = %+v, %v; want %+v", p, err, want)
+	}
+	none, err := ldapdir.New(context.Background(), ldapdir.Config{WriteURL: srv.URL, BindDN: srv.ServiceDN,
+		BindPassword: srv.ServicePassword, BaseDN: srv.PeopleDN, Domain: "univ-tours.fr", OpTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer none.Close()
+	if p, err := none.PasswordPolicy(context.Background()); err != nil || p != (directory.Policy{}) {
+		t.Errorf("without a policy DN: %+v, %v; want the zero policy", p, err)
 	}
 }
