@@ -34,17 +34,13 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// What check-config refuses, serve refuses first, with the same words.
+	if ps := preflight(cfg); len(ps) > 0 {
+		return ps
+	}
 	log := newLogger(cfg.Log, os.Stderr)
 	state.LogRedisTo(log)
-	// The outboxes keep codes in memory where only the demo shows them:
-	// in production a student would never receive a code.
-	demo := cfg.DemoOnly()
-	for _, k := range []string{"mail.outbox", "sms.outbox"} {
-		if slices.Contains(demo, k) {
-			return fmt.Errorf("%s: is for `seuil demo` only; configure %s", k, map[string]string{"mail.outbox": "mail.smtp", "sms.outbox": "sms.http"}[k])
-		}
-	}
-	if slices.Contains(demo, "directory.embedded") {
+	if slices.Contains(cfg.DemoOnly(), "directory.embedded") {
 		log.Warn("directory.embedded is a single-process store for trials; use directory.ldap in production")
 	}
 	a, err := build(ctx, cfg, buildOptions{logger: log})
@@ -124,4 +120,4 @@ func reloadOnHangup(ctx context.Context, reload func() error, log *slog.Logger) 
 	}
 }
 
-func checkConfig(path string, stdout io.Writer) int { return config.Check(path, stdout) }
+func checkConfig(path string, stdout io.Writer) int { return config.Check(path, stdout, preflight) }

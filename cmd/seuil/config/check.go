@@ -9,12 +9,23 @@ import (
 	"strings"
 )
 
-// Check loads the file at path for `seuil check-config`: it prints "ok"
-// and a summary of what is configured (secrets only as set or unset), or
-// every problem, one per line. It returns the process exit code: 0 when
-// the file is valid, 1 otherwise.
-func Check(path string, w io.Writer) int {
+// Check loads the file at path for `seuil check-config`, then runs more
+// checks on what loaded (serve's preflight: files that must exist, flows
+// and themes that must load): it prints "ok" and a summary of what is
+// configured (secrets only as set or unset), or every problem, one per
+// line. It returns the process exit code: 0 when the file is valid, 1
+// otherwise.
+func Check(path string, w io.Writer, more ...func(*Config) Problems) int {
 	cfg, err := Load(path)
+	if err == nil {
+		var ps Problems
+		for _, m := range more {
+			ps = append(ps, m(cfg)...)
+		}
+		if len(ps) > 0 {
+			err = ps.sorted()
+		}
+	}
 	if err != nil {
 		var ps Problems
 		if errors.As(err, &ps) {

@@ -35,6 +35,8 @@ type Config struct {
 	Staff     Staff     `yaml:"staff"`
 	Audit     Audit     `yaml:"audit"`
 	Passkeys  Passkeys  `yaml:"passkeys"`
+
+	src *source // where the keys were read; nil for a Config built in code
 }
 
 // Server is the HTTP listener and how the server is reached from outside.

@@ -19,6 +19,7 @@ type decoder struct {
 	// ancestor (an endless walk) or expand exponentially ("billion laughs").
 	following map[*yaml.Node]bool
 	budget    int
+	paths     []PathKey // the file and directory names set, resolved
 }
 
 // maxNodes bounds the nodes visited, aliases expanded: a real

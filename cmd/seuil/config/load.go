@@ -84,6 +84,7 @@ func (l loader) decode(base *Config, name, dir string, data []byte) (*Config, er
 	if len(d.probs) > 0 {
 		return nil, d.probs.sorted()
 	}
+	cfg.src = &source{file: name, lines: d.lines, paths: d.paths}
 	return &cfg, nil
 }
 

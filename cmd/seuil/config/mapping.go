@@ -10,9 +10,10 @@ import (
 
 // field is one key a struct accepts.
 type field struct {
-	index  []int
-	secret bool // the key is <name>_file for a Secret field
-	path   bool
+	index   []int
+	secret  bool // the key is <name>_file for a Secret field
+	path    bool
+	created bool // a file Seuil creates when missing (its directory must exist)
 }
 
 // fields lists the keys of a struct type, following inline embedded
@@ -33,7 +34,7 @@ func fields(t reflect.Type) map[string]field {
 			}
 			continue
 		}
-		out[name] = field{index: []int{i}, path: isPath(f)}
+		out[name] = field{index: []int{i}, path: isPath(f), created: strings.Contains(f.Tag.Get("seuil"), "created")}
 		if f.Type == secretType {
 			out[name+"_file"] = field{index: []int{i}, secret: true, path: true}
 		}
@@ -69,6 +70,9 @@ func (d *decoder) mapping(n *yaml.Node, v reflect.Value, path string) {
 		case f.path:
 			d.value(val, fv, p)
 			fv.SetString(d.resolve(fv.String()))
+			if fv.String() != "" {
+				d.paths = append(d.paths, PathKey{Key: p, Value: fv.String(), Created: f.created})
+			}
 		default:
 			d.value(val, fv, p)
 		}

@@ -10,7 +10,7 @@ type Directory struct {
 
 // EmbeddedDirectory is the file-backed store of the demo.
 type EmbeddedDirectory struct {
-	Path string `yaml:"path" seuil:"path"`
+	Path string `yaml:"path" seuil:"path,created"` // created if missing
 }
 
 // LDAPConn is how to reach and bind to an LDAP server.

@@ -64,7 +64,7 @@ type Audit struct {
 	// Store: "" (the log only), "file" (one JSON Lines file: the demo,
 	// a single host) or "postgres" (shared by every replica).
 	Store string `yaml:"store"`
-	File  string `yaml:"file" seuil:"path"`
+	File  string `yaml:"file" seuil:"path,created"`
 	// DSN is PostgreSQL's (postgres://user@host/db?sslmode=verify-full).
 	DSN   Secret `yaml:"dsn"`
 	Table string `yaml:"table"` // default "seuil_audit"
