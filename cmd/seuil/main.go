@@ -15,6 +15,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/seuil-idp/seuil/cmd/seuil/config"
 )
 
 const usage = `Seuil — student account activation and OpenID Connect provider.
@@ -22,7 +24,7 @@ const usage = `Seuil — student account activation and OpenID Connect provider.
 Usage:
   seuil demo [--addr 127.0.0.1:8080] [--rp-addr 127.0.0.1:8081] [--data DIR] [--config extra.yaml]
   seuil serve --config FILE
-  seuil check-config --config FILE
+  seuil check-config --config FILE [--connect [--student NUMBER]]
   seuil sync --config FILE [--dry-run] [--force]
   seuil remind --config FILE [--dry-run] [--lang fr|en]
   seuil version
@@ -111,6 +113,8 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 func runCheck(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("check-config", stderr)
 	path := fs.String("config", "", "configuration file (YAML)")
+	connect := fs.Bool("connect", false, "also reach every server the configuration names (Redis, LDAP, SMTP, SMS, the student source)")
+	student := fs.String("student", "", "with --connect: a student number to look up in the student source")
 	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -121,5 +125,15 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "seuil check-config: --config FILE is required")
 		return 2
 	}
-	return checkConfig(*path, stdout)
+	code := checkConfig(*path, stdout)
+	if code != 0 || !*connect {
+		return code
+	}
+	cfg, err := config.Load(*path)
+	if err != nil { // it loaded a moment ago
+		fmt.Fprintln(stdout, err)
+		return 1
+	}
+	fmt.Fprintln(stdout, "connect:")
+	return connectChecks(context.Background(), cfg, *student, stdout)
 }
