@@ -23,6 +23,7 @@ const usage = `Seuil — student account activation and OpenID Connect provider.
 
 Usage:
   seuil demo [--addr 127.0.0.1:8080] [--rp-addr 127.0.0.1:8081] [--data DIR] [--config extra.yaml]
+  seuil init DIR [--base-dn dc=univ,dc=fr] [--public-url https://compte.univ.fr]
   seuil serve --config FILE
   seuil check-config --config FILE [--connect [--student NUMBER]]
   seuil sync --config FILE [--dry-run] [--force]
@@ -56,6 +57,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runDemo(ctx, rest, stdout, stderr)
 	case "serve":
 		err = runServe(ctx, rest, stderr)
+	case "init":
+		err = runInit(rest, stdout, stderr)
 	case "check-config":
 		return runCheck(rest, stdout, stderr)
 	case "sync":

@@ -6,7 +6,6 @@
 package slapdtest
 
 import (
-	"embed"
 	"net"
 	"os"
 	"path/filepath"
@@ -19,8 +18,6 @@ import (
 	"github.com/seuil-idp/seuil/idp/directory/ldap/schema"
 )
 
-//go:embed schema/*.schema
-var schemas embed.FS
 
 // Slapd is the absolute path of the server binary (Debian's slapd package;
 // /usr/sbin is often not on PATH).
@@ -117,7 +114,7 @@ func Start(tb testing.TB, opts Options) *Server {
 
 func (s *Server) writeConfig() error {
 	for _, name := range []string{"eduperson.schema", "supann-2019.schema", "schac-min.schema"} {
-		b, err := schemas.ReadFile("schema/" + name)
+		b, err := schema.Files.ReadFile(name)
 		if err != nil {
 			return err
 		}
