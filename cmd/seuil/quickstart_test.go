@@ -76,12 +76,12 @@ func TestProductionQuickstart(t *testing.T) {
 	addr := port.Addr().String()
 	port.Close()
 	for old, new := range map[string]string{
-		`addr: ":8080"`:                            fmt.Sprintf("addr: %q", addr),
-		`addrs: ["127.0.0.1:6379"]`:                fmt.Sprintf("addrs: [%q]", redisAddr),
-		"url: ldaps://ldap.univ-tours.fr":          "url: " + ldapSrv.URL,
-		"path: /var/lib/seuil/apogee.csv":          "path: " + csv,
-		"host: smtp.univ-tours.fr":                 "host: 127.0.0.1",
-		"port: 587":                                fmt.Sprintf("port: %d\n    ca_file: %s", relay.Port, relay.CAFile),
+		`addr: ":8080"`:                                  fmt.Sprintf("addr: %q", addr),
+		`addrs: ["127.0.0.1:6379"]`:                      fmt.Sprintf("addrs: [%q]", redisAddr),
+		"url: ldaps://ldap.univ-tours.fr":                "url: " + ldapSrv.URL,
+		"path: /var/lib/seuil/apogee.csv":                "path: " + csv,
+		"host: smtp.univ-tours.fr":                       "host: 127.0.0.1",
+		"port: 587":                                      fmt.Sprintf("port: %d\n    ca_file: %s", relay.Port, relay.CAFile),
 		"https://api.brevo.com/v3/transactionalSMS/send": sms.URL + "/send",
 	} {
 		if !strings.Contains(cfg, old) {

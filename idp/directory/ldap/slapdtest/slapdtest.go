@@ -18,7 +18,6 @@ import (
 	"github.com/seuil-idp/seuil/idp/directory/ldap/schema"
 )
 
-
 // Slapd is the absolute path of the server binary (Debian's slapd package;
 // /usr/sbin is often not on PATH).
 const Slapd = "/usr/sbin/slapd"
