@@ -8,10 +8,12 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/seuil-idp/seuil/idp/state"
+	"time"
 
 	"github.com/seuil-idp/seuil/cmd/seuil/config"
+	"github.com/seuil-idp/seuil/idp/provider"
+	"github.com/seuil-idp/seuil/idp/session"
+	"github.com/seuil-idp/seuil/idp/state"
 )
 
 // Every client setting of the oidc section reaches the provider: a key
@@ -96,4 +98,38 @@ func buildDemoErr(t *testing.T, mutate func(*config.Config)) error {
 		a.close()
 	}
 	return err
+}
+
+// The lifetimes and session keys reach the provider, each its own value;
+// and a file that sets none gives the components' own defaults, not
+// numbers of the configuration package's (5m, 10m and 24h once lived in
+// the provider while the file said 1m, 5m and 10h).
+func TestProviderConfigCarriesLifetimes(t *testing.T) {
+	cfg := config.Default()
+	pc := providerConfig(cfg)
+	for name, pair := range map[string][2]time.Duration{
+		"authorization_code default": {pc.CodeTTL, provider.DefaultCodeTTL},
+		"access_token default":       {pc.AccessTokenTTL, provider.DefaultAccessTokenTTL},
+		"refresh_token default":      {pc.RefreshTokenTTL, provider.DefaultRefreshTokenTTL},
+		"id_token default":           {pc.IDTokenTTL, provider.DefaultIDTokenTTL},
+		"idle_timeout default":       {pc.Session.IdleTimeout, session.DefaultIdleTimeout},
+		"absolute_timeout default":   {pc.Session.AbsoluteTimeout, session.DefaultAbsoluteTimeout},
+		"announce_for default":       {pc.Session.AnnounceFor, session.DefaultAnnounceFor},
+	} {
+		if pair[0] != pair[1] {
+			t.Errorf("%s: %v, the component's is %v", name, pair[0], pair[1])
+		}
+	}
+	o := &cfg.OIDC
+	o.Lifetimes.AuthorizationCode, o.Lifetimes.AccessToken = config.Duration(2*time.Minute), config.Duration(3*time.Minute)
+	o.Lifetimes.RefreshToken, o.Lifetimes.IDToken = config.Duration(4*time.Hour), config.Duration(6*time.Minute)
+	o.Session.IdleTimeout, o.Session.AbsoluteTimeout = config.Duration(7*time.Minute), config.Duration(8*time.Hour)
+	o.Session.AnnounceFor = config.Duration(9 * time.Hour)
+	pc = providerConfig(cfg)
+	got := []time.Duration{pc.CodeTTL, pc.AccessTokenTTL, pc.RefreshTokenTTL, pc.IDTokenTTL,
+		pc.Session.IdleTimeout, pc.Session.AbsoluteTimeout, pc.Session.AnnounceFor}
+	want := []time.Duration{2 * time.Minute, 3 * time.Minute, 4 * time.Hour, 6 * time.Minute, 7 * time.Minute, 8 * time.Hour, 9 * time.Hour}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("lifetimes reach the provider as %v, want %v", got, want)
+	}
 }

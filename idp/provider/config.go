@@ -29,10 +29,10 @@ type Config struct {
 	Keys    KeysConfig     `yaml:"keys"`
 	Clients []ClientConfig `yaml:"clients"`
 	// Lifetimes; zero picks the default in brackets.
-	CodeTTL         time.Duration  `yaml:"code_ttl"`          // 5 min
-	AccessTokenTTL  time.Duration  `yaml:"access_token_ttl"`  // 10 min
-	RefreshTokenTTL time.Duration  `yaml:"refresh_token_ttl"` // 24 h
-	IDTokenTTL      time.Duration  `yaml:"id_token_ttl"`      // 10 min
+	CodeTTL         time.Duration  `yaml:"code_ttl"`          // DefaultCodeTTL
+	AccessTokenTTL  time.Duration  `yaml:"access_token_ttl"`  // DefaultAccessTokenTTL
+	RefreshTokenTTL time.Duration  `yaml:"refresh_token_ttl"` // DefaultRefreshTokenTTL
+	IDTokenTTL      time.Duration  `yaml:"id_token_ttl"`      // DefaultIDTokenTTL
 	Session         session.Config `yaml:"session"`
 	// FlowsPath is the public path prefix of the self-service flows
 	// (default: the issuer's path).
@@ -139,6 +139,17 @@ func (c ClientConfig) usesBrowser() bool { return slices.Contains(c.GrantTypes, 
 // Client Registration §2).
 const defaultSigningAlg = "RS256"
 
+// The lifetimes a deployment gets when it sets none: the provider's own
+// defaults, which the configuration file's take (one place for each).
+// A code is exchanged within seconds; an access token lives as long as a
+// page's use of it; a refresh token no longer than a day's session.
+const (
+	DefaultCodeTTL         = time.Minute
+	DefaultAccessTokenTTL  = 5 * time.Minute
+	DefaultRefreshTokenTTL = 10 * time.Hour
+	DefaultIDTokenTTL      = 5 * time.Minute
+)
+
 func (c *Config) defaults() {
 	c.Issuer = strings.TrimSuffix(c.Issuer, "/")
 	def := func(d *time.Duration, v time.Duration) {
@@ -146,10 +157,10 @@ func (c *Config) defaults() {
 			*d = v
 		}
 	}
-	def(&c.CodeTTL, 5*time.Minute)
-	def(&c.AccessTokenTTL, 10*time.Minute)
-	def(&c.RefreshTokenTTL, 24*time.Hour)
-	def(&c.IDTokenTTL, 10*time.Minute)
+	def(&c.CodeTTL, DefaultCodeTTL)
+	def(&c.AccessTokenTTL, DefaultAccessTokenTTL)
+	def(&c.RefreshTokenTTL, DefaultRefreshTokenTTL)
+	def(&c.IDTokenTTL, DefaultIDTokenTTL)
 	def(&c.BackchannelTimeout, 5*time.Second)
 	if c.LoginPattern == "" {
 		c.LoginPattern = "{student_id}T"

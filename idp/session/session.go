@@ -67,16 +67,25 @@ type Manager struct {
 // its use; the provider ends refresh tokens by it too.
 func (m *Manager) AbsoluteTimeout() time.Duration { return m.cfg.AbsoluteTimeout }
 
+// The session lifetimes a deployment gets when it sets none (the
+// configuration file takes them from here): half an hour idle, a working
+// day in all, and a day to tell the relying parties of a timed-out one.
+const (
+	DefaultIdleTimeout     = 30 * time.Minute
+	DefaultAbsoluteTimeout = 10 * time.Hour
+	DefaultAnnounceFor     = 24 * time.Hour
+)
+
 // NewManager returns a session manager storing sessions in st.
 func NewManager(st *state.Store, cfg Config, log *slog.Logger) *Manager {
 	if cfg.IdleTimeout <= 0 {
-		cfg.IdleTimeout = 30 * time.Minute
+		cfg.IdleTimeout = DefaultIdleTimeout
 	}
 	if cfg.AbsoluteTimeout <= 0 {
-		cfg.AbsoluteTimeout = 10 * time.Hour
+		cfg.AbsoluteTimeout = DefaultAbsoluteTimeout
 	}
 	if cfg.AnnounceFor <= 0 {
-		cfg.AnnounceFor = 24 * time.Hour
+		cfg.AnnounceFor = DefaultAnnounceFor
 	}
 	if log == nil {
 		log = slog.Default()

@@ -1,9 +1,9 @@
 package config
 
 import (
-	"time"
-
+	"github.com/seuil-idp/seuil/idp/provider"
 	"github.com/seuil-idp/seuil/idp/regulation"
+	"github.com/seuil-idp/seuil/idp/session"
 )
 
 // OIDC is the OpenID provider: signing keys, sessions, token lifetimes
@@ -82,18 +82,20 @@ type Session struct {
 // token lives no longer than the SSO session (10h), so signing out of the
 // portal at the end of a day signs out everywhere the next morning.
 type Lifetimes struct {
-	AccessToken       Duration `yaml:"access_token"`       // default 5m
-	IDToken           Duration `yaml:"id_token"`           // default 5m
-	RefreshToken      Duration `yaml:"refresh_token"`      // default 10h
-	AuthorizationCode Duration `yaml:"authorization_code"` // default 1m
+	AccessToken       Duration `yaml:"access_token"`       // default provider.DefaultAccessTokenTTL (5m)
+	IDToken           Duration `yaml:"id_token"`           // default provider.DefaultIDTokenTTL (5m)
+	RefreshToken      Duration `yaml:"refresh_token"`      // default provider.DefaultRefreshTokenTTL (10h)
+	AuthorizationCode Duration `yaml:"authorization_code"` // default provider.DefaultCodeTTL (1m)
 }
 
 func defaultOIDC() OIDC {
 	return OIDC{
-		Session: Session{IdleTimeout: Duration(30 * time.Minute), AbsoluteTimeout: Duration(10 * time.Hour), AnnounceFor: Duration(24 * time.Hour)},
+		// One place for each default: the components'.
+		Session: Session{IdleTimeout: Duration(session.DefaultIdleTimeout), AbsoluteTimeout: Duration(session.DefaultAbsoluteTimeout),
+			AnnounceFor: Duration(session.DefaultAnnounceFor)},
 		Lifetimes: Lifetimes{
-			AccessToken: Duration(5 * time.Minute), IDToken: Duration(5 * time.Minute),
-			RefreshToken: Duration(10 * time.Hour), AuthorizationCode: Duration(time.Minute),
+			AccessToken: Duration(provider.DefaultAccessTokenTTL), IDToken: Duration(provider.DefaultIDTokenTTL),
+			RefreshToken: Duration(provider.DefaultRefreshTokenTTL), AuthorizationCode: Duration(provider.DefaultCodeTTL),
 		},
 	}
 }
