@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/seuil-idp/seuil/cmd/seuil/config"
 	"github.com/seuil-idp/seuil/flows/notify"
 	"github.com/seuil-idp/seuil/idp/demorp"
@@ -31,6 +33,7 @@ type demoEnv struct {
 	seuil, rp string
 	outbox    *notify.Outbox
 	cfgPath   string
+	rdb       redis.UniversalClient // the demo's in-process Redis
 }
 
 func startDemo(t *testing.T, mutate ...func(*config.Config)) *demoEnv {
@@ -71,7 +74,7 @@ func startDemo(t *testing.T, mutate ...func(*config.Config)) *demoEnv {
 	go s1.Serve(ls)
 	go s2.Serve(lr)
 	t.Cleanup(func() { cancel(); s1.Close(); s2.Close(); a.close() })
-	return &demoEnv{seuil: "http://" + ls.Addr().String(), rp: "http://" + lr.Addr().String(), outbox: a.outbox, cfgPath: cfgPath}
+	return &demoEnv{seuil: "http://" + ls.Addr().String(), rp: "http://" + lr.Addr().String(), outbox: a.outbox, cfgPath: cfgPath, rdb: rdb}
 }
 
 func listenLoopback(t *testing.T) net.Listener {

@@ -1,11 +1,16 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/seuil-idp/seuil/cmd/seuil/config"
 )
@@ -77,6 +82,27 @@ func TestPasskeyGuards(t *testing.T) {
 		!strings.Contains(p.body, "Vous n&#39;avez encore aucune clé d&#39;accès.") {
 		t.Fatalf("after the sign-in: %s\n%s", p.url, p.body)
 	}
+	// A passkey is added only on a recent sign-in: an hour old, the
+	// ceremony is refused and the page asks to sign in again, which the
+	// sign-in page then does, over the live session, and comes back.
+	if status, body := post("/passkeys/register/options", "application/json", "{}", map[string]string{"Cookie": cookies(b, e.seuil)}); status != 200 {
+		t.Errorf("a fresh sign-in's registration options: %d %s", status, body)
+	}
+	ageSessions(t, e, time.Hour)
+	if status, body := post("/passkeys/register/options", "application/json", "{}", map[string]string{"Cookie": cookies(b, e.seuil)}); status != 403 ||
+		!strings.Contains(body, `"reauth"`) {
+		t.Errorf("an hour-old sign-in's registration options: %d %s, want 403 reauth", status, body)
+	}
+	p = b.get(e.seuil + "/account")
+	if !strings.Contains(p.body, "reconnectez-vous d&#39;abord") {
+		t.Fatalf("Mon compte on an old sign-in:\n%s", p.body)
+	}
+	p = b.get(e.seuil + "/login?prompt=login&next=%2Faccount")
+	p = b.submit(p, map[string]string{"login": "22019999T", "password": "Lanterne-Bleue-2026"})
+	if p.url.Path != "/account" || strings.Contains(p.body, "reconnectez-vous") || !strings.Contains(p.body, "data-register=") {
+		t.Fatalf("after signing in again: %s\n%s", p.url, p.body)
+	}
+
 	resp, err := b.c.PostForm(e.seuil+"/account/passkeys/delete", url.Values{"csrf": {"forged"}, "id": {"x"}})
 	if err != nil {
 		t.Fatal(err)
@@ -84,5 +110,46 @@ func TestPasskeyGuards(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusForbidden {
 		t.Errorf("removal with a forged token: %d, want 403", resp.StatusCode)
+	}
+}
+
+// cookies is the Cookie header the browser would send to base.
+func cookies(b *browser, base string) string {
+	u, _ := url.Parse(base)
+	var parts []string
+	for _, c := range b.c.Jar.Cookies(u) {
+		parts = append(parts, c.Name+"="+c.Value)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// ageSessions moves the sign-in of every SSO session of the demo back by d.
+func ageSessions(t *testing.T, e *demoEnv, d time.Duration) {
+	t.Helper()
+	ctx := context.Background()
+	keys, err := e.rdb.Keys(ctx, "*sso:*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, k := range keys {
+		raw, err := e.rdb.Get(ctx, k).Bytes()
+		if err != nil {
+			continue // the login index is a set
+		}
+		var s map[string]any
+		if json.Unmarshal(raw, &s) != nil || s["auth_time"] == nil {
+			continue
+		}
+		at, _ := time.Parse(time.RFC3339Nano, s["auth_time"].(string))
+		s["auth_time"] = at.Add(-d).Format(time.RFC3339Nano)
+		out, _ := json.Marshal(s)
+		if err := e.rdb.Set(ctx, k, out, redis.KeepTTL).Err(); err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	if n == 0 {
+		t.Fatal("no session to age")
 	}
 }

@@ -18,7 +18,8 @@ type accountPage struct {
 	CSRF     string
 	Base     string
 	Notice   string // a translation key: the key just removed
-	Register string // the ceremony's options URL
+	Register string // the ceremony's URL; empty when the sign-in is too old to add one
+	Reauth   string // then: the sign-in page, back here
 }
 
 type keyLine struct {
@@ -40,6 +41,10 @@ func (p *Handler) account(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page := accountPage{Login: s.Login, CSRF: p.token(s), Base: p.cfg.BasePath, Register: p.cfg.BasePath + "/passkeys/register"}
+	if time.Since(s.AuthTime) > RecentSignIn {
+		page.Register = ""
+		page.Reauth = p.cfg.LoginPath + "?prompt=login&next=" + url.QueryEscape(p.cfg.BasePath+"/account")
+	}
 	for _, c := range u.creds {
 		page.Keys = append(page.Keys, keyLine{ID: c.meta.ID, Created: c.meta.Created, LastUsed: c.meta.LastUsed})
 	}

@@ -97,6 +97,12 @@ type Handler struct {
 // ceremonyTTL bounds a ceremony: the time to touch the authenticator.
 const ceremonyTTL = 5 * time.Minute
 
+// RecentSignIn is how recent the session's sign-in must be to add a
+// passkey: a stolen session must not become a lasting way in. The done
+// screen, right after activation, always is; "Mon compte" later asks
+// the student to sign in again.
+const RecentSignIn = 15 * time.Minute
+
 // New returns the handler.
 func New(cfg Config, d Deps) (*Handler, error) {
 	if d.Vault == nil || d.Store == nil || d.Sessions == nil || d.Accounts == nil || d.Theme == nil || len(d.Secret) < 16 {
@@ -228,6 +234,9 @@ func (p *Handler) registerOptions(w http.ResponseWriter, r *http.Request) (any, 
 	if err != nil {
 		return nil, &failure{http.StatusUnauthorized, "no_session"}
 	}
+	if time.Since(s.AuthTime) > RecentSignIn {
+		return nil, &failure{http.StatusForbidden, "reauth"}
+	}
 	u, err := p.load(r.Context(), s.Login)
 	if err != nil {
 		return nil, err
@@ -250,6 +259,9 @@ func (p *Handler) register(w http.ResponseWriter, r *http.Request) (any, error) 
 	s, err := p.d.Sessions.Current(ctx, r)
 	if err != nil {
 		return nil, &failure{http.StatusUnauthorized, "no_session"}
+	}
+	if time.Since(s.AuthTime) > RecentSignIn {
+		return nil, &failure{http.StatusForbidden, "reauth"}
 	}
 	var sd webauthn.SessionData
 	if err := p.d.Store.Take(ctx, regKey(s.SID), &sd); err != nil {

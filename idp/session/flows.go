@@ -132,7 +132,9 @@ func (l *Login) render(w http.ResponseWriter, r *http.Request, clientID string, 
 	f.Passkeys = l.paths.Passkeys
 	page, title := "login", "login.title"
 	var data any = f
-	if f.Pending == "" && r.Method != http.MethodPost {
+	// ?prompt=login asks for the password again over a live session (a
+	// page that needs a recent sign-in, such as adding a passkey).
+	if f.Pending == "" && r.Method != http.MethodPost && r.URL.Query().Get("prompt") != "login" {
 		if s, err := l.m.Current(r.Context(), r); err == nil {
 			page, title, data = "login_done", "login.done.title", s
 		}
