@@ -77,7 +77,7 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 	}
 	// Lookups go through a circuit breaker: a dead source answers
 	// "unavailable" at once instead of being hammered by every student.
-	breaker := students.NewBreaker(bulk, 5, 30*time.Second, 10*time.Second)
+	breaker := students.NewBreaker(meteredSource{bulk}, 5, 30*time.Second, 10*time.Second)
 	breaker.OnChange = func(open bool) {
 		studentsSourceOpen.Set(map[bool]float64{true: 1, false: 0}[open])
 		if open {
@@ -114,6 +114,7 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 	if err != nil {
 		return nil, err
 	}
+	trail.Observe(countEvent)
 	pc := providerConfig(cfg)
 	if cfg.Staff.Enabled() {
 		pc.ConsolePath = prefix + "/admin/"

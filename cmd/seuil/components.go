@@ -168,12 +168,12 @@ func openSenders(c *config.Config, store *state.Store, log *slog.Logger) (notify
 	}
 	// The guard is outermost: an SMS it holds back on purpose (country,
 	// budget) is no failure of the channel.
-	guarded := notify.Guard(notify.WatchSMS(notify.LogSMS(sms, log), smsHealth), c.SMS.GuardConfig, store, log,
+	guarded := notify.Guard(notify.WatchSMS(notify.LogSMS(meteredSMS{sms}, log), smsHealth), c.SMS.GuardConfig, store, log,
 		notify.GuardEvents{
 			Refused: func(reason string) { smsRefused.WithLabelValues(reason).Inc() },
 			Counted: func(day int64, budget int) { smsToday.Set(float64(day)); smsBudget.Set(float64(budget)) },
 		})
-	return guarded, notify.WatchMail(notify.LogMail(mail, log), mailHealth),
+	return guarded, notify.WatchMail(notify.LogMail(meteredMail{mail}, log), mailHealth),
 		[]*notify.Health{smsHealth, mailHealth}, box, nil
 }
 

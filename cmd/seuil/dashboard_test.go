@@ -1,0 +1,90 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+// Every metric the Grafana dashboard the chart ships queries is one Seuil
+// serves: after an activation and a failed sign-in through the demo's
+// wiring, each appears in the registry /metrics serves. The events and
+// sends counted are the journey's.
+func TestDashboardMetricsExist(t *testing.T) {
+	e := startDemo(t)
+	step := func(name string) prometheus.Counter { return events.WithLabelValues("flow.step", "activation", name, "ok") }
+	counters := map[string]prometheus.Counter{
+		"identify": step("identify"), "verify": step("verify"), "password": step("password"),
+		"sms sent": sends.WithLabelValues("sms", "ok"), "mail sent": sends.WithLabelValues("mail", "ok"),
+		"failed sign-in": events.WithLabelValues("signin", "", "password", "failed"),
+	}
+	before := map[string]float64{}
+	for k, c := range counters {
+		before[k] = testutil.ToFloat64(c)
+	}
+	b := newBrowser(t)
+	e.activateUntilDone(t, b, b.get(e.seuil+"/activation"), "Velo-Rouge-Tours-8")
+	other := newBrowser(t)
+	login := other.get(e.seuil + "/login")
+	other.submitStatus(login, map[string]string{"login": "22019999T", "password": "not-it-Either-1"}, 401)
+
+	raw, err := os.ReadFile(filepath.Join("..", "..", "charts", "seuil", "dashboards", "seuil-overview.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Panels []struct {
+			Title   string `json:"title"`
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	if err := json.Unmarshal(raw, &dash); err != nil {
+		t.Fatal(err)
+	}
+	families, err := prometheus.DefaultGatherer.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := map[string]float64{}
+	for _, f := range families {
+		total := 0.0
+		for _, m := range f.GetMetric() {
+			if c := m.GetCounter(); c != nil {
+				total += c.GetValue()
+			}
+		}
+		served[f.GetName()] = total
+	}
+	name := regexp.MustCompile(`seuil_[a-z_]+`)
+	queried := 0
+	for _, p := range dash.Panels {
+		for _, tg := range p.Targets {
+			for _, m := range name.FindAllString(tg.Expr, -1) {
+				m = strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(m, "_bucket"), "_sum"), "_count")
+				queried++
+				if _, ok := served[m]; !ok {
+					t.Errorf("panel %q queries %s, which /metrics does not serve", p.Title, m)
+				}
+			}
+		}
+	}
+	if queried < 10 {
+		t.Errorf("%d metrics queried: the dashboard was not read", queried)
+	}
+	// The journey's own counts (no test runs beside this one): each step
+	// once, one SMS, two mails (the code, the account ready), one failed
+	// sign-in.
+	for k, want := range map[string]float64{"identify": 1, "verify": 1, "password": 1, "sms sent": 1, "mail sent": 2, "failed sign-in": 1} {
+		if got := testutil.ToFloat64(counters[k]) - before[k]; got != want {
+			t.Errorf("%s counted %v times, want %v", k, got, want)
+		}
+	}
+}
