@@ -18,7 +18,9 @@ import (
 // sends counted are the journey's.
 func TestDashboardMetricsExist(t *testing.T) {
 	e := startDemo(t)
-	step := func(name string) prometheus.Counter { return events.WithLabelValues("flow.step", "activation", name, "ok") }
+	step := func(name string) prometheus.Counter {
+		return events.WithLabelValues("flow.step", "activation", name, "ok")
+	}
 	counters := map[string]prometheus.Counter{
 		"identify": step("identify"), "verify": step("verify"), "password": step("password"),
 		"sms sent": sends.WithLabelValues("sms", "ok"), "mail sent": sends.WithLabelValues("mail", "ok"),
