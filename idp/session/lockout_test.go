@@ -2,11 +2,14 @@ package session_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/seuil-idp/seuil/idp/directory"
 	"github.com/seuil-idp/seuil/idp/regulation"
@@ -78,4 +81,108 @@ func TestAttackerCannotLockStudentOut(t *testing.T) {
 	if code := attempt("198.51.100.7", "Right-password-42"); code != http.StatusSeeOther {
 		t.Errorf("the student from another network: %d, want 303 (signed in)", code)
 	}
+}
+
+// slowPassword is onePassword for many accounts, taking its time, and
+// counting the attempts it holds at once.
+type slowPassword struct {
+	mu       sync.Mutex
+	now, max int
+	calls    int
+}
+
+func (s *slowPassword) Authenticate(_ context.Context, login, password string) (directory.Account, error) {
+	s.mu.Lock()
+	s.now++
+	s.calls++
+	s.max = max(s.max, s.now)
+	s.mu.Unlock()
+	time.Sleep(100 * time.Millisecond)
+	s.mu.Lock()
+	s.now--
+	s.mu.Unlock()
+	if password == "Right-password-42" {
+		return directory.Account{Login: login, Subject: "sub-" + login}, nil
+	}
+	return directory.Account{}, directory.ErrInvalidCredentials
+}
+
+// Behind one campus NAT, students signing in at once go side by side, as
+// many as the address may still fail (login_per_ip's burst, 20), not four
+// at a time; and parallel wrong guesses from one address still reach the
+// directory no more often than that budget allows.
+func TestOneAddressManySignIns(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name      string
+		password  string
+		wantMax   int // attempts held at once, at least
+		wantCalls int // attempts that reached the directory, at most
+	}{
+		{"honest students", "Right-password-42", 20, 32},
+		{"parallel guesses", "guess-guess-1", 1, 20},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			rdb := redistest.Client(t)
+			lim, err := regulation.New(rdb, "nat:", nil, []byte(strings.Repeat("k", 16)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			auth := &slowPassword{}
+			m := session.NewManager(state.New(rdb, "s:"), session.Config{}, nil)
+			th, _ := themes.Default()
+			l := session.NewLogin(m, auth, lim, func(string) *themes.Theme { return th },
+				session.Paths{Login: "/login", Resume: "/resume", Static: "/static"}, nil)
+			var wg sync.WaitGroup
+			limited := 0
+			var mu sync.Mutex
+			for i := range 32 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					code := signIn(t, l, "203.0.113.9", fmt.Sprintf("2201%04dT", i), c.password)
+					mu.Lock()
+					defer mu.Unlock()
+					if code == http.StatusTooManyRequests {
+						limited++
+					}
+				}()
+			}
+			wg.Wait()
+			if c.password == "Right-password-42" && limited > 0 {
+				t.Errorf("%d honest students refused as limited", limited)
+			}
+			if auth.max < c.wantMax || auth.calls > c.wantCalls {
+				t.Errorf("%d attempts at once (want at least %d), %d reached the directory (at most %d)",
+					auth.max, c.wantMax, auth.calls, c.wantCalls)
+			}
+		})
+	}
+}
+
+// signIn posts the sign-in form from ip as a browser would.
+func signIn(t *testing.T, l *session.Login, ip, login, password string) int {
+	get := httptest.NewRequest("GET", "/login", nil)
+	get.RemoteAddr = ip + ":1234"
+	w := httptest.NewRecorder()
+	l.ServeHTTP(w, get)
+	var csrf *http.Cookie
+	for _, c := range w.Result().Cookies() {
+		if c.Name == "seuil_login_csrf" {
+			csrf = c
+		}
+	}
+	if csrf == nil {
+		t.Error("no csrf cookie")
+		return 0
+	}
+	form := url.Values{"login": {login}, "password": {password}, "csrf": {csrf.Value}}
+	post := httptest.NewRequest("POST", "/login", strings.NewReader(form.Encode()))
+	post.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	post.RemoteAddr = ip + ":1234"
+	post.AddCookie(csrf)
+	w = httptest.NewRecorder()
+	l.ServeHTTP(w, post)
+	return w.Code
 }

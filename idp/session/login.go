@@ -27,6 +27,7 @@ type Authenticator interface {
 // HitAll counts a failed attempt, Turn keeps parallel attempts from all
 // passing the check before any is counted.
 type Limiter interface {
+	Check(ctx context.Context, rule regulation.Rule, key string) (regulation.Decision, error)
 	CheckAll(ctx context.Context, targets ...regulation.Target) error
 	HitAll(ctx context.Context, targets ...regulation.Target) error
 	Turn(ctx context.Context, holds ...regulation.Hold) (release func(), err error)

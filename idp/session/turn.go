@@ -8,22 +8,32 @@ import (
 	"github.com/seuil-idp/seuil/idp/regulation"
 )
 
-// ipSlots is how many sign-in attempts of one address may be between the
-// limit check and the failure count at once (an enrolment room or eduroam
-// shares one address); the per-IP limit may thus be passed by at most
-// ipSlots-1 attempts. An account has one attempt in flight at a time.
-const ipSlots = 4
+// turn takes the address's and the account's turns (regulation.Turn)
+// between the limit check and the failure count; ok is false when they
+// did not come in time (or Redis failed), and the attempt is then
+// refused as limited. Without limits there is nothing to protect and
+// every attempt goes at once.
+//
+// An account has one attempt in flight at a time. An address has as
+// many as it may still fail (login_per_ip's remaining budget): parallel
+// guesses cannot pass the limit, since no more attempts are in flight
+// than failures left, while honest students behind one campus NAT go
+// side by side instead of four at a time (20 at once with the shipped
+// burst). An address at the end of its budget waits for a turn or is
+// refused, as the limit would refuse it anyway.
+// fallbackSlots is the address's turns when its budget cannot be read.
+const fallbackSlots = 4
 
-// turn waits for a slot of the address and the account's turn
-// (regulation.Turn); ok is false when they did not come in time (or Redis
-// failed), and the attempt is then refused as limited. Without limits
-// there is nothing to protect and every attempt goes at once.
 func (l *Login) turn(ctx context.Context, ip, login string) (release func(), ok bool) {
 	if l.lim == nil {
 		return func() {}, true
 	}
+	slots := fallbackSlots // the budget unread: a few at a time, as before
+	if d, err := l.lim.Check(ctx, regulation.LoginPerIP, regulation.IPKey(ip)); err == nil {
+		slots = max(d.Remaining, 1)
+	}
 	release, err := l.lim.Turn(ctx,
-		regulation.Hold{Key: "login:ip:" + regulation.IPKey(ip), Slots: ipSlots},
+		regulation.Hold{Key: "login:ip:" + regulation.IPKey(ip), Slots: slots},
 		regulation.Hold{Key: "login:account:" + strings.ToUpper(login), Slots: 1})
 	if err != nil {
 		if !errors.Is(err, regulation.ErrLimited) {
