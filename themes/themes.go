@@ -32,7 +32,9 @@ type Theme struct {
 	Name   string
 	pages  map[string]*template.Template
 	static fs.FS
-	msgs   map[string]map[string]string // lang → key → text
+	msgs   map[string]map[string]string // lang → key → text, references resolved
+	raw    map[string]map[string]string // as written, for a child theme to merge over
+	files  fs.FS                        // the theme's files, for a child theme to overlay
 	mails  map[string]mailTemplates
 }
 
@@ -54,30 +56,11 @@ func DefaultFS() fs.FS {
 // Load reads a theme from fsys, which holds templates/*.html (layout.html
 // plus one file per page), static/ and i18n/<lang>/*.yaml.
 func Load(name string, fsys fs.FS) (*Theme, error) {
-	t := &Theme{Name: name, pages: map[string]*template.Template{}, msgs: map[string]map[string]string{}}
-	for _, lang := range Languages {
-		t.msgs[lang] = map[string]string{}
-		files, err := fs.Glob(fsys, "i18n/"+lang+"/*.yaml")
-		if err != nil {
-			return nil, err
-		}
-		for _, f := range files {
-			raw, err := fs.ReadFile(fsys, f)
-			if err != nil {
-				return nil, fmt.Errorf("theme %s: %w", name, err)
-			}
-			var m map[string]string
-			if err := yaml.Unmarshal(raw, &m); err != nil {
-				return nil, fmt.Errorf("theme %s: %s: %w", name, f, err)
-			}
-			for k, v := range m {
-				if _, dup := t.msgs[lang][k]; dup {
-					return nil, fmt.Errorf("theme %s: %s: key %q defined twice", name, f, k)
-				}
-				t.msgs[lang][k] = v
-			}
-		}
+	raw, err := loadMessages(name, fsys)
+	if err != nil {
+		return nil, err
 	}
+	t := &Theme{Name: name, pages: map[string]*template.Template{}, raw: raw, msgs: resolveAll(raw), files: fsys}
 	layout, err := fs.ReadFile(fsys, "templates/layout.html")
 	if err != nil {
 		return nil, fmt.Errorf("theme %s: %w", name, err)
@@ -112,6 +95,35 @@ func Load(name string, fsys fs.FS) (*Theme, error) {
 		t.static = st
 	}
 	return t, nil
+}
+
+// loadMessages reads i18n/<lang>/*.yaml, each key once per language.
+func loadMessages(name string, fsys fs.FS) (map[string]map[string]string, error) {
+	msgs := map[string]map[string]string{}
+	for _, lang := range Languages {
+		msgs[lang] = map[string]string{}
+		files, err := fs.Glob(fsys, "i18n/"+lang+"/*.yaml")
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			raw, err := fs.ReadFile(fsys, f)
+			if err != nil {
+				return nil, fmt.Errorf("theme %s: %w", name, err)
+			}
+			var m map[string]string
+			if err := yaml.Unmarshal(raw, &m); err != nil {
+				return nil, fmt.Errorf("theme %s: %s: %w", name, f, err)
+			}
+			for k, v := range m {
+				if _, dup := msgs[lang][k]; dup {
+					return nil, fmt.Errorf("theme %s: %s: key %q defined twice", name, f, k)
+				}
+				msgs[lang][k] = v
+			}
+		}
+	}
+	return msgs, nil
 }
 
 // Pages lists the theme's page names, sorted (for previews and checks).

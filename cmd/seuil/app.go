@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/seuil-idp/seuil/cmd/seuil/config"
 	"github.com/seuil-idp/seuil/flows"
@@ -207,20 +209,71 @@ func loadThemes(dir string) (map[string]*themes.Theme, error) {
 	if err != nil {
 		return nil, fmt.Errorf("themes.dir: %w", err)
 	}
+	// A theme names its parent in theme.yaml (themes.Manifest) and holds
+	// only what it changes; parents load first, whatever the order.
+	parents := map[string]string{}
 	for _, e := range entries {
 		if !e.IsDir() {
 			continue
 		}
-		t, err := themes.Load(e.Name(), os.DirFS(filepath.Join(dir, e.Name())))
+		m, err := readManifest(filepath.Join(dir, e.Name(), "theme.yaml"))
 		if err != nil {
-			return nil, fmt.Errorf("themes.dir: %w", err)
+			return nil, fmt.Errorf("themes.dir: theme %s: %w", e.Name(), err)
 		}
-		if missing := t.Missing(); len(missing) > 0 {
-			return nil, fmt.Errorf("themes.dir: theme %s lacks translations: %s", e.Name(), strings.Join(missing, ", "))
+		parents[e.Name()] = m.Parent
+	}
+	for len(parents) > 0 {
+		loaded := 0
+		for _, name := range sortedNames(parents) {
+			parent := parents[name]
+			if parent != "" && out[parent] == nil {
+				continue // not loaded yet
+			}
+			t, err := themes.LoadInheriting(name, os.DirFS(filepath.Join(dir, name)), out[parent])
+			if err != nil {
+				return nil, fmt.Errorf("themes.dir: %w", err)
+			}
+			if missing := t.Missing(); len(missing) > 0 {
+				return nil, fmt.Errorf("themes.dir: theme %s lacks translations: %s", name, strings.Join(missing, ", "))
+			}
+			out[name] = t
+			delete(parents, name)
+			loaded++
 		}
-		out[e.Name()] = t
+		if loaded == 0 {
+			var stuck []string
+			for _, name := range sortedNames(parents) {
+				stuck = append(stuck, name+" (parent "+parents[name]+")")
+			}
+			return nil, fmt.Errorf("themes.dir: themes whose parent is unknown or themselves: %s", strings.Join(stuck, ", "))
+		}
 	}
 	return out, nil
+}
+
+// readManifest reads a theme's theme.yaml (none: no parent).
+func readManifest(path string) (themes.Manifest, error) {
+	var m themes.Manifest
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return m, nil
+	}
+	if err != nil {
+		return m, err
+	}
+	if err := yaml.Unmarshal(raw, &m); err != nil {
+		return m, fmt.Errorf("theme.yaml: %w", err)
+	}
+	return m, nil
+}
+
+func sortedNames(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // readiness answers what a student's journey needs: Redis and the
