@@ -21,25 +21,41 @@ import (
 // side by side instead of four at a time (20 at once with the shipped
 // burst). An address at the end of its budget waits for a turn or is
 // refused, as the limit would refuse it anyway.
-// fallbackSlots is the address's turns when its budget cannot be read.
-const fallbackSlots = 4
-
 func (l *Login) turn(ctx context.Context, ip, login string) (release func(), ok bool) {
 	if l.lim == nil {
 		return func() {}, true
 	}
-	slots := fallbackSlots // the budget unread: a few at a time, as before
-	if d, err := l.lim.Check(ctx, regulation.LoginPerIP, regulation.IPKey(ip)); err == nil {
-		slots = max(d.Remaining, 1)
-	}
-	release, err := l.lim.Turn(ctx,
-		regulation.Hold{Key: "login:ip:" + regulation.IPKey(ip), Slots: slots},
-		regulation.Hold{Key: "login:account:" + strings.ToUpper(login), Slots: 1})
-	if err != nil {
-		if !errors.Is(err, regulation.ErrLimited) {
-			l.log.ErrorContext(ctx, "sign-in turn", "err", err)
+	for range 4 {
+		slots := l.ipBudget(ctx, ip)
+		release, err := l.lim.Turn(ctx,
+			regulation.Hold{Key: "login:ip:" + regulation.IPKey(ip), Slots: slots},
+			regulation.Hold{Key: "login:account:" + strings.ToUpper(login), Slots: 1})
+		if err != nil {
+			if !errors.Is(err, regulation.ErrLimited) {
+				l.log.ErrorContext(ctx, "sign-in turn", "err", err)
+			}
+			return nil, false
 		}
-		return nil, false
+		// The budget may have shrunk while this attempt waited (others
+		// failed): holding a slot counted against the older, larger one
+		// would let one attempt too many through. Take a turn again.
+		if l.ipBudget(ctx, ip) >= slots {
+			return release, true
+		}
+		release()
 	}
-	return release, true
+	return nil, false
 }
+
+// ipBudget is how many attempts the address may have in flight: the
+// failures it may still make.
+func (l *Login) ipBudget(ctx context.Context, ip string) int {
+	d, err := l.lim.Check(ctx, regulation.LoginPerIP, regulation.IPKey(ip))
+	if err != nil {
+		return fallbackSlots // the budget unread: a few at a time, as before
+	}
+	return max(d.Remaining, 1)
+}
+
+// fallbackSlots is the address's turns when its budget cannot be read.
+const fallbackSlots = 4
