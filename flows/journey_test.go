@@ -3,6 +3,7 @@ package flows_test
 import (
 	"context"
 	"encoding/json"
+	"html"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -452,5 +453,28 @@ func TestPasswordStepAgreesWithTheDirectory(t *testing.T) {
 			}
 			must(t, r, 200, c.screen)
 		})
+	}
+}
+
+// The previews show every screen a theme shapes, the provider's too: the
+// sign-in page (and its error), the grace-login page, and the expired
+// flow's password screen saying when the password expired.
+func TestPreviewSignInAndExpired(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *flows.Config, _ *flows.Deps) { c.Preview = true })
+	b := e.browser(t)
+	week := time.Now().AddDate(0, 0, -7).Format("02/01/2006")
+	for path, want := range map[string]string{
+		"/preview":                 "login_grace",
+		"/preview/login":           "Connexion à votre compte numérique",
+		"/preview/login?error=1":   "Identifiant ou mot de passe incorrect.",
+		"/preview/login_grace":     "Il vous en reste 2",
+		"/preview/expired":         "Votre mot de passe a expiré le " + week,
+		"/preview/expired?lang=en": "Your password expired on",
+	} {
+		r := b.get(path)
+		if r.status != http.StatusOK || !strings.Contains(html.UnescapeString(r.body), want) {
+			t.Errorf("%s: %d, lacks %q", path, r.status, want)
+		}
 	}
 }

@@ -49,7 +49,7 @@ func (h *Handler) previewIndex(w http.ResponseWriter, r *http.Request) {
 	}
 	sort.Strings(ths)
 	h.render(w, r, t, tr, http.StatusOK, "preview", "preview.title", "",
-		PreviewData{Base: h.cfg.BasePath, Pages: append(names, "message"), Themes: ths})
+		PreviewData{Base: h.cfg.BasePath, Pages: append(names, "message", "expired", "login", "login_grace"), Themes: ths})
 }
 
 // preview renders one screen of the activation flow with sample data;
@@ -65,9 +65,23 @@ func (h *Handler) preview(w http.ResponseWriter, r *http.Request) {
 		h.message(w, r, nil, http.StatusNotFound, "error.notfound")
 		return
 	}
-	if name == "message" {
+	switch name {
+	case "message":
 		h.message(w, r, d, http.StatusOK, "error.expired")
 		return
+	case "login", "login_grace":
+		h.previewSignIn(w, r, d, name)
+		return
+	case "expired":
+		// The expired flow's password screen, as a student whose
+		// password expired a week ago sees it.
+		if ed := h.Definitions()["expired"]; ed != nil && ed.index("password") >= 0 {
+			f := previewFlow()
+			f.Name, f.Step, f.Lang = ed.Name, ed.index("password"), h.lang(w, r)
+			f.SampleExpiredOn = time.Now().AddDate(0, 0, -7)
+			h.renderStep(w, r, ed, f, http.StatusOK, nil, "")
+			return
+		}
 	}
 	idx := d.index(name)
 	if idx < 0 {
@@ -87,6 +101,27 @@ func (h *Handler) preview(w http.ResponseWriter, r *http.Request) {
 		r.PostForm = sampleTyped[name]
 	}
 	h.renderStep(w, r, d, f, http.StatusOK, ex, "")
+}
+
+// previewSignIn renders the sign-in page (with ?error=1, after a wrong
+// password) or the grace-login page with sample data: they belong to the
+// provider, but a theme shapes them as it does the flows' screens.
+func (h *Handler) previewSignIn(w http.ResponseWriter, r *http.Request, d *Definition, page string) {
+	t := h.deps.Themes[d.Theme]
+	if th := r.URL.Query().Get("theme"); h.deps.Themes[th] != nil {
+		t = h.deps.Themes[th]
+	}
+	tr := t.Translator(h.lang(w, r))
+	var data any = map[string]any{"Action": "#", "Login": "22012345T", "Client": "PJ Web",
+		"ActivateURL": "#", "ResetURL": "#", "Error": "", "Pending": "", "Next": "", "Example": "", "Passkeys": ""}
+	title := "login.title"
+	if r.URL.Query().Get("error") != "" {
+		data.(map[string]any)["Error"] = "login.error.invalid"
+	}
+	if page == "login_grace" {
+		data, title = map[string]any{"Left": 2, "ChangeURL": "#", "OnURL": "#"}, "login.grace.title"
+	}
+	h.render(w, r, t, tr, http.StatusOK, page, title, "preview", data)
 }
 
 func (h *Handler) previewDef() *Definition {

@@ -160,7 +160,8 @@ try {
   const audit = await browser.newContext({ bypassCSP: true, viewport: { width: 1100, height: 900 } });
   const ap = await audit.newPage();
   for (const url of ["/preview/identify", "/preview/identify?error=1", "/preview/verify?error=1",
-    "/preview/password", "/preview/password?error=1", "/preview/done", "/preview/message", "/login"]) {
+    "/preview/password", "/preview/password?error=1", "/preview/done", "/preview/message", "/login",
+    "/preview/expired", "/preview/login_grace", "/preview/login?error=1"]) {
     await ap.goto(base + url);
     await axe(ap, url, problems);
   }

@@ -46,6 +46,9 @@ type Flow struct {
 	// Record caches the student's record for one request, once matched;
 	// never stored (steps call steps.record, which looks it up again).
 	Record *students.Record `json:"-"`
+	// SampleExpiredOn is the previews' sample expiry date (never stored:
+	// a real flow's comes from the directory).
+	SampleExpiredOn time.Time `json:"-"`
 
 	OTP      OTP  `json:"otp"`
 	Verified bool `json:"verified,omitempty"`

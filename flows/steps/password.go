@@ -146,6 +146,9 @@ func (s *Password) Show(ctx context.Context, f *flow.Flow, x *flow.Exchange) (st
 // expiredOn is the date the flow's account password expired, in the
 // page's language, or "" (not expired, unknown, or no account yet).
 func (s *Password) expiredOn(ctx context.Context, f *flow.Flow, x *flow.Exchange) string {
+	if !f.SampleExpiredOn.IsZero() {
+		return x.T.Date(f.SampleExpiredOn)
+	}
 	if f.Login == "" || s.svc == nil || s.svc.Directory == nil {
 		return ""
 	}
