@@ -10,6 +10,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/seuil-idp/seuil/idp/audit"
 )
 
 // Every metric the Grafana dashboard the chart ships queries is one Seuil
@@ -88,5 +90,15 @@ func TestDashboardMetricsExist(t *testing.T) {
 		if got := testutil.ToFloat64(counters[k]) - before[k]; got != want {
 			t.Errorf("%s counted %v times, want %v", k, got, want)
 		}
+	}
+}
+
+// A refused password's event names the broken rules in its detail; the
+// step label is the step alone, so label values stay a short, fixed set.
+func TestEventLabelsStayBounded(t *testing.T) {
+	before := testutil.ToFloat64(events.WithLabelValues("flow.step", "activation", "password", "refused"))
+	countEvent(audit.Event{Kind: audit.KindStep, Flow: "activation", Detail: "password: password.failed.digit,password.failed.ascii", Outcome: "refused"})
+	if got := testutil.ToFloat64(events.WithLabelValues("flow.step", "activation", "password", "refused")) - before; got != 1 {
+		t.Errorf("the refusal counted %v times under step=password", got)
 	}
 }

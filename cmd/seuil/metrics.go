@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -73,7 +74,9 @@ func countEvent(e audit.Event) {
 	step := ""
 	switch e.Kind {
 	case audit.KindStep:
-		step = e.Detail // the step's name
+		// The step's name; a refusal's detail adds the rules broken
+		// ("password: password.failed.digit,…"), which stay out of labels.
+		step, _, _ = strings.Cut(e.Detail, ":")
 	case audit.KindSignIn:
 		step = "password"
 		if e.Detail == "passkey" {
