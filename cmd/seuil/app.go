@@ -22,6 +22,7 @@ import (
 	"github.com/seuil-idp/seuil/flows/password"
 	"github.com/seuil-idp/seuil/idp/audit"
 	"github.com/seuil-idp/seuil/idp/directory"
+	"github.com/seuil-idp/seuil/idp/funnel"
 	"github.com/seuil-idp/seuil/idp/provider"
 	"github.com/seuil-idp/seuil/idp/session"
 	"github.com/seuil-idp/seuil/idp/state"
@@ -116,7 +117,14 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 	if err != nil {
 		return nil, err
 	}
-	trail.Observe(countEvent)
+	// The campaign's counts (the console's funnel), in Redis for every
+	// replica, sent by a worker so that no student waits on them.
+	counter := funnel.New(rdb, cfg.Redis.KeyPrefix, log)
+	fctx, stopCounter := context.WithCancel(context.WithoutCancel(ctx))
+	counted := make(chan struct{})
+	go func() { counter.Run(fctx); close(counted) }()
+	cl.add(func() error { stopCounter(); <-counted; return nil })
+	trail.Observe(func(e audit.Event) { countEvent(e); counter.Observe(e) })
 	pc := providerConfig(cfg)
 	if cfg.Staff.Enabled() {
 		pc.ConsolePath = prefix + "/admin/"
@@ -165,7 +173,7 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 	if cfg.Staff.Enabled() {
 		con, err := newConsole(cfg, consoleDeps{store: store, reg: reg, dir: dir, src: src, op: op,
 			theme: ths[cfg.Flows.Theme], trail: trail, cookies: cookies, proxies: proxies, prefix: prefix, log: log, mail: mail,
-			sendCode: fh.SendHelpdeskCode, skipped: skippedRows(bulk)})
+			sendCode: fh.SendHelpdeskCode, skipped: skippedRows(bulk), funnel: counter})
 		if err != nil {
 			return nil, err
 		}

@@ -70,6 +70,7 @@ type consoleDeps struct {
 	sendCode func(ctx context.Context, studentID, lang string) (sms, mail string, err error)
 	// skipped lists the rows the student source left out (CSV), or nil.
 	skipped func() ([]students.SkippedRow, int)
+	funnel  console.Funnel
 }
 
 // derive makes a purpose's key from oidc.secret, which every replica
@@ -108,7 +109,7 @@ func newConsole(cfg *config.Config, d consoleDeps) (*console.Console, error) {
 		Sessions: d.op.Sessions(), Ender: d.op, Roles: cfg.Staff.Config, Members: members,
 		Factors:  staff.NewFactors(vault, d.store, d.reg, cfg.Staff.Issuer),
 		Accounts: d.dir, Students: d.src, Limits: d.reg, Trail: d.trail, Theme: d.theme,
-		Cookies: d.cookies, Secret: derive(cfg, "seuil console forms"), SendCode: d.sendCode, Skipped: d.skipped, BasePath: d.prefix, LoginPath: d.prefix + "/login",
+		Cookies: d.cookies, Secret: derive(cfg, "seuil console forms"), SendCode: d.sendCode, Skipped: d.skipped, Funnel: d.funnel, BasePath: d.prefix, LoginPath: d.prefix + "/login",
 		Proxies: d.proxies, Logger: d.log, HSTS: strings.HasPrefix(cfg.Server.PublicURL, "https:"),
 		LoginFor: func(id string) string { return directory.ExpandLogin(pattern, id, "") },
 		SendMail: func(ctx context.Context, to string, m themes.Mail) error {

@@ -1,17 +1,22 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/seuil-idp/seuil/cmd/seuil/config"
 	"github.com/seuil-idp/seuil/idp/audit"
+	"github.com/seuil-idp/seuil/idp/funnel"
 )
 
 // Every metric the Grafana dashboard the chart ships queries is one Seuil
@@ -101,4 +106,38 @@ func TestEventLabelsStayBounded(t *testing.T) {
 	if got := testutil.ToFloat64(events.WithLabelValues("flow.step", "activation", "password", "refused")) - before; got != 1 {
 		t.Errorf("the refusal counted %v times under step=password", got)
 	}
+}
+
+// The console's funnel counts the journeys driven through the demo's
+// wiring, one by one: one activation to the end, one mismatch, one that
+// gave up on the first screen.
+func TestFunnelCountsJourneys(t *testing.T) {
+	t.Parallel()
+	e := startDemo(t)
+	b := newBrowser(t)
+	e.activateUntilDone(t, b, b.get(e.seuil+"/activation"), "Velo-Rouge-Tours-8")
+	m := newBrowser(t)
+	m.submitStatus(m.get(e.seuil+"/activation"), map[string]string{"student_id": "22012345", "ine": "987654321AB", "phone": "07 88 10 25 99"}, 422)
+	q := newBrowser(t)
+	q.get(e.seuil + "/activation")
+
+	cfg, err := config.Load(e.cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counter := funnel.New(e.rdb, cfg.Redis.KeyPrefix, nil)
+	want := map[string]int64{funnel.Started: 3, funnel.Identified: 1, funnel.Mismatched: 1, funnel.CodeSMS: 1,
+		funnel.CodeMail: 1, funnel.Verified: 1, funnel.PasswordSet: 1}
+	var got map[string]int64
+	for range 40 { // the worker sends every 100 ms
+		days, err := counter.Days(context.Background(), "activation", time.Now(), time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got = days[0].Counts; reflect.DeepEqual(got, want) {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Errorf("funnel counts %v, want %v", got, want)
 }

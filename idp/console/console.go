@@ -104,6 +104,8 @@ type Deps struct {
 	// load (the CSV extraction's) and how many; nil: the source skips
 	// none at lookup time.
 	Skipped func() ([]students.SkippedRow, int)
+	// Funnel reads the campaign's counts; nil: not counted.
+	Funnel Funnel
 }
 
 // Console serves /admin.
@@ -134,6 +136,8 @@ func New(d Deps) (*Console, error) {
 	c.mux.Handle("GET /admin/case", staffOnly(staff.Helpdesk, c.caseView))
 	c.mux.Handle("POST /admin/case/{action}", staffOnly(staff.Helpdesk, c.act))
 	c.mux.Handle("GET /admin/skipped", staffOnly(staff.Helpdesk, c.skippedView))
+	c.mux.Handle("GET /admin/funnel", staffOnly(staff.Admin, c.funnelView))
+	c.mux.Handle("GET /admin/funnel.csv", staffOnly(staff.Admin, c.funnelCSV))
 	c.mux.Handle("GET /admin/audit", staffOnly(staff.Admin, c.auditView))
 	c.mux.Handle("GET /admin/audit.csv", staffOnly(staff.Admin, c.auditCSV))
 	c.mux.Handle("GET /admin/staff", staffOnly(staff.Admin, c.staffView))

@@ -1,0 +1,147 @@
+package console
+
+import (
+	"context"
+	"encoding/csv"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/seuil-idp/seuil/idp/audit"
+	"github.com/seuil-idp/seuil/idp/funnel"
+)
+
+// Funnel reads the campaign's counts (*funnel.Counter).
+type Funnel interface {
+	Days(ctx context.Context, flow string, from, to time.Time) ([]funnel.Day, error)
+}
+
+// funnelColumns are the table's and the CSV's columns: the path, then
+// where students were stopped.
+var funnelColumns = []string{funnel.Started, funnel.Identified, funnel.Mismatched, funnel.Held, funnel.Limited,
+	funnel.Unavailable, funnel.CodeSMS, funnel.CodeMail, funnel.SMSRefused, funnel.CodeNotSent, funnel.Verified,
+	funnel.WrongCode, funnel.PasswordRefused, funnel.PasswordSet}
+
+type funnelPage struct {
+	Flow, From, To string
+	Flows          []string
+	Columns        []string
+	Rows           []funnelRow
+	Total          funnelRow
+	Bars           []funnelBar // the path, for the chart
+	Height         int         // the chart's
+	Rules          []funnelRule
+	CSV            string
+	Kept           bool // a counter is configured
+}
+
+type funnelRow struct {
+	Date   string
+	Counts []int64
+}
+
+// funnelBar is one stage of the path: its count, its share of the
+// started (the bar's length) and what was lost since the stage before.
+type funnelBar struct {
+	Stage       string
+	Count       int64
+	Pct, Y      int
+	LostPct     int
+	HasPrevious bool
+}
+
+type funnelRule struct {
+	Key   string // the message key of the rule
+	Count int64
+}
+
+// funnelRange reads ?from=&to=&flow= (default: the last 14 days of the
+// activation).
+func funnelRange(r *http.Request, now time.Time) (flow string, from, to time.Time) {
+	flow = r.URL.Query().Get("flow")
+	if flow != "activation" && flow != "reset" && flow != "expired" {
+		flow = "activation"
+	}
+	to, from = now, now.AddDate(0, 0, -13)
+	if t, err := time.Parse("2006-01-02", r.URL.Query().Get("to")); err == nil {
+		to = t
+	}
+	if f, err := time.Parse("2006-01-02", r.URL.Query().Get("from")); err == nil && !f.After(to) {
+		from = f
+	}
+	if to.Sub(from) > 366*24*time.Hour {
+		from = to.AddDate(-1, 0, 0)
+	}
+	return flow, from, to
+}
+
+func (c *Console) funnelView(w http.ResponseWriter, r *http.Request, m *member) {
+	flow, from, to := funnelRange(r, time.Now().UTC())
+	p := funnelPage{Flow: flow, From: from.Format("2006-01-02"), To: to.Format("2006-01-02"),
+		Flows: []string{"activation", "reset", "expired"}, Columns: funnelColumns, Kept: c.d.Funnel != nil}
+	p.CSV = c.d.BasePath + "/admin/funnel.csv?flow=" + flow + "&from=" + p.From + "&to=" + p.To
+	if c.d.Funnel != nil {
+		days, err := c.d.Funnel.Days(r.Context(), flow, from, to)
+		if err != nil {
+			c.fail(w, r, err)
+			return
+		}
+		total := map[string]int64{}
+		for _, d := range days {
+			row := funnelRow{Date: d.Date.Format("2006-01-02")}
+			for _, col := range funnelColumns {
+				row.Counts = append(row.Counts, d.Counts[col])
+				total[col] += d.Counts[col]
+			}
+			p.Rows = append(p.Rows, row)
+		}
+		p.Total = funnelRow{Date: "total"}
+		for _, col := range funnelColumns {
+			p.Total.Counts = append(p.Total.Counts, total[col])
+		}
+		started := max(total[funnel.Started], 1)
+		for i, stage := range funnel.Path {
+			b := funnelBar{Stage: stage, Count: total[stage], Pct: int(total[stage] * 100 / started), Y: i * 40, HasPrevious: i > 0}
+			if prev := total[funnel.Path[max(i-1, 0)]]; i > 0 && prev > 0 {
+				b.LostPct = int((prev - min(total[stage], prev)) * 100 / prev)
+			}
+			p.Bars = append(p.Bars, b)
+		}
+		p.Height = len(p.Bars) * 40
+		for _, k := range funnel.Rules(days) {
+			var n int64
+			for _, d := range days {
+				n += d.Counts[k]
+			}
+			p.Rules = append(p.Rules, funnelRule{Key: k[len("rule:"):], Count: n})
+		}
+	}
+	c.render(w, r, m, http.StatusOK, "admin_funnel", "admin.funnel.title", view{Current: "funnel", Page: p})
+}
+
+// funnelCSV exports the table: one row per day, a column per stage.
+func (c *Console) funnelCSV(w http.ResponseWriter, r *http.Request, m *member) {
+	if c.d.Funnel == nil {
+		http.NotFound(w, r)
+		return
+	}
+	flow, from, to := funnelRange(r, time.Now().UTC())
+	days, err := c.d.Funnel.Days(r.Context(), flow, from, to)
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	_ = c.record(r.Context(), m, audit.Event{Kind: audit.KindExport, Detail: "funnel " + r.URL.RawQuery})
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="seuil-`+flow+`-`+from.Format("20060102")+`-`+to.Format("20060102")+`.csv"`)
+	cw := csv.NewWriter(w)
+	_ = cw.Write(append([]string{"date", "flow"}, funnelColumns...))
+	for _, d := range days {
+		rec := []string{d.Date.Format("2006-01-02"), flow}
+		for _, col := range funnelColumns {
+			rec = append(rec, strconv.FormatInt(d.Counts[col], 10))
+		}
+		_ = cw.Write(rec)
+	}
+	cw.Flush()
+}

@@ -1,0 +1,246 @@
+// Package funnel counts the activation campaign as the identity admins
+// follow it: for each flow and day, and each hour of it, how many
+// students reached each stage (started, identified, a code sent by SMS or
+// mail, the code verified, the password set) and how many were stopped
+// on the way (a mismatch, a hold, a limit, a wrong code, a password
+// refused and by which rule). The counts live in Redis, so every replica
+// adds to the same ones; they hold no student number, only the stages.
+//
+// Counting must not slow a student down: events are queued in memory and
+// a worker sends them to Redis in pipelined batches. A full queue (Redis
+// away) drops events rather than wait, and says how many.
+package funnel
+
+import (
+	"context"
+	"log/slog"
+	"sort"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/seuil-idp/seuil/idp/audit"
+)
+
+// The stages, in the order a student goes through them.
+const (
+	Started         = "started"
+	Identified      = "identified"
+	Mismatched      = "mismatched"
+	Held            = "held"
+	Limited         = "limited"
+	Unavailable     = "source_unavailable"
+	CodeSMS         = "code_sms"
+	CodeMail        = "code_mail"
+	CodeNotSent     = "code_not_sent"
+	SMSRefused      = "sms_refused"
+	Verified        = "verified"
+	WrongCode       = "wrong_code"
+	PasswordSet     = "password_set"
+	PasswordRefused = "password_refused"
+)
+
+// Path is the funnel proper: each stage a student must reach in turn.
+var Path = []string{Started, Identified, Verified, PasswordSet}
+
+// Stages lists what an event counts toward (none for most).
+func Stages(e audit.Event) []string {
+	switch e.Kind {
+	case audit.KindFlowStarted:
+		return []string{Started}
+	case audit.KindCodeSent:
+		if e.Outcome != "ok" {
+			return []string{CodeNotSent}
+		}
+		var out []string
+		for _, part := range strings.Split(e.Detail, "; ") {
+			switch {
+			case strings.HasPrefix(part, "sms refused"):
+				out = append(out, SMSRefused)
+			case strings.HasPrefix(part, "sms "):
+				out = append(out, CodeSMS)
+			case strings.HasPrefix(part, "mail "):
+				out = append(out, CodeMail)
+			}
+		}
+		return out
+	case audit.KindStep:
+	default:
+		return nil
+	}
+	step, rules, _ := strings.Cut(e.Detail, ": ")
+	switch {
+	case e.Outcome == "ok":
+		return map[string][]string{"identify": {Identified}, "verify": {Verified}, "password": {PasswordSet}}[step]
+	case e.Outcome == "mismatch":
+		return []string{Mismatched}
+	case e.Outcome == "held":
+		return []string{Held}
+	case e.Outcome == "limited":
+		return []string{Limited}
+	case e.Outcome == "source_unavailable":
+		return []string{Unavailable}
+	case e.Outcome == "wrong_code":
+		return []string{WrongCode}
+	case step == "password" && e.Outcome == "refused":
+		out := []string{PasswordRefused}
+		for _, r := range strings.Split(rules, ",") {
+			if r = strings.TrimSpace(r); r != "" {
+				out = append(out, "rule:"+r) // a message key: a fixed set
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// Counter queues events and counts their stages in Redis.
+type Counter struct {
+	rdb     redis.UniversalClient
+	prefix  string
+	queue   chan audit.Event
+	dropped atomic.Int64
+	log     *slog.Logger
+	now     func() time.Time
+}
+
+// keep is how long a day's counts are kept: a campaign and the next.
+const keep = 400 * 24 * time.Hour
+
+// New returns a counter on rdb, keys under prefix (the state store's).
+func New(rdb redis.UniversalClient, prefix string, log *slog.Logger) *Counter {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Counter{rdb: rdb, prefix: prefix, queue: make(chan audit.Event, 4096), log: log, now: time.Now}
+}
+
+// Observe queues e (the audit trail's observer); it never blocks.
+func (c *Counter) Observe(e audit.Event) {
+	if len(Stages(e)) == 0 || e.Flow == "" {
+		return
+	}
+	select {
+	case c.queue <- e:
+	default:
+		c.dropped.Add(1)
+	}
+}
+
+// Dropped is how many events a full queue let go.
+func (c *Counter) Dropped() int64 { return c.dropped.Load() }
+
+func (c *Counter) dayKey(flow string, t time.Time) string {
+	return c.prefix + "funnel:" + flow + ":" + t.UTC().Format("2006-01-02")
+}
+
+// Run sends the queued events to Redis until ctx ends, then what is left.
+func (c *Counter) Run(ctx context.Context) {
+	batch := make([]audit.Event, 0, 256)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case e := <-c.queue:
+			batch = append(batch, e)
+			if len(batch) < cap(batch) {
+				continue
+			}
+		case <-tick.C:
+		case <-ctx.Done():
+			for len(c.queue) > 0 {
+				batch = append(batch, <-c.queue)
+			}
+			c.flush(context.WithoutCancel(ctx), batch)
+			return
+		}
+		c.flush(ctx, batch)
+		batch = batch[:0]
+	}
+}
+
+// flush counts a batch in one pipeline: per event and stage, the day's
+// field and the hour's ("<stage>@<hh>").
+func (c *Counter) flush(ctx context.Context, batch []audit.Event) {
+	if len(batch) == 0 {
+		return
+	}
+	p := c.rdb.Pipeline()
+	seen := map[string]bool{}
+	for _, e := range batch {
+		k := c.dayKey(e.Flow, e.Time)
+		hour := e.Time.UTC().Format("15")
+		for _, s := range Stages(e) {
+			p.HIncrBy(ctx, k, s, 1)
+			p.HIncrBy(ctx, k, s+"@"+hour, 1)
+		}
+		if !seen[k] {
+			seen[k] = true
+			p.Expire(ctx, k, keep)
+		}
+	}
+	if _, err := p.Exec(ctx); err != nil {
+		c.log.WarnContext(ctx, "funnel: counts lost", "events", len(batch), "err", err)
+	}
+}
+
+// Day is one day's counts of one flow: by stage, and by stage and hour.
+type Day struct {
+	Date   time.Time
+	Counts map[string]int64
+	Hours  map[string][24]int64
+}
+
+// Days reads the days from..to (inclusive, UTC dates) of flow.
+func (c *Counter) Days(ctx context.Context, flow string, from, to time.Time) ([]Day, error) {
+	var out []Day
+	for d := day(from); !d.After(day(to)) && len(out) < 400; d = d.AddDate(0, 0, 1) {
+		m, err := c.rdb.HGetAll(ctx, c.dayKey(flow, d)).Result()
+		if err != nil {
+			return nil, err
+		}
+		dd := Day{Date: d, Counts: map[string]int64{}, Hours: map[string][24]int64{}}
+		for field, v := range m {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			stage, hour, ok := strings.Cut(field, "@")
+			if !ok {
+				dd.Counts[stage] = n
+				continue
+			}
+			h, err := strconv.Atoi(hour)
+			if err == nil && h >= 0 && h < 24 {
+				hs := dd.Hours[stage]
+				hs[h] = n
+				dd.Hours[stage] = hs
+			}
+		}
+		out = append(out, dd)
+	}
+	return out, nil
+}
+
+// Rules lists the password rules counted in days, sorted.
+func Rules(days []Day) []string {
+	set := map[string]bool{}
+	for _, d := range days {
+		for k := range d.Counts {
+			if strings.HasPrefix(k, "rule:") {
+				set[k] = true
+			}
+		}
+	}
+	out := make([]string, 0, len(set))
+	for k := range set {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func day(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}

@@ -1,0 +1,71 @@
+package funnel
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/seuil-idp/seuil/idp/audit"
+	"github.com/seuil-idp/seuil/idp/state/redistest"
+)
+
+func TestStages(t *testing.T) {
+	for _, c := range []struct {
+		e    audit.Event
+		want []string
+	}{
+		{audit.Event{Kind: audit.KindFlowStarted}, []string{Started}},
+		{audit.Event{Kind: audit.KindStep, Detail: "identify", Outcome: "ok"}, []string{Identified}},
+		{audit.Event{Kind: audit.KindStep, Detail: "identify", Outcome: "mismatch"}, []string{Mismatched}},
+		{audit.Event{Kind: audit.KindStep, Detail: "identify", Outcome: "held"}, []string{Held}},
+		{audit.Event{Kind: audit.KindCodeSent, Outcome: "ok", Detail: "sms +33 6 •• •• •• 71; mail l•••@example.org"}, []string{CodeSMS, CodeMail}},
+		{audit.Event{Kind: audit.KindCodeSent, Outcome: "ok", Detail: "sms refused: verify.sms.country; mail x"}, []string{SMSRefused, CodeMail}},
+		{audit.Event{Kind: audit.KindCodeSent, Outcome: "failed"}, []string{CodeNotSent}},
+		{audit.Event{Kind: audit.KindStep, Detail: "verify", Outcome: "wrong_code"}, []string{WrongCode}},
+		{audit.Event{Kind: audit.KindStep, Detail: "password: password.failed.digit,password.failed.ascii", Outcome: "refused"},
+			[]string{PasswordRefused, "rule:password.failed.digit", "rule:password.failed.ascii"}},
+		{audit.Event{Kind: audit.KindStep, Detail: "password", Outcome: "ok"}, []string{PasswordSet}},
+		{audit.Event{Kind: audit.KindSignIn, Outcome: "ok"}, nil},
+		{audit.Event{Kind: audit.KindLookup}, nil},
+	} {
+		if got := Stages(c.e); !slices.Equal(got, c.want) {
+			t.Errorf("Stages(%+v) = %v, want %v", c.e, got, c.want)
+		}
+	}
+}
+
+// Counted in Redis, by day and hour, from what the trail observed.
+func TestCounterCounts(t *testing.T) {
+	t.Parallel()
+	c := New(redistest.Client(t), "t:", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { c.Run(ctx); close(done) }()
+	at := time.Date(2026, 9, 1, 9, 30, 0, 0, time.UTC)
+	for i, e := range []audit.Event{
+		{Kind: audit.KindFlowStarted}, {Kind: audit.KindFlowStarted}, {Kind: audit.KindFlowStarted},
+		{Kind: audit.KindStep, Detail: "identify", Outcome: "ok"}, {Kind: audit.KindStep, Detail: "identify", Outcome: "mismatch"},
+		{Kind: audit.KindStep, Detail: "verify", Outcome: "ok"},
+	} {
+		e.Flow, e.Time = "activation", at.Add(time.Duration(i)*time.Hour)
+		c.Observe(e)
+	}
+	c.Observe(audit.Event{Kind: audit.KindFlowStarted, Flow: "reset", Time: at})
+	cancel()
+	<-done
+	days, err := c.Days(context.Background(), "activation", at.AddDate(0, 0, -1), at)
+	if err != nil || len(days) != 2 {
+		t.Fatalf("Days = %v, %v", days, err)
+	}
+	d := days[1]
+	if d.Counts[Started] != 3 || d.Counts[Identified] != 1 || d.Counts[Mismatched] != 1 || d.Counts[Verified] != 1 ||
+		len(days[0].Counts) != 0 {
+		t.Errorf("counts %v", d.Counts)
+	}
+	if h := d.Hours[Started]; h[9] != 1 || h[10] != 1 || h[11] != 1 || d.Hours[Verified][14] != 1 {
+		t.Errorf("hours %v", d.Hours)
+	}
+}
