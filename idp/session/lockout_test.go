@@ -46,29 +46,7 @@ func TestAttackerCannotLockStudentOut(t *testing.T) {
 	}
 	l := session.NewLogin(m, onePassword{}, lim, func(string) *themes.Theme { return th },
 		session.Paths{Login: "/login", Resume: "/resume", Flows: "", Static: "/static"}, nil)
-	attempt := func(ip, password string) int {
-		get := httptest.NewRequest("GET", "/login", nil)
-		get.RemoteAddr = ip + ":1234"
-		w := httptest.NewRecorder()
-		l.ServeHTTP(w, get)
-		var csrf *http.Cookie
-		for _, c := range w.Result().Cookies() {
-			if c.Name == "seuil_login_csrf" {
-				csrf = c
-			}
-		}
-		if csrf == nil {
-			t.Fatal("no csrf cookie")
-		}
-		form := url.Values{"login": {"22012345T"}, "password": {password}, "csrf": {csrf.Value}}
-		post := httptest.NewRequest("POST", "/login", strings.NewReader(form.Encode()))
-		post.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		post.RemoteAddr = ip + ":1234"
-		post.AddCookie(csrf)
-		w = httptest.NewRecorder()
-		l.ServeHTTP(w, post)
-		return w.Code
-	}
+	attempt := func(ip, password string) int { return signIn(t, l, ip, "22012345T", password) }
 	limited := 0
 	for range 40 {
 		if attempt("192.0.2.66", "guess-guess-1") == http.StatusTooManyRequests {
