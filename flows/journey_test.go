@@ -462,7 +462,6 @@ func TestPasswordStepAgreesWithTheDirectory(t *testing.T) {
 func TestPreviewSignInAndExpired(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, func(c *flows.Config, _ *flows.Deps) { c.Preview = true })
-	b := e.browser(t)
 	week := time.Now().AddDate(0, 0, -7).Format("02/01/2006")
 	for path, want := range map[string]string{
 		"/preview":                 "login_grace",
@@ -472,7 +471,7 @@ func TestPreviewSignInAndExpired(t *testing.T) {
 		"/preview/expired":         "Votre mot de passe a expiré le " + week,
 		"/preview/expired?lang=en": "Your password expired on",
 	} {
-		r := b.get(path)
+		r := e.browser(t).get(path) // each its own: ?lang=en is remembered in a cookie
 		if r.status != http.StatusOK || !strings.Contains(html.UnescapeString(r.body), want) {
 			t.Errorf("%s: %d, lacks %q", path, r.status, want)
 		}
