@@ -109,7 +109,7 @@ func newConsole(cfg *config.Config, d consoleDeps) (*console.Console, error) {
 		Sessions: d.op.Sessions(), Ender: d.op, Roles: cfg.Staff.Config, Members: members,
 		Factors:  staff.NewFactors(vault, d.store, d.reg, cfg.Staff.Issuer),
 		Accounts: d.dir, Students: d.src, Limits: d.reg, Trail: d.trail, Theme: d.theme,
-		Cookies: d.cookies, Secret: derive(cfg, "seuil console forms"), SendCode: d.sendCode, Skipped: d.skipped, Funnel: d.funnel, BasePath: d.prefix, LoginPath: d.prefix + "/login",
+		Cookies: d.cookies, Secret: derive(cfg, "seuil console forms"), SendCode: d.sendCode, Skipped: d.skipped, Funnel: d.funnel, SMSPrice: cfg.SMS.PricePerSMS, BasePath: d.prefix, LoginPath: d.prefix + "/login",
 		Proxies: d.proxies, Logger: d.log, HSTS: strings.HasPrefix(cfg.Server.PublicURL, "https:"),
 		LoginFor: func(id string) string { return directory.ExpandLogin(pattern, id, "") },
 		SendMail: func(ctx context.Context, to string, m themes.Mail) error {

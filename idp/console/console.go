@@ -106,6 +106,9 @@ type Deps struct {
 	Skipped func() ([]students.SkippedRow, int)
 	// Funnel reads the campaign's counts; nil: not counted.
 	Funnel Funnel
+	// SMSPrice is one SMS's price in euros (sms.price_per_sms): the
+	// campaign page estimates the period's cost; 0: no estimate.
+	SMSPrice float64
 }
 
 // Console serves /admin.

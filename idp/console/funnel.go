@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/seuil-idp/seuil/idp/audit"
@@ -32,7 +33,9 @@ type funnelPage struct {
 	Height         int         // the chart's
 	Rules          []funnelRule
 	CSV            string
-	Kept           bool // a counter is configured
+	Kept           bool   // a counter is configured
+	SMS            int64  // SMS sent over the period
+	Cost           string // their estimated cost, written for the page's language; "": no price configured
 }
 
 type funnelRow struct {
@@ -108,6 +111,13 @@ func (c *Console) funnelView(w http.ResponseWriter, r *http.Request, m *member) 
 			p.Bars = append(p.Bars, b)
 		}
 		p.Height = len(p.Bars) * 40
+		p.SMS = total[funnel.CodeSMS]
+		if c.d.SMSPrice > 0 {
+			p.Cost = strconv.FormatFloat(float64(p.SMS)*c.d.SMSPrice, 'f', 2, 64)
+			if m == nil || m.lang != "en" {
+				p.Cost = strings.Replace(p.Cost, ".", ",", 1)
+			}
+		}
 		for _, k := range funnel.Rules(days) {
 			var n int64
 			for _, d := range days {

@@ -34,6 +34,8 @@ func TestFunnelPage(t *testing.T) {
 		{Kind: audit.KindFlowStarted, Flow: "activation", Time: today}, {Kind: audit.KindFlowStarted, Flow: "activation", Time: today},
 		step("identify", "ok"), step("identify", "ok"), step("identify", "mismatch"),
 		step("verify", "ok"), step("password: password.failed.digit", "refused"), step("password", "ok"),
+		{Kind: audit.KindCodeSent, Flow: "activation", Outcome: "ok", Detail: "sms +33 6 •• •• •• 71; mail l•••@example.org", Time: today},
+		{Kind: audit.KindCodeSent, Flow: "activation", Outcome: "ok", Detail: "sms +33 7 •• •• •• 99", Time: today},
 	} {
 		counter.Observe(e)
 	}
@@ -41,7 +43,7 @@ func TestFunnelPage(t *testing.T) {
 	<-done
 
 	th, _ := themes.Default()
-	c, err := New(Deps{Secret: []byte("0123456789abcdef"), Theme: th, LoginPath: "/login", Funnel: counter,
+	c, err := New(Deps{Secret: []byte("0123456789abcdef"), Theme: th, LoginPath: "/login", Funnel: counter, SMSPrice: 0.045,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +55,7 @@ func TestFunnelPage(t *testing.T) {
 		"Commencés : 4 (100 %)", "Identifiés : 2 (50 %) — 50 % perdus depuis l'étape précédente",
 		"Codes validés : 1 (25 %) — 50 % perdus", "Mots de passe choisis : 1 (25 %) — 0 % perdus",
 		"Le mot de passe doit comporter au moins un chiffre. : 1", `<th scope="row">` + today.Format("2006-01-02") + `</th><td>4</td><td>2</td><td>1</td>`,
-		`role="img"`, "<caption>Comptages par jour</caption>",
+		`role="img"`, "<caption>Comptages par jour</caption>", "SMS envoyés sur la période : 2. Coût estimé : 0,09 €.",
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the page lacks %q:\n%s", want, body)

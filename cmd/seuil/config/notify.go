@@ -41,6 +41,10 @@ type SMS struct {
 	notify.GuardConfig `yaml:",inline"`
 	// Outbox keeps messages in memory (demo only; see Config.DemoOnly).
 	Outbox bool `yaml:"outbox"`
+	// PricePerSMS is what one SMS costs (euros, the provider's price):
+	// the console's campaign page estimates the period's cost; 0: no
+	// estimate.
+	PricePerSMS float64 `yaml:"price_per_sms"`
 }
 
 // SMSHTTP is a provider's HTTP API, in the shape of

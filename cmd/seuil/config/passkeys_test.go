@@ -31,3 +31,15 @@ func TestPasskeysSection(t *testing.T) {
 		}
 	}
 }
+
+func TestSMSPrice(t *testing.T) {
+	t.Parallel()
+	cfg, probs := parseWith(t, fakeWorld{}, doc("sms:\n  outbox: true\n  price_per_sms: 0.045\n"))
+	if probs != nil || cfg.SMS.PricePerSMS != 0.045 {
+		t.Errorf("price_per_sms 0.045: %v, %v", probs, cfg)
+	}
+	_, probs = parseWith(t, fakeWorld{}, doc("sms:\n  outbox: true\n  price_per_sms: -1\n"))
+	if !slices.ContainsFunc(probs, func(p string) bool { return strings.Contains(p, "sms.price_per_sms: -1 is not a price") }) {
+		t.Errorf("price_per_sms -1: %v", probs)
+	}
+}

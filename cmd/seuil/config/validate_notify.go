@@ -38,6 +38,9 @@ func validateMail(m *Mail, r *report) {
 }
 
 func validateSMS(s *SMS, r *report) {
+	if s.PricePerSMS < 0 || s.PricePerSMS > 10 {
+		r.add("sms.price_per_sms", "%v is not a price of one SMS in euros (0 to 10)", s.PricePerSMS)
+	}
 	if err := s.GuardConfig.Validate(); err != nil {
 		for _, e := range strings.Split(err.Error(), "\n") {
 			key, msg, _ := strings.Cut(e, ": ")
