@@ -5,7 +5,6 @@ import (
 	"html"
 	"io"
 	"log/slog"
-	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -48,14 +47,7 @@ func TestGraceLoginSaysSo(t *testing.T) {
 	}
 	ldapSrv.Backdate(t, "uid="+login+","+ldapSrv.PeopleDN, time.Now().Add(-366*24*time.Hour))
 
-	a, err := build(ctx, cfg, buildOptions{logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.close()
-	srv := &http.Server{Handler: a.handler}
-	go srv.Serve(l)
-	defer srv.Close()
+	serveBuilt(t, cfg, l, log)
 
 	b := newBrowser(t)
 	p := b.submit(b.get(base+"/login"), map[string]string{"login": login, "password": "Grace-pass-2026"})

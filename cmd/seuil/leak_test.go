@@ -85,16 +85,7 @@ func TestNothingLeaks(t *testing.T) {
 	}
 	var logs lockedBuffer
 	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	a, err := build(ctx, cfg, buildOptions{logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.close()
-	srv := &http.Server{Handler: a.handler}
-	go srv.Serve(l)
-	defer srv.Close()
+	a := serveBuilt(t, cfg, l, log)
 	e := &demoEnv{seuil: base, outbox: a.outbox}
 	secrets := map[string]string{"client secret": rpSecret}
 	keep := func(what, v string) {

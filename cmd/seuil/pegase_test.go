@@ -80,16 +80,7 @@ func TestProductionPathWithPegase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	a, err := build(ctx, cfg, buildOptions{logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.close()
-	srv := &http.Server{Handler: a.handler}
-	go srv.Serve(l)
-	defer srv.Close()
+	a := serveBuilt(t, cfg, l, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	e := &demoEnv{seuil: base, outbox: a.outbox}
 	b := newBrowser(t)
 	calls := peg.Calls.Load()

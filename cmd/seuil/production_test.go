@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -56,16 +57,7 @@ func TestProductionPath(t *testing.T) {
 	}
 
 	// 2. The activation through the production wiring.
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	a, err := build(ctx, cfg, buildOptions{logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.close()
-	srv := &http.Server{Handler: a.handler}
-	go srv.Serve(l)
-	defer srv.Close()
+	a := serveBuilt(t, cfg, l, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	e := &demoEnv{seuil: base, outbox: a.outbox}
 	b := newBrowser(t)
 	landed := e.activateUntilDone(t, b, b.get(base+"/activation"), "Velo-Rouge-Tours-8")
@@ -102,6 +94,22 @@ func TestProductionPath(t *testing.T) {
 	if _, err := ld.Authenticate(context.Background(), "22012345T", "Velo-Rouge-Tours-8"); err != nil {
 		t.Fatalf("password after second sync: %v", err)
 	}
+}
+
+// serveBuilt builds the production wiring from cfg, as serve does, and
+// serves it on l until the test ends.
+func serveBuilt(t *testing.T, cfg *config.Config, l net.Listener, log *slog.Logger) *app {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := build(ctx, cfg, buildOptions{logger: log})
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: a.handler}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close(); a.close(); cancel() })
+	return a
 }
 
 // productionSetup writes the demo students' CSV, a signing key and the
