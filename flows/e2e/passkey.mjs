@@ -71,16 +71,20 @@ try {
   await page.waitForLoadState();
   check((await page.content()).includes("22010411T"), `sign-in page → passkey (${how}) → PJ Web signed in as 22010411T, no password typed`);
 
-  // The button too, on the sign-in page alone: presence is held back
-  // while the page loads, so the conditional request waits and the
-  // button's own request (which aborts it) is the one answered.
+  // The button too, on the sign-in page alone, in a fresh browser
+  // session: presence is held back while the page loads, so the
+  // conditional request waits and the button's own request (which aborts
+  // it) is the one answered.
   const presence = (on) => cdp.send("WebAuthn.setAutomaticPresenceSimulation", { authenticatorId, enabled: on });
-  await ctx.clearCookies();
-  await presence(false);
-  await page.goto(base + "/login");
-  await page.waitForTimeout(300);
-  await presence(true);
-  await page.getByRole("button", { name: "Se connecter avec une clé d'accès" }).click();
+  const signInByButton = async () => {
+    await ctx.clearCookies();
+    await presence(false);
+    await page.goto(base + "/login");
+    await page.waitForTimeout(300);
+    await presence(true);
+    await page.getByRole("button", { name: "Se connecter avec une clé d'accès" }).click();
+  };
+  await signInByButton();
   await page.getByRole("heading", { name: "Vous êtes connecté" }).waitFor();
   check((await page.content()).includes("22010411T"), "the button signs in with the passkey");
 
@@ -94,12 +98,7 @@ try {
   check(await page.getByText("Vous n'avez encore aucune clé d'accès.").isVisible(), "Mon compte: the passkey removed");
 
   // 4. The removed passkey (still on the authenticator) is refused.
-  await ctx.clearCookies();
-  await presence(false);
-  await page.goto(base + "/login");
-  await page.waitForTimeout(300);
-  await presence(true);
-  await page.getByRole("button", { name: "Se connecter avec une clé d'accès" }).click();
+  await signInByButton();
   const refused = page.getByText("Cette clé d'accès n'est plus enregistrée pour votre compte.");
   await refused.waitFor();
   check(await page.evaluate(() => document.activeElement && document.activeElement.id) === "passkey-error",

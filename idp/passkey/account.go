@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/seuil-idp/seuil/idp/audit"
+	"github.com/seuil-idp/seuil/idp/session"
 	"github.com/seuil-idp/seuil/idp/websec"
 	"github.com/seuil-idp/seuil/themes"
 )
@@ -27,12 +28,21 @@ type keyLine struct {
 	Created, LastUsed time.Time
 }
 
+// signedIn is the request's SSO session; without one, the browser goes
+// through the sign-in page, and back to "Mon compte".
+func (p *Handler) signedIn(w http.ResponseWriter, r *http.Request) (session.Session, bool) {
+	s, err := p.d.Sessions.Current(r.Context(), r)
+	if err != nil {
+		http.Redirect(w, r, p.cfg.LoginPath+"?next="+url.QueryEscape(p.cfg.BasePath+"/account"), http.StatusSeeOther)
+		return session.Session{}, false
+	}
+	return s, true
+}
+
 func (p *Handler) account(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	s, err := p.d.Sessions.Current(ctx, r)
-	if err != nil {
-		// Through SSO: the sign-in page, and back here.
-		http.Redirect(w, r, p.cfg.LoginPath+"?next="+url.QueryEscape(p.cfg.BasePath+"/account"), http.StatusSeeOther)
+	s, ok := p.signedIn(w, r)
+	if !ok {
 		return
 	}
 	u, err := p.load(ctx, s.Login)
@@ -57,9 +67,8 @@ func (p *Handler) account(w http.ResponseWriter, r *http.Request) {
 // remove deletes one of the signed-in student's passkeys.
 func (p *Handler) remove(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	s, err := p.d.Sessions.Current(ctx, r)
-	if err != nil {
-		http.Redirect(w, r, p.cfg.LoginPath+"?next="+url.QueryEscape(p.cfg.BasePath+"/account"), http.StatusSeeOther)
+	s, ok := p.signedIn(w, r)
+	if !ok {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
