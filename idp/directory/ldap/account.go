@@ -99,6 +99,22 @@ func (d *Dir) account(ctx context.Context, e *ldap.Entry) (directory.Account, er
 	return acc, nil
 }
 
+// policyEntry reads attrs of the ppolicy entry dn through p (nil: no such
+// entry).
+func (d *Dir) policyEntry(ctx context.Context, p *pool, dn string, attrs ...string) (*ldap.Entry, error) {
+	req := ldap.NewSearchRequest(dn, ldap.ScopeBaseObject, ldap.NeverDerefAliases, 1, 0, false,
+		"(objectClass=*)", attrs, nil)
+	var res *ldap.SearchResult
+	err := p.do(ctx, func(c *ldap.Conn) (err error) { res, err = c.Search(req); return err })
+	if err != nil {
+		return nil, fmt.Errorf("ldap: read policy %s: %w", dn, err)
+	}
+	if len(res.Entries) != 1 {
+		return nil, nil
+	}
+	return res.Entries[0], nil
+}
+
 // maxAge reads a policy's pwdMaxAge, cached for a minute: policies change
 // rarely and every account read needs it.
 func (d *Dir) maxAge(ctx context.Context, policyDN string) (time.Duration, error) {
@@ -111,19 +127,13 @@ func (d *Dir) maxAge(ctx context.Context, policyDN string) (time.Duration, error
 	if ok && time.Since(c.fetched) < time.Minute {
 		return c.age, nil
 	}
-	req := ldap.NewSearchRequest(policyDN, ldap.ScopeBaseObject, ldap.NeverDerefAliases, 1, 0, false,
-		"(objectClass=*)", []string{"pwdMaxAge"}, nil)
-	var res *ldap.SearchResult
-	err := d.read.do(ctx, func(c *ldap.Conn) (err error) {
-		res, err = c.Search(req)
-		return err
-	})
+	e, err := d.policyEntry(ctx, d.read, policyDN, "pwdMaxAge")
 	if err != nil {
-		return 0, fmt.Errorf("ldap: read policy %s: %w", policyDN, err)
+		return 0, err
 	}
 	var age time.Duration
-	if len(res.Entries) == 1 {
-		if v := res.Entries[0].GetAttributeValue("pwdMaxAge"); v != "" {
+	if e != nil {
+		if v := e.GetAttributeValue("pwdMaxAge"); v != "" {
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil {
 				return 0, fmt.Errorf("ldap: policy %s pwdMaxAge %q: %w", policyDN, v, err)

@@ -93,18 +93,12 @@ func (d *Dir) warnHistoryPolicy(ctx context.Context) {
 		if dn == "" {
 			continue
 		}
-		req := ldap.NewSearchRequest(dn, ldap.ScopeBaseObject, ldap.NeverDerefAliases, 1, 0, false,
-			"(objectClass=*)", []string{"pwdInHistory"}, nil)
-		var res *ldap.SearchResult
-		err := d.write.do(ctx, func(c *ldap.Conn) (err error) {
-			res, err = c.Search(req)
-			return err
-		})
-		if err != nil || len(res.Entries) != 1 {
+		e, err := d.policyEntry(ctx, d.write, dn, "pwdInHistory")
+		if err != nil || e == nil {
 			d.cfg.Logger.DebugContext(ctx, "ldap: password policy not readable", "policy", dn, "err", err)
 			continue
 		}
-		if n, _ := strconv.Atoi(res.Entries[0].GetAttributeValue("pwdInHistory")); n < 1 {
+		if n, _ := strconv.Atoi(e.GetAttributeValue("pwdInHistory")); n < 1 {
 			d.cfg.Logger.WarnContext(ctx, "ldap: password policy keeps no history (pwdInHistory 0 or absent): "+
 				"old passwords can be reused; set pwdInHistory ≥ 1", "policy", dn)
 		}

@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/go-ldap/ldap/v3"
-
 	"github.com/seuil-idp/seuil/idp/directory"
 )
 
@@ -23,17 +21,13 @@ func (d *Dir) PasswordPolicy(ctx context.Context) (directory.Policy, error) {
 	if dn == "" {
 		return directory.Policy{}, nil
 	}
-	req := ldap.NewSearchRequest(dn, ldap.ScopeBaseObject, ldap.NeverDerefAliases, 1, 0, false,
-		"(objectClass=*)", []string{"pwdMaxAge", "pwdInHistory", "pwdMinLength"}, nil)
-	var res *ldap.SearchResult
-	err := d.read.do(ctx, func(c *ldap.Conn) (err error) { res, err = c.Search(req); return err })
+	e, err := d.policyEntry(ctx, d.read, dn, "pwdMaxAge", "pwdInHistory", "pwdMinLength")
 	if err != nil {
-		return directory.Policy{}, fmt.Errorf("ldap: read policy %s: %w", dn, err)
+		return directory.Policy{}, err
 	}
-	if len(res.Entries) != 1 {
+	if e == nil {
 		return directory.Policy{}, fmt.Errorf("ldap: policy %s: no such entry", dn)
 	}
-	e := res.Entries[0]
 	p := directory.Policy{Source: dn}
 	for attr, set := range map[string]func(int64){
 		"pwdMaxAge":    func(n int64) { p.MaxAge = time.Duration(n) * time.Second },
