@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -24,7 +23,7 @@ import (
 	"github.com/seuil-idp/seuil/idp/directory"
 	"github.com/seuil-idp/seuil/idp/funnel"
 	"github.com/seuil-idp/seuil/idp/provider"
-	"github.com/seuil-idp/seuil/idp/session"
+	"github.com/seuil-idp/seuil/idp/regulation"
 	"github.com/seuil-idp/seuil/idp/state"
 	"github.com/seuil-idp/seuil/idp/students"
 	"github.com/seuil-idp/seuil/idp/websec"
@@ -49,7 +48,8 @@ type buildOptions struct {
 	demo   bool // mount /demo/outbox and /preview
 }
 
-// build wires every component from cfg: one constructor call each.
+// build wires every component from cfg's settings (settingsOf): one
+// constructor call each.
 func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err error) {
 	var cl closers
 	defer func() {
@@ -58,19 +58,20 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 		}
 	}()
 	log := o.logger
+	set := settingsOf(cfg)
 	rdb := o.redis
 	if rdb == nil {
-		if rdb, err = newRedis(cfg.Redis); err != nil {
+		if rdb, err = newRedis(set.Redis); err != nil {
 			return nil, err
 		}
 		cl.add(rdb.Close)
 	}
-	store := state.New(rdb, cfg.Redis.KeyPrefix)
-	reg, err := newRegulator(rdb, cfg)
+	store := state.New(rdb, set.Redis.KeyPrefix)
+	reg, err := regulation.New(rdb, set.Redis.KeyPrefix+"limit:", set.Limits, set.Keys.Limits)
 	if err != nil {
 		return nil, fmt.Errorf("limits: %w", err)
 	}
-	dir, ping, err := openDirectory(ctx, cfg.Directory, log, &cl)
+	dir, ping, err := openDirectory(ctx, set.Directory, log, &cl)
 	if err != nil {
 		return nil, err
 	}
@@ -93,14 +94,14 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 	// at each of an activation's four or five reads; in front of the
 	// breaker, so that a fresh record still answers while it is open.
 	var src students.Source = breaker
-	if age := cfg.Students.Cached(); age > 0 {
+	if age := set.Students.CacheMaxAge; age > 0 {
 		src = students.NewCache(breaker, age, 0)
 	}
-	sms, mail, channels, box, err := openSenders(cfg, store, log)
+	sms, mail, channels, box, err := openSenders(set, store, log)
 	if err != nil {
 		return nil, err
 	}
-	ths, err := loadThemes(cfg.Themes.Dir)
+	ths, err := loadThemes(set.Themes.Dir)
 	if err != nil {
 		return nil, err
 	}
@@ -108,34 +109,23 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 	if err := password.Preload(); err != nil {
 		return nil, fmt.Errorf("password dictionaries: %w", err)
 	}
-	pub, _ := url.Parse(cfg.Server.PublicURL)
-	cookies := websec.Cookies{Secure: cfg.Server.CookieSecure}
-	proxies := trustedProxies(cfg.Server.TrustedProxies)
-	prefix := cfg.Server.Prefix()
+	cookies, proxies, prefix := set.Server.Cookies, set.Server.Proxies, set.Server.Prefix
+	theme := ths[set.Themes.Default]
 
-	trail, err := openAudit(ctx, cfg.Audit, log, &cl)
+	trail, err := openAudit(ctx, set.Audit, log, &cl)
 	if err != nil {
 		return nil, err
 	}
 	// The campaign's counts (the console's funnel), in Redis for every
 	// replica, sent by a worker so that no student waits on them.
-	counter := funnel.New(rdb, cfg.Redis.KeyPrefix, log)
+	counter := funnel.New(rdb, set.Redis.KeyPrefix, log)
 	fctx, stopCounter := context.WithCancel(context.WithoutCancel(ctx))
 	counted := make(chan struct{})
 	go func() { counter.Run(fctx); close(counted) }()
 	cl.add(func() error { stopCounter(); <-counted; return nil })
 	trail.Observe(func(e audit.Event) { countEvent(e); counter.Observe(e) })
-	pc := providerConfig(cfg)
-	if cfg.Staff.Enabled() {
-		pc.ConsolePath = prefix + "/admin/"
-	}
-	passkeysPath := ""
-	if cfg.Passkeys.Enabled {
-		passkeysPath = prefix + "/passkeys"
-		pc.PasskeysPath, pc.AccountPath = passkeysPath, prefix+"/account"
-	}
-	op, err := provider.New(pc, provider.Deps{
-		Store: store, Directory: dir, Limiter: reg, Theme: ths[cfg.Flows.Theme], Themes: ths,
+	op, err := provider.New(set.Provider, provider.Deps{
+		Store: store, Directory: dir, Limiter: reg, Theme: theme, Themes: ths,
 		Logger: log, TrustedProxies: proxies, Trail: trail,
 	})
 	if err != nil {
@@ -149,18 +139,17 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 			return nil, fmt.Errorf("directory: %w", err)
 		}
 	}
-	fh, err := flows.New(flows.Config{
-		DefinitionsDir: cfg.Flows.Dir, Preview: o.demo || cfg.Flows.Preview, HSTS: pub.Scheme == "https", BasePath: prefix,
-		SignInPath: prefix + "/login", LoginPattern: cfg.Sync.LoginPattern, PasskeysPath: passkeysPath,
-	}, flows.Deps{
+	fc := set.Flows
+	fc.Preview = fc.Preview || o.demo
+	fh, err := flows.New(fc, flows.Deps{
 		PasswordPolicy: policy, Store: store, Regulator: reg, Directory: dir, Students: src, SMS: sms, Mail: mail,
 		Themes: ths, Sessions: op.Sessions(), Ender: op, Landing: op, Logger: log, Cookies: cookies,
-		TrustedProxies: proxies, Trail: trail, Secret: derive(cfg, "seuil helpdesk codes"),
+		TrustedProxies: proxies, Trail: trail, Secret: set.Keys.Helpdesk,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("flows: %w", err)
 	}
-	if err := sameLoginPattern(fh.Definitions(), cfg.Sync.LoginPattern); err != nil {
+	if err := sameLoginPattern(fh.Definitions(), set.Flows.LoginPattern); err != nil {
 		return nil, err
 	}
 
@@ -170,17 +159,17 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 		mux.Handle(p, ph)
 	}
 	mux.Handle("/", fh)
-	if cfg.Staff.Enabled() {
-		con, err := newConsole(cfg, consoleDeps{store: store, reg: reg, dir: dir, src: src, op: op,
-			theme: ths[cfg.Flows.Theme], trail: trail, cookies: cookies, proxies: proxies, prefix: prefix, log: log, mail: mail,
+	if set.Console.Roles.Enabled() {
+		con, err := newConsole(set, consoleDeps{store: store, reg: reg, dir: dir, src: src, op: op,
+			theme: theme, trail: trail, cookies: cookies, proxies: proxies, prefix: prefix, log: log, mail: mail,
 			sendCode: fh.SendHelpdeskCode, skipped: skippedRows(bulk), funnel: counter})
 		if err != nil {
 			return nil, err
 		}
 		mux.Handle("/admin/", con)
 	}
-	if cfg.Passkeys.Enabled {
-		pk, err := newPasskeys(cfg, pub, passkeyDeps{store: store, dir: dir, op: op, theme: ths[cfg.Flows.Theme],
+	if set.Passkeys {
+		pk, err := newPasskeys(set, passkeyDeps{store: store, dir: dir, op: op, theme: theme,
 			trail: trail, cookies: cookies, prefix: prefix, log: log})
 		if err != nil {
 			return nil, err
@@ -376,42 +365,6 @@ type statusWriter struct {
 func (w *statusWriter) WriteHeader(code int) { w.status = code; w.ResponseWriter.WriteHeader(code) }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// providerConfig maps the oidc section onto the provider's configuration.
-func providerConfig(cfg *config.Config) provider.Config {
-	o := cfg.OIDC
-	issuer := o.Issuer
-	if issuer == "" {
-		issuer = cfg.Server.PublicURL
-	}
-	pc := provider.Config{
-		Issuer: issuer, Secret: o.Secret.Value(),
-		Keys:            provider.KeysConfig{Files: o.Files(), Retiring: o.RetiringFiles(), Dir: o.KeysDir, Active: o.ActiveKey},
-		CodeTTL:         o.Lifetimes.AuthorizationCode.D(),
-		AccessTokenTTL:  o.Lifetimes.AccessToken.D(),
-		RefreshTokenTTL: o.Lifetimes.RefreshToken.D(),
-		IDTokenTTL:      o.Lifetimes.IDToken.D(),
-		Session: session.Config{IdleTimeout: o.Session.IdleTimeout.D(), AbsoluteTimeout: o.Session.AbsoluteTimeout.D(), AnnounceFor: o.Session.AnnounceFor.D(),
-			Cookies: websec.Cookies{Secure: cfg.Server.CookieSecure}}, // server.cookie_secure governs every cookie
-		LoginPattern: cfg.Sync.LoginPattern,
-	}
-	for _, c := range o.Clients {
-		secret := c.Secret.Value()
-		if c.SecretHash != "" {
-			secret = c.SecretHash
-		}
-		pc.Clients = append(pc.Clients, provider.ClientConfig{
-			ID: c.ID, Name: c.Name, Secret: secret, Public: c.Public, RedirectURIs: c.RedirectURIs,
-			PostLogoutRedirectURIs: c.PostLogoutRedirectURIs, Scopes: c.Scopes,
-			InitiateLoginURI: c.InitiateLoginURI, BackchannelLogoutURI: c.BackchannelLogoutURI,
-			Theme: c.Theme, Claims: c.Claims, SigningAlg: c.IDTokenSignedResponseAlg,
-			TokenEndpointAuthMethod: c.TokenEndpointAuthMethod, JWKS: c.JWKS, JWKSURI: c.JWKSURI, TokenEndpointAuthSigningAlg: c.TokenEndpointAuthSigningAlg, LandingURI: c.LandingURI,
-			GrantTypes: c.GrantTypes, Native: c.Native, PKCEOptional: c.PKCEOptional,
-			AllowedOrigins: c.AllowedOrigins, ResourceServer: c.ResourceServer,
-		})
-	}
-	return pc
-}
 
 // sameLoginPattern refuses to start when a flow would make logins
 // another way than seuil sync: one student would get two accounts (the

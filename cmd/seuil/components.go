@@ -17,7 +17,6 @@ import (
 	"github.com/seuil-idp/seuil/idp/directory"
 	"github.com/seuil-idp/seuil/idp/directory/embedded"
 	ldapdir "github.com/seuil-idp/seuil/idp/directory/ldap"
-	"github.com/seuil-idp/seuil/idp/regulation"
 	"github.com/seuil-idp/seuil/idp/state"
 	"github.com/seuil-idp/seuil/idp/students"
 )
@@ -45,14 +44,9 @@ func newLogger(l config.Log, w io.Writer) *slog.Logger {
 
 // newRedis returns a single, Sentinel or Cluster client, as the
 // configuration says (go-redis picks from Addrs and MasterName).
-func newRedis(c config.Redis) (redis.UniversalClient, error) {
-	opts := &redis.UniversalOptions{
-		Addrs: c.Addrs, MasterName: c.MasterName,
-		Username: c.Username, Password: c.Password.Value(),
-		SentinelPassword: c.SentinelPassword.Value(), DB: c.DB,
-		DialTimeout: c.DialTimeout.D(), ReadTimeout: c.ReadTimeout.D(), WriteTimeout: c.WriteTimeout.D(),
-	}
-	if c.TLS.Enabled {
+func newRedis(c redisSettings) (redis.UniversalClient, error) {
+	opts := c.Options
+	if c.TLS != nil {
 		tc := &tls.Config{ServerName: c.TLS.ServerName, MinVersion: tls.VersionTLS12}
 		if c.TLS.CAFile != "" {
 			pool, err := caPool(c.TLS.CAFile)
@@ -63,50 +57,27 @@ func newRedis(c config.Redis) (redis.UniversalClient, error) {
 		}
 		opts.TLSConfig = tc
 	}
-	return redis.NewUniversalClient(opts), nil
-}
-
-// newRegulator builds the rate limiter. Its key-hashing secret is derived
-// from oidc.secret, which every replica shares, so that one secret is
-// configured, not two.
-func newRegulator(rdb redis.UniversalClient, c *config.Config) (*regulation.Regulator, error) {
-	rules := c.Limits.Regulation()
-	return regulation.New(rdb, c.Redis.KeyPrefix+"limit:", rules.WithDefaults(), derive(c, "seuil regulation keys"))
+	return redis.NewUniversalClient(&opts), nil
 }
 
 // openDirectory opens the configured directory and returns it with its
 // readiness check (the embedded store is always ready).
-func openDirectory(ctx context.Context, c config.Directory, log *slog.Logger, cl *closers) (directory.Directory, func(context.Context) error, error) {
-	if c.Embedded != nil {
-		d, err := embedded.Open(c.Embedded.Path, embedded.Options{Logger: log})
+func openDirectory(ctx context.Context, c directorySettings, log *slog.Logger, cl *closers) (directory.Directory, func(context.Context) error, error) {
+	if c.LDAP == nil {
+		d, err := embedded.Open(c.Embedded, embedded.Options{Logger: log})
 		if err != nil {
 			return nil, nil, fmt.Errorf("directory.embedded: %w", err)
 		}
 		return d, func(context.Context) error { return nil }, nil
 	}
-	d, err := ldapdir.New(ctx, ldapConfig(c.LDAP, log))
+	lc := *c.LDAP
+	lc.Logger = log
+	d, err := ldapdir.New(ctx, lc)
 	if err != nil {
 		return nil, nil, fmt.Errorf("directory.ldap: %w", err)
 	}
 	cl.add(func() error { d.Close(); return nil })
 	return d, d.Ping, nil
-}
-
-func ldapConfig(l *config.LDAPDirectory, log *slog.Logger) ldapdir.Config {
-	a := l.Attributes
-	return ldapdir.Config{
-		WriteURL: l.URL, ReadURLs: l.ReadURLs, BindDN: l.BindDN, BindPassword: l.BindPassword.Value(),
-		BaseDN: l.BaseDN, Domain: l.MailDomain, DefaultPolicyDN: l.DefaultPolicyDN, PolicyDN: l.PolicyDN,
-		StartTLS: l.StartTLS, CAFile: l.CAFile, InsecureSkipVerify: l.InsecureSkipVerify,
-		DialTimeout: l.DialTimeout.D(), OpTimeout: l.OpTimeout.D(), PoolSize: l.PoolSize,
-		HistoryCheck: ldapdir.HistoryCheck(l.HistoryCheck),
-		Attributes: ldapdir.Attributes{
-			Login: a.Login, AliasLogin: a.AliasLogin, StudentID: a.StudentID, INE: a.INE,
-			FirstName: a.FirstName, LastName: a.LastName, Mobile: a.Mobile, Email: a.Email,
-			State: a.State, Subject: a.Subject,
-		},
-		Logger: log,
-	}
 }
 
 // openStudents opens the configured student source for live lookups.
@@ -137,7 +108,7 @@ func skippedRows(src config.StudentSource) func() ([]students.SkippedRow, int) {
 // send is logged with a masked recipient and followed for readiness (one
 // Health per channel, SMS first). outbox is set when either sender is the
 // in-memory outbox (demo).
-func openSenders(c *config.Config, store *state.Store, log *slog.Logger) (notify.SMSSender, notify.Mailer, []*notify.Health, *notify.Outbox, error) {
+func openSenders(c settings, store *state.Store, log *slog.Logger) (notify.SMSSender, notify.Mailer, []*notify.Health, *notify.Outbox, error) {
 	var box *notify.Outbox
 	if c.Mail.Outbox || c.SMS.Outbox {
 		box = notify.NewOutbox(0)
@@ -145,12 +116,7 @@ func openSenders(c *config.Config, store *state.Store, log *slog.Logger) (notify
 	var sms notify.SMSSender = box
 	smsHealth := notify.NewHealth("sms", nil)
 	if h := c.SMS.HTTP; h != nil {
-		s, err := notify.NewHTTPSMS(notify.HTTPSMSConfig{
-			URL: h.URL, Method: h.Method, Headers: h.Headers, Body: h.Body, ContentType: h.ContentType,
-			Success: notify.SuccessCheck{StatusMin: h.Success.StatusMin, StatusMax: h.Success.StatusMax,
-				Contains: h.Success.Contains, JSONField: h.Success.JSONField, JSONValues: h.Success.JSONValues},
-			Timeout: h.Timeout.D(),
-		}, h.Secret)
+		s, err := notify.NewHTTPSMS(*h, c.SMS.secret)
 		if err != nil {
 			return nil, nil, nil, nil, fmt.Errorf("sms.http: %w", err)
 		}
@@ -159,8 +125,7 @@ func openSenders(c *config.Config, store *state.Store, log *slog.Logger) (notify
 	var mail notify.Mailer = box
 	mailHealth := notify.NewHealth("mail", nil)
 	if m := c.Mail.SMTP; m != nil {
-		s, err := notify.NewSMTP(notify.SMTPConfig{Host: m.Host, Port: m.Port, Username: m.Username,
-			Password: m.Password.Value(), From: m.From, TLS: m.TLS, CAFile: m.CAFile, Timeout: m.Timeout.D()})
+		s, err := notify.NewSMTP(*m)
 		if err != nil {
 			return nil, nil, nil, nil, fmt.Errorf("mail.smtp: %w", err)
 		}
@@ -168,7 +133,7 @@ func openSenders(c *config.Config, store *state.Store, log *slog.Logger) (notify
 	}
 	// The guard is outermost: an SMS it holds back on purpose (country,
 	// budget) is no failure of the channel.
-	guarded := notify.Guard(notify.WatchSMS(notify.LogSMS(meteredSMS{sms}, log), smsHealth), c.SMS.GuardConfig, store, log,
+	guarded := notify.Guard(notify.WatchSMS(notify.LogSMS(meteredSMS{sms}, log), smsHealth), c.SMS.Guard, store, log,
 		notify.GuardEvents{
 			Refused: func(reason string) { smsRefused.WithLabelValues(reason).Inc() },
 			Counted: func(day int64, budget int) { smsToday.Set(float64(day)); smsBudget.Set(float64(budget)) },

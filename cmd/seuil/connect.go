@@ -44,7 +44,8 @@ func connectChecks(ctx context.Context, cfg *config.Config, student string, w io
 	defer cl.close()
 	within := func() (context.Context, context.CancelFunc) { return context.WithTimeout(ctx, connectTimeout) }
 
-	rdb, err := newRedis(cfg.Redis)
+	set := settingsOf(cfg)
+	rdb, err := newRedis(set.Redis)
 	if err == nil {
 		cl.add(rdb.Close)
 		c, cancel := within()
@@ -61,7 +62,7 @@ func connectChecks(ctx context.Context, cfg *config.Config, student string, w io
 	}
 
 	c, cancel := within()
-	dir, ping, err := openDirectory(c, cfg.Directory, log, &cl)
+	dir, ping, err := openDirectory(c, set.Directory, log, &cl)
 	if err == nil {
 		err = ping(c)
 	}
@@ -83,7 +84,7 @@ func connectChecks(ctx context.Context, cfg *config.Config, student string, w io
 	}
 
 	store := state.New(rdb, cfg.Redis.KeyPrefix)
-	_, _, channels, _, err := openSenders(cfg, store, log)
+	_, _, channels, _, err := openSenders(set, store, log)
 	if err != nil {
 		report("senders", err, "")
 	}

@@ -58,7 +58,7 @@ audit:
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	ld, err := ldapdir.New(ctx, ldapConfig(cfg.Directory.LDAP, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	ld, err := ldapdir.New(ctx, ldapConfig(cfg.Directory.LDAP))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,7 @@ func TestGraceLoginSaysSo(t *testing.T) {
 	}
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	dir, err := ldapdir.New(ctx, ldapConfig(cfg.Directory.LDAP, log))
+	dir, err := ldapdir.New(ctx, ldapConfig(cfg.Directory.LDAP))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -121,10 +121,10 @@ func TestProviderConfigCarriesLifetimes(t *testing.T) {
 		}
 	}
 	o := &cfg.OIDC
-	o.Lifetimes.AuthorizationCode, o.Lifetimes.AccessToken = config.Duration(2*time.Minute), config.Duration(3*time.Minute)
-	o.Lifetimes.RefreshToken, o.Lifetimes.IDToken = config.Duration(4*time.Hour), config.Duration(6*time.Minute)
-	o.Session.IdleTimeout, o.Session.AbsoluteTimeout = config.Duration(7*time.Minute), config.Duration(8*time.Hour)
-	o.Session.AnnounceFor = config.Duration(9 * time.Hour)
+	o.Lifetimes.CodeTTL, o.Lifetimes.AccessTokenTTL = 2*time.Minute, 3*time.Minute
+	o.Lifetimes.RefreshTokenTTL, o.Lifetimes.IDTokenTTL = 4*time.Hour, 6*time.Minute
+	o.Session.IdleTimeout, o.Session.AbsoluteTimeout = 7*time.Minute, 8*time.Hour
+	o.Session.AnnounceFor = 9 * time.Hour
 	pc = providerConfig(cfg)
 	got := []time.Duration{pc.CodeTTL, pc.AccessTokenTTL, pc.RefreshTokenTTL, pc.IDTokenTTL,
 		pc.Session.IdleTimeout, pc.Session.AbsoluteTimeout, pc.Session.AnnounceFor}

@@ -3,9 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
-	"net/url"
 
-	"github.com/seuil-idp/seuil/cmd/seuil/config"
 	"github.com/seuil-idp/seuil/idp/audit"
 	"github.com/seuil-idp/seuil/idp/directory"
 	"github.com/seuil-idp/seuil/idp/passkey"
@@ -29,8 +27,9 @@ type passkeyDeps struct {
 // newPasskeys builds the passkey ceremonies and "Mon compte": passkeys
 // sealed in the directory with staff.credentials_key, the relying party
 // being the public URL's host.
-func newPasskeys(cfg *config.Config, pub *url.URL, d passkeyDeps) (*passkey.Handler, error) {
-	vault, err := newVault(cfg, d.dir)
+func newPasskeys(set settings, d passkeyDeps) (*passkey.Handler, error) {
+	pub := set.Server.Public
+	vault, err := newVault(set.Console, d.dir)
 	if err != nil {
 		return nil, fmt.Errorf("passkeys: %w", err)
 	}
@@ -39,6 +38,6 @@ func newPasskeys(cfg *config.Config, pub *url.URL, d passkeyDeps) (*passkey.Hand
 		BasePath: d.prefix, LoginPath: d.prefix + "/login", ResumePath: d.prefix + "/oauth2/auth/resume",
 	}, passkey.Deps{
 		Sessions: d.op.Sessions(), Accounts: d.dir, Vault: vault, Store: d.store, Theme: d.theme,
-		Cookies: d.cookies, Trail: d.trail, Secret: derive(cfg, "seuil account forms"), Logger: d.log,
+		Cookies: d.cookies, Trail: d.trail, Secret: set.Keys.Account, Logger: d.log,
 	})
 }

@@ -46,7 +46,7 @@ func TestProductionPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ld, err := ldapdir.New(context.Background(), ldapConfig(cfg.Directory.LDAP, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	ld, err := ldapdir.New(context.Background(), ldapConfig(cfg.Directory.LDAP))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/seuil-idp/seuil/cmd/seuil/config"
 	"github.com/seuil-idp/seuil/flows/remind"
@@ -38,31 +37,34 @@ func runRemind(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if cfg.Directory.LDAP == nil {
 		return fmt.Errorf("directory.ldap: remind reads password expiry from an LDAP directory's ppolicy; none is configured")
 	}
-	log := newLogger(cfg.Log, os.Stderr)
+	set := settingsOf(cfg)
+	log := newLogger(set.Log, os.Stderr)
 	var cl closers
 	defer cl.close()
-	rdb, err := newRedis(cfg.Redis)
+	rdb, err := newRedis(set.Redis)
 	if err != nil {
 		return err
 	}
 	cl.add(rdb.Close)
-	store := state.New(rdb, cfg.Redis.KeyPrefix)
-	dir, err := ldapdir.New(ctx, ldapConfig(cfg.Directory.LDAP, log))
+	store := state.New(rdb, set.Redis.KeyPrefix)
+	lc := *set.Directory.LDAP
+	lc.Logger = log
+	dir, err := ldapdir.New(ctx, lc)
 	if err != nil {
 		return err
 	}
 	cl.add(func() error { dir.Close(); return nil })
-	_, mail, _, box, err := openSenders(cfg, store, log)
+	_, mail, _, box, err := openSenders(set, store, log)
 	if err != nil {
 		return err
 	}
-	ths, err := loadThemes(cfg.Themes.Dir)
+	ths, err := loadThemes(set.Themes.Dir)
 	if err != nil {
 		return err
 	}
 	sum, err := remind.Run(ctx, remind.Options{
-		Directory: dir, Claims: store, Mail: mail, Theme: ths[cfg.Flows.Theme], Lang: *lang,
-		ChangeURL: strings.TrimRight(cfg.Server.PublicURL, "/") + "/reset", DryRun: *dry, Logger: log,
+		Directory: dir, Claims: store, Mail: mail, Theme: ths[set.Themes.Default], Lang: *lang,
+		ChangeURL: set.Server.resetURL(), DryRun: *dry, Logger: log,
 	})
 	fmt.Fprintln(stdout, sum)
 	if box != nil {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"mime"
 	"net/mail"
 	"os"
@@ -44,7 +43,7 @@ func TestRemind(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	dir, err := ldapdir.New(ctx, ldapConfig(cfg.Directory.LDAP, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	dir, err := ldapdir.New(ctx, ldapConfig(cfg.Directory.LDAP))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,7 +38,8 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if ps := preflight(cfg); len(ps) > 0 {
 		return ps
 	}
-	log := newLogger(cfg.Log, os.Stderr)
+	set := settingsOf(cfg)
+	log := newLogger(set.Log, os.Stderr)
 	state.LogRedisTo(log)
 	if slices.Contains(cfg.DemoOnly(), "directory.embedded") {
 		log.Warn("directory.embedded is a single-process store for trials; use directory.ldap in production")
@@ -48,15 +49,15 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer a.close()
-	if cfg.Server.MetricsAddr != "" {
-		go serveMetrics(ctx, cfg.Server.MetricsAddr, log)
+	if set.Server.MetricsAddr != "" {
+		go serveMetrics(ctx, set.Server.MetricsAddr, log)
 	}
 	go reloadOnHangup(ctx, a.reload, log)
-	l, err := net.Listen("tcp", cfg.Server.Addr)
+	l, err := net.Listen("tcp", set.Server.Addr)
 	if err != nil {
 		return fmt.Errorf("server.addr: %w", err)
 	}
-	return serveOn(ctx, l, a.handler, cfg.Server.ShutdownTimeout.D(), log)
+	return serveOn(ctx, l, a.handler, set.Server.Shutdown, log)
 }
 
 // serveOn serves h on l until ctx ends, then shuts down gracefully:

@@ -40,10 +40,9 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	cl.add(closeFn)
 	// Run prints the plan or the errors and, last, the summary, each a
 	// "#" comment, so that a dry run's output stays LDIF.
-	_, err = ldapsync.Run(ctx, ldapsync.Options{
-		Source: src, Directory: ldapConfig(cfg.Directory.LDAP, log),
-		LoginPattern: cfg.Sync.LoginPattern, Left: ldapsync.LeftPolicy(cfg.Sync.LeftPolicy),
-		MaxLeft: cfg.Sync.MaxLeft, Force: *force, Workers: cfg.Sync.Workers, DryRun: *dry, Logger: log,
-	}, stdout)
+	opts := settingsOf(cfg).Sync
+	opts.Source, opts.Force, opts.DryRun, opts.Logger = src, *force, *dry, log
+	opts.Directory.Logger = log
+	_, err = ldapsync.Run(ctx, opts, stdout)
 	return err
 }

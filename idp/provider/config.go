@@ -18,41 +18,40 @@ import (
 	"github.com/seuil-idp/seuil/idp/session"
 )
 
-// Config is the provider's configuration (the "oidc" section).
+// Config is the provider's configuration. Its Lifetimes and Session are
+// decoded from the file's oidc section as they are; the rest is mapped
+// from it (secrets, key files and clients go through the config package).
 type Config struct {
 	// Issuer is the public URL, e.g. "https://idp.univ.fr/seuil"; every
 	// endpoint is published under it, never under the request's Host.
-	Issuer string `yaml:"issuer"`
+	Issuer string
 	// Secret (≥ 32 bytes) keys the HMAC of opaque tokens; all replicas
 	// share it.
-	Secret  string         `yaml:"secret"`
-	Keys    KeysConfig     `yaml:"keys"`
-	Clients []ClientConfig `yaml:"clients"`
-	// Lifetimes; zero picks the default in brackets.
-	CodeTTL         time.Duration  `yaml:"code_ttl"`          // DefaultCodeTTL
-	AccessTokenTTL  time.Duration  `yaml:"access_token_ttl"`  // DefaultAccessTokenTTL
-	RefreshTokenTTL time.Duration  `yaml:"refresh_token_ttl"` // DefaultRefreshTokenTTL
-	IDTokenTTL      time.Duration  `yaml:"id_token_ttl"`      // DefaultIDTokenTTL
-	Session         session.Config `yaml:"session"`
+	Secret  string
+	Keys    KeysConfig
+	Clients []ClientConfig
+	// Lifetimes are the file's oidc.lifetimes, decoded into this type.
+	Lifetimes `yaml:"lifetimes"`
+	Session   session.Config `yaml:"session"`
 	// FlowsPath is the public path prefix of the self-service flows
 	// (default: the issuer's path).
-	FlowsPath string `yaml:"flows_path"`
+	FlowsPath string
 	// ConsolePath is the staff console's prefix ("/seuil/admin/"), where
 	// the sign-in page may return (?next=); empty: nowhere.
-	ConsolePath string `yaml:"-"`
+	ConsolePath string
 	// PasskeysPath ("/seuil/passkeys") turns on the passkey offer on the
 	// sign-in page; AccountPath is "Mon compte", a page the sign-in may
 	// return to.
-	PasskeysPath, AccountPath string `yaml:"-"`
+	PasskeysPath, AccountPath string
 	// StaticPath is the public path prefix of theme static files
 	// (default: issuer path + "/static").
-	StaticPath string `yaml:"static_path"`
+	StaticPath string
 	// BackchannelTimeout bounds each logout token POST (default 5 s).
-	BackchannelTimeout time.Duration `yaml:"backchannel_timeout"`
+	BackchannelTimeout time.Duration
 	// LoginPattern is the form of students' logins ("{student_id}T", the
 	// default): the sign-in page takes "22012345t" as 22012345T and tells
 	// a student who typed the bare number what a login looks like.
-	LoginPattern string `yaml:"login_pattern"`
+	LoginPattern string
 }
 
 // KeysConfig names the signing keys: PEM files, the first one signing, or
@@ -149,6 +148,21 @@ const (
 	DefaultRefreshTokenTTL = 10 * time.Hour
 	DefaultIDTokenTTL      = 5 * time.Minute
 )
+
+// Lifetimes bound each issued artefact; zero picks the default in
+// brackets. The tags are the keys of the file's oidc.lifetimes.
+type Lifetimes struct {
+	CodeTTL         time.Duration `yaml:"authorization_code"` // DefaultCodeTTL
+	AccessTokenTTL  time.Duration `yaml:"access_token"`       // DefaultAccessTokenTTL
+	RefreshTokenTTL time.Duration `yaml:"refresh_token"`      // DefaultRefreshTokenTTL
+	IDTokenTTL      time.Duration `yaml:"id_token"`           // DefaultIDTokenTTL
+}
+
+// DefaultLifetimes are the lifetimes of a deployment that sets none.
+func DefaultLifetimes() Lifetimes {
+	return Lifetimes{CodeTTL: DefaultCodeTTL, AccessTokenTTL: DefaultAccessTokenTTL,
+		RefreshTokenTTL: DefaultRefreshTokenTTL, IDTokenTTL: DefaultIDTokenTTL}
+}
 
 func (c *Config) defaults() {
 	c.Issuer = strings.TrimSuffix(c.Issuer, "/")

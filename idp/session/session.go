@@ -23,7 +23,8 @@ import (
 // CookieName is the SSO cookie's base name (websec.Cookies adds "__Host-").
 const CookieName = "seuil_sso"
 
-// Config sets the session lifetimes and cookie flags.
+// Config sets the session lifetimes and cookie flags. The tags are the
+// keys of the file's oidc.session, decoded into this type.
 type Config struct {
 	// IdleTimeout ends a session not used for this long (default 30 min).
 	IdleTimeout time.Duration `yaml:"idle_timeout"`
@@ -33,7 +34,12 @@ type Config struct {
 	// 24 h), so that its end can still be announced to its clients when
 	// the browser comes back (see OnExpire).
 	AnnounceFor time.Duration  `yaml:"announce_for"`
-	Cookies     websec.Cookies `yaml:"-"`
+	Cookies     websec.Cookies `yaml:"-"` // server.cookie_secure
+}
+
+// Defaults are the lifetimes of a deployment that sets none.
+func Defaults() Config {
+	return Config{IdleTimeout: DefaultIdleTimeout, AbsoluteTimeout: DefaultAbsoluteTimeout, AnnounceFor: DefaultAnnounceFor}
 }
 
 // Session is one signed-in browser.

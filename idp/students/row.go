@@ -17,20 +17,20 @@ import (
 // be present; the other columns are optional (a source without them leaves
 // the Record field empty).
 type Columns struct {
-	StudentID string // default COD_ETU
-	INE       string // default COD_NNE_IND
+	StudentID string `yaml:"student_id"` // default COD_ETU
+	INE       string `yaml:"ine"`        // default COD_NNE_IND
 	// INEKey is the INE's check character when the extraction keeps it in
 	// a column of its own, as APOGEE's INDIVIDU table does
 	// (COD_CLE_NNE_IND); it is appended to INE when the column exists and
 	// INE has 10 characters.
-	INEKey    string // default COD_CLE_NNE_IND
-	LastName  string // default LIB_NOM_PAT_IND (birth name)
-	FirstName string // default LIB_PR1_IND
-	BirthDate string // default DATE_NAI_IND
-	Mobile    string // default NUM_TEL_PORT
-	Email     string // default ADR_MAIL_PERSO
-	Year      string // default COD_ANU (academic year, e.g. 2026)
-	EndDate   string // default DAT_FIN_ETU (end of studies)
+	INEKey    string `yaml:"ine_key"`    // default COD_CLE_NNE_IND
+	LastName  string `yaml:"last_name"`  // default LIB_NOM_PAT_IND (birth name)
+	FirstName string `yaml:"first_name"` // default LIB_PR1_IND
+	BirthDate string `yaml:"birth_date"` // default DATE_NAI_IND
+	Mobile    string `yaml:"mobile"`     // default NUM_TEL_PORT
+	Email     string `yaml:"email"`      // default ADR_MAIL_PERSO
+	Year      string `yaml:"year"`       // default COD_ANU (academic year, e.g. 2026)
+	EndDate   string `yaml:"end_date"`   // default DAT_FIN_ETU (end of studies)
 }
 
 // DefaultColumns are the column names of the usual APOGEE extraction

@@ -79,7 +79,7 @@ func (c *Config) Summary(w io.Writer) {
 	names, rules := c.Limits.rules()
 	var ls []string
 	for i, r := range rules {
-		ls = append(ls, fmt.Sprintf("%s %d/%s", names[i], r.Rate, r.Per))
+		ls = append(ls, fmt.Sprintf("%s %d/%s", names[i], r.Rate, Duration(r.Per)))
 	}
 	line("limits", "%s", strings.Join(ls, ", "))
 	line("sync", "left_policy %s, %d workers, login %q", c.Sync.LeftPolicy, c.Sync.Workers, c.Sync.LoginPattern)
@@ -151,7 +151,7 @@ func (o OIDC) describe() string {
 	if o.KeysDir != "" {
 		keys = "keys from " + o.KeysDir + ", active " + orDefault(o.ActiveKey, "the last by name")
 	}
-	return fmt.Sprintf("issuer %s, token HMAC secret %s, %s, session idle %s max %s, %d clients: %s", o.Issuer, secretState(o.Secret), keys, o.Session.IdleTimeout, o.Session.AbsoluteTimeout, len(o.Clients), strings.Join(ids, ", "))
+	return fmt.Sprintf("issuer %s, token HMAC secret %s, %s, session idle %s max %s, %d clients: %s", o.Issuer, secretState(o.Secret), keys, Duration(o.Session.IdleTimeout), Duration(o.Session.AbsoluteTimeout), len(o.Clients), strings.Join(ids, ", "))
 }
 
 func secretState(s Secret) string {

@@ -26,9 +26,9 @@ func (r *report) oneOf(path, value string, allowed ...string) {
 }
 
 // between reports a duration outside [lo, hi].
-func (r *report) between(path string, d Duration, lo, hi time.Duration) {
-	if d.D() < lo || d.D() > hi {
-		r.add(path, "%s is out of range (%s to %s)", d, Duration(lo), Duration(hi))
+func (r *report) between(path string, d, lo, hi time.Duration) {
+	if d < lo || d > hi {
+		r.add(path, "%s is out of range (%s to %s)", Duration(d), Duration(lo), Duration(hi))
 	}
 }
 

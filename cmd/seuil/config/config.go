@@ -16,6 +16,15 @@
 //     password_file: /run/secrets/redis-password (a Kubernetes Secret
 //     mounted as files; one trailing newline is trimmed);
 //  3. the key itself, in clear in the file (for tests and demos).
+//
+// Where a component has its own settings type, the file is decoded into
+// it as it is, defaults included: session.Config, provider.Lifetimes,
+// regulation.Limit, staff.Config, notify.HTTPSMSConfig and GuardConfig,
+// ldapdir.Attributes, students.Columns. This package keeps what is no
+// component's: loading, secrets, cross-field checks and their messages.
+// cmd/seuil's settingsOf is the one place the rest becomes the
+// components' settings, and its test changes every key of Keys in turn
+// to prove each one reaches a component.
 package config
 
 // Config is the whole configuration of a Seuil server.

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -32,7 +33,10 @@ type defaulter interface{ setDefaults() }
 
 var (
 	durationType = reflect.TypeOf(Duration(0))
-	secretType   = reflect.TypeOf(Secret{})
+	// Components' own settings hold time.Duration: read with the same
+	// syntax (days included).
+	stdDurationType = reflect.TypeOf(time.Duration(0))
+	secretType      = reflect.TypeOf(Secret{})
 )
 
 func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
@@ -59,7 +63,7 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
 		return // "key:" with nothing keeps the default
 	}
 	switch {
-	case v.Type() == durationType:
+	case v.Type() == durationType || v.Type() == stdDurationType:
 		d.duration(n, v, path)
 	case v.Type() == secretType:
 		if s, ok := d.scalar(n, path, "a string"); ok {

@@ -4,6 +4,8 @@ import (
 	"net/url"
 	"reflect"
 	"strings"
+
+	"github.com/seuil-idp/seuil/idp/regulation"
 )
 
 // finish fills the defaults that depend on other keys.
@@ -48,11 +50,11 @@ func finishLimits(l *Limits, r *report) {
 }
 
 // rules lists the limits with their key names, for validation and summary.
-func (l *Limits) rules() (names []string, rules []*Rate) {
+func (l *Limits) rules() (names []string, rules []*regulation.Limit) {
 	v := reflect.ValueOf(l).Elem()
 	for i := 0; i < v.NumField(); i++ {
 		names = append(names, v.Type().Field(i).Tag.Get("yaml"))
-		rules = append(rules, v.Field(i).Addr().Interface().(*Rate))
+		rules = append(rules, v.Field(i).Addr().Interface().(*regulation.Limit))
 	}
 	return names, rules
 }

@@ -74,9 +74,9 @@ func TestExample(t *testing.T) {
 		{"retiring key", cfg.OIDC.Keys[1].Use, "retiring"},
 		{"alg from the key", cfg.OIDC.Keys[1].Alg, "RS256"},
 		{"active key first", cfg.OIDC.Files()[0], "/run/secrets/seuil-keys/2026-09.pem"},
-		{"session idle", cfg.OIDC.Session.IdleTimeout.D(), 30 * time.Minute},
-		{"refresh", cfg.OIDC.Lifetimes.RefreshToken.D(), 10 * time.Hour},
-		{"limit", cfg.Limits.CodeSendPerPhone, Rate{Rate: 10, Per: Duration(24 * time.Hour), Burst: 5}},
+		{"session idle", cfg.OIDC.Session.IdleTimeout, 30 * time.Minute},
+		{"refresh", cfg.OIDC.Lifetimes.RefreshTokenTTL, 10 * time.Hour},
+		{"limit", cfg.Limits.CodeSendPerPhone, regulation.Limit{Rate: 10, Per: 24 * time.Hour, Burst: 5}},
 		{"hmac secret from file", cfg.OIDC.Secret.Source(), "file /run/secrets/seuil/oidc-secret"},
 		{"sms success", cfg.SMS.HTTP.Success.StatusMin, 201},
 		{"sms secret from file", cfg.SMS.HTTP.Secrets["api_key"].Value(), "v-sms-api-key"},
@@ -172,7 +172,7 @@ func TestDefaults(t *testing.T) {
 	if cfg.Server.Addr != ":8080" || cfg.Server.CookieSecure || cfg.OIDC.Issuer != "http://localhost:8080/seuil" ||
 		cfg.Log.Level != "info" || cfg.Log.Format != "json" || cfg.Redis.KeyPrefix != "seuil:" ||
 		cfg.Sync.LoginPattern != "{student_id}T" || cfg.Sync.MaxLeft != 0.2 || csv.Encoding != "auto" ||
-		cfg.OIDC.Keys[0].Alg != "ES256" || cfg.Sync.Workers != 4 || cfg.OIDC.Lifetimes.AccessToken.D() != 5*time.Minute {
+		cfg.OIDC.Keys[0].Alg != "ES256" || cfg.Sync.Workers != 4 || cfg.OIDC.Lifetimes.AccessTokenTTL != 5*time.Minute {
 		t.Errorf("defaults: %+v", cfg)
 	}
 	if got := cfg.DemoOnly(); !slices.Equal(got, []string{"directory.embedded", "mail.outbox", "sms.outbox"}) {
@@ -196,7 +196,7 @@ func TestLimitBurst(t *testing.T) {
 		t.Errorf("login_per_ip = %+v", r)
 	}
 	def := regulation.Defaults()[regulation.LoginPerAccount]
-	if r := cfg.Limits.LoginPerAccount; r.Rate != def.Rate || r.Burst != def.Burst || r.Per.D() != time.Hour { // default kept
+	if r := cfg.Limits.LoginPerAccount; r.Rate != def.Rate || r.Burst != def.Burst || r.Per != time.Hour { // default kept
 		t.Errorf("login_per_account = %+v", r)
 	}
 }
@@ -232,7 +232,7 @@ func TestLimitsAreRegulationRules(t *testing.T) {
 	}
 	for i, name := range names {
 		d := regulation.Defaults()[regulation.Rule(name)]
-		if r := rules[i]; r.Rate != d.Rate || r.Per.D() != d.Per || r.Burst != d.Burst {
+		if r := rules[i]; r.Rate != d.Rate || r.Per != d.Per || r.Burst != d.Burst {
 			t.Errorf("%s: %+v, regulation default %+v", name, *r, d)
 		}
 	}

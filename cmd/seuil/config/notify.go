@@ -47,39 +47,20 @@ type SMS struct {
 	PricePerSMS float64 `yaml:"price_per_sms"`
 }
 
-// SMSHTTP is a provider's HTTP API, in the shape of
-// flows/notify.HTTPSMSConfig. URL, header values and Body are text/template
-// templates over .To (E.164) and .Body (the text), with the functions json,
-// urlquery, digits and secret: {{secret "api_key"}} is the value of
-// Secrets["api_key"], so that credentials never sit in the file (give
-// api_key_file: /run/secrets/…, or SEUIL_SMS_HTTP_SECRETS_API_KEY).
+// SMSHTTP is a provider's HTTP API: notify's own HTTPSMSConfig (URL,
+// method, headers, body, content type, success, timeout), whose URL,
+// header values and Body are text/template templates over .To (E.164) and
+// .Body (the text), with the functions json, urlquery, digits and secret:
+// {{secret "api_key"}} is the value of Secrets["api_key"], so that
+// credentials never sit in the file (give api_key_file: /run/secrets/…,
+// or SEUIL_SMS_HTTP_SECRETS_API_KEY).
 type SMSHTTP struct {
-	URL     string            `yaml:"url"`
-	Method  string            `yaml:"method"` // GET|POST|PUT; default POST
-	Headers map[string]string `yaml:"headers"`
-	Body    string            `yaml:"body"`
-	// ContentType is required when Body is set.
-	ContentType string            `yaml:"content_type"`
-	Secrets     map[string]Secret `yaml:"secrets"`
-	Success     SMSSuccess        `yaml:"success"`
-	Timeout     Duration          `yaml:"timeout"` // default 10s
-}
-
-// SMSSuccess says how to recognise an accepted message
-// (flows/notify.SuccessCheck).
-type SMSSuccess struct {
-	// StatusMin and StatusMax bound the accepted status; default 200–299.
-	StatusMin int    `yaml:"status_min"`
-	StatusMax int    `yaml:"status_max"`
-	Contains  string `yaml:"contains"` // a substring the answer must contain
-	// JSONField is a dotted path into the JSON answer ("status",
-	// "messages.0.status") whose value must be one of JSONValues.
-	JSONField  string   `yaml:"json_field"`
-	JSONValues []string `yaml:"json_values"`
+	notify.HTTPSMSConfig `yaml:",inline"`
+	Secrets              map[string]Secret `yaml:"secrets"`
 }
 
 func (s *SMSHTTP) setDefaults() {
-	s.Method, s.Timeout = "POST", Duration(10*time.Second)
+	s.Method, s.Timeout = "POST", 10*time.Second
 }
 
 // Secret returns the secret name of sms.http.secrets; its signature is

@@ -20,9 +20,17 @@ type OIDC struct {
 	Keys      []SigningKey `yaml:"keys"`
 	KeysDir   string       `yaml:"keys_dir" seuil:"path"`
 	ActiveKey string       `yaml:"active_key"`
-	Session   Session      `yaml:"session"`
-	Lifetimes Lifetimes    `yaml:"lifetimes"`
-	Clients   []Client     `yaml:"clients"`
+	// Session bounds the SSO session, as Keycloak does by default: it
+	// ends after 30 minutes without activity and 10 hours after sign-in
+	// whatever the activity (a working day on a shared campus computer);
+	// the session package's own settings.
+	Session session.Config `yaml:"session"`
+	// Lifetimes of issued artefacts (the provider's own settings): access
+	// and ID tokens are short (5m), relying parties refresh rather than
+	// hold a long bearer token; a refresh token lives no longer than the
+	// SSO session (10h).
+	Lifetimes provider.Lifetimes `yaml:"lifetimes"`
+	Clients   []Client           `yaml:"clients"`
 }
 
 // SigningKey is one key file. One key per algorithm is active: the first
@@ -65,39 +73,9 @@ func (o *OIDC) RetiringFiles() []string {
 	return out
 }
 
-// Session bounds the SSO session, as Keycloak does by default: it ends
-// after 30 minutes without activity and 10 hours after sign-in whatever
-// the activity (a working day on a shared campus computer, no more).
-type Session struct {
-	IdleTimeout     Duration `yaml:"idle_timeout"`     // default 30m
-	AbsoluteTimeout Duration `yaml:"absolute_timeout"` // default 10h
-	// AnnounceFor keeps a timed-out session this long so that, if its
-	// browser comes back, its relying parties get a back-channel logout
-	// (default 24h; a session never seen again is not announced).
-	AnnounceFor Duration `yaml:"announce_for"`
-}
-
-// Lifetimes of issued artefacts. Access and ID tokens are short (5m):
-// relying parties refresh rather than hold a long bearer token. A refresh
-// token lives no longer than the SSO session (10h), so signing out of the
-// portal at the end of a day signs out everywhere the next morning.
-type Lifetimes struct {
-	AccessToken       Duration `yaml:"access_token"`       // default provider.DefaultAccessTokenTTL (5m)
-	IDToken           Duration `yaml:"id_token"`           // default provider.DefaultIDTokenTTL (5m)
-	RefreshToken      Duration `yaml:"refresh_token"`      // default provider.DefaultRefreshTokenTTL (10h)
-	AuthorizationCode Duration `yaml:"authorization_code"` // default provider.DefaultCodeTTL (1m)
-}
-
 func defaultOIDC() OIDC {
-	return OIDC{
-		// One place for each default: the components'.
-		Session: Session{IdleTimeout: Duration(session.DefaultIdleTimeout), AbsoluteTimeout: Duration(session.DefaultAbsoluteTimeout),
-			AnnounceFor: Duration(session.DefaultAnnounceFor)},
-		Lifetimes: Lifetimes{
-			AccessToken: Duration(provider.DefaultAccessTokenTTL), IDToken: Duration(provider.DefaultIDTokenTTL),
-			RefreshToken: Duration(provider.DefaultRefreshTokenTTL), AuthorizationCode: Duration(provider.DefaultCodeTTL),
-		},
-	}
+	// One place for each default: the components'.
+	return OIDC{Session: session.Defaults(), Lifetimes: provider.DefaultLifetimes()}
 }
 
 // Client is one relying party (PJ Web, the ENT…).
@@ -157,21 +135,22 @@ func (c *Client) setDefaults() {
 }
 
 // Limits are the rate limits of idp/regulation, each checked in Redis
-// (GCRA). A rule left out keeps regulation.Defaults, whose comments say
+// (GCRA), each the regulation package's own Limit (rate, per, burst;
+// burst defaults to rate when rate is given). A rule left out keeps regulation.Defaults, whose comments say
 // why each number is what it is.
 type Limits struct {
-	IdentifyPerIP        Rate `yaml:"identify_per_ip"`
-	IdentifyPerStudent   Rate `yaml:"identify_per_student"`
-	IdentifyPerStudentIP Rate `yaml:"identify_per_student_ip"`
-	CodeSendPerPhone     Rate `yaml:"code_send_per_phone"`
-	CodeSendPerIP        Rate `yaml:"code_send_per_ip"`
-	CodeSendPerStudent   Rate `yaml:"code_send_per_student"`
-	CodeVerifyPerStudent Rate `yaml:"code_verify_per_student"`
-	LoginPerIP           Rate `yaml:"login_per_ip"`
-	LoginPerAccount      Rate `yaml:"login_per_account"`
-	LoginPerAccountIP    Rate `yaml:"login_per_account_ip"`
-	FlowStartPerIP       Rate `yaml:"flow_start_per_ip"`
-	StaffFactor          Rate `yaml:"staff_factor_per_account"`
+	IdentifyPerIP        regulation.Limit `yaml:"identify_per_ip"`
+	IdentifyPerStudent   regulation.Limit `yaml:"identify_per_student"`
+	IdentifyPerStudentIP regulation.Limit `yaml:"identify_per_student_ip"`
+	CodeSendPerPhone     regulation.Limit `yaml:"code_send_per_phone"`
+	CodeSendPerIP        regulation.Limit `yaml:"code_send_per_ip"`
+	CodeSendPerStudent   regulation.Limit `yaml:"code_send_per_student"`
+	CodeVerifyPerStudent regulation.Limit `yaml:"code_verify_per_student"`
+	LoginPerIP           regulation.Limit `yaml:"login_per_ip"`
+	LoginPerAccount      regulation.Limit `yaml:"login_per_account"`
+	LoginPerAccountIP    regulation.Limit `yaml:"login_per_account_ip"`
+	FlowStartPerIP       regulation.Limit `yaml:"flow_start_per_ip"`
+	StaffFactor          regulation.Limit `yaml:"staff_factor_per_account"`
 }
 
 // Regulation returns the limits as idp/regulation's rules: each key is
@@ -180,17 +159,9 @@ func (l Limits) Regulation() regulation.Rules {
 	out := regulation.Rules{}
 	names, rates := l.rules()
 	for i, name := range names {
-		r := rates[i]
-		out[regulation.Rule(name)] = regulation.Limit{Rate: r.Rate, Per: r.Per.D(), Burst: r.Burst}
+		out[regulation.Rule(name)] = *rates[i]
 	}
 	return out
-}
-
-// Rate allows Burst events at once, then Rate events per Per.
-type Rate struct {
-	Rate  int      `yaml:"rate"`
-	Per   Duration `yaml:"per"`
-	Burst int      `yaml:"burst"` // default Rate when rate is given
 }
 
 // defaultLimits are regulation.Defaults, so that one place decides them.
@@ -199,8 +170,7 @@ func defaultLimits() Limits {
 	names, rules := l.rules()
 	defaults := regulation.Defaults()
 	for i, name := range names {
-		d := defaults[regulation.Rule(name)]
-		*rules[i] = Rate{Rate: d.Rate, Per: Duration(d.Per), Burst: d.Burst}
+		*rules[i] = defaults[regulation.Rule(name)]
 	}
 	return l
 }

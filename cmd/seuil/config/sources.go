@@ -1,6 +1,10 @@
 package config
 
-import "time"
+import (
+	"time"
+
+	ldapdir "github.com/seuil-idp/seuil/idp/directory/ldap"
+)
 
 // Directory is where accounts live: exactly one of Embedded or LDAP.
 type Directory struct {
@@ -45,23 +49,10 @@ type LDAPDirectory struct {
 	// the entry's pwdHistory and userPassword in Seuil before writing, so
 	// history holds even where ppolicy does not enforce it; off leaves it
 	// to ppolicy alone.
-	HistoryCheck string         `yaml:"history_check"`
-	Attributes   LDAPAttributes `yaml:"attributes"`
-}
-
-// LDAPAttributes overrides the SupAnn attribute names of an account;
-// empty fields keep the defaults.
-type LDAPAttributes struct {
-	Login      string `yaml:"login"`       // uid
-	AliasLogin string `yaml:"alias_login"` // supannAliasLogin
-	StudentID  string `yaml:"student_id"`  // supannEtuId
-	INE        string `yaml:"ine"`         // supannCodeINE
-	FirstName  string `yaml:"first_name"`  // givenName
-	LastName   string `yaml:"last_name"`   // sn
-	Mobile     string `yaml:"mobile"`      // mobile
-	Email      string `yaml:"email"`       // supannMailPerso
-	State      string `yaml:"state"`       // supannRessourceEtatDate
-	Subject    string `yaml:"subject"`     // entryUUID
+	HistoryCheck string `yaml:"history_check"`
+	// Attributes overrides the SupAnn attribute names of an account (the
+	// directory's own type); empty fields keep its defaults.
+	Attributes ldapdir.Attributes `yaml:"attributes"`
 }
 
 func (l *LDAPDirectory) setDefaults() {

@@ -29,6 +29,9 @@ type StudentKind interface {
 	check(path string, r *report)
 	// describe is the section's line in check-config's summary.
 	describe() string
+	// Settings is the source package's own configuration that open
+	// passes (students.CSVConfig, …), without its logger.
+	Settings() any
 	// open connects to the source.
 	open(ctx context.Context, log *slog.Logger) (StudentSource, func() error, error)
 }
@@ -161,7 +164,7 @@ func checkStudents(s *Students, r *report) {
 		r.add("students.cache_max_age", "the %s source holds every record in memory already: the cache is for live sources (sql, ldap, pegase); remove the key", s.kind)
 	}
 	if s.CacheMaxAge != 0 {
-		r.between("students.cache_max_age", s.CacheMaxAge, time.Second, time.Hour)
+		r.between("students.cache_max_age", s.CacheMaxAge.D(), time.Second, time.Hour)
 	}
 }
 

@@ -18,34 +18,14 @@ import (
 // its keys, defaults, checks, summary and opening; studentKinds lists
 // them.
 
-// Columns names the source's columns (CSV header or SQL result); empty
-// fields keep the APOGEE defaults (students.DefaultColumns).
-type Columns struct {
-	StudentID string `yaml:"student_id"`
-	INE       string `yaml:"ine"`
-	INEKey    string `yaml:"ine_key"`
-	LastName  string `yaml:"last_name"`
-	FirstName string `yaml:"first_name"`
-	BirthDate string `yaml:"birth_date"`
-	Mobile    string `yaml:"mobile"`
-	Email     string `yaml:"email"`
-	Year      string `yaml:"year"`
-	EndDate   string `yaml:"end_date"`
-}
-
-func (c Columns) students() students.Columns {
-	return students.Columns{StudentID: c.StudentID, INE: c.INE, INEKey: c.INEKey, LastName: c.LastName,
-		FirstName: c.FirstName, BirthDate: c.BirthDate, Mobile: c.Mobile, Email: c.Email, Year: c.Year, EndDate: c.EndDate}
-}
-
 // CSVStudents is an extraction file rewritten by a scheduled job.
 type CSVStudents struct {
-	Path       string   `yaml:"path" seuil:"path"`
-	Columns    Columns  `yaml:"columns"`
-	Encoding   string   `yaml:"encoding"`    // auto|utf-8|latin-1; default auto
-	Separator  string   `yaml:"separator"`   // one character; default ";"
-	Region     string   `yaml:"region"`      // for national phone numbers; default FR
-	CheckEvery Duration `yaml:"check_every"` // default 2s
+	Path       string           `yaml:"path" seuil:"path"`
+	Columns    students.Columns `yaml:"columns"`
+	Encoding   string           `yaml:"encoding"`    // auto|utf-8|latin-1; default auto
+	Separator  string           `yaml:"separator"`   // one character; default ";"
+	Region     string           `yaml:"region"`      // for national phone numbers; default FR
+	CheckEvery Duration         `yaml:"check_every"` // default 2s
 }
 
 func (c *CSVStudents) setDefaults() {
@@ -60,7 +40,7 @@ func (c *CSVStudents) check(p string, r *report) {
 		r.add(p+".separator", "%q must be one character", c.Separator)
 	}
 	r.region(p+".region", c.Region)
-	r.between(p+".check_every", c.CheckEvery, 100*time.Millisecond, time.Hour)
+	r.between(p+".check_every", c.CheckEvery.D(), 100*time.Millisecond, time.Hour)
 }
 
 func (c *CSVStudents) describe() string {
@@ -68,11 +48,18 @@ func (c *CSVStudents) describe() string {
 }
 
 func (c *CSVStudents) format() students.CSVFormat {
-	return students.CSVFormat{Columns: c.Columns.students(), Comma: []rune(c.Separator)[0], Region: c.Region, Encoding: c.Encoding}
+	return students.CSVFormat{Columns: c.Columns, Comma: []rune(c.Separator)[0], Region: c.Region, Encoding: c.Encoding}
+}
+
+// Settings is the source's own configuration, as open passes it.
+func (c *CSVStudents) Settings() any {
+	return students.CSVConfig{Path: c.Path, CheckEvery: c.CheckEvery.D(), Format: c.format()}
 }
 
 func (c *CSVStudents) open(ctx context.Context, log *slog.Logger) (StudentSource, func() error, error) {
-	s, err := students.NewCSV(ctx, students.CSVConfig{Path: c.Path, CheckEvery: c.CheckEvery.D(), Logger: log, Format: c.format()})
+	sc := c.Settings().(students.CSVConfig)
+	sc.Logger = log
+	s, err := students.NewCSV(ctx, sc)
 	if err != nil {
 		return nil, nil, fmt.Errorf("students.csv: %w", err)
 	}
@@ -94,10 +81,10 @@ type SQLStudents struct {
 	// the student number (:1 for oracle, $1 for pgx).
 	LookupQuery string `yaml:"lookup_query"`
 	// BulkQuery returns every current student, for seuil sync.
-	BulkQuery string   `yaml:"bulk_query"`
-	Columns   Columns  `yaml:"columns"`
-	Region    string   `yaml:"region"`  // default FR
-	Timeout   Duration `yaml:"timeout"` // per lookup; default 5s
+	BulkQuery string           `yaml:"bulk_query"`
+	Columns   students.Columns `yaml:"columns"`
+	Region    string           `yaml:"region"`  // default FR
+	Timeout   Duration         `yaml:"timeout"` // per lookup; default 5s
 }
 
 func (s *SQLStudents) setDefaults() {
@@ -115,7 +102,7 @@ func (q *SQLStudents) check(p string, r *report) {
 		}
 	}
 	r.region(p+".region", q.Region)
-	r.between(p+".timeout", q.Timeout, 100*time.Millisecond, time.Minute)
+	r.between(p+".timeout", q.Timeout.D(), 100*time.Millisecond, time.Minute)
 }
 
 // sqlParam is how each driver writes a bind parameter.
@@ -131,11 +118,16 @@ func (q *SQLStudents) describe() string {
 	return fmt.Sprintf("%s, dsn %s, bulk query %t", q.Driver, secretState(q.DSN), q.BulkQuery != "")
 }
 
-func (q *SQLStudents) open(ctx context.Context, _ *slog.Logger) (StudentSource, func() error, error) {
-	s, err := students.OpenSQL(ctx, students.SQLConfig{
+// Settings is the source's own configuration, as open passes it.
+func (q *SQLStudents) Settings() any {
+	return students.SQLConfig{
 		Driver: q.Driver, DSN: q.DSN.Value(), LookupQuery: q.LookupQuery, BulkQuery: q.BulkQuery,
-		Columns: q.Columns.students(), Region: q.Region, Timeout: q.Timeout.D(),
-	})
+		Columns: q.Columns, Region: q.Region, Timeout: q.Timeout.D(),
+	}
+}
+
+func (q *SQLStudents) open(ctx context.Context, _ *slog.Logger) (StudentSource, func() error, error) {
+	s, err := students.OpenSQL(ctx, q.Settings().(students.SQLConfig))
 	if err != nil {
 		return nil, nil, fmt.Errorf("students.sql: %w", err)
 	}
@@ -151,10 +143,10 @@ type LDAPStudents struct {
 	Filter string `yaml:"filter"`
 	// Attributes names the attribute of each record field; empty fields
 	// keep the SupAnn defaults.
-	Attributes Columns  `yaml:"attributes"`
-	Region     string   `yaml:"region"`    // default FR
-	Timeout    Duration `yaml:"timeout"`   // per operation; default 5s
-	PageSize   int      `yaml:"page_size"` // bulk paged search; default 1000
+	Attributes students.Columns `yaml:"attributes"`
+	Region     string           `yaml:"region"`    // default FR
+	Timeout    Duration         `yaml:"timeout"`   // per operation; default 5s
+	PageSize   int              `yaml:"page_size"` // bulk paged search; default 1000
 }
 
 func (l *LDAPStudents) setDefaults() {
@@ -169,7 +161,7 @@ func (l *LDAPStudents) check(p string, r *report) {
 	}
 	r.attributes(p+".attributes", l.Attributes)
 	r.region(p+".region", l.Region)
-	r.between(p+".timeout", l.Timeout, 100*time.Millisecond, time.Minute)
+	r.between(p+".timeout", l.Timeout.D(), 100*time.Millisecond, time.Minute)
 	r.intBetween(p+".page_size", l.PageSize, 1, 10000)
 }
 
@@ -177,12 +169,17 @@ func (l *LDAPStudents) describe() string {
 	return fmt.Sprintf("%s, base %s, password %s", l.URL, l.BaseDN, secretState(l.BindPassword))
 }
 
-func (l *LDAPStudents) open(ctx context.Context, _ *slog.Logger) (StudentSource, func() error, error) {
-	s, err := students.NewLDAP(ctx, students.LDAPConfig{
+// Settings is the source's own configuration, as open passes it.
+func (l *LDAPStudents) Settings() any {
+	return students.LDAPConfig{
 		URL: l.URL, StartTLS: l.StartTLS, CAFile: l.CAFile, BindDN: l.BindDN, BindPassword: l.BindPassword.Value(),
-		BaseDN: l.BaseDN, Filter: l.Filter, Attributes: l.Attributes.students(), Region: l.Region,
+		BaseDN: l.BaseDN, Filter: l.Filter, Attributes: l.Attributes, Region: l.Region,
 		Timeout: l.Timeout.D(), PageSize: l.PageSize,
-	})
+	}
+}
+
+func (l *LDAPStudents) open(ctx context.Context, _ *slog.Logger) (StudentSource, func() error, error) {
+	s, err := students.NewLDAP(ctx, l.Settings().(students.LDAPConfig))
 	if err != nil {
 		return nil, nil, fmt.Errorf("students.ldap: %w", err)
 	}

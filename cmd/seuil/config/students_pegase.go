@@ -53,7 +53,7 @@ func (p *PegaseStudents) check(path string, r *report) {
 		r.add(path+".password", "required (password_file, or %s)", p.Password.EnvName())
 	}
 	r.region(path+".region", p.Region)
-	r.between(path+".timeout", p.Timeout, 100*time.Millisecond, time.Minute)
+	r.between(path+".timeout", p.Timeout.D(), 100*time.Millisecond, time.Minute)
 	r.intBetween(path+".page_size", p.PageSize, 1, 500)
 }
 
@@ -62,13 +62,18 @@ func (p *PegaseStudents) describe() string {
 		p.Username, secretState(p.Password))
 }
 
-func (p *PegaseStudents) open(ctx context.Context, _ *slog.Logger) (StudentSource, func() error, error) {
-	s, err := students.NewPegase(ctx, students.PegaseConfig{
+// Settings is the source's own configuration, as open passes it.
+func (p *PegaseStudents) Settings() any {
+	return students.PegaseConfig{
 		IDTURL: p.IDTURL, INSURL: p.INSURL, Structure: p.Structure, Period: p.Period,
 		TokenURL: p.TokenURL, Username: p.Username, Password: p.Password.Value(),
 		EmailContact: p.EmailContact, MobileContact: p.MobileContact,
 		Region: p.Region, Timeout: p.Timeout.D(), PageSize: p.PageSize,
-	})
+	}
+}
+
+func (p *PegaseStudents) open(ctx context.Context, _ *slog.Logger) (StudentSource, func() error, error) {
+	s, err := students.NewPegase(ctx, p.Settings().(students.PegaseConfig))
 	if err != nil {
 		return nil, nil, fmt.Errorf("students.pegase: %w", err)
 	}

@@ -55,7 +55,7 @@ func validateServer(s *Server, r *report) {
 			r.add(fmt.Sprintf("server.trusted_proxies[%d]", i), "%q is not a CIDR (e.g. 10.0.0.0/8) or an address", p)
 		}
 	}
-	r.between("server.shutdown_timeout", s.ShutdownTimeout, time.Second, 5*time.Minute)
+	r.between("server.shutdown_timeout", s.ShutdownTimeout.D(), time.Second, 5*time.Minute)
 }
 
 func validateRedis(c *Redis, r *report) {
@@ -82,7 +82,7 @@ func validateRedis(c *Redis, r *report) {
 		r.add("redis.key_prefix", "must not be empty: the keys would mix with other applications'")
 	}
 	for name, d := range map[string]Duration{"dial_timeout": c.DialTimeout, "read_timeout": c.ReadTimeout, "write_timeout": c.WriteTimeout} {
-		r.between("redis."+name, d, 100*time.Millisecond, time.Minute)
+		r.between("redis."+name, d.D(), 100*time.Millisecond, time.Minute)
 	}
 }
 

@@ -26,8 +26,8 @@ func validateDirectory(d *Directory, r *report) {
 	for i, u := range l.ReadURLs {
 		r.ldapURL(fmt.Sprintf("%s.read_urls[%d]", p, i), u, &l.LDAPConn, l.InsecureSkipVerify)
 	}
-	r.between(p+".dial_timeout", l.DialTimeout, 100*time.Millisecond, time.Minute)
-	r.between(p+".op_timeout", l.OpTimeout, 100*time.Millisecond, 5*time.Minute)
+	r.between(p+".dial_timeout", l.DialTimeout.D(), 100*time.Millisecond, time.Minute)
+	r.between(p+".op_timeout", l.OpTimeout.D(), 100*time.Millisecond, 5*time.Minute)
 	r.intBetween(p+".pool_size", l.PoolSize, 1, 100)
 	if l.HistoryCheck != "" {
 		r.oneOf(p+".history_check", l.HistoryCheck, "auto", "off")

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"text/template"
 	"time"
+
+	"github.com/seuil-idp/seuil/flows/notify"
 )
 
 func validateMail(m *Mail, r *report) {
@@ -34,7 +36,7 @@ func validateMail(m *Mail, r *report) {
 		// The mail carries a code that takes over the account.
 		r.add("mail.smtp.tls", "none sends the activation codes in clear to %s: use opportunistic, starttls or tls (none is for a relay on this host)", s.Host)
 	}
-	r.between("mail.smtp.timeout", s.Timeout, time.Second, 5*time.Minute)
+	r.between("mail.smtp.timeout", s.Timeout.D(), time.Second, 5*time.Minute)
 }
 
 func validateSMS(s *SMS, r *report) {
@@ -71,7 +73,7 @@ func validateSMS(s *SMS, r *report) {
 	r.between("sms.http.timeout", h.Timeout, time.Second, 2*time.Minute)
 }
 
-func validateSMSSuccess(c *SMSSuccess, r *report) {
+func validateSMSSuccess(c *notify.SuccessCheck, r *report) {
 	if c.StatusMin != 0 || c.StatusMax != 0 {
 		r.intBetween("sms.http.success.status_min", c.StatusMin, 100, 599)
 		r.intBetween("sms.http.success.status_max", c.StatusMax, c.StatusMin, 599)

@@ -26,15 +26,15 @@ func validateOIDC(c *Config, r *report) {
 	r.between("oidc.session.absolute_timeout", s.AbsoluteTimeout, 5*time.Minute, 30*24*time.Hour)
 	r.between("oidc.session.announce_for", s.AnnounceFor, time.Minute, 7*24*time.Hour)
 	if s.IdleTimeout > s.AbsoluteTimeout {
-		r.add("oidc.session.idle_timeout", "%s exceeds absolute_timeout (%s)", s.IdleTimeout, s.AbsoluteTimeout)
+		r.add("oidc.session.idle_timeout", "%s exceeds absolute_timeout (%s)", Duration(s.IdleTimeout), Duration(s.AbsoluteTimeout))
 	}
 	l := o.Lifetimes
-	r.between("oidc.lifetimes.access_token", l.AccessToken, time.Minute, time.Hour)
-	r.between("oidc.lifetimes.id_token", l.IDToken, time.Minute, time.Hour)
-	r.between("oidc.lifetimes.authorization_code", l.AuthorizationCode, 10*time.Second, 10*time.Minute)
-	r.between("oidc.lifetimes.refresh_token", l.RefreshToken, time.Minute, 90*24*time.Hour)
-	if l.RefreshToken > s.AbsoluteTimeout {
-		r.add("oidc.lifetimes.refresh_token", "%s exceeds oidc.session.absolute_timeout (%s): a refresh token must not outlive the sign-in", l.RefreshToken, s.AbsoluteTimeout)
+	r.between("oidc.lifetimes.access_token", l.AccessTokenTTL, time.Minute, time.Hour)
+	r.between("oidc.lifetimes.id_token", l.IDTokenTTL, time.Minute, time.Hour)
+	r.between("oidc.lifetimes.authorization_code", l.CodeTTL, 10*time.Second, 10*time.Minute)
+	r.between("oidc.lifetimes.refresh_token", l.RefreshTokenTTL, time.Minute, 90*24*time.Hour)
+	if l.RefreshTokenTTL > s.AbsoluteTimeout {
+		r.add("oidc.lifetimes.refresh_token", "%s exceeds oidc.session.absolute_timeout (%s): a refresh token must not outlive the sign-in", Duration(l.RefreshTokenTTL), Duration(s.AbsoluteTimeout))
 	}
 	seen := map[string]int{}
 	for i := range o.Clients {

@@ -57,16 +57,16 @@ type Config struct {
 
 // Attributes names the LDAP attributes of an account.
 type Attributes struct {
-	Login      string // default "uid" (also the RDN)
-	AliasLogin string // default "supannAliasLogin"
-	StudentID  string // default "supannEtuId"
-	INE        string // default "supannCodeINE"
-	FirstName  string // default "givenName"
-	LastName   string // default "sn"
-	Mobile     string // default "mobile"
-	Email      string // default "supannMailPerso"
-	State      string // default "supannRessourceEtatDate"
-	Subject    string // default "entryUUID" (operational, stable, opaque)
+	Login      string `yaml:"login"`       // default "uid" (also the RDN)
+	AliasLogin string `yaml:"alias_login"` // default "supannAliasLogin"
+	StudentID  string `yaml:"student_id"`  // default "supannEtuId"
+	INE        string `yaml:"ine"`         // default "supannCodeINE"
+	FirstName  string `yaml:"first_name"`  // default "givenName"
+	LastName   string `yaml:"last_name"`   // default "sn"
+	Mobile     string `yaml:"mobile"`      // default "mobile"
+	Email      string `yaml:"email"`       // default "supannMailPerso"
+	State      string `yaml:"state"`       // default "supannRessourceEtatDate"
+	Subject    string `yaml:"subject"`     // default "entryUUID" (operational, stable, opaque)
 }
 
 func (a *Attributes) defaults() {
