@@ -66,11 +66,13 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 		}
 		cl.add(rdb.Close)
 	}
+	meterRedis(rdb)
 	store := state.New(rdb, set.Redis.KeyPrefix)
 	reg, err := regulation.New(rdb, set.Redis.KeyPrefix+"limit:", set.Limits, set.Keys.Limits)
 	if err != nil {
 		return nil, fmt.Errorf("limits: %w", err)
 	}
+	reg.Observe(observeLimit)
 	dir, ping, err := openDirectory(ctx, set.Directory, log, &cl)
 	if err != nil {
 		return nil, err
@@ -126,7 +128,7 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 	trail.Observe(func(e audit.Event) { countEvent(e); counter.Observe(e) })
 	op, err := provider.New(set.Provider, provider.Deps{
 		Store: store, Directory: dir, Limiter: reg, Theme: theme, Themes: ths,
-		Logger: log, TrustedProxies: proxies, Trail: trail,
+		Logger: log, TrustedProxies: proxies, Trail: trail, OnToken: observeToken,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("oidc: %w", err)

@@ -77,6 +77,8 @@ func openDirectory(ctx context.Context, c directorySettings, log *slog.Logger, c
 		return nil, nil, fmt.Errorf("directory.ldap: %w", err)
 	}
 	cl.add(func() error { d.Close(); return nil })
+	d.Observe(observeLDAP)
+	poolLDAP.Store(d)
 	return d, d.Ping, nil
 }
 

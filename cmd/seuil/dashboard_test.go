@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -16,13 +18,16 @@ import (
 
 	"github.com/seuil-idp/seuil/cmd/seuil/config"
 	"github.com/seuil-idp/seuil/idp/audit"
+	"github.com/seuil-idp/seuil/idp/directory/ldap/slapdtest"
 	"github.com/seuil-idp/seuil/idp/funnel"
+	"github.com/seuil-idp/seuil/idp/state/redistest"
 )
 
 // Every metric the Grafana dashboard the chart ships queries is one Seuil
 // serves: after an activation and a failed sign-in through the demo's
-// wiring, each appears in the registry /metrics serves. The events and
-// sends counted are the journey's.
+// wiring, and a sign-in through the production wiring (slapd,
+// redis-server), each appears in the registry /metrics serves. The
+// events, sends, grants and limit decisions counted are the journey's.
 func TestDashboardMetricsExist(t *testing.T) {
 	e := startDemo(t)
 	step := func(name string) prometheus.Counter {
@@ -32,16 +37,30 @@ func TestDashboardMetricsExist(t *testing.T) {
 		"identify": step("identify"), "verify": step("verify"), "password": step("password"),
 		"sms sent": sends.WithLabelValues("sms", "ok"), "mail sent": sends.WithLabelValues("mail", "ok"),
 		"failed sign-in": events.WithLabelValues("signin", "", "password", "failed"),
+		"code exchanged": tokenRequests.WithLabelValues("authorization_code", "ok"),
+		"identify check": limitDecisions.WithLabelValues("identify_per_ip", "check", "allowed"),
 	}
+	ldapReads, redisCommands := histogramCount(t, "seuil_ldap_operation_duration_seconds", "read"), histogramCount(t, "seuil_redis_command_duration_seconds", "")
 	before := map[string]float64{}
 	for k, c := range counters {
 		before[k] = testutil.ToFloat64(c)
 	}
 	b := newBrowser(t)
-	e.activateUntilDone(t, b, b.get(e.seuil+"/activation"), "Velo-Rouge-Tours-8")
+	e.activate(t, b, b.get(e.seuil+"/activation"), "Velo-Rouge-Tours-8") // and lands in PJ Web
 	other := newBrowser(t)
 	login := other.get(e.seuil + "/login")
 	other.submitStatus(login, map[string]string{"login": "22019999T", "password": "not-it-Either-1"}, 401)
+	// The production wiring, for the LDAP pools: one refused sign-in
+	// reads the directory.
+	l := listenLoopback(t)
+	prod := "http://" + l.Addr().String()
+	cfg, err := config.Load(productionSetup(t, prod, redistest.Start(t), slapdtest.Start(t, slapdtest.Options{})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	serveBuilt(t, cfg, l, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	third := newBrowser(t)
+	third.submitStatus(third.get(prod+"/login"), map[string]string{"login": "22012345T", "password": "not-it-Either-1"}, 401)
 
 	raw, err := os.ReadFile(filepath.Join("..", "..", "charts", "seuil", "dashboards", "seuil-overview.json"))
 	if err != nil {
@@ -89,12 +108,20 @@ func TestDashboardMetricsExist(t *testing.T) {
 		t.Errorf("%d metrics queried: the dashboard was not read", queried)
 	}
 	// The journey's own counts (no test runs beside this one): each step
-	// once, one SMS, two mails (the code, the account ready), one failed
-	// sign-in.
-	for k, want := range map[string]float64{"identify": 1, "verify": 1, "password": 1, "sms sent": 1, "mail sent": 2, "failed sign-in": 1} {
+	// once, one SMS, two mails (the code, the account ready), two failed
+	// sign-ins (demo and production), one code exchanged by PJ Web, one
+	// identification checked against the address's limit.
+	for k, want := range map[string]float64{"identify": 1, "verify": 1, "password": 1, "sms sent": 1, "mail sent": 2, "failed sign-in": 2,
+		"code exchanged": 1, "identify check": 1} {
 		if got := testutil.ToFloat64(counters[k]) - before[k]; got != want {
 			t.Errorf("%s counted %v times, want %v", k, got, want)
 		}
+	}
+	if got := histogramCount(t, "seuil_ldap_operation_duration_seconds", "read"); got <= ldapReads {
+		t.Errorf("LDAP reads timed: %d before the sign-in, %d after", ldapReads, got)
+	}
+	if got := histogramCount(t, "seuil_redis_command_duration_seconds", ""); got <= redisCommands+10 {
+		t.Errorf("Redis commands timed: %d before the journeys, %d after", redisCommands, got)
 	}
 }
 
@@ -115,7 +142,7 @@ func TestFunnelCountsJourneys(t *testing.T) {
 	t.Parallel()
 	e := startDemo(t)
 	b := newBrowser(t)
-	e.activateUntilDone(t, b, b.get(e.seuil+"/activation"), "Velo-Rouge-Tours-8")
+	e.activate(t, b, b.get(e.seuil+"/activation"), "Velo-Rouge-Tours-8") // and lands in PJ Web
 	m := newBrowser(t)
 	m.submitStatus(m.get(e.seuil+"/activation"), map[string]string{"student_id": "22012345", "ine": "987654321AB", "phone": "07 88 10 25 99"}, 422)
 	q := newBrowser(t)
@@ -140,4 +167,30 @@ func TestFunnelCountsJourneys(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Errorf("funnel counts %v, want %v", got, want)
+}
+
+// histogramCount is the number of observations a histogram family holds,
+// over its series whose label values include label ("" for all).
+func histogramCount(t *testing.T, family, label string) uint64 {
+	t.Helper()
+	families, err := prometheus.DefaultGatherer.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n uint64
+	for _, f := range families {
+		if f.GetName() != family {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			match := label == ""
+			for _, lp := range m.GetLabel() {
+				match = match || lp.GetValue() == label
+			}
+			if match {
+				n += m.GetHistogram().GetSampleCount()
+			}
+		}
+	}
+	return n
 }

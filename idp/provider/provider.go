@@ -48,6 +48,10 @@ type Deps struct {
 	TrustedProxies []netip.Prefix
 	// Trail receives the sign-in events (nil: none).
 	Trail *audit.Trail
+	// OnToken is told of every token request's grant type (one of the
+	// offered ones, else "other") and outcome ("ok" or the OAuth error
+	// code, e.g. invalid_grant), for metrics; nil: nothing.
+	OnToken func(grantType, outcome string)
 }
 
 // Provider is the OpenID Connect provider.

@@ -48,6 +48,20 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.oauth.WriteAccessResponse(ctx, w, ar, resp)
+	p.tokenDone(r, "ok")
+}
+
+// tokenDone reports a token request's outcome, its grant type among the
+// offered ones so that a metric's labels stay a fixed set.
+func (p *Provider) tokenDone(r *http.Request, outcome string) {
+	if p.deps.OnToken == nil {
+		return
+	}
+	gt := r.PostForm.Get("grant_type")
+	if !slices.Contains(grantTypes, gt) {
+		gt = "other"
+	}
+	p.deps.OnToken(gt, outcome)
 }
 
 // mayRefresh refuses a refresh for an account the directory no longer
@@ -118,6 +132,7 @@ func (p *Provider) tokenError(w http.ResponseWriter, r *http.Request, ar fosite.
 	p.log.InfoContext(r.Context(), "token refused", "client", client, "grant_type", r.PostForm.Get("grant_type"),
 		"err", e.ErrorField, "hint", e.HintField, "debug", e.DebugField)
 	p.oauth.WriteAccessError(r.Context(), w, ar, err)
+	p.tokenDone(r, e.ErrorField)
 }
 
 // callerID is the client id a token-endpoint request names, by Basic or

@@ -68,6 +68,17 @@ type Regulator struct {
 	turnTTL, turnWait time.Duration
 	rules             Rules
 	secret            []byte
+	observe           func(rule Rule, op string, allowed bool)
+}
+
+// Observe has fn told of every decision: the rule, "check" or "hit",
+// and whether the event was allowed (for metrics; fn must be quick).
+func (r *Regulator) Observe(fn func(rule Rule, op string, allowed bool)) { r.observe = fn }
+
+func (r *Regulator) decided(rule Rule, op string, d Decision) {
+	if r.observe != nil {
+		r.observe(rule, op, d.Allowed)
+	}
 }
 
 // minSecret is the shortest secret accepted: 128 bits.
@@ -118,6 +129,7 @@ func (r *Regulator) Check(ctx context.Context, rule Rule, key string) (Decision,
 		// (Burst-1) intervals before that.
 		d.RetryAfter = max(res.ResetAfter-time.Duration(l.Burst-1)*l.interval(), time.Millisecond)
 	}
+	r.decided(rule, "check", d)
 	return d, d.err(rule)
 }
 
@@ -137,6 +149,7 @@ func (r *Regulator) Hit(ctx context.Context, rule Rule, key string) (Decision, e
 	if !d.Allowed {
 		d.RetryAfter = max(res.RetryAfter, time.Millisecond)
 	}
+	r.decided(rule, "hit", d)
 	return d, d.err(rule)
 }
 

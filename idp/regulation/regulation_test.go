@@ -231,3 +231,22 @@ func ExampleRegulator_Hit() {
 	// <nil>
 	// regulation: too many attempts (login_per_account), retry in 30m0s
 }
+
+// The observer hears every decision, its rule, operation and outcome:
+// what the metrics count.
+func TestObserve(t *testing.T) {
+	t.Parallel()
+	rule := regulation.CodeSendPerPhone
+	r := newRegulator(t, redistest.Client(t), regulation.Rules{rule: {Rate: 1, Per: time.Hour, Burst: 1}})
+	var heard []string
+	r.Observe(func(rl regulation.Rule, op string, allowed bool) { heard = append(heard, fmt.Sprintf("%s %s %t", rl, op, allowed)) })
+	ctx := context.Background()
+	_, _ = r.Check(ctx, rule, "+33600000000")
+	_, _ = r.Hit(ctx, rule, "+33600000000")
+	_, _ = r.Hit(ctx, rule, "+33600000000")
+	_, _ = r.Check(ctx, rule, "+33600000000")
+	want := "code_send_per_phone check true,code_send_per_phone hit true,code_send_per_phone hit false,code_send_per_phone check false"
+	if got := strings.Join(heard, ","); got != want {
+		t.Errorf("heard %s\nwant  %s", got, want)
+	}
+}

@@ -55,9 +55,9 @@ func New(ctx context.Context, cfg Config) (*Dir, error) {
 	dir := &Dir{
 		cfg:      cfg,
 		layout:   cfg.Layout(),
-		write:    newPool([]string{cfg.WriteURL}, d, cfg.PoolSize, bindService),
-		read:     newPool(cfg.ReadURLs, d, cfg.PoolSize, bindService),
-		auth:     newPool(cfg.ReadURLs, d, cfg.PoolSize, nil),
+		write:    newPool("write", []string{cfg.WriteURL}, d, cfg.PoolSize, bindService),
+		read:     newPool("read", cfg.ReadURLs, d, cfg.PoolSize, bindService),
+		auth:     newPool("bind", cfg.ReadURLs, d, cfg.PoolSize, nil),
 		policies: map[string]cachedAge{},
 	}
 	if err := dir.write.do(ctx, func(*ldap.Conn) error { return nil }); err != nil {
@@ -66,6 +66,27 @@ func New(ctx context.Context, cfg Config) (*Dir, error) {
 	}
 	dir.warnHistoryPolicy(ctx)
 	return dir, nil
+}
+
+// Observe has fn told of every operation on the directory: its pool
+// (write, read or bind), how long it took, waiting for a connection
+// included, and its outcome (ok; refused: the server answered with an
+// error result, a wrong password or no such entry; failed: no answer).
+// For metrics: fn must be quick. Call it before the directory is used.
+func (d *Dir) Observe(fn func(pool string, took time.Duration, outcome string)) {
+	d.write.observe, d.read.observe, d.auth.observe = fn, fn, fn
+}
+
+// PoolStats are one pool's connections.
+type PoolStats struct {
+	Pool        string // write, read or bind
+	InUse, Idle int
+	Size        int // the most in use at once (pool_size)
+}
+
+// PoolStats returns each pool's connections now.
+func (d *Dir) PoolStats() []PoolStats {
+	return []PoolStats{d.write.stats(), d.read.stats(), d.auth.stats()}
 }
 
 // Close closes the idle connections; connections in use close when

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"github.com/go-ldap/ldap/v3"
 
@@ -16,6 +17,8 @@ import (
 // closing are replaced, and a connection whose operation hit a network
 // error or a cancelled context is dropped.
 type pool struct {
+	name    string // write, read or bind, for metrics
+	observe func(pool string, took time.Duration, outcome string)
 	urls    []string
 	next    atomic.Uint32
 	dialer  ldapconn.Dialer
@@ -25,8 +28,8 @@ type pool struct {
 	closing chan struct{}
 }
 
-func newPool(urls []string, d ldapconn.Dialer, size int, setup func(*ldap.Conn) error) *pool {
-	return &pool{urls: urls, dialer: d, setup: setup,
+func newPool(name string, urls []string, d ldapconn.Dialer, size int, setup func(*ldap.Conn) error) *pool {
+	return &pool{name: name, urls: urls, dialer: d, setup: setup,
 		idle: make(chan *ldap.Conn, size), sem: make(chan struct{}, size), closing: make(chan struct{})}
 }
 
@@ -100,8 +103,11 @@ func (p *pool) put(c *ldap.Conn, broken bool) {
 // the connection when it is done (go-ldap has no context API). A network
 // error is retried once on a fresh connection: every caller's operation
 // is safe to repeat.
-func (p *pool) do(ctx context.Context, fn func(*ldap.Conn) error) error {
-	var err error
+func (p *pool) do(ctx context.Context, fn func(*ldap.Conn) error) (err error) {
+	if p.observe != nil {
+		start := time.Now()
+		defer func() { p.observe(p.name, time.Since(start), outcome(err)) }()
+	}
 	for attempt := 0; attempt < 2; attempt++ {
 		var c *ldap.Conn
 		if c, err = p.get(ctx); err != nil {
@@ -120,6 +126,26 @@ func (p *pool) do(ctx context.Context, fn func(*ldap.Conn) error) error {
 		}
 	}
 	return err
+}
+
+// outcome names how an operation ended: the server answered (ok, or
+// refused with a result code: a wrong password, no such entry) or did
+// not (failed: network, timeout, closed).
+func outcome(err error) string {
+	var le *ldap.Error
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.As(err, &le) && le.ResultCode != ldap.ErrorNetwork && le.ResultCode < 200:
+		return "refused"
+	}
+	return "failed"
+}
+
+// stats are the pool's connections: in use (each holds a slot) and
+// idle.
+func (p *pool) stats() PoolStats {
+	return PoolStats{Pool: p.name, InUse: len(p.sem), Idle: len(p.idle), Size: cap(p.sem)}
 }
 
 func (p *pool) close() {
