@@ -1,0 +1,194 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/seuil-idp/seuil/cmd/seuil/config"
+	"github.com/seuil-idp/seuil/flows/notify"
+	"github.com/seuil-idp/seuil/idp/directory/ldap/slapdtest"
+	"github.com/seuil-idp/seuil/idp/provider/keys"
+	"github.com/seuil-idp/seuil/idp/state/redistest"
+)
+
+// Two `seuil serve` replicas behind one address, requests alternating
+// between them as a round-robin load balancer without affinity sends
+// them: an activation, a sign-in at a relying party, the code exchange,
+// a refresh and userinfo all finish though no two consecutive requests
+// meet the same replica. Everything a request leaves for the next
+// (flows, codes, sessions, authorization requests, tokens, limits) is in
+// the shared redis-server and slapd.
+func TestTwoReplicasBehindOneAddress(t *testing.T) {
+	t.Parallel()
+	ldapSrv := slapdtest.Start(t, slapdtest.Options{})
+	redisAddr := redistest.Start(t)
+	dir := t.TempDir()
+	csv := filepath.Join(dir, "students.csv")
+	if err := os.WriteFile(csv, demoStudents, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	keyFile := filepath.Join(dir, "es256.pem")
+	if err := keys.Generate(keyFile, "ES256"); err != nil {
+		t.Fatal(err)
+	}
+	front := listenLoopback(t)
+	base := "http://" + front.Addr().String()
+	const rpSecret = "replica-test-client-secret-0123456789"
+	const redirect = "http://127.0.0.1:1/cb" // never fetched: the test reads the Location
+	cfgPath := writeProductionConfig(t, dir, base, redisAddr, ldapSrv, csv, keyFile, "{level: warn, format: text}", fmt.Sprintf(`
+    - id: rp
+      secret: %q
+      redirect_uris: [%q]
+      scopes: [openid, profile, email, offline_access]
+      id_token_signed_response_alg: ES256
+`, rpSecret, redirect))
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"sync", "--config", cfgPath}, &out, &errOut); code != 0 {
+		t.Fatalf("seuil sync = %d\n%s", code, errOut.String())
+	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var replicas []*app
+	var targets []*url.URL
+	for range 2 {
+		l := listenLoopback(t)
+		replicas = append(replicas, serveBuilt(t, cfg, l, quiet))
+		targets = append(targets, &url.URL{Scheme: "http", Host: l.Addr().String()})
+	}
+	// The balancer: each request to the next replica, the Host kept (the
+	// public URL's), as an ingress does.
+	var next atomic.Uint64
+	served := make([]atomic.Int64, len(targets))
+	var mu sync.Mutex
+	var trail []int
+	proxy := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+		i := int(next.Add(1)) % len(targets)
+		served[i].Add(1)
+		mu.Lock()
+		trail = append(trail, i)
+		mu.Unlock()
+		r.SetURL(targets[i])
+		r.Out.Host = r.In.Host
+	}}
+	srv := &http.Server{Handler: proxy}
+	go srv.Serve(front)
+	t.Cleanup(func() { srv.Close() })
+
+	// The activation: the code is in whichever replica's outbox sent it.
+	b := newBrowser(t)
+	p := b.get(base + "/activation")
+	p = b.submit(p, map[string]string{"student_id": "22012345", "ine": "123456789ab", "phone": "07 88 10 25 99"})
+	code := ""
+	for _, a := range replicas {
+		for _, m := range a.outbox.Messages() {
+			if m.Channel == notify.ChannelSMS && m.To == "+33788102599" {
+				code = m.Code
+			}
+		}
+	}
+	if code == "" {
+		t.Fatalf("no SMS in either replica's outbox; screen:\n%s", p.body)
+	}
+	p = b.submit(p, map[string]string{"code": code})
+	p = b.submit(p, map[string]string{"password": "Velo-Rouge-Tours-8", "confirm": "Velo-Rouge-Tours-8"})
+	if !strings.Contains(p.body, "22012345T") {
+		t.Fatalf("the activation did not finish across replicas:\n%s", p.body)
+	}
+
+	// A relying party's sign-in: the activation's SSO session answers
+	// the authorization request on whichever replica gets it.
+	verifier := "replica-test-pkce-verifier-0123456789-abcdefghijklmnop"
+	sum := sha256.Sum256([]byte(verifier))
+	q := url.Values{"client_id": {"rp"}, "response_type": {"code"}, "scope": {"openid profile offline_access"},
+		"redirect_uri": {redirect}, "state": {"replica-state"}, "nonce": {"replica-nonce"}, "prompt": {"consent"},
+		"code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])}, "code_challenge_method": {"S256"}}
+	b.c.CheckRedirect = func(req *http.Request, _ []*http.Request) error {
+		if strings.HasPrefix(req.URL.String(), redirect) {
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}
+	resp, err := b.c.Get(base + "/oauth2/auth?" + q.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	if loc == nil || loc.Query().Get("code") == "" {
+		t.Fatalf("no code: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	tokens := func(form url.Values) map[string]any {
+		t.Helper()
+		req, _ := http.NewRequest("POST", base+"/oauth2/token", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.SetBasicAuth("rp", rpSecret)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var m map[string]any
+		_ = json.NewDecoder(res.Body).Decode(&m)
+		if res.StatusCode != 200 {
+			t.Fatalf("token: %d %v", res.StatusCode, m)
+		}
+		return m
+	}
+	userinfo := func(at any) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", base+"/userinfo", nil)
+		req.Header.Set("Authorization", "Bearer "+fmt.Sprint(at))
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var claims map[string]any
+		_ = json.NewDecoder(res.Body).Decode(&claims)
+		res.Body.Close()
+		if res.StatusCode != 200 || claims["preferred_username"] != "22012345T" {
+			t.Fatalf("userinfo: %d %v", res.StatusCode, claims)
+		}
+	}
+	tk := tokens(url.Values{"grant_type": {"authorization_code"}, "code": {loc.Query().Get("code")},
+		"redirect_uri": {redirect}, "code_verifier": {verifier}})
+	userinfo(tk["access_token"])
+	rt := tokens(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {fmt.Sprint(tk["refresh_token"])}})
+	userinfo(rt["access_token"])
+	// The rotated refresh token is spent on both replicas.
+	req, _ := http.NewRequest("POST", base+"/oauth2/token", strings.NewReader(url.Values{"grant_type": {"refresh_token"},
+		"refresh_token": {fmt.Sprint(tk["refresh_token"])}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth("rp", rpSecret)
+	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != http.StatusBadRequest {
+		t.Fatalf("a spent refresh token: %v %v", res, err)
+	}
+
+	mu.Lock()
+	defer mu.Unlock()
+	for i := 1; i < len(trail); i++ {
+		if trail[i] == trail[i-1] {
+			t.Fatalf("requests %d and %d met the same replica: the balancer did not alternate (%v)", i-1, i, trail)
+		}
+	}
+	if a, b := served[0].Load(), served[1].Load(); a < 5 || b < 5 {
+		t.Errorf("replicas served %d and %d requests: the journey did not cross them", a, b)
+	}
+}
