@@ -22,6 +22,13 @@ import (
 // a mock never stands in for a server we can run (.ci/run installs it).
 func Start(tb testing.TB) string {
 	tb.Helper()
+	addr, _ := start(tb)
+	return addr
+}
+
+// start runs redis-server with extra arguments.
+func start(tb testing.TB, extra ...string) (string, *os.Process) {
+	tb.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		bin = "/usr/bin/redis-server"
@@ -32,10 +39,10 @@ func Start(tb testing.TB) string {
 	dir := tb.TempDir()
 	for attempt := 0; attempt < 5; attempt++ {
 		port := freePort(tb)
-		cmd := exec.Command(bin,
-			"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+		args := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
 			"--dir", dir, "--save", "", "--appendonly", "no",
-			"--protected-mode", "yes", "--loglevel", "warning")
+			"--protected-mode", "yes", "--loglevel", "warning"}, extra...)
+		cmd := exec.Command(bin, args...)
 		cmd.Stdout = nil
 		logf, _ := os.Create(filepath.Join(dir, "redis.log"))
 		cmd.Stderr = logf
@@ -49,14 +56,14 @@ func Start(tb testing.TB) string {
 				_ = cmd.Wait()
 				_ = logf.Close()
 			})
-			return addr
+			return addr, cmd.Process
 		}
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 		_ = logf.Close()
 	}
 	tb.Fatalf("redis-server did not start; see logs in %s", dir)
-	return ""
+	return "", nil
 }
 
 // Client starts a server (see Start) and returns a client connected to it.
@@ -140,4 +147,131 @@ func Dump(tb testing.TB, rdb redis.UniversalClient) map[string]string {
 		tb.Fatalf("redistest.Dump: scan: %v", err)
 	}
 	return out
+}
+
+// Sentinel is a master, its replica and a sentinel watching them, each
+// a real process on loopback, for tests of failover.
+type Sentinel struct {
+	MasterName string
+	Sentinel   string // the sentinel's address, what redis.addrs names
+	master     *os.Process
+	sentinel   *redis.SentinelClient
+}
+
+// StartSentinel runs a master, a replica of it and a redis-sentinel (a
+// quorum of one, which takes the master for down after 1 s without an
+// answer) for the duration of tb.
+func StartSentinel(tb testing.TB) *Sentinel {
+	tb.Helper()
+	master, proc := start(tb)
+	replica, _ := start(tb, "--replicaof", "127.0.0.1", portOf(master))
+	s := &Sentinel{MasterName: "seuil", master: proc}
+	waitLink(tb, replica)
+	bin, err := exec.LookPath("redis-sentinel")
+	if err != nil {
+		tb.Fatalf("redis-sentinel not found (apt-get install redis-sentinel): %v", err)
+	}
+	dir := tb.TempDir()
+	port := freePort(tb)
+	conf := filepath.Join(dir, "sentinel.conf")
+	// Sentinel rewrites its file as it learns: it must be its own.
+	if err := os.WriteFile(conf, []byte("port "+strconv.Itoa(port)+"\nbind 127.0.0.1\ndir "+dir+"\n"+
+		"sentinel monitor seuil 127.0.0.1 "+portOf(master)+" 1\n"+
+		"sentinel down-after-milliseconds seuil 1000\nsentinel failover-timeout seuil 10000\n"), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	cmd := exec.Command(bin, conf)
+	logf, _ := os.Create(filepath.Join(dir, "sentinel.log"))
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		tb.Fatalf("start redis-sentinel: %v", err)
+	}
+	tb.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait(); _ = logf.Close() })
+	s.Sentinel = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	s.sentinel = redis.NewSentinelClient(&redis.Options{Addr: s.Sentinel})
+	tb.Cleanup(func() { _ = s.sentinel.Close() })
+	s.waitReplica(tb, replica)
+	return s
+}
+
+// waitReplica waits until the sentinel knows addr as a replica in sync,
+// from the replica's own INFO: before that it has no replica to promote.
+func (s *Sentinel) waitReplica(tb testing.TB, addr string) {
+	tb.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		reps, err := s.sentinel.Replicas(context.Background(), s.MasterName).Result()
+		for _, r := range reps {
+			if net.JoinHostPort(r["ip"], r["port"]) == addr && r["flags"] == "slave" && r["master-link-status"] == "ok" {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("redis-sentinel does not see %s as a replica in sync: %v %v", addr, reps, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// Master is the address the sentinel gives for the master now.
+func (s *Sentinel) Master(tb testing.TB) string {
+	tb.Helper()
+	a, err := s.sentinel.GetMasterAddrByName(context.Background(), s.MasterName).Result()
+	if err != nil {
+		tb.Fatalf("sentinel: master: %v", err)
+	}
+	return net.JoinHostPort(a[0], a[1])
+}
+
+// Crash kills the master (SIGKILL, as a node lost) and returns once the
+// sentinel has promoted the replica: about a second to find it down,
+// another to elect and promote. Clients meanwhile get errors.
+func (s *Sentinel) Crash(tb testing.TB) {
+	tb.Helper()
+	s.WaitPromoted(tb, s.Kill(tb))
+}
+
+// Kill kills the master and returns its address.
+func (s *Sentinel) Kill(tb testing.TB) string {
+	tb.Helper()
+	old := s.Master(tb)
+	if err := s.master.Kill(); err != nil {
+		tb.Fatalf("kill the master: %v", err)
+	}
+	return old
+}
+
+// WaitPromoted returns once the sentinel names another master than old.
+func (s *Sentinel) WaitPromoted(tb testing.TB, old string) {
+	tb.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for s.Master(tb) == old {
+		if time.Now().After(deadline) {
+			tb.Fatal("sentinel: the master did not change")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// waitLink waits until addr is a replica in sync with its master.
+func waitLink(tb testing.TB, addr string) {
+	tb.Helper()
+	c := redis.NewClient(&redis.Options{Addr: addr})
+	defer c.Close()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		info, _ := c.Info(context.Background(), "replication").Result()
+		if strings.Contains(info, "role:slave") && strings.Contains(info, "master_link_status:up") {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("%s is not a replica in sync:\n%s", addr, info)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func portOf(addr string) string {
+	_, p, _ := net.SplitHostPort(addr)
+	return p
 }
