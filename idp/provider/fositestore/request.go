@@ -16,6 +16,11 @@ import (
 // configuration cannot use tokens issued before; the session is stored as
 // raw JSON and decoded into the session type the caller supplies.
 type record struct {
+	// Active is false once an authorization code was exchanged or a
+	// refresh token rotated; kept so that a replay is recognised. It is
+	// the first field, so that the JSON starts with it and one script
+	// flips it (state.SwapPrefix) without reading the record.
+	Active            bool            `json:"active"`
 	ID                string          `json:"id"`
 	RequestedAt       time.Time       `json:"requested_at"`
 	ClientID          string          `json:"client_id"`
@@ -26,9 +31,6 @@ type record struct {
 	Form              url.Values      `json:"form,omitempty"`
 	Lang              string          `json:"lang,omitempty"`
 	Session           json.RawMessage `json:"session"`
-	// Active is false once an authorization code was exchanged or a
-	// refresh token rotated; kept so that a replay is recognised.
-	Active bool `json:"active"`
 	// AccessSig links a refresh token to its access token.
 	AccessSig string `json:"access_sig,omitempty"`
 }

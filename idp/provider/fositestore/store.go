@@ -131,9 +131,31 @@ func (s *Store) getRequest(ctx context.Context, key string, sess fosite.Session)
 	return s.decode(ctx, rec, sess)
 }
 
-// deactivate flips a record's Active flag atomically; it reports
-// wasActive=false when the record was already inactive.
+// The start of a record's JSON, active and not (record's first field).
+const (
+	activePrefix   = `{"active":true`
+	inactivePrefix = `{"active":false`
+)
+
+// deactivate flips a record's Active flag atomically, in one round trip;
+// it reports wasActive=false when the record was already inactive.
 func (s *Store) deactivate(ctx context.Context, key string) (wasActive bool, err error) {
+	switch swap, err := s.st.SwapPrefix(ctx, key, activePrefix, inactivePrefix); {
+	case errors.Is(err, state.ErrNotFound):
+		return false, fosite.ErrNotFound
+	case err != nil:
+		return false, err
+	case swap == state.Swapped:
+		return true, nil
+	case swap == state.Already:
+		return false, nil
+	}
+	// A record written before the flag led the JSON (an upgrade with
+	// tokens alive): read, flip and write under WATCH.
+	return s.deactivateSlow(ctx, key)
+}
+
+func (s *Store) deactivateSlow(ctx context.Context, key string) (wasActive bool, err error) {
 	var rec record
 	err = s.st.Update(ctx, key, &rec, 0, func() error {
 		wasActive = rec.Active

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -45,6 +46,7 @@ func run(t *testing.T, rdb redis.UniversalClient) {
 		"RoundTrip":        testRoundTrip,
 		"CodeSingleUse":    testCodeSingleUse,
 		"RefreshRotation":  testRefreshRotation,
+		"LegacyRecords":    testLegacyRecords,
 		"RevokeAccess":     testRevokeAccess,
 		"PKCEAndOIDC":      testPKCEAndOIDC,
 		"UnknownClient":    testUnknownClient,
@@ -258,5 +260,51 @@ func testJTI(t *testing.T, s *fositestore.Store, _ *state.Store) {
 	}
 	if err := s.ClientAssertionJWTValid(ctx, "j2"); err != nil {
 		t.Fatalf("refused jti recorded: %v", err)
+	}
+}
+
+// testLegacyRecords: records written before the active flag led their
+// JSON (tokens alive across an upgrade) are still flipped exactly once,
+// whether rotated, revoked with their grant or, for a code, exchanged.
+func testLegacyRecords(t *testing.T, s *fositestore.Store, st *state.Store) {
+	ctx := context.Background()
+	rdb := st.Client()
+	legacy := func(key string) {
+		t.Helper()
+		raw, err := rdb.Get(ctx, st.Key(key)).Result()
+		if err != nil || !strings.HasPrefix(raw, `{"active":true,`) {
+			t.Fatalf("%s: %q %v", key, raw, err)
+		}
+		old := "{" + strings.TrimPrefix(raw, `{"active":true,`)
+		old = strings.TrimSuffix(old, "}") + `,"active":true}`
+		if err := rdb.Set(ctx, st.Key(key), old, redis.KeepTTL).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := request("r9")
+	for _, sig := range []string{"old1", "old2"} {
+		if err := s.CreateRefreshTokenSession(ctx, sig, "", r); err != nil {
+			t.Fatal(err)
+		}
+		legacy("oidc:rt:" + sig)
+	}
+	if err := s.RotateRefreshToken(ctx, "r9", "old1"); err != nil {
+		t.Fatalf("rotating a legacy token: %v", err)
+	}
+	if err := s.RotateRefreshToken(ctx, "r9", "old1"); !errors.Is(err, fosite.ErrInactiveToken) {
+		t.Fatalf("a legacy token rotated twice: %v", err)
+	}
+	if _, err := s.GetRefreshTokenSession(ctx, "old2", nil); !errors.Is(err, fosite.ErrInactiveToken) {
+		t.Fatalf("the grant's other legacy token survived the rotation: %v", err)
+	}
+	if err := s.CreateAuthorizeCodeSession(ctx, "oldcode", r); err != nil {
+		t.Fatal(err)
+	}
+	legacy("oidc:code:oldcode")
+	if err := s.InvalidateAuthorizeCodeSession(ctx, "oldcode"); err != nil {
+		t.Fatalf("exchanging a legacy code: %v", err)
+	}
+	if err := s.InvalidateAuthorizeCodeSession(ctx, "oldcode"); !errors.Is(err, fosite.ErrInvalidatedAuthorizeCode) {
+		t.Fatalf("a legacy code exchanged twice: %v", err)
 	}
 }

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/ory/fosite"
+
+	"github.com/seuil-idp/seuil/idp/state"
 )
 
 func atKey(sig string) string   { return "oidc:at:" + sig }
@@ -19,12 +22,20 @@ func subGrants(sub string) string { return "oidc:rtsub:" + sub }
 
 // CreateAccessTokenSession stores an access token's request and indexes
 // it under its grant (request ID) for revocation.
+// (One round trip: the record and its index in a batch.)
 func (s *Store) CreateAccessTokenSession(ctx context.Context, sig string, r fosite.Requester) error {
-	ttl := ttlUntil(r, fosite.AccessToken, s.life.Access)
-	if err := s.put(ctx, atKey(sig), r, ttl); err != nil {
+	rec, err := encode(r)
+	if err != nil {
 		return err
 	}
-	return s.index(ctx, atFam(r.GetID()), sig)
+	err = s.st.Batch(ctx, func(b *state.Batch) {
+		b.Put(atKey(sig), rec, ttlUntil(r, fosite.AccessToken, s.life.Access))
+		b.AddToSet(atFam(r.GetID()), sig, s.familyTTL())
+	})
+	if err != nil {
+		return fmt.Errorf("fositestore: access token: %w", err)
+	}
+	return nil
 }
 
 // GetAccessTokenSession returns an access token's request.
@@ -37,22 +48,25 @@ func (s *Store) DeleteAccessTokenSession(ctx context.Context, sig string) error 
 	return s.st.Delete(ctx, atKey(sig))
 }
 
-// CreateRefreshTokenSession stores an active refresh token in its family.
+// CreateRefreshTokenSession stores an active refresh token in its family
+// (and its grant under its subject), in one round trip.
 func (s *Store) CreateRefreshTokenSession(ctx context.Context, sig, accessSig string, r fosite.Requester) error {
 	rec, err := encode(r)
 	if err != nil {
 		return err
 	}
 	rec.AccessSig = accessSig
-	if err := s.st.Put(ctx, rtKey(sig), rec, ttlUntil(r, fosite.RefreshToken, s.life.Refresh)); err != nil {
-		return err
-	}
-	if sub := r.GetSession().GetSubject(); sub != "" {
-		if err := s.index(ctx, subGrants(sub), r.GetID()); err != nil {
-			return err
+	err = s.st.Batch(ctx, func(b *state.Batch) {
+		b.Put(rtKey(sig), rec, ttlUntil(r, fosite.RefreshToken, s.life.Refresh))
+		if sub := r.GetSession().GetSubject(); sub != "" {
+			b.AddToSet(subGrants(sub), r.GetID(), s.familyTTL())
 		}
+		b.AddToSet(rtFam(r.GetID()), sig, s.familyTTL())
+	})
+	if err != nil {
+		return fmt.Errorf("fositestore: refresh token: %w", err)
 	}
-	return s.index(ctx, rtFam(r.GetID()), sig)
+	return nil
 }
 
 // RevokeSubject revokes every refresh and access token of every grant
@@ -87,7 +101,8 @@ func (s *Store) DeleteRefreshTokenSession(ctx context.Context, sig string) error
 
 // RotateRefreshToken retires the presented refresh token (once: a
 // concurrent second use loses) and the grant's other tokens before the
-// new pair is stored.
+// new pair is stored: three round trips (the flip, the two families read,
+// the retirement sent at once), however many tokens the grant holds.
 func (s *Store) RotateRefreshToken(ctx context.Context, reqID, sig string) error {
 	was, err := s.deactivate(ctx, rtKey(sig))
 	if err != nil {
@@ -96,10 +111,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, reqID, sig string) error
 	if !was {
 		return fmt.Errorf("fositestore: refresh token already rotated: %w", fosite.ErrInactiveToken)
 	}
-	if err := s.RevokeRefreshToken(ctx, reqID); err != nil {
-		return err
-	}
-	return s.RevokeAccessToken(ctx, reqID)
+	return s.retire(ctx, reqID, sig, true, true)
 }
 
 // RevokeRefreshToken marks every active refresh token of the grant
@@ -107,43 +119,73 @@ func (s *Store) RotateRefreshToken(ctx context.Context, reqID, sig string) error
 // seen as reuse, but leave the family set, which thus holds only active
 // tokens and stays small however long the chain of rotations.
 func (s *Store) RevokeRefreshToken(ctx context.Context, reqID string) error {
-	sigs, err := s.members(ctx, rtFam(reqID))
-	if err != nil {
-		return err
-	}
-	for _, sig := range sigs {
-		if _, err := s.deactivate(ctx, rtKey(sig)); err != nil && !errors.Is(err, fosite.ErrNotFound) {
-			return err
-		}
-	}
-	if err := s.st.RemoveFromSet(ctx, rtFam(reqID), sigs...); err != nil {
-		return fmt.Errorf("fositestore: family: %w", err)
-	}
-	return nil
+	return s.retire(ctx, reqID, "", true, false)
 }
 
 // RevokeAccessToken deletes every access token of the grant.
 func (s *Store) RevokeAccessToken(ctx context.Context, reqID string) error {
-	sigs, err := s.members(ctx, atFam(reqID))
-	if err != nil {
-		return err
+	return s.retire(ctx, reqID, "", false, true)
+}
+
+// retire ends a grant's refresh tokens (flipped inactive, out of the
+// family; done, already flipped, is left alone) and deletes its access
+// tokens, as asked, in two round trips: the families read, then every
+// change sent in one batch.
+func (s *Store) retire(ctx context.Context, reqID, done string, refresh, access bool) error {
+	var fams []string
+	if refresh {
+		fams = append(fams, rtFam(reqID))
 	}
-	for _, sig := range sigs {
-		if err := s.DeleteAccessTokenSession(ctx, sig); err != nil {
+	if access {
+		fams = append(fams, atFam(reqID))
+	}
+	sets, err := s.st.MembersOf(ctx, fams...)
+	if err != nil {
+		return fmt.Errorf("fositestore: family: %w", err)
+	}
+	var rts, ats []string
+	if refresh {
+		rts, sets = sets[0], sets[1:]
+	}
+	if access {
+		ats = sets[0]
+	}
+	var legacy []string
+	err = s.st.Batch(ctx, func(b *state.Batch) {
+		for _, sig := range rts {
+			if sig != done {
+				// A token gone (expired) is nothing to flip; one
+				// written before the flag led its JSON is flipped
+				// the slow way below.
+				b.SwapPrefix(rtKey(sig), activePrefix, inactivePrefix, func(sw state.Swap, err error) {
+					if err == nil && sw == state.Other {
+						legacy = append(legacy, sig)
+					}
+				})
+			}
+		}
+		b.RemoveFromSet(rtFam(reqID), rts...)
+		for _, sig := range ats {
+			b.Delete(atKey(sig))
+		}
+		if access {
+			b.Delete(atFam(reqID))
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("fositestore: retire grant: %w", err)
+	}
+	for _, sig := range legacy {
+		if _, err := s.deactivateSlow(ctx, rtKey(sig)); err != nil && !errors.Is(err, fosite.ErrNotFound) {
 			return err
 		}
 	}
-	return s.st.Delete(ctx, atFam(reqID))
-}
-
-// index adds sig to a grant's family set, which lives as long as the
-// longest-lived token can.
-func (s *Store) index(ctx context.Context, fam, sig string) error {
-	if err := s.st.AddToSet(ctx, fam, sig, s.life.Refresh+s.life.Access); err != nil {
-		return fmt.Errorf("fositestore: index: %w", err)
-	}
 	return nil
 }
+
+// familyTTL is the lifetime of a grant's family sets: as long as its
+// longest-lived token can be.
+func (s *Store) familyTTL() time.Duration { return s.life.Refresh + s.life.Access }
 
 func (s *Store) members(ctx context.Context, fam string) ([]string, error) {
 	sigs, err := s.st.Members(ctx, fam)

@@ -60,6 +60,9 @@ func Run(t *testing.T, newClient NewClient) {
 		{"UpdateConflict", testUpdateConflict},
 		{"UpdateConcurrent", testUpdateConcurrent},
 		{"Sets", testSets},
+		{"SwapPrefix", testSwapPrefix},
+		{"SwapPrefixConcurrent", testSwapPrefixConcurrent},
+		{"Batch", testBatch},
 		{"Prefix", testPrefix},
 		{"DecodeError", testDecodeError},
 	}

@@ -1,0 +1,151 @@
+package state
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Batch queues single-key operations to send them in one round trip (a
+// pipeline; go-redis splits it by node under Cluster). It is not a
+// transaction: each operation stands alone, as it would if sent by
+// itself, so a batch may mix keys of any slot.
+type Batch struct {
+	s     *Store
+	ctx   context.Context
+	p     redis.Pipeliner
+	err   error
+	after []func() // outcomes to report once sent
+}
+
+// Batch runs fill, which queues operations on b, then sends them. It
+// returns the first error, of encoding or of any operation.
+func (s *Store) Batch(ctx context.Context, fill func(b *Batch)) error {
+	b := &Batch{s: s, ctx: ctx, p: s.rdb.Pipeline()}
+	fill(b)
+	if b.err != nil {
+		return b.err
+	}
+	if b.p.Len() == 0 {
+		return nil
+	}
+	if _, err := b.p.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return fmt.Errorf("state: batch: %w", err)
+	}
+	for _, f := range b.after {
+		f()
+	}
+	return nil
+}
+
+// Put queues Store.Put.
+func (b *Batch) Put(key string, v any, ttl time.Duration) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		b.err = errors.Join(b.err, fmt.Errorf("state: encode %s: %w", key, err))
+		return
+	}
+	b.p.Set(b.ctx, b.s.Key(key), raw, ttl)
+}
+
+// AddToSet queues Store.AddToSet (the member added, then the lifetime
+// set; the two stay on the set's one key).
+func (b *Batch) AddToSet(key, member string, ttl time.Duration) {
+	k := b.s.Key(key)
+	b.p.SAdd(b.ctx, k, member)
+	b.p.Expire(b.ctx, k, ttl)
+}
+
+// Delete queues the deletion of keys, one command each.
+func (b *Batch) Delete(keys ...string) {
+	for _, k := range keys {
+		b.p.Del(b.ctx, b.s.Key(k))
+	}
+}
+
+// RemoveFromSet queues Store.RemoveFromSet.
+func (b *Batch) RemoveFromSet(key string, members ...string) {
+	if len(members) == 0 {
+		return
+	}
+	args := make([]any, len(members))
+	for i, m := range members {
+		args[i] = m
+	}
+	b.p.SRem(b.ctx, b.s.Key(key), args...)
+}
+
+// SwapPrefix queues Store.SwapPrefix; then, if not nil, is told its
+// outcome once the batch is sent (ErrNotFound for a missing key).
+func (b *Batch) SwapPrefix(key, from, to string, then func(Swap, error)) {
+	// EVALSHA cannot fall back to EVAL inside a pipeline: send the
+	// script itself (a few hundred bytes).
+	cmd := swapScript.Eval(b.ctx, b.p, []string{b.s.Key(key)}, from, to)
+	if then != nil {
+		b.after = append(b.after, func() { then(swapResult(cmd.Int())) })
+	}
+}
+
+func swapResult(n int, err error) (Swap, error) {
+	switch {
+	case err != nil:
+		return 0, fmt.Errorf("state: swap prefix: %w", err)
+	case n < 0:
+		return 0, ErrNotFound
+	}
+	return Swap(n), nil
+}
+
+// MembersOf returns the members of several sets in one round trip, in
+// the order of keys (a missing set: none).
+func (s *Store) MembersOf(ctx context.Context, keys ...string) ([][]string, error) {
+	p := s.rdb.Pipeline()
+	cmds := make([]*redis.StringSliceCmd, len(keys))
+	for i, k := range keys {
+		cmds[i] = p.SMembers(ctx, s.Key(k))
+	}
+	if _, err := p.Exec(ctx); err != nil {
+		return nil, fmt.Errorf("state: members: %w", err)
+	}
+	out := make([][]string, len(keys))
+	for i, c := range cmds {
+		out[i] = c.Val()
+	}
+	return out, nil
+}
+
+// Swap is what SwapPrefix found.
+type Swap int
+
+const (
+	// Swapped: the value started with from, and now starts with to.
+	Swapped Swap = iota
+	// Already: the value starts with to already; nothing was written.
+	Already
+	// Other: the value starts with neither; nothing was written.
+	Other
+)
+
+// SwapPrefix replaces, atomically, the start from of the value under key
+// by to, keeping the key's lifetime: a compare-and-set on a leading flag
+// (a record's "active" state) in one round trip, where Update needs a
+// WATCH, a read and a transaction. A missing key is ErrNotFound.
+func (s *Store) SwapPrefix(ctx context.Context, key, from, to string) (Swap, error) {
+	return swapResult(swapScript.Run(ctx, s.rdb, []string{s.Key(key)}, from, to).Int())
+}
+
+// swapScript reads one key and writes it back: one key, one slot.
+var swapScript = redis.NewScript(`
+local v = redis.call('GET', KEYS[1])
+if not v then return -1 end
+if string.sub(v, 1, #ARGV[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2] .. string.sub(v, #ARGV[1] + 1), 'KEEPTTL')
+  return 0
+end
+if string.sub(v, 1, #ARGV[2]) == ARGV[2] then return 1 end
+return 2
+`)

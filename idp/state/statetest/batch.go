@@ -1,0 +1,126 @@
+package statetest
+
+import (
+	"errors"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/seuil-idp/seuil/idp/state"
+)
+
+// testSwapPrefix: the start of a value swapped once, atomically, its
+// lifetime kept; a value already swapped or starting otherwise left as
+// it is; a missing key not found.
+func testSwapPrefix(t *testing.T, s *state.Store) {
+	c := ctx(t)
+	if err := s.Put(c, "rec", map[string]any{"active": true, "n": 1}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []state.Swap{state.Swapped, state.Already} {
+		got, err := s.SwapPrefix(c, "rec", `{"active":true`, `{"active":false`)
+		if err != nil || got != want {
+			t.Fatalf("swap #%d = %v, %v; want %v", i+1, got, err, want)
+		}
+	}
+	var rec struct {
+		Active bool
+		N      int
+	}
+	if err := s.Get(c, "rec", &rec); err != nil || rec.Active || rec.N != 1 {
+		t.Fatalf("after the swap: %+v, %v", rec, err)
+	}
+	if ttl, err := s.TTL(c, "rec"); err != nil || ttl <= 0 || ttl > time.Minute {
+		t.Errorf("TTL after the swap = %v, %v; want the minute kept", ttl, err)
+	}
+	if err := s.Put(c, "other", map[string]any{"x": 1}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.SwapPrefix(c, "other", `{"active":true`, `{"active":false`); err != nil || got != state.Other {
+		t.Errorf("swap of another value = %v, %v; want Other", got, err)
+	}
+	if _, err := s.SwapPrefix(c, "missing", "a", "b"); !errors.Is(err, state.ErrNotFound) {
+		t.Errorf("swap of a missing key: %v; want ErrNotFound", err)
+	}
+}
+
+// testSwapPrefixConcurrent: of many swaps of one value at once, one
+// swaps and the others find it done.
+func testSwapPrefixConcurrent(t *testing.T, s *state.Store) {
+	c := ctx(t)
+	if err := s.Put(c, "rec", map[string]any{"active": true}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]state.Swap, 16)
+	errs := race(func(i int) error {
+		var err error
+		got[i], err = s.SwapPrefix(c, "rec", `{"active":true`, `{"active":false`)
+		return err
+	})
+	swapped := 0
+	for i, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got[i] == state.Swapped {
+			swapped++
+		}
+	}
+	if swapped != 1 {
+		t.Errorf("%d of the concurrent swaps swapped; want 1", swapped)
+	}
+}
+
+// testBatch: operations on several keys sent at once each do what they
+// do alone; MembersOf reads several sets at once.
+func testBatch(t *testing.T, s *state.Store) {
+	c := ctx(t)
+	mustPut(t, s, "gone", item{Name: "x"}, time.Minute)
+	mustPut(t, s, "flag", map[string]any{"active": true}, time.Minute)
+	if err := s.AddToSet(c, "fam", "old", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	var flagged state.Swap = -1
+	var flagErr, goneErr error
+	err := s.Batch(c, func(b *state.Batch) {
+		b.Put("new", item{Name: "n", Count: 2}, time.Minute)
+		b.AddToSet("fam", "a", time.Hour)
+		b.AddToSet("other", "b", time.Minute)
+		b.RemoveFromSet("fam", "old")
+		b.RemoveFromSet("fam")
+		b.Delete("gone", "absent")
+		b.SwapPrefix("flag", `{"active":true`, `{"active":false`, func(sw state.Swap, err error) { flagged, flagErr = sw, err })
+		b.SwapPrefix("gone-too", "a", "b", func(_ state.Swap, err error) { goneErr = err })
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if flagged != state.Swapped || flagErr != nil || !errors.Is(goneErr, state.ErrNotFound) {
+		t.Errorf("swap outcomes in a batch: %v %v, missing key: %v", flagged, flagErr, goneErr)
+	}
+	if got := mustGet(t, s, "new"); got.Name != "n" || got.Count != 2 {
+		t.Errorf("put in a batch: %+v", got)
+	}
+	wantNotFound(t, s, "gone")
+	var flag struct{ Active bool }
+	if err := s.Get(c, "flag", &flag); err != nil || flag.Active {
+		t.Errorf("swap in a batch: %+v, %v", flag, err)
+	}
+	if ttl, err := s.TTL(c, "fam"); err != nil || ttl <= time.Minute {
+		t.Errorf("TTL of the set after a batch = %v, %v; want the hour", ttl, err)
+	}
+	sets, err := s.MembersOf(c, "fam", "other", "missing")
+	if err != nil || len(sets) != 3 {
+		t.Fatalf("MembersOf = %v, %v", sets, err)
+	}
+	sort.Strings(sets[0])
+	if len(sets[0]) != 1 || sets[0][0] != "a" || len(sets[1]) != 1 || sets[1][0] != "b" || len(sets[2]) != 0 {
+		t.Errorf("MembersOf = %v; want [[a] [b] []]", sets)
+	}
+	if err := s.Batch(c, func(*state.Batch) {}); err != nil {
+		t.Errorf("an empty batch: %v", err)
+	}
+	if err := s.Batch(c, func(b *state.Batch) { b.Put("bad", func() {}, time.Minute) }); err == nil {
+		t.Error("a batch with a value that cannot be encoded succeeded")
+	}
+}
