@@ -239,7 +239,9 @@ func TestObserve(t *testing.T) {
 	rule := regulation.CodeSendPerPhone
 	r := newRegulator(t, redistest.Client(t), regulation.Rules{rule: {Rate: 1, Per: time.Hour, Burst: 1}})
 	var heard []string
-	r.Observe(func(rl regulation.Rule, op string, allowed bool) { heard = append(heard, fmt.Sprintf("%s %s %t", rl, op, allowed)) })
+	r.Observe(func(rl regulation.Rule, op string, allowed bool) {
+		heard = append(heard, fmt.Sprintf("%s %s %t", rl, op, allowed))
+	})
 	ctx := context.Background()
 	_, _ = r.Check(ctx, rule, "+33600000000")
 	_, _ = r.Hit(ctx, rule, "+33600000000")
