@@ -82,6 +82,7 @@ func (h *Handler) rewind(d *Definition, f *flow.Flow) {
 		}
 	}
 	f.Step = 0
+	f.StepSince = h.deps.Clock()
 }
 
 // submit handles a step's form: token, step and form version checks, a
@@ -132,10 +133,17 @@ func (h *Handler) submit(d *Definition) http.HandlerFunc {
 		r = r.WithContext(detached)
 		x := h.exchange(w, r, d, f)
 		x.Form = r.PostForm
-		step, sentBefore := d.Steps[f.Step].Name(), f.OTP.SentAt
+		step, sentBefore, at, since := d.Steps[f.Step].Name(), f.OTP.SentAt, f.Step, f.StepSince
 		err = h.advance(d, f, x)
 		ex := h.explain(err)
-		h.audit(r, d, f, step, sentBefore, &ex)
+		var took time.Duration
+		if now := h.deps.Clock(); f.Step != at {
+			f.StepSince = now
+			if !since.IsZero() {
+				took = now.Sub(since)
+			}
+		}
+		h.audit(r, d, f, step, sentBefore, took, &ex)
 		h.finish(w, r, d, f, err, ex)
 	}
 }
@@ -217,13 +225,13 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, d *Definition, 
 // audit records what came of a submitted step, and the code sent on
 // entering the next one; a student turned away gets a reference (ex.ref)
 // that the event carries. Only masked contacts and message keys go in.
-func (h *Handler) audit(r *http.Request, d *Definition, f *flow.Flow, step string, sentBefore time.Time, ex *explained) {
+func (h *Handler) audit(r *http.Request, d *Definition, f *flow.Flow, step string, sentBefore time.Time, took time.Duration, ex *explained) {
 	if h.deps.Trail == nil {
 		return
 	}
 	ctx := r.Context()
 	ip := websec.ClientIP(r, h.deps.TrustedProxies)
-	ev := audit.Event{Kind: audit.KindStep, Outcome: ex.outcome, Student: f.StudentID, Login: f.Login, Flow: d.Name, Detail: step, IP: ip}
+	ev := audit.Event{Kind: audit.KindStep, Outcome: ex.outcome, Student: f.StudentID, Login: f.Login, Flow: d.Name, Detail: step, IP: ip, Took: took}
 	if ex.outcome == "refused" {
 		var keys []string
 		for _, fe := range ex.fields {

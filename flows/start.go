@@ -54,7 +54,7 @@ func (h *Handler) start(d *Definition) http.HandlerFunc {
 			return
 		}
 		f := &flow.Flow{ID: websec.Token(), Name: d.Name, Shape: d.Shape, CSRF: websec.Token(), Lang: lang,
-			ExpiresAt: h.deps.Clock().Add(d.TTL), LoginPattern: d.LoginPattern}
+			ExpiresAt: h.deps.Clock().Add(d.TTL), LoginPattern: d.LoginPattern, StepSince: h.deps.Clock()}
 		if lost {
 			f.Notice = "flow.restarted"
 		}

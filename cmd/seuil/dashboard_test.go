@@ -162,6 +162,13 @@ func TestFunnelCountsJourneys(t *testing.T) {
 			t.Fatal(err)
 		}
 		if got = days[0].Counts; reflect.DeepEqual(got, want) {
+			// Each of the three screens was timed once, for the one
+			// student who got past them (seconds, in this test).
+			for _, step := range funnel.Screens {
+				if bound, over, n := funnel.Quantile(days[0].Screens[step], 0.5); n != 1 || over || bound > 30*time.Second {
+					t.Errorf("%s screen: %d times counted, median at most %v (over %t); want one, in seconds", step, n, bound, over)
+				}
+			}
 			return
 		}
 		time.Sleep(50 * time.Millisecond)

@@ -27,6 +27,10 @@ type Flow struct {
 	Name      string    `json:"name"`            // definition name: "activation", "reset", "expired"
 	Shape     string    `json:"shape,omitempty"` // the definition's step names when started
 	Step      int       `json:"step"`            // index of the current step
+	// StepSince is when the current step's screen was first shown (the
+	// flow started, or the step before done): the time a student spends
+	// on each screen, for the campaign's figures.
+	StepSince time.Time `json:"step_since,omitzero"`
 	Version   int       `json:"version"`
 	ExpiresAt time.Time `json:"expires_at"`
 	CSRF      string    `json:"csrf"`

@@ -44,6 +44,9 @@ type Event struct {
 	Ref       string `json:"ref,omitempty"`
 	IP        string `json:"ip,omitempty"`
 	RequestID string `json:"request_id,omitempty"`
+	// Took is, for a step done, the time its screen was open: what the
+	// campaign's figures add up (idp/funnel). Not kept in the trail.
+	Took time.Duration `json:"-"`
 }
 
 // Kinds of event.

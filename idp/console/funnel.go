@@ -36,6 +36,21 @@ type funnelPage struct {
 	Kept           bool   // a counter is configured
 	SMS            int64  // SMS sent over the period
 	Cost           string // their estimated cost, written for the page's language; "": no price configured
+	Screens        []funnelScreen
+}
+
+// funnelScreen is the time spent on one screen over the period.
+type funnelScreen struct {
+	Step        string
+	Done        int64
+	Median, P90 screenTime
+}
+
+// screenTime is a quantile as the page words it: at most Bound, or
+// over it.
+type screenTime struct {
+	Bound string
+	Over  bool
 }
 
 type funnelRow struct {
@@ -118,6 +133,16 @@ func (c *Console) funnelView(w http.ResponseWriter, r *http.Request, m *member) 
 				p.Cost = strings.Replace(p.Cost, ".", ",", 1)
 			}
 		}
+		for _, step := range funnel.Screens {
+			b := screenBuckets(days, step)
+			med, over, n := funnel.Quantile(b, 0.5)
+			if n == 0 {
+				continue
+			}
+			p90, over90, _ := funnel.Quantile(b, 0.9)
+			p.Screens = append(p.Screens, funnelScreen{Step: step, Done: n,
+				Median: screenTime{shortDuration(med), over}, P90: screenTime{shortDuration(p90), over90}})
+		}
 		for _, k := range funnel.Rules(days) {
 			var n int64
 			for _, d := range days {
@@ -129,7 +154,46 @@ func (c *Console) funnelView(w http.ResponseWriter, r *http.Request, m *member) 
 	c.render(w, r, m, http.StatusOK, "admin_funnel", "admin.funnel.title", view{Current: "funnel", Page: p})
 }
 
-// funnelCSV exports the table: one row per day, a column per stage.
+// screenBuckets adds up one screen's time buckets over days.
+func screenBuckets(days []funnel.Day, step string) []int64 {
+	sum := make([]int64, len(funnel.ScreenBounds)+1)
+	for _, d := range days {
+		for i, n := range d.Screens[step] {
+			sum[i] += n
+		}
+	}
+	return sum
+}
+
+// shortDuration writes a bound the same in French and English: "45 s",
+// "1 min 30 s", "10 min".
+func shortDuration(d time.Duration) string {
+	m, s := int(d/time.Minute), int(d%time.Minute/time.Second)
+	switch {
+	case m == 0:
+		return strconv.Itoa(s) + " s"
+	case s == 0:
+		return strconv.Itoa(m) + " min"
+	}
+	return strconv.Itoa(m) + " min " + strconv.Itoa(s) + " s"
+}
+
+// csvQuantile is a screen's quantile for the CSV: seconds at most, ">"
+// before the last bound when past it, empty when nothing was counted.
+func csvQuantile(buckets []int64, q float64) string {
+	b, over, n := funnel.Quantile(buckets, q)
+	switch {
+	case n == 0:
+		return ""
+	case over:
+		return ">" + strconv.Itoa(int(b.Seconds()))
+	}
+	return strconv.Itoa(int(b.Seconds()))
+}
+
+// funnelCSV exports the table: one row per day, a column per stage, and
+// per screen the median and p90 of the time spent on it (seconds, at
+// most).
 func (c *Console) funnelCSV(w http.ResponseWriter, r *http.Request, m *member) {
 	if c.d.Funnel == nil {
 		http.NotFound(w, r)
@@ -145,11 +209,18 @@ func (c *Console) funnelCSV(w http.ResponseWriter, r *http.Request, m *member) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="seuil-`+flow+`-`+from.Format("20060102")+`-`+to.Format("20060102")+`.csv"`)
 	cw := csv.NewWriter(w)
-	_ = cw.Write(append([]string{"date", "flow"}, funnelColumns...))
+	head := append([]string{"date", "flow"}, funnelColumns...)
+	for _, s := range funnel.Screens {
+		head = append(head, s+"_median_s", s+"_p90_s")
+	}
+	_ = cw.Write(head)
 	for _, d := range days {
 		rec := []string{d.Date.Format("2006-01-02"), flow}
 		for _, col := range funnelColumns {
 			rec = append(rec, strconv.FormatInt(d.Counts[col], 10))
+		}
+		for _, s := range funnel.Screens {
+			rec = append(rec, csvQuantile(d.Screens[s], 0.5), csvQuantile(d.Screens[s], 0.9))
 		}
 		_ = cw.Write(rec)
 	}

@@ -97,6 +97,54 @@ func Stages(e audit.Event) []string {
 	return nil
 }
 
+// ScreenBounds are the upper bounds of the screen-time buckets: a step
+// done is counted in the first bucket it fits, or past the last. A
+// median or a p90 is then told as "at most" a bound, which is as precise
+// as the campaign's questions are (is the code screen a matter of
+// seconds or of minutes?), and keeps the counts free of any one
+// student's exact times.
+var ScreenBounds = []time.Duration{5 * time.Second, 10 * time.Second, 15 * time.Second, 20 * time.Second,
+	30 * time.Second, 45 * time.Second, time.Minute, 90 * time.Second, 2 * time.Minute, 3 * time.Minute,
+	5 * time.Minute, 10 * time.Minute, 30 * time.Minute}
+
+// Screens are the steps whose screens are timed, in order.
+var Screens = []string{"identify", "verify", "password"}
+
+// screenBucket is the bucket of a time on a screen (len(ScreenBounds):
+// past the last bound).
+func screenBucket(d time.Duration) int {
+	for i, b := range ScreenBounds {
+		if d <= b {
+			return i
+		}
+	}
+	return len(ScreenBounds)
+}
+
+// Quantile is the bound under which a share q of the counted times fall
+// (the median for 0.5); over says it is past the last bound; n is how
+// many were counted (0: no answer).
+func Quantile(buckets []int64, q float64) (bound time.Duration, over bool, n int64) {
+	for _, c := range buckets {
+		n += c
+	}
+	if n == 0 {
+		return 0, false, 0
+	}
+	want := int64(q*float64(n) + 0.999999) // the rank of the quantile, 1-based
+	var seen int64
+	for i, c := range buckets {
+		seen += c
+		if seen >= want {
+			if i >= len(ScreenBounds) {
+				return ScreenBounds[len(ScreenBounds)-1], true, n
+			}
+			return ScreenBounds[i], false, n
+		}
+	}
+	return ScreenBounds[len(ScreenBounds)-1], true, n
+}
+
 // Counter queues events and counts their stages in Redis.
 type Counter struct {
 	rdb     redis.UniversalClient
@@ -177,6 +225,9 @@ func (c *Counter) flush(ctx context.Context, batch []audit.Event) {
 			p.HIncrBy(ctx, k, s, 1)
 			p.HIncrBy(ctx, k, s+"@"+hour, 1)
 		}
+		if e.Kind == audit.KindStep && e.Outcome == "ok" && e.Took > 0 {
+			p.HIncrBy(ctx, k, "time:"+e.Detail+":"+strconv.Itoa(screenBucket(e.Took)), 1)
+		}
 		if !seen[k] {
 			seen[k] = true
 			p.Expire(ctx, k, keep)
@@ -187,11 +238,14 @@ func (c *Counter) flush(ctx context.Context, batch []audit.Event) {
 	}
 }
 
-// Day is one day's counts of one flow: by stage, and by stage and hour.
+// Day is one day's counts of one flow: by stage, by stage and hour, and
+// the times spent on each screen (by step, a count per bucket of
+// ScreenBounds and one past them).
 type Day struct {
-	Date   time.Time
-	Counts map[string]int64
-	Hours  map[string][24]int64
+	Date    time.Time
+	Counts  map[string]int64
+	Hours   map[string][24]int64
+	Screens map[string][]int64
 }
 
 // Days reads the days from..to (inclusive, UTC dates) of flow.
@@ -202,9 +256,19 @@ func (c *Counter) Days(ctx context.Context, flow string, from, to time.Time) ([]
 		if err != nil {
 			return nil, err
 		}
-		dd := Day{Date: d, Counts: map[string]int64{}, Hours: map[string][24]int64{}}
+		dd := Day{Date: d, Counts: map[string]int64{}, Hours: map[string][24]int64{}, Screens: map[string][]int64{}}
 		for field, v := range m {
 			n, _ := strconv.ParseInt(v, 10, 64)
+			if rest, ok := strings.CutPrefix(field, "time:"); ok {
+				step, b, _ := strings.Cut(rest, ":")
+				if i, err := strconv.Atoi(b); err == nil && i >= 0 && i <= len(ScreenBounds) {
+					if dd.Screens[step] == nil {
+						dd.Screens[step] = make([]int64, len(ScreenBounds)+1)
+					}
+					dd.Screens[step][i] = n
+				}
+				continue
+			}
 			stage, hour, ok := strings.Cut(field, "@")
 			if !ok {
 				dd.Counts[stage] = n

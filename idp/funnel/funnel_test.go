@@ -69,3 +69,53 @@ func TestCounterCounts(t *testing.T) {
 		t.Errorf("hours %v", d.Hours)
 	}
 }
+
+// Times on a screen are counted by bucket, a median and a p90 read back
+// as "at most" a bound; a refused step's time counts nowhere.
+func TestScreenTimes(t *testing.T) {
+	t.Parallel()
+	c := New(redistest.Client(t), "t:", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { c.Run(ctx); close(done) }()
+	at := time.Date(2026, 9, 1, 9, 30, 0, 0, time.UTC)
+	// Ten codes typed: six within 20 s, three within a minute, one
+	// after 40 minutes (a student who went to find their phone).
+	for _, took := range []time.Duration{8, 12, 14, 15, 18, 19, 40, 50, 55, 2400} {
+		c.Observe(audit.Event{Kind: audit.KindStep, Flow: "activation", Detail: "verify", Outcome: "ok", Time: at, Took: took * time.Second})
+	}
+	c.Observe(audit.Event{Kind: audit.KindStep, Flow: "activation", Detail: "identify", Outcome: "ok", Time: at, Took: 3 * time.Second})
+	c.Observe(audit.Event{Kind: audit.KindStep, Flow: "activation", Detail: "password", Outcome: "refused", Time: at, Took: time.Hour})
+	cancel()
+	<-done
+	days, err := c.Days(context.Background(), "activation", at, at)
+	if err != nil || len(days) != 1 {
+		t.Fatalf("Days = %v, %v", days, err)
+	}
+	cases := []struct {
+		step      string
+		q         float64
+		bound     time.Duration
+		over      bool
+		n         int64
+		wantEmpty bool
+	}{
+		{step: "verify", q: 0.5, bound: 20 * time.Second, n: 10},
+		{step: "verify", q: 0.9, bound: time.Minute, n: 10},
+		{step: "verify", q: 1, bound: 30 * time.Minute, over: true, n: 10},
+		{step: "identify", q: 0.5, bound: 5 * time.Second, n: 1},
+		{step: "password", q: 0.5, wantEmpty: true},
+	}
+	for _, tc := range cases {
+		b, over, n := Quantile(days[0].Screens[tc.step], tc.q)
+		if tc.wantEmpty {
+			if n != 0 {
+				t.Errorf("%s: %d times counted for a refused step", tc.step, n)
+			}
+			continue
+		}
+		if b != tc.bound || over != tc.over || n != tc.n {
+			t.Errorf("%s q%.1f = %v over=%t n=%d; want %v over=%t n=%d", tc.step, tc.q, b, over, n, tc.bound, tc.over, tc.n)
+		}
+	}
+}
