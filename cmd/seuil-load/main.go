@@ -32,6 +32,12 @@ type options struct {
 	scenarios                                   []scenario
 	load                                        load
 	json, allowRemote                           bool
+	// The activation scenario's: Seuil's APOGEE extraction, and the
+	// sinks seuil serve's sms.http and mail.smtp point at.
+	students, smsSink, mailSink string
+	smsLatency, mailLatency     time.Duration
+	codeWait                    time.Duration
+	forwardedFor                bool
 }
 
 // runMain runs the chosen scenarios one after the other and prints each
@@ -92,6 +98,14 @@ func newClient(ctx context.Context, o options) (*client, error) {
 	tr.MaxIdleConnsPerHost = 2 * o.load.concurrency
 	c := &client{opts: o, hc: &http.Client{Jar: jar, Transport: tr, Timeout: 30 * time.Second,
 		CheckRedirect: stopAtRedirectURI(o.redirectURI)}}
+	if o.wants(func(s scenario) bool { return s.flows }) {
+		if err := c.startActivation(ctx, tr); err != nil {
+			return nil, err
+		}
+	}
+	if !o.wants(func(s scenario) bool { return !s.flows }) {
+		return c, nil // the flows only: no OpenID Connect
+	}
 	if err := c.discover(ctx); err != nil {
 		return nil, err
 	}
@@ -108,6 +122,36 @@ func newClient(ctx context.Context, o options) (*client, error) {
 	return c, nil
 }
 
+// wants reports whether a chosen scenario is such.
+func (o options) wants(such func(scenario) bool) bool {
+	for _, s := range o.scenarios {
+		if such(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// startActivation reads the students and starts the sinks.
+func (c *client) startActivation(ctx context.Context, tr *http.Transport) error {
+	recs, err := loadStudents(ctx, c.opts.students)
+	if err != nil {
+		return err
+	}
+	sms, err := startSMSSink(c.opts.smsSink, c.opts.smsLatency)
+	if err != nil {
+		return err
+	}
+	mail, err := startMailSink(c.opts.mailSink, c.opts.mailLatency)
+	if err != nil {
+		sms.close()
+		return err
+	}
+	c.act = &activation{base: strings.TrimSuffix(c.opts.issuer, "/"), records: recs, sms: sms, mail: mail, wait: c.opts.codeWait,
+		hc: &http.Client{Transport: tr, Timeout: 30 * time.Second}, spread: c.opts.forwardedFor}
+	return nil
+}
+
 func parseOptions(args []string, stderr io.Writer) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("seuil-load", flag.ContinueOnError)
@@ -119,12 +163,20 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.username, "username", "", "an account that can sign in without a required action")
 	fs.StringVar(&o.password, "password", os.Getenv("SEUIL_LOAD_PASSWORD"), "its password (default $SEUIL_LOAD_PASSWORD, out of ps)")
 	fs.StringVar(&o.refreshScope, "refresh-scope", "", "scope of the refresh scenario's grant (default: openid offline_access, falling back to openid)")
-	names := fs.String("scenario", "discovery", "comma-separated, or all: "+scenarioNames())
+	names := fs.String("scenario", "discovery", "comma-separated, or all (every one but activation): "+scenarioNames())
 	fs.DurationVar(&o.load.duration, "duration", 20*time.Second, "measured time per scenario")
 	fs.DurationVar(&o.load.warmup, "warmup", 2*time.Second, "unmeasured time before it")
 	fs.IntVar(&o.load.concurrency, "concurrency", 8, "workers, each looping one request at a time")
 	fs.Uint64Var(&o.load.requests, "requests", 0, "stop a scenario after this many requests (0: duration only)")
 	fs.BoolVar(&o.json, "json", false, "print the results as JSON")
+	fs.StringVar(&o.students, "students", "", "activation: the APOGEE extraction (CSV) seuil serve's students.csv reads; each journey takes the next student")
+	fs.StringVar(&o.smsSink, "sms-sink", "127.0.0.1:9901", "activation: where to serve the SMS provider sms.http posts to (body {\"to\":{{.To | json}},\"text\":{{.Body | json}}})")
+	fs.DurationVar(&o.smsLatency, "sms-latency", 0, "activation: how long the SMS sink takes to answer")
+	fs.StringVar(&o.mailSink, "mail-sink", "127.0.0.1:9902", "activation: where to serve the SMTP relay mail.smtp sends to (tls: none)")
+	fs.DurationVar(&o.mailLatency, "mail-latency", 0, "activation: how long the mail sink takes to take a message")
+	fs.DurationVar(&o.codeWait, "code-wait", 30*time.Second, "activation: how long a code may take to reach the SMS sink")
+	fs.BoolVar(&o.forwardedFor, "forwarded-for", false, "activation: give each journey its own client address in X-Forwarded-For, as students come from many (the server must trust the tool: server.trusted_proxies); without it every journey is one address's, and its rate limits apply")
+	fs.IntVar(&o.load.serverPID, "server-pid", 0, "the server's process id, to report its CPU time per iteration (Linux)")
 	fs.BoolVar(&o.allowRemote, "allow-remote", false, "allow a target that is not loopback; only load a server you are allowed to (this workplace allows loopback load only)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -140,9 +192,14 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 }
 
 func (o options) validate() error {
+	oidc := o.wants(func(s scenario) bool { return !s.flows })
 	switch {
-	case o.issuer == "" || o.clientID == "" || o.redirectURI == "":
+	case oidc && (o.issuer == "" || o.clientID == "" || o.redirectURI == ""):
 		return errors.New("--issuer, --client-id and --redirect-uri are required")
+	case o.issuer == "":
+		return errors.New("--issuer is required (Seuil's public URL)")
+	case o.wants(func(s scenario) bool { return s.flows }) && o.students == "":
+		return errors.New("scenario activation: --students is required (seuil serve's students.csv)")
 	case o.load.concurrency < 1 || o.load.duration <= 0 || o.load.warmup < 0:
 		return errors.New("--concurrency must be ≥ 1, --duration > 0 and --warmup ≥ 0")
 	}
@@ -156,7 +213,7 @@ func (o options) validate() error {
 
 func pickScenarios(names string) ([]scenario, error) {
 	if names == "all" {
-		return scenarios, nil
+		return oidcScenarios(), nil
 	}
 	var out []scenario
 	for _, n := range strings.Split(names, ",") {
@@ -167,6 +224,19 @@ func pickScenarios(names string) ([]scenario, error) {
 		out = append(out, sc)
 	}
 	return out, nil
+}
+
+// oidcScenarios are what "all" runs: every OpenID Connect scenario, for
+// any provider. Seuil's activation is asked for by name (it uses up
+// students).
+func oidcScenarios() []scenario {
+	var out []scenario
+	for _, s := range scenarios {
+		if !s.flows {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func scenarioNames() string {

@@ -34,6 +34,7 @@ type client struct {
 	hc   *http.Client
 	meta discovery
 	opts options
+	act  *activation // the activation scenario's students and sinks
 }
 
 func discoveryURL(issuer string) string {
@@ -176,6 +177,10 @@ func errorKind(err error) string {
 		return "transport"
 	case errors.Is(err, errProtocol):
 		return "protocol"
+	case errors.Is(err, errNoCode):
+		return "no_code"
+	case errors.Is(err, errStudentsUsed):
+		return "students_used_up"
 	}
 	return "other"
 }

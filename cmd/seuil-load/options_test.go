@@ -39,7 +39,7 @@ func TestParseOptions(t *testing.T) {
 	}{
 		{args: base, wantScenarios: 1},
 		{args: base + " --scenario discovery,jwks", wantScenarios: 2},
-		{args: base + " --scenario all --username u --password p", wantScenarios: len(scenarios)},
+		{args: base + " --scenario all --username u --password p", wantScenarios: len(oidcScenarios())},
 		{args: base + " --scenario code", wantErr: "--username and --password are required"},
 		{args: base + " --scenario nope", wantErr: `--scenario "nope"`},
 		{args: "--client-id c", wantErr: "--issuer, --client-id and --redirect-uri are required"},

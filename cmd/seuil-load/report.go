@@ -29,6 +29,26 @@ type result struct {
 	CPUs        int               `json:"cpus"`
 	GoVersion   string            `json:"go_version"`
 	Interrupted bool              `json:"interrupted,omitempty"`
+	// Phases are the parts of an iteration (an activation's screens).
+	Phases []phaseResult `json:"phases,omitempty"`
+	// ServerCPUms is the server's CPU time per iteration (--server-pid).
+	ServerCPUms float64 `json:"server_cpu_ms_per_request,omitempty"`
+}
+
+// phaseResult is one part of the iterations, over the successful ones.
+type phaseResult struct {
+	Name          string  `json:"name"`
+	P50, P95, P99 float64 `json:"-"`
+}
+
+// MarshalJSON names the quantiles as the rest of the report does.
+func (p phaseResult) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Name string  `json:"name"`
+		P50  float64 `json:"p50_ms"`
+		P95  float64 `json:"p95_ms"`
+		P99  float64 `json:"p99_ms"`
+	}{p.Name, p.P50, p.P95, p.P99})
 }
 
 func (r *result) fill(h *histogram) {
@@ -52,6 +72,12 @@ func writeText(w io.Writer, r result) {
 		fmt.Fprint(w, ", interrupted")
 	}
 	fmt.Fprintln(w)
+	for _, p := range r.Phases {
+		fmt.Fprintf(w, "  %-10s p50 %.2fms  p95 %.2fms  p99 %.2fms\n", p.Name, p.P50, p.P95, p.P99)
+	}
+	if r.ServerCPUms > 0 {
+		fmt.Fprintf(w, "  server CPU %.2fms per iteration\n", r.ServerCPUms)
+	}
 	if r.Note != "" {
 		fmt.Fprintf(w, "  %s\n", r.Note)
 	}

@@ -15,7 +15,10 @@ type scenario struct {
 	name string
 	// session: the scenario needs the signed-in SSO session.
 	session bool
-	setup   func(ctx context.Context, c *client) (step, string, error)
+	// flows: Seuil's self-service flows, not OpenID Connect (no client,
+	// no discovery).
+	flows bool
+	setup func(ctx context.Context, c *client) (step, string, error)
 }
 
 // scenarios lists every scenario in the order "all" runs them.
@@ -40,6 +43,7 @@ var scenarios = []scenario{
 		}, "one iteration: authorization request (SSO session) + code exchange with PKCE", nil
 	}},
 	{name: "refresh", session: true, setup: setupRefresh},
+	{name: "activation", flows: true, setup: setupActivation},
 	{name: "userinfo", session: true, setup: func(ctx context.Context, c *client) (step, string, error) {
 		if c.meta.UserInfo == "" {
 			return nil, "", errors.New("the provider publishes no userinfo_endpoint")

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/seuil-idp/seuil/idp/directory/ldap/slapdtest"
+	"github.com/seuil-idp/seuil/idp/provider/keys"
+	"github.com/seuil-idp/seuil/idp/state/redistest"
+)
+
+// The activation scenario against `seuil serve` built from this tree,
+// on a real redis-server and slapd, its SMS provider and mail relay being
+// the tool's sinks: every journey goes through the four screens with the
+// code the SMS sink read, each screen is timed, and the server's CPU per
+// journey is reported. SEUIL_LOAD_JOURNEYS, SEUIL_LOAD_CONCURRENCY and
+// SEUIL_LOAD_SMS_LATENCY make it a measurement (go test -v -run
+// TestActivationScenario ./cmd/seuil-load prints the report).
+func TestActivationScenarioAgainstServe(t *testing.T) {
+	journeys, concurrency, smsLatency := envOr("SEUIL_LOAD_JOURNEYS", "20"), envOr("SEUIL_LOAD_CONCURRENCY", "4"), envOr("SEUIL_LOAD_SMS_LATENCY", "20ms")
+	tmp := t.TempDir()
+	bin := filepath.Join(tmp, "seuil")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/seuil-idp/seuil/cmd/seuil").CombinedOutput(); err != nil {
+		t.Fatalf("building seuil: %v\n%s", err, out)
+	}
+	ldapSrv := slapdtest.Start(t, slapdtest.Options{})
+	redisAddr := redistest.Start(t)
+	n, _ := strconv.Atoi(journeys)
+	c, _ := strconv.Atoi(concurrency)
+	n += c // the journeys in flight when the budget is reached
+	var csv strings.Builder
+	csv.WriteString("COD_ETU;COD_NNE_IND;LIB_NOM_PAT_IND;LIB_PR1_IND;DATE_NAI_IND;NUM_TEL_PORT;ADR_MAIL_PERSO;COD_ANU\n")
+	for i := range n {
+		fmt.Fprintf(&csv, "2300%04d;%010dA;CHARGE;Étudiant%d;01/09/2007;06 00 00 %02d %02d;charge%d@example.org;2026\n",
+			i, 1000000000+i, i, i/100, i%100, i)
+	}
+	students := filepath.Join(tmp, "students.csv")
+	writeTestFile(t, students, csv.String())
+	key := filepath.Join(tmp, "es256.pem")
+	if err := keys.Generate(key, "ES256"); err != nil {
+		t.Fatal(err)
+	}
+	addr, smsAddr, mailAddr := freeAddr(t), freeAddr(t), freeAddr(t)
+	mailHost, mailPort, _ := strings.Cut(mailAddr, ":")
+	cfg := filepath.Join(tmp, "seuil.yaml")
+	writeTestFile(t, cfg, fmt.Sprintf(`
+server: {addr: %q, public_url: "http://%s", trusted_proxies: [127.0.0.1]}
+log: {level: warn, format: text}
+redis: {addrs: [%q]}
+directory:
+  ldap: {url: %s, bind_dn: %q, bind_password: %q, base_dn: %q, default_policy_dn: %q, mail_domain: univ-tours.fr}
+students:
+  csv: {path: %q}
+mail:
+  smtp: {host: %s, port: %s, tls: none, from: "Université <ne-pas-repondre@univ-tours.fr>"}
+sms:
+  http:
+    url: http://%s/send
+    body: '{"to":{{.To | json}},"text":{{.Body | json}}}'
+    content_type: application/json
+    success: {json_field: status, json_values: [sent]}
+oidc:
+  secret: "0123456789abcdef0123456789abcdef-load"
+  keys: [{file: %q}]
+`, addr, addr, redisAddr, ldapSrv.URL, ldapSrv.ServiceDN, ldapSrv.ServicePassword, ldapSrv.PeopleDN, ldapSrv.PolicyDN,
+		students, mailHost, mailPort, smsAddr, key))
+	serve := exec.Command(bin, "serve", "--config", cfg)
+	var serveErr bytes.Buffer
+	serve.Stderr = &serveErr
+	if err := serve.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = serve.Process.Signal(os.Interrupt); _ = serve.Wait() })
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("seuil serve did not start:\n%s", serveErr.String())
+		}
+	}
+
+	var out, errOut bytes.Buffer
+	code := runMain(context.Background(), []string{"--issuer", "http://" + addr, "--scenario", "activation",
+		"--students", students, "--sms-sink", smsAddr, "--mail-sink", mailAddr, "--sms-latency", smsLatency,
+		"--concurrency", concurrency, "--requests", journeys, "--warmup", "0", "--duration", "10m", "--forwarded-for",
+		"--server-pid", fmt.Sprint(serve.Process.Pid), "--json"}, &out, &errOut)
+	if code != 0 {
+		t.Fatalf("seuil-load = %d\n%s\nserve:\n%s", code, errOut.String(), serveErr.String())
+	}
+	var rep struct {
+		Results []struct {
+			Requests uint64            `json:"requests"`
+			Errors   uint64            `json:"errors"`
+			ByKind   map[string]uint64 `json:"errors_by_kind"`
+			CPU      float64           `json:"server_cpu_ms_per_request"`
+			Phases   []struct {
+				Name string  `json:"name"`
+				P50  float64 `json:"p50_ms"`
+			} `json:"phases"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil || len(rep.Results) != 1 {
+		t.Fatalf("report: %v\n%s", err, out.String())
+	}
+	r := rep.Results[0]
+	if want, _ := strconv.ParseUint(journeys, 10, 64); r.Requests < want || r.Errors != 0 {
+		t.Fatalf("%d journeys, %d errors %v:\n%s\nserve:\n%s", r.Requests, r.Errors, r.ByKind, out.String(), serveErr.String())
+	}
+	var names []string
+	for _, p := range r.Phases {
+		names = append(names, p.Name)
+		// Seuil sends the code before it answers the identify screen,
+		// so that screen holds the SMS provider's time (issue 15 wants
+		// the sends queued; this reads the screens as they are).
+		if lat, _ := time.ParseDuration(smsLatency); p.Name == "identify" && p.P50 < ms(lat) {
+			t.Errorf("identify answered in %.1f ms, under the SMS sink's %s: was the code sent?", p.P50, lat)
+		}
+	}
+	if strings.Join(names, ",") != "start,identify,sms,verify,password" {
+		t.Errorf("phases %v", names)
+	}
+	if r.CPU <= 0 {
+		t.Errorf("server CPU per journey not reported: %v", r.CPU)
+	}
+	t.Logf("%s", out.String())
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
