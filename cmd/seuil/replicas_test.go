@@ -35,36 +35,9 @@ import (
 // the shared redis-server and slapd.
 func TestTwoReplicasBehindOneAddress(t *testing.T) {
 	t.Parallel()
-	ldapSrv := slapdtest.Start(t, slapdtest.Options{})
-	redisAddr := redistest.Start(t)
-	dir := t.TempDir()
-	csv := filepath.Join(dir, "students.csv")
-	if err := os.WriteFile(csv, demoStudents, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	keyFile := filepath.Join(dir, "es256.pem")
-	if err := keys.Generate(keyFile, "ES256"); err != nil {
-		t.Fatal(err)
-	}
 	front := listenLoopback(t)
 	base := "http://" + front.Addr().String()
-	const rpSecret = "replica-test-client-secret-0123456789"
-	const redirect = "http://127.0.0.1:1/cb" // never fetched: the test reads the Location
-	cfgPath := writeProductionConfig(t, dir, base, redisAddr, ldapSrv, csv, keyFile, "{level: warn, format: text}", fmt.Sprintf(`
-    - id: rp
-      secret: %q
-      redirect_uris: [%q]
-      scopes: [openid, profile, email, offline_access]
-      id_token_signed_response_alg: ES256
-`, rpSecret, redirect))
-	var out, errOut bytes.Buffer
-	if code := run(context.Background(), []string{"sync", "--config", cfgPath}, &out, &errOut); code != 0 {
-		t.Fatalf("seuil sync = %d\n%s", code, errOut.String())
-	}
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := multiSetup(t, base, []string{redistest.Start(t)})
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	var replicas []*app
 	var targets []*url.URL
@@ -92,12 +65,73 @@ func TestTwoReplicasBehindOneAddress(t *testing.T) {
 	go srv.Serve(front)
 	t.Cleanup(func() { srv.Close() })
 
+	activateAndSignIn(t, base, replicas...)
+
+	mu.Lock()
+	defer mu.Unlock()
+	for i := 1; i < len(trail); i++ {
+		if trail[i] == trail[i-1] {
+			t.Fatalf("requests %d and %d met the same replica: the balancer did not alternate (%v)", i-1, i, trail)
+		}
+	}
+	if a, b := served[0].Load(), served[1].Load(); a < 5 || b < 5 {
+		t.Errorf("replicas served %d and %d requests: the journey did not cross them", a, b)
+	}
+}
+
+// The relying party of multiSetup's configuration.
+const (
+	multiRPSecret = "replica-test-client-secret-0123456789"
+	multiRedirect = "http://127.0.0.1:1/cb" // never fetched: the tests read the Location
+)
+
+// multiSetup writes and loads a production configuration on slapd (with
+// the demo students synced) and the Redis at redisAddrs (one: a server;
+// several: Cluster), with the relying party rp.
+func multiSetup(t *testing.T, base string, redisAddrs []string) *config.Config {
+	t.Helper()
+	ldapSrv := slapdtest.Start(t, slapdtest.Options{})
+	dir := t.TempDir()
+	csv := filepath.Join(dir, "students.csv")
+	if err := os.WriteFile(csv, demoStudents, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	keyFile := filepath.Join(dir, "es256.pem")
+	if err := keys.Generate(keyFile, "ES256"); err != nil {
+		t.Fatal(err)
+	}
+	cfgPath := writeProductionConfig(t, dir, base, redisAddrs[0], ldapSrv, csv, keyFile, "{level: warn, format: text}", fmt.Sprintf(`
+    - id: rp
+      secret: %q
+      redirect_uris: [%q]
+      scopes: [openid, profile, email, offline_access]
+      id_token_signed_response_alg: ES256
+`, multiRPSecret, multiRedirect))
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"sync", "--config", cfgPath}, &out, &errOut); code != 0 {
+		t.Fatalf("seuil sync = %d\n%s", code, errOut.String())
+	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Redis.Addrs = redisAddrs
+	return cfg
+}
+
+// activateAndSignIn walks an activation at base, the code read from
+// whichever app's outbox has it, then a relying party's sign-in from the
+// activation's SSO session: code exchange, userinfo, a refresh, and the
+// spent refresh token refused.
+func activateAndSignIn(t *testing.T, base string, apps ...*app) {
+	t.Helper()
+	const rpSecret, redirect = multiRPSecret, multiRedirect
 	// The activation: the code is in whichever replica's outbox sent it.
 	b := newBrowser(t)
 	p := b.get(base + "/activation")
 	p = b.submit(p, map[string]string{"student_id": "22012345", "ine": "123456789ab", "phone": "07 88 10 25 99"})
 	code := ""
-	for _, a := range replicas {
+	for _, a := range apps {
 		for _, m := range a.outbox.Messages() {
 			if m.Channel == notify.ChannelSMS && m.To == "+33788102599" {
 				code = m.Code
@@ -180,15 +214,18 @@ func TestTwoReplicasBehindOneAddress(t *testing.T) {
 	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != http.StatusBadRequest {
 		t.Fatalf("a spent refresh token: %v %v", res, err)
 	}
+}
 
-	mu.Lock()
-	defer mu.Unlock()
-	for i := 1; i < len(trail); i++ {
-		if trail[i] == trail[i-1] {
-			t.Fatalf("requests %d and %d met the same replica: the balancer did not alternate (%v)", i-1, i, trail)
-		}
-	}
-	if a, b := served[0].Load(), served[1].Load(); a < 5 || b < 5 {
-		t.Errorf("replicas served %d and %d requests: the journey did not cross them", a, b)
-	}
+// The production wiring on a Redis Cluster of three masters
+// (redis.addrs lists them): the activation, the sign-in, the code
+// exchange, userinfo and a refresh, every key of theirs in whichever slot
+// it hashes to. A multi-key transaction across slots fails there with
+// CROSSSLOT: none is left.
+func TestProductionOnCluster(t *testing.T) {
+	t.Parallel()
+	l := listenLoopback(t)
+	base := "http://" + l.Addr().String()
+	cfg := multiSetup(t, base, redistest.StartCluster(t))
+	a := serveBuilt(t, cfg, l, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	activateAndSignIn(t, base, a)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,6 +26,7 @@ var backends = []struct {
 	new  func(t *testing.T) redis.UniversalClient
 }{
 	{"redis-server", func(t *testing.T) redis.UniversalClient { return redistest.Client(t) }},
+	{"cluster", func(t *testing.T) redis.UniversalClient { return redistest.ClusterClient(t) }},
 	{"embedded", func(t *testing.T) redis.UniversalClient {
 		c, stop, err := state.Embedded()
 		if err != nil {
@@ -179,7 +181,7 @@ func TestKeysHashed(t *testing.T) {
 				}
 			}
 		}
-		keys, err := rdb.Keys(ctx, "*").Result()
+		keys, err := allKeys(ctx, rdb)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -251,4 +253,22 @@ func TestObserve(t *testing.T) {
 	if got := strings.Join(heard, ","); got != want {
 		t.Errorf("heard %s\nwant  %s", got, want)
 	}
+}
+
+// allKeys lists every key, on each master of a Cluster.
+func allKeys(ctx context.Context, rdb redis.UniversalClient) ([]string, error) {
+	cc, ok := rdb.(*redis.ClusterClient)
+	if !ok {
+		return rdb.Keys(ctx, "*").Result()
+	}
+	var mu sync.Mutex
+	var out []string
+	err := cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
+		ks, err := c.Keys(ctx, "*").Result()
+		mu.Lock()
+		out = append(out, ks...)
+		mu.Unlock()
+		return err
+	})
+	return out, err
 }

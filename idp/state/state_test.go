@@ -26,3 +26,10 @@ func TestEmbedded(t *testing.T) {
 		return c
 	})
 }
+
+// The same suite on a Redis Cluster of three masters: every operation
+// keeps to keys of one slot, or goes key by key.
+func TestCluster(t *testing.T) {
+	t.Parallel()
+	statetest.Run(t, func(t *testing.T) redis.UniversalClient { return redistest.ClusterClient(t) })
+}

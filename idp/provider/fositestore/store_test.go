@@ -21,6 +21,10 @@ import (
 // in-process server of the demo.
 func TestRedisServer(t *testing.T) { run(t, redistest.Client(t)) }
 
+// On a Redis Cluster of three masters, where a grant's tokens and
+// families hash to different slots.
+func TestCluster(t *testing.T) { run(t, redistest.ClusterClient(t)) }
+
 func TestEmbedded(t *testing.T) {
 	rdb, stop, err := state.Embedded()
 	if err != nil {

@@ -275,3 +275,49 @@ func portOf(addr string) string {
 	_, p, _ := net.SplitHostPort(addr)
 	return p
 }
+
+// StartCluster runs a Redis Cluster of three masters (no replicas) on
+// loopback for the duration of tb, its slots shared out by redis-cli,
+// and returns the nodes' addresses: what redis.addrs lists for Cluster.
+func StartCluster(tb testing.TB) []string {
+	tb.Helper()
+	var addrs []string
+	for range 3 {
+		a, _ := start(tb, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000")
+		addrs = append(addrs, a)
+	}
+	cli, err := exec.LookPath("redis-cli")
+	if err != nil {
+		tb.Fatalf("redis-cli not found (apt-get install redis-tools): %v", err)
+	}
+	args := append([]string{"--cluster", "create"}, addrs...)
+	args = append(args, "--cluster-replicas", "0", "--cluster-yes")
+	if out, err := exec.Command(cli, args...).CombinedOutput(); err != nil {
+		tb.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for _, a := range addrs {
+		c := redis.NewClient(&redis.Options{Addr: a})
+		for {
+			info, _ := c.ClusterInfo(context.Background()).Result()
+			if strings.Contains(info, "cluster_state:ok") {
+				break
+			}
+			if time.Now().After(deadline) {
+				c.Close()
+				tb.Fatalf("cluster node %s not ready:\n%s", a, info)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		c.Close()
+	}
+	return addrs
+}
+
+// ClusterClient starts a cluster (StartCluster) and returns a client of it.
+func ClusterClient(tb testing.TB) redis.UniversalClient {
+	tb.Helper()
+	c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: StartCluster(tb)})
+	tb.Cleanup(func() { _ = c.Close() })
+	return c
+}
