@@ -120,3 +120,24 @@ func headersTooLarge(t *testing.T, prefix string) {
 		}
 	}
 }
+
+// Go's profiles are on the metrics listener only when server.pprof asks
+// for them; /metrics is always there.
+func TestPprofOptIn(t *testing.T) {
+	t.Parallel()
+	for _, on := range []bool{false, true} {
+		srv := httptest.NewServer(metricsMux(on))
+		for path, want := range map[string]int{"/metrics": 200, "/debug/pprof/": map[bool]int{false: 404, true: 200}[on],
+			"/debug/pprof/cmdline": map[bool]int{false: 404, true: 200}[on]} {
+			resp, err := http.Get(srv.URL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != want {
+				t.Errorf("pprof %t: %s answers %d, want %d", on, path, resp.StatusCode, want)
+			}
+		}
+		srv.Close()
+	}
+}

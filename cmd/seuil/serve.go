@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"slices"
@@ -50,7 +51,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	defer a.close()
 	if set.Server.MetricsAddr != "" {
-		go serveMetrics(ctx, set.Server.MetricsAddr, log)
+		go serveMetrics(ctx, set.Server.MetricsAddr, metricsMux(set.Server.Pprof), log)
 	}
 	go reloadOnHangup(ctx, a.reload, log)
 	l, err := net.Listen("tcp", set.Server.Addr)
@@ -88,9 +89,7 @@ func serveOn(ctx context.Context, l net.Listener, h http.Handler, grace time.Dur
 	return nil
 }
 
-func serveMetrics(ctx context.Context, addr string, log *slog.Logger) {
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.Handler())
+func serveMetrics(ctx context.Context, addr string, mux http.Handler, log *slog.Logger) {
 	l, err := net.Listen("tcp", addr)
 	if err == nil {
 		err = serveOn(ctx, l, mux, 5*time.Second, log)
@@ -98,6 +97,21 @@ func serveMetrics(ctx context.Context, addr string, log *slog.Logger) {
 	if err != nil {
 		log.Error("metrics listener", "addr", addr, "err", err)
 	}
+}
+
+// metricsMux is the metrics listener's: /metrics, and Go's profiles
+// when server.pprof is on (go tool pprof http://…:9090/debug/pprof/profile).
+func metricsMux(pprofOn bool) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.Handler())
+	if pprofOn {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
+	return mux
 }
 
 // reloadOnHangup re-reads the flow definitions on SIGHUP, so that an admin

@@ -50,6 +50,7 @@ type settings struct {
 
 type serverSettings struct {
 	Addr, MetricsAddr string
+	Pprof             bool // /debug/pprof/ on MetricsAddr
 	Shutdown          time.Duration
 	Public            url.URL
 	Prefix            string // the public URL's path, every route's prefix
@@ -142,7 +143,7 @@ func settingsOf(cfg *config.Config) settings {
 	prefix := cfg.Server.Prefix()
 	s := settings{
 		Server: serverSettings{
-			Addr: cfg.Server.Addr, MetricsAddr: cfg.Server.MetricsAddr, Shutdown: cfg.Server.ShutdownTimeout.D(),
+			Addr: cfg.Server.Addr, MetricsAddr: cfg.Server.MetricsAddr, Pprof: cfg.Server.Pprof, Shutdown: cfg.Server.ShutdownTimeout.D(),
 			Public: *pub, Prefix: prefix, Proxies: trustedProxies(cfg.Server.TrustedProxies),
 			Cookies: websec.Cookies{Secure: cfg.Server.CookieSecure},
 		},

@@ -61,6 +61,10 @@ type Server struct {
 	CookieSecure    bool     `yaml:"cookie_secure"`
 	MetricsAddr     string   `yaml:"metrics_addr"`     // e.g. ":9090"; empty: no metrics listener
 	ShutdownTimeout Duration `yaml:"shutdown_timeout"` // default 15s
+	// Pprof serves Go's profiles (/debug/pprof/) on metrics_addr, for an
+	// operator measuring where the time goes; off by default, and only
+	// with metrics_addr (which must not be exposed outside).
+	Pprof bool `yaml:"pprof"`
 }
 
 // Log chooses the level and format of log/slog output.

@@ -129,6 +129,8 @@ func TestProblems(t *testing.T) {
 				"seuil.yaml:4: server.metrics_addr: must differ from server.addr (:8080)",
 				"seuil.yaml:5: server.cookie_secure: must be true when server.public_url is https",
 			}},
+		{"pprof without metrics", "server:\n  public_url: https://idp.example.org\n  pprof: true\n",
+			[]string{"seuil.yaml:3: server.pprof: needs server.metrics_addr: the profiles are served there, never on server.addr"}},
 		{"ldaps with start_tls", "directory:\n  ldap: {url: 'ldaps://l.example.org', base_dn: 'dc=x', start_tls: true}\n",
 			[]string{`seuil.yaml:2: directory.ldap.url: "ldaps://l.example.org" is already TLS: start_tls is for ldap:// URLs`}},
 		{"issuer and client details", "oidc:\n  issuer: https://idp.example.org/\n  keys: [{file: k-rsa.pem}]\n  clients:\n    - id: 'p j'\n      secret_hash: plain\n      redirect_uris: [https://a/cb]\n      scopes: [profile]\n      grant_types: [implicit]\n",

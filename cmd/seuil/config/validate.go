@@ -41,6 +41,8 @@ func validateServer(s *Server, r *report) {
 		if s.MetricsAddr == s.Addr {
 			r.add("server.metrics_addr", "must differ from server.addr (%s)", s.Addr)
 		}
+	} else if s.Pprof {
+		r.add("server.pprof", "needs server.metrics_addr: the profiles are served there, never on server.addr")
 	}
 	if r.required("server.public_url", s.PublicURL) {
 		if u := r.webURL("server.public_url", s.PublicURL); u != nil && (u.RawQuery != "" || u.User != nil) {
