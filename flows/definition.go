@@ -1,12 +1,15 @@
 package flows
 
 import (
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -35,6 +38,10 @@ type Definition struct {
 	// shape (before a reload) cannot go on, its step index meaning
 	// another step now.
 	Shape string
+	// Source is where the definition was read: "embedded", or its file
+	// in flows.dir. Version is the first 12 hex digits of the file's
+	// SHA-256, the same on every replica that reads the same file.
+	Source, Version string
 }
 
 type rawDefinition struct {
@@ -51,13 +58,20 @@ var nameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
 // not empty), a file of dir replacing the embedded file of the same name.
 // Every definition is validated and built; errors name the key path.
 func LoadDefinitions(dir string, reg flow.Registry, svc *flow.Services, themeExists func(string) bool) (map[string]*Definition, error) {
-	files := map[string][]byte{}
+	files, sources := map[string][]byte{}, map[string]string{}
 	if err := readYAMLs(embeddedDefs, "definitions", files); err != nil {
 		return nil, err
 	}
+	for n := range files {
+		sources[n] = "embedded"
+	}
 	if dir != "" {
-		if err := readYAMLs(os.DirFS(dir), ".", files); err != nil {
+		own := map[string][]byte{}
+		if err := readYAMLs(os.DirFS(dir), ".", own); err != nil {
 			return nil, fmt.Errorf("flows: definitions in %s: %w", dir, err)
+		}
+		for n, raw := range own {
+			files[n], sources[n] = raw, filepath.Join(dir, n+".yaml")
 		}
 	}
 	names := make([]string, 0, len(files))
@@ -73,6 +87,8 @@ func LoadDefinitions(dir string, reg flow.Registry, svc *flow.Services, themeExi
 			errs = append(errs, err)
 			continue
 		}
+		sum := sha256.Sum256(files[n])
+		d.Source, d.Version = sources[n], hex.EncodeToString(sum[:6])
 		defs[d.Name] = d
 	}
 	return defs, errors.Join(errs...)

@@ -94,6 +94,17 @@ func TestDefinitionOverride(t *testing.T) {
 	if defs["reset"].TTL.Minutes() != 20 || defs["activation"] == nil {
 		t.Fatalf("override not applied: %v", defs["reset"].TTL)
 	}
+	// Each says where it came from, and its version is its file's.
+	shipped, err := flows.LoadDefinitions("", steps.Registry(), &flow.Services{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, a := defs["reset"], defs["activation"]
+	if r.Source != filepath.Join(dir, "reset.yaml") || a.Source != "embedded" || len(r.Version) != 12 ||
+		r.Version == shipped["reset"].Version || a.Version != shipped["activation"].Version {
+		t.Errorf("sources and versions: reset %s %s (shipped %s), activation %s %s (shipped %s)",
+			r.Source, r.Version, shipped["reset"].Version, a.Source, a.Version, shipped["activation"].Version)
+	}
 }
 
 // Reload picks up an admin's new definition, and keeps the running ones

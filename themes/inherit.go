@@ -2,6 +2,7 @@ package themes
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"regexp"
 	"sort"
@@ -90,6 +91,12 @@ func LoadInheriting(name string, fsys fs.FS, parent *Theme) (*Theme, error) {
 	}
 	t.msgs = resolveAll(t.raw)
 	t.files = overlay{child: fsys, parent: parent.files}
+	t.Parent = parent.Name
+	// The theme's own files after its parent's version: a change to
+	// either is a new version.
+	if t.Version, err = filesVersion(fsys, parent.Version); err != nil {
+		return nil, fmt.Errorf("theme %s: %w", name, err)
+	}
 	return t, nil
 }
 

@@ -6,7 +6,9 @@ package themes
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"fmt"
 	"html/template"
 	"io"
@@ -29,7 +31,14 @@ var Languages = []string{"fr", "en"}
 
 // Theme is one loaded theme: parsed pages, static files and translations.
 type Theme struct {
-	Name   string
+	Name string
+	// Parent is the theme this one inherits from ("" for none); Version
+	// is the first 12 hex digits of a SHA-256 over its own files (names
+	// and contents), the same wherever the same files are read. Source
+	// says where they were read ("embedded", or a directory), for the
+	// console; the loader's caller sets it.
+	Parent, Version, Source string
+
 	pages  map[string]*template.Template
 	static fs.FS
 	msgs   map[string]map[string]string // lang → key → text, references resolved
@@ -60,7 +69,10 @@ func Load(name string, fsys fs.FS) (*Theme, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Theme{Name: name, pages: map[string]*template.Template{}, raw: raw, msgs: resolveAll(raw), files: fsys}
+	// An overlay (LoadInheriting) cannot be listed: its caller sets the
+	// version from the layers.
+	version, _ := filesVersion(fsys, "")
+	t := &Theme{Name: name, Version: version, Source: "embedded", pages: map[string]*template.Template{}, raw: raw, msgs: resolveAll(raw), files: fsys}
 	layout, err := fs.ReadFile(fsys, "templates/layout.html")
 	if err != nil {
 		return nil, fmt.Errorf("theme %s: %w", name, err)
@@ -343,4 +355,27 @@ func supported(l string) bool {
 		}
 	}
 	return false
+}
+
+// filesVersion hashes every file of fsys, its path and its content, in
+// path order, after base (a parent's version).
+func filesVersion(fsys fs.FS, base string) (string, error) {
+	h := sha256.New()
+	h.Write([]byte(base))
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		raw, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", p, len(raw))
+		h.Write(raw)
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)[:6]), nil
 }

@@ -164,7 +164,8 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 	if set.Console.Roles.Enabled() {
 		con, err := newConsole(set, consoleDeps{store: store, reg: reg, dir: dir, src: src, op: op,
 			theme: theme, trail: trail, cookies: cookies, proxies: proxies, prefix: prefix, log: log, mail: mail,
-			sendCode: fh.SendHelpdeskCode, skipped: skippedRows(bulk), funnel: counter})
+			sendCode: fh.SendHelpdeskCode, skipped: skippedRows(bulk), funnel: counter,
+			catalogue: catalogue{flows: fh.Definitions, themes: ths}, preview: previewPath(fc, prefix)})
 		if err != nil {
 			return nil, err
 		}
@@ -191,6 +192,14 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 		h = http.StripPrefix(prefix, h)
 	}
 	return &app{handler: accessLog(log, h), outbox: box, provider: op, reload: fh.Reload, close: cl.close}, nil
+}
+
+// previewPath is /preview's public path, "" when the previews are off.
+func previewPath(fc flows.Config, prefix string) string {
+	if !fc.Preview {
+		return ""
+	}
+	return prefix + "/preview"
 }
 
 // loadThemes returns the embedded default theme and every theme directory
@@ -232,6 +241,7 @@ func loadThemes(dir string) (map[string]*themes.Theme, error) {
 			if err != nil {
 				return nil, fmt.Errorf("themes.dir: %w", err)
 			}
+			t.Source = filepath.Join(dir, name)
 			if missing := t.Missing(); len(missing) > 0 {
 				return nil, fmt.Errorf("themes.dir: theme %s lacks translations: %s", name, strings.Join(missing, ", "))
 			}

@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/netip"
+	"slices"
 	"time"
 
+	"github.com/seuil-idp/seuil/flows"
 	"github.com/seuil-idp/seuil/flows/notify"
 	"github.com/seuil-idp/seuil/idp/audit"
 	"github.com/seuil-idp/seuil/idp/console"
@@ -67,6 +70,10 @@ type consoleDeps struct {
 	// skipped lists the rows the student source left out (CSV), or nil.
 	skipped func() ([]students.SkippedRow, int)
 	funnel  console.Funnel
+	// catalogue lists the running flows and themes; preview is
+	// /preview's path, "" when off.
+	catalogue console.Catalogue
+	preview   string
 }
 
 // newVault is the credential store on the directory, sealed with
@@ -103,6 +110,36 @@ func newConsole(set settings, d consoleDeps) (*console.Console, error) {
 		SendMail: func(ctx context.Context, to string, m themes.Mail) error {
 			return d.mail.SendMail(ctx, notify.Mail{To: to, Subject: m.Subject, Text: m.Text, HTML: m.HTML})
 		},
-		ResetURL: set.Server.resetURL(),
+		ResetURL:  set.Server.resetURL(),
+		Catalogue: d.catalogue, FlowsDir: set.Flows.DefinitionsDir, ThemesDir: set.Themes.Dir, PreviewPath: d.preview,
 	})
+}
+
+// catalogue is the console's view of the running flows and themes.
+type catalogue struct {
+	flows  func() map[string]*flows.Definition
+	themes map[string]*themes.Theme
+}
+
+func (c catalogue) Flows() []console.FlowInfo {
+	defs := c.flows()
+	out := make([]console.FlowInfo, 0, len(defs))
+	for _, name := range slices.Sorted(maps.Keys(defs)) {
+		d := defs[name]
+		fi := console.FlowInfo{Name: d.Name, Entry: d.Entry, Theme: d.Theme, TTL: d.TTL, Source: d.Source, Version: d.Version}
+		for _, s := range d.Steps {
+			fi.Steps = append(fi.Steps, s.Name())
+		}
+		out = append(out, fi)
+	}
+	return out
+}
+
+func (c catalogue) Themes() []console.ThemeInfo {
+	out := make([]console.ThemeInfo, 0, len(c.themes))
+	for _, name := range slices.Sorted(maps.Keys(c.themes)) {
+		t := c.themes[name]
+		out = append(out, console.ThemeInfo{Name: t.Name, Parent: t.Parent, Source: t.Source, Version: t.Version})
+	}
+	return out
 }

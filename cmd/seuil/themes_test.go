@@ -33,6 +33,17 @@ func TestThemeParents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Each theme says its parent, its directory and a version that
+	// follows its own files and its parent's.
+	if f, u := ths["a-faculty"], ths["univ"]; f.Parent != "univ" || f.Source != filepath.Join(dir, "a-faculty") ||
+		u.Parent != "default" || ths["default"].Source != "embedded" || len(f.Version) != 12 || f.Version == u.Version {
+		t.Errorf("faculty %s %s %s, univ %s %s", f.Parent, f.Source, f.Version, u.Parent, u.Version)
+	}
+	before := ths["a-faculty"].Version
+	write(dir, "univ", "default", map[string]string{"university.name": "Université d'Ailleurs"})
+	if again, err := loadThemes(dir); err != nil || again["a-faculty"].Version == before || again["univ"].Version == ths["univ"].Version {
+		t.Errorf("a change to the parent leaves the child's version %s (was %s): %v", again["a-faculty"].Version, before, err)
+	}
 	fac := ths["a-faculty"].Translator("fr")
 	if fac.T("identify.title") != "Faculté (fr)" || fac.T("layout.copyright") != "Copyright © Université d'Exemple (fr)" {
 		t.Errorf("the faculty's theme: %q, %q", fac.T("identify.title"), fac.T("layout.copyright"))

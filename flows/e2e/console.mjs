@@ -195,13 +195,21 @@ try {
   const actx = await browser.newContext({ bypassCSP: true, viewport: { width: 1100, height: 900 }, storageState: await hctx.storageState() });
   const ap = await actx.newPage();
   for (const u of ["/admin/", "/admin/search?q=nothing-matches", "/admin/case?student=22010274", "/admin/case?student=22010000",
-    "/admin/audit", "/admin/audit?student=22010274", "/admin/staff", "/admin/skipped", "/admin/funnel"]) {
+    "/admin/audit", "/admin/audit?student=22010274", "/admin/staff", "/admin/skipped", "/admin/funnel", "/admin/flows"]) {
     await ap.goto(base + u);
     await axe(ap, u, problems);
-    if (u === "/admin/funnel") await ap.screenshot({ path: path.join(shots, "console-6-funnel.png"), fullPage: true });
+    if (u === "/admin/funnel") {
+      await ap.getByRole("heading", { name: "Temps passé par écran" }).waitFor();
+      await ap.screenshot({ path: path.join(shots, "console-6-funnel.png"), fullPage: true });
+    }
+    if (u === "/admin/flows") {
+      await ap.getByRole("heading", { name: "Parcours et thèmes en service" }).waitFor();
+      check(await ap.getByRole("rowheader", { name: "activation" }).count() === 1, "flows page: the activation flow is listed");
+      await ap.screenshot({ path: path.join(shots, "console-7-flows.png"), fullPage: true });
+    }
   }
   const sp = await (await browser.newContext({ bypassCSP: true, viewport: { width: 320, height: 640 }, storageState: await hctx.storageState() })).newPage();
-  for (const u of ["/admin/", "/admin/case?student=22010274", "/admin/audit", "/admin/funnel"]) {
+  for (const u of ["/admin/", "/admin/case?student=22010274", "/admin/audit", "/admin/funnel", "/admin/flows"]) {
     await sp.goto(base + u);
     const overflow = await sp.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     if (overflow > 0) problems.push(`${u} at 320 px overflows by ${overflow}px`);

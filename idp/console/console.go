@@ -109,6 +109,11 @@ type Deps struct {
 	// SMSPrice is one SMS's price in euros (sms.price_per_sms): the
 	// campaign page estimates the period's cost; 0: no estimate.
 	SMSPrice float64
+	// Catalogue lists the running flows and themes; FlowsDir and
+	// ThemesDir are the directories they may come from (flows.dir,
+	// themes.dir; "" for none); PreviewPath is /preview's, "" when off.
+	Catalogue                        Catalogue
+	FlowsDir, ThemesDir, PreviewPath string
 }
 
 // Console serves /admin.
@@ -140,6 +145,7 @@ func New(d Deps) (*Console, error) {
 	c.mux.Handle("POST /admin/case/{action}", staffOnly(staff.Helpdesk, c.act))
 	c.mux.Handle("GET /admin/skipped", staffOnly(staff.Helpdesk, c.skippedView))
 	c.mux.Handle("GET /admin/funnel", staffOnly(staff.Admin, c.funnelView))
+	c.mux.Handle("GET /admin/flows", staffOnly(staff.Admin, c.catalogueView))
 	c.mux.Handle("GET /admin/funnel.csv", staffOnly(staff.Admin, c.funnelCSV))
 	c.mux.Handle("GET /admin/audit", staffOnly(staff.Admin, c.auditView))
 	c.mux.Handle("GET /admin/audit.csv", staffOnly(staff.Admin, c.auditCSV))
