@@ -30,8 +30,14 @@ type ThemeInfo struct {
 	Source, Version string
 }
 
+// flowRow is a flow with its longest duration written for people.
+type flowRow struct {
+	FlowInfo
+	Lasts string
+}
+
 type cataloguePage struct {
-	Flows               []FlowInfo
+	Flows               []flowRow
 	Themes              []ThemeInfo
 	Preview             string // the previews' index, "" when /preview is off
 	FlowsDir, ThemesDir string
@@ -44,7 +50,10 @@ type cataloguePage struct {
 func (c *Console) catalogueView(w http.ResponseWriter, r *http.Request, m *member) {
 	p := cataloguePage{FlowsDir: c.d.FlowsDir, ThemesDir: c.d.ThemesDir}
 	if c.d.Catalogue != nil {
-		p.Flows, p.Themes = c.d.Catalogue.Flows(), c.d.Catalogue.Themes()
+		for _, f := range c.d.Catalogue.Flows() {
+			p.Flows = append(p.Flows, flowRow{FlowInfo: f, Lasts: shortDuration(f.TTL)})
+		}
+		p.Themes = c.d.Catalogue.Themes()
 	}
 	if c.d.PreviewPath != "" {
 		p.Preview = c.d.PreviewPath

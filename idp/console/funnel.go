@@ -165,9 +165,15 @@ func screenBuckets(days []funnel.Day, step string) []int64 {
 	return sum
 }
 
-// shortDuration writes a bound the same in French and English: "45 s",
-// "1 min 30 s", "10 min".
+// shortDuration writes a duration the same in French and English:
+// "45 s", "1 min 30 s", "10 min", "1 h", "2 h 30 min".
 func shortDuration(d time.Duration) string {
+	if h := int(d / time.Hour); h > 0 {
+		if m := int(d % time.Hour / time.Minute); m > 0 {
+			return strconv.Itoa(h) + " h " + strconv.Itoa(m) + " min"
+		}
+		return strconv.Itoa(h) + " h"
+	}
 	m, s := int(d/time.Minute), int(d%time.Minute/time.Second)
 	switch {
 	case m == 0:
