@@ -91,6 +91,7 @@ oidc:
 		}
 	}
 
+	idle := procStatusMiB(serve.Process.Pid, "VmRSS")
 	var out, errOut bytes.Buffer
 	code := runMain(context.Background(), []string{"--issuer", "http://" + addr, "--scenario", "activation",
 		"--students", students, "--sms-sink", smsAddr, "--mail-sink", mailAddr, "--sms-latency", smsLatency,
@@ -135,6 +136,22 @@ oidc:
 		t.Errorf("server CPU per journey not reported: %v", r.CPU)
 	}
 	t.Logf("%s", out.String())
+	t.Logf("seuil serve RSS: idle %.0f MiB, peak under load %.0f MiB", idle, procStatusMiB(serve.Process.Pid, "VmHWM"))
+}
+
+// procStatusMiB reads a memory line of /proc/PID/status (Linux), in MiB.
+func procStatusMiB(pid int, field string) float64 {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(l, field+":"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			return float64(kb) / 1024
+		}
+	}
+	return 0
 }
 
 func envOr(name, def string) string {

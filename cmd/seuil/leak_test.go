@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -147,18 +146,9 @@ func TestNothingLeaks(t *testing.T) {
 	keep("authorization code", code)
 	tokens := func(form url.Values) map[string]any {
 		t.Helper()
-		req, _ := http.NewRequest("POST", base+"/oauth2/token", strings.NewReader(form.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.SetBasicAuth("rp", rpSecret)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		var m map[string]any
-		_ = json.NewDecoder(res.Body).Decode(&m)
-		if res.StatusCode != 200 {
-			t.Fatalf("token: %d %v", res.StatusCode, m)
+		status, m := tokenRequest(t, base, "rp", rpSecret, form)
+		if status != 200 {
+			t.Fatalf("token: %d %v", status, m)
 		}
 		return m
 	}

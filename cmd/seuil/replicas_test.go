@@ -171,18 +171,9 @@ func activateAndSignIn(t *testing.T, base string, apps ...*app) {
 	}
 	tokens := func(form url.Values) map[string]any {
 		t.Helper()
-		req, _ := http.NewRequest("POST", base+"/oauth2/token", strings.NewReader(form.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.SetBasicAuth("rp", rpSecret)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		var m map[string]any
-		_ = json.NewDecoder(res.Body).Decode(&m)
-		if res.StatusCode != 200 {
-			t.Fatalf("token: %d %v", res.StatusCode, m)
+		status, m := tokenRequest(t, base, "rp", rpSecret, form)
+		if status != 200 {
+			t.Fatalf("token: %d %v", status, m)
 		}
 		return m
 	}
@@ -206,14 +197,28 @@ func activateAndSignIn(t *testing.T, base string, apps ...*app) {
 	userinfo(tk["access_token"])
 	rt := tokens(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {fmt.Sprint(tk["refresh_token"])}})
 	userinfo(rt["access_token"])
-	// The rotated refresh token is spent on both replicas.
-	req, _ := http.NewRequest("POST", base+"/oauth2/token", strings.NewReader(url.Values{"grant_type": {"refresh_token"},
-		"refresh_token": {fmt.Sprint(tk["refresh_token"])}}.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth("rp", rpSecret)
-	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != http.StatusBadRequest {
-		t.Fatalf("a spent refresh token: %v %v", res, err)
+	// The rotated refresh token is spent, whichever replica is asked.
+	if status, m := tokenRequest(t, base, "rp", rpSecret, url.Values{"grant_type": {"refresh_token"},
+		"refresh_token": {fmt.Sprint(tk["refresh_token"])}}); status != http.StatusBadRequest {
+		t.Fatalf("a spent refresh token: %d %v", status, m)
 	}
+}
+
+// tokenRequest posts form to base's token endpoint as client id and
+// returns the status and the decoded answer.
+func tokenRequest(t *testing.T, base, id, secret string, form url.Values) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", base+"/oauth2/token", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(id, secret)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var m map[string]any
+	_ = json.NewDecoder(res.Body).Decode(&m)
+	return res.StatusCode, m
 }
 
 // The production wiring on a Redis Cluster of three masters

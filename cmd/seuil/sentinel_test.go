@@ -1,27 +1,18 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
-	"fmt"
 	"html"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/seuil-idp/seuil/cmd/seuil/config"
 	"github.com/seuil-idp/seuil/flows/notify"
-	"github.com/seuil-idp/seuil/idp/directory/ldap/slapdtest"
-	"github.com/seuil-idp/seuil/idp/provider/keys"
 	"github.com/seuil-idp/seuil/idp/state/redistest"
 )
 
@@ -30,40 +21,16 @@ import (
 // code typed during the outage) and of an OIDC sign-in (between the
 // relying party's request and the password typed): both finish, nothing
 // written before the loss is lost (the flow, its code, the parked
-// request, the session), and the students meet at most one "try again". Real redis-server,
-// replica and redis-sentinel processes; serve's own Sentinel client
-// (redis.addrs: the sentinel, redis.master_name).
+// request, the session), and the students meet at most one "try again".
+// Real redis-server, replica and redis-sentinel processes; serve's own
+// Sentinel client (redis.addrs: the sentinel, redis.master_name).
 func TestSentinelFailoverMidJourney(t *testing.T) {
 	t.Parallel()
 	sent := redistest.StartSentinel(t)
-	ldapSrv := slapdtest.Start(t, slapdtest.Options{})
-	dir := t.TempDir()
-	csv := filepath.Join(dir, "students.csv")
-	if err := os.WriteFile(csv, demoStudents, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	keyFile := filepath.Join(dir, "es256.pem")
-	if err := keys.Generate(keyFile, "ES256"); err != nil {
-		t.Fatal(err)
-	}
 	l := listenLoopback(t)
 	base := "http://" + l.Addr().String()
-	const rpSecret = "sentinel-test-client-secret-0123456789"
-	const redirect = "http://127.0.0.1:1/cb"
-	cfgPath := writeProductionConfig(t, dir, base, sent.Sentinel, ldapSrv, csv, keyFile, "{level: warn, format: text}", fmt.Sprintf(`
-    - id: rp
-      secret: %q
-      redirect_uris: [%q]
-      id_token_signed_response_alg: ES256
-`, rpSecret, redirect))
-	var out, errOut bytes.Buffer
-	if code := run(context.Background(), []string{"sync", "--config", cfgPath}, &out, &errOut); code != 0 {
-		t.Fatalf("seuil sync = %d\n%s", code, errOut.String())
-	}
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	const redirect = multiRedirect
+	cfg := multiSetup(t, base, []string{sent.Sentinel})
 	cfg.Redis.MasterName = sent.MasterName // redis.addrs names the sentinel; the master comes from it
 	a := serveBuilt(t, cfg, l, slog.New(slog.NewTextHandler(io.Discard, nil)))
 
@@ -157,20 +124,10 @@ func TestSentinelFailoverMidJourney(t *testing.T) {
 		retries++
 	}
 	loc, _ := url.Parse(location)
-	form := url.Values{"grant_type": {"authorization_code"}, "code": {loc.Query().Get("code")},
-		"redirect_uri": {redirect}, "code_verifier": {verifier}}
-	req, _ := http.NewRequest("POST", base+"/oauth2/token", strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth("rp", rpSecret)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tk map[string]any
-	_ = json.NewDecoder(res.Body).Decode(&tk)
-	res.Body.Close()
-	if res.StatusCode != 200 || tk["id_token"] == nil {
-		t.Fatalf("code exchange after the failover: %d %v", res.StatusCode, tk)
+	status, tk := tokenRequest(t, base, "rp", multiRPSecret, url.Values{"grant_type": {"authorization_code"},
+		"code": {loc.Query().Get("code")}, "redirect_uri": {redirect}, "code_verifier": {verifier}})
+	if status != 200 || tk["id_token"] == nil {
+		t.Fatalf("code exchange after the failover: %d %v", status, tk)
 	}
 	if retries > 1 {
 		t.Errorf("the students tried again %d times across the failover: at most one", retries)
