@@ -76,9 +76,15 @@ func (r *Regulator) Turn(ctx context.Context, holds ...Hold) (release func(), er
 	deadline := time.Now().Add(r.wait())
 	var taken []string
 	release = func() {
+		// One round trip for every hold (a pipeline, split by node
+		// under Cluster: each command has its one key).
 		bg := context.WithoutCancel(ctx)
+		p := r.rdb.Pipeline()
 		for _, k := range taken {
-			_ = r.rdb.ZRem(bg, k, holder).Err()
+			p.ZRem(bg, k, holder)
+		}
+		if len(taken) > 0 {
+			_, _ = p.Exec(bg)
 		}
 	}
 	for _, h := range holds {

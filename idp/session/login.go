@@ -177,11 +177,11 @@ func (l *Login) post(w http.ResponseWriter, r *http.Request) {
 	}
 	login = normal
 	ip := websec.ClientIP(r, l.proxies)
-	release, ok := l.turn(ctx, ip, login)
+	release, ipChecked, ok := l.turn(ctx, ip, login)
 	if ok {
 		defer release()
 	}
-	if !ok || l.limited(ctx, ip, login) {
+	if !ok || l.limited(ctx, ip, login, ipChecked) {
 		_ = l.trail.Record(ctx, audit.Event{Kind: audit.KindSignIn, Outcome: "limited", Login: login, IP: ip})
 		back.Error = "login.error.limited"
 		l.render(w, r, p.ClientID, http.StatusTooManyRequests, back)
@@ -251,6 +251,8 @@ func (l *Login) next(id string) string {
 // out from another network).
 func targets(ip, login string) []regulation.Target {
 	acct := strings.ToUpper(login)
+	// The address's first: limited leaves it out when the turn has just
+	// read it.
 	return []regulation.Target{
 		{Rule: regulation.LoginPerIP, Key: regulation.IPKey(ip)},
 		{Rule: regulation.LoginPerAccountIP, Key: regulation.PairKey(acct, ip)},
@@ -261,11 +263,15 @@ func targets(ip, login string) []regulation.Target {
 // limited reports whether an attempt must be refused before the password
 // is even checked. A limiter failure (Redis down) refuses too: sign-in
 // without limits would open the door to guessing.
-func (l *Login) limited(ctx context.Context, ip, login string) bool {
+func (l *Login) limited(ctx context.Context, ip, login string, ipChecked bool) bool {
 	if l.lim == nil {
 		return false
 	}
-	err := l.lim.CheckAll(ctx, targets(ip, login)...)
+	ts := targets(ip, login)
+	if ipChecked {
+		ts = ts[1:] // the address's limit, read with its turn
+	}
+	err := l.lim.CheckAll(ctx, ts...)
 	if err != nil && !errors.Is(err, regulation.ErrLimited) {
 		l.log.ErrorContext(ctx, "sign-in limits", "err", err)
 	}

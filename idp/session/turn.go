@@ -21,9 +21,13 @@ import (
 // side by side instead of four at a time (20 at once with the shipped
 // burst). An address at the end of its budget waits for a turn or is
 // refused, as the limit would refuse it anyway.
-func (l *Login) turn(ctx context.Context, ip, login string) (release func(), ok bool) {
+//
+// The budget is read again once the turns are held, since it may have
+// shrunk while this attempt waited; that read is also the address's
+// limit check (ipChecked), which the caller does not repeat.
+func (l *Login) turn(ctx context.Context, ip, login string) (release func(), ipChecked, ok bool) {
 	if l.lim == nil {
-		return func() {}, true
+		return func() {}, false, true
 	}
 	for range 4 {
 		slots := l.ipBudget(ctx, ip)
@@ -34,17 +38,27 @@ func (l *Login) turn(ctx context.Context, ip, login string) (release func(), ok 
 			if !errors.Is(err, regulation.ErrLimited) {
 				l.log.ErrorContext(ctx, "sign-in turn", "err", err)
 			}
-			return nil, false
+			return nil, false, false
 		}
-		// The budget may have shrunk while this attempt waited (others
-		// failed): holding a slot counted against the older, larger one
-		// would let one attempt too many through. Take a turn again.
-		if l.ipBudget(ctx, ip) >= slots {
-			return release, true
+		d, err := l.lim.Check(ctx, regulation.LoginPerIP, regulation.IPKey(ip))
+		switch {
+		case err != nil:
+			// The address has no failure left (the limit refuses),
+			// or its budget cannot be read (refused, as every limit
+			// check that fails).
+			if !errors.Is(err, regulation.ErrLimited) {
+				l.log.ErrorContext(ctx, "sign-in limits", "err", err)
+			}
+			release()
+			return nil, false, false
+		case max(d.Remaining, 1) >= slots:
+			return release, true, true
 		}
+		// Holding a slot counted against the older, larger budget
+		// would let one attempt too many through: take a turn again.
 		release()
 	}
-	return nil, false
+	return nil, false, false
 }
 
 // ipBudget is how many attempts the address may have in flight: the
