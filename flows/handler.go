@@ -89,6 +89,9 @@ type Deps struct {
 	// Secret keys the helpdesk codes' HMACs (≥ 16 bytes, shared by the
 	// replicas); nil: the helpdesk cannot send codes.
 	Secret []byte
+	// Deliveries follows the codes still being sent when their screen
+	// is shown (*notify.Deferred); nil: sends are never deferred.
+	Deliveries flow.Deliveries
 }
 
 // Handler serves the flows; mount it at "/".
@@ -142,7 +145,7 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 	svc := &flow.Services{Students: deps.Students, Directory: deps.Directory, Regulator: deps.Regulator,
 		SMS: deps.SMS, Mail: deps.Mail, Sessions: deps.Sessions, Ender: deps.Ender, Landing: deps.Landing,
 		Logger: deps.Logger, Now: deps.Clock, LoginPattern: cfg.LoginPattern, Passkeys: cfg.PasskeysPath,
-		Policy: deps.PasswordPolicy}
+		Policy: deps.PasswordPolicy, Deliveries: deps.Deliveries}
 	if len(deps.Secret) >= 16 {
 		svc.HelpdeskCodes = helpdeskCodes{st: deps.Store, secret: deps.Secret}
 	}

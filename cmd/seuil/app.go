@@ -99,10 +99,16 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 	if age := set.Students.CacheMaxAge; age > 0 {
 		src = students.NewCache(breaker, age, 0)
 	}
-	sms, mail, channels, box, err := openSenders(set, store, log)
+	sms, mail, channels, box, deferred, err := openSenders(set, store, log, true)
 	if err != nil {
 		return nil, err
 	}
+	// Messages left by a replica that died mid-send are sent again here;
+	// on close, the sends under way finish first.
+	dctx, stopDeferred := context.WithCancel(context.WithoutCancel(ctx))
+	deferredDone := make(chan struct{})
+	go func() { deferred.Run(dctx, 2*time.Second); close(deferredDone) }()
+	cl.add(func() error { stopDeferred(); <-deferredDone; return nil })
 	ths, err := loadThemes(set.Themes.Dir)
 	if err != nil {
 		return nil, err
@@ -146,7 +152,7 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 	fh, err := flows.New(fc, flows.Deps{
 		PasswordPolicy: policy, Store: store, Regulator: reg, Directory: dir, Students: src, SMS: sms, Mail: mail,
 		Themes: ths, Sessions: op.Sessions(), Ender: op, Landing: op, Logger: log, Cookies: cookies,
-		TrustedProxies: proxies, Trail: trail, Secret: set.Keys.Helpdesk,
+		TrustedProxies: proxies, Trail: trail, Secret: set.Keys.Helpdesk, Deliveries: deferred,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("flows: %w", err)

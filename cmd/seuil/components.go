@@ -110,7 +110,13 @@ func skippedRows(src config.StudentSource) func() ([]students.SkippedRow, int) {
 // send is logged with a masked recipient and followed for readiness (one
 // Health per channel, SMS first). outbox is set when either sender is the
 // in-memory outbox (demo).
-func openSenders(c settings, store *state.Store, log *slog.Logger) (notify.SMSSender, notify.Mailer, []*notify.Health, *notify.Outbox, error) {
+//
+// With deferred, no student's request waits on a provider longer than
+// sms.wait or mail.wait: the messages go through a notify.Deferred
+// (returned, to be Run and asked for deliveries) inside the guard, whose
+// refusals stay immediate. Batch commands (remind) and check-config send
+// or probe directly.
+func openSenders(c settings, store *state.Store, log *slog.Logger, deferred bool) (notify.SMSSender, notify.Mailer, []*notify.Health, *notify.Outbox, *notify.Deferred, error) {
 	var box *notify.Outbox
 	if c.Mail.Outbox || c.SMS.Outbox {
 		box = notify.NewOutbox(0)
@@ -120,7 +126,7 @@ func openSenders(c settings, store *state.Store, log *slog.Logger) (notify.SMSSe
 	if h := c.SMS.HTTP; h != nil {
 		s, err := notify.NewHTTPSMS(*h, c.SMS.secret)
 		if err != nil {
-			return nil, nil, nil, nil, fmt.Errorf("sms.http: %w", err)
+			return nil, nil, nil, nil, nil, fmt.Errorf("sms.http: %w", err)
 		}
 		sms, smsHealth = s, notify.NewHealth("sms", s)
 	}
@@ -129,19 +135,30 @@ func openSenders(c settings, store *state.Store, log *slog.Logger) (notify.SMSSe
 	if m := c.Mail.SMTP; m != nil {
 		s, err := notify.NewSMTP(*m)
 		if err != nil {
-			return nil, nil, nil, nil, fmt.Errorf("mail.smtp: %w", err)
+			return nil, nil, nil, nil, nil, fmt.Errorf("mail.smtp: %w", err)
 		}
 		mail, mailHealth = s, notify.NewHealth("mail", s)
 	}
+	var toSMS notify.SMSSender = notify.WatchSMS(notify.LogSMS(meteredSMS{sms}, log), smsHealth)
+	var toMail notify.Mailer = notify.WatchMail(notify.LogMail(meteredMail{mail}, log), mailHealth)
+	var d *notify.Deferred
+	if deferred {
+		var err error
+		d, err = notify.NewDeferred(store.Client(), notify.DeferredConfig{Wait: c.SMS.Wait, MailWait: c.Mail.Wait,
+			Key: c.Keys.Sends, Prefix: c.Redis.KeyPrefix}, toSMS, toMail, log)
+		if err != nil {
+			return nil, nil, nil, nil, nil, err
+		}
+		toSMS, toMail = d.SMS(), d.Mail()
+	}
 	// The guard is outermost: an SMS it holds back on purpose (country,
 	// budget) is no failure of the channel.
-	guarded := notify.Guard(notify.WatchSMS(notify.LogSMS(meteredSMS{sms}, log), smsHealth), c.SMS.Guard, store, log,
+	guarded := notify.Guard(toSMS, c.SMS.Guard, store, log,
 		notify.GuardEvents{
 			Refused: func(reason string) { smsRefused.WithLabelValues(reason).Inc() },
 			Counted: func(day int64, budget int) { smsToday.Set(float64(day)); smsBudget.Set(float64(budget)) },
 		})
-	return guarded, notify.WatchMail(notify.LogMail(meteredMail{mail}, log), mailHealth),
-		[]*notify.Health{smsHealth, mailHealth}, box, nil
+	return guarded, toMail, []*notify.Health{smsHealth, mailHealth}, box, d, nil
 }
 
 func trustedProxies(list []string) []netip.Prefix {

@@ -84,7 +84,7 @@ func connectChecks(ctx context.Context, cfg *config.Config, student string, w io
 	}
 
 	store := state.New(rdb, cfg.Redis.KeyPrefix)
-	_, _, channels, _, err := openSenders(set, store, log)
+	_, _, channels, _, _, err := openSenders(set, store, log, false)
 	if err != nil {
 		report("senders", err, "")
 	}

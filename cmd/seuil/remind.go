@@ -54,7 +54,7 @@ func runRemind(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	cl.add(func() error { dir.Close(); return nil })
-	_, mail, _, box, err := openSenders(set, store, log)
+	_, mail, _, box, _, err := openSenders(set, store, log, false)
 	if err != nil {
 		return err
 	}

@@ -81,6 +81,7 @@ type studentSettings struct {
 type mailSettings struct {
 	SMTP   *notify.SMTPConfig
 	Outbox bool
+	Wait   time.Duration // past it, a mail is sent in the background
 }
 
 type smsSettings struct {
@@ -88,6 +89,7 @@ type smsSettings struct {
 	Secrets map[string]string // sms.http.secrets, for {{secret "name"}}
 	Guard   notify.GuardConfig
 	Outbox  bool
+	Wait    time.Duration // past it, an SMS is sent in the background
 }
 
 // secret is the templates' {{secret "name"}}.
@@ -126,6 +128,7 @@ type auditSettings struct {
 // that one secret is configured, not one per purpose.
 type derivedKeys struct {
 	Limits, Helpdesk, Console, Account []byte
+	Sends                              []byte // seals the messages kept for a background send
 }
 
 func derive(secret, purpose string) []byte {
@@ -152,8 +155,8 @@ func settingsOf(cfg *config.Config) settings {
 		Limits:    cfg.Limits.Regulation().WithDefaults(),
 		Directory: directorySettings{},
 		Students:  studentSettings{Kind: cfg.Students.Kind(), CacheMaxAge: cfg.Students.Cached()},
-		Mail:      mailSettings{Outbox: cfg.Mail.Outbox},
-		SMS:       smsSettings{Guard: cfg.SMS.GuardConfig, Outbox: cfg.SMS.Outbox},
+		Mail:      mailSettings{Outbox: cfg.Mail.Outbox, Wait: cfg.Mail.Wait.D()},
+		SMS:       smsSettings{Guard: cfg.SMS.GuardConfig, Outbox: cfg.SMS.Outbox, Wait: cfg.SMS.Wait.D()},
 		Themes:    themeSettings{Dir: cfg.Themes.Dir, Default: cfg.Flows.Theme},
 		Provider:  providerConfig(cfg),
 		Console:   consoleSettings{Roles: cfg.Staff.Config, PricePerSMS: cfg.SMS.PricePerSMS},
@@ -163,6 +166,7 @@ func settingsOf(cfg *config.Config) settings {
 		Keys: derivedKeys{
 			Limits: derive(cfg.OIDC.Secret.Value(), "seuil regulation keys"), Helpdesk: derive(cfg.OIDC.Secret.Value(), "seuil helpdesk codes"),
 			Console: derive(cfg.OIDC.Secret.Value(), "seuil console forms"), Account: derive(cfg.OIDC.Secret.Value(), "seuil account forms"),
+			Sends: derive(cfg.OIDC.Secret.Value(), "seuil deferred sends"),
 		},
 	}
 	if sec := cfg.Students.Section(); sec != nil {

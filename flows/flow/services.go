@@ -56,10 +56,18 @@ type Services struct {
 	// when the directory says none): the screen states its expiry, and
 	// definitions that contradict it are refused.
 	Policy directory.Policy
+	// Deliveries says what became of a code still being sent when its
+	// screen was shown (notify.Deferred); nil: sends are never deferred.
+	Deliveries Deliveries
 	// Passkeys is the passkey ceremonies' public prefix
 	// ("/seuil/passkeys"): the done screen offers to create one; empty:
 	// no offer.
 	Passkeys string
+}
+
+// Deliveries reads a deferred message's fate (*notify.Deferred).
+type Deliveries interface {
+	Delivery(ctx context.Context, id string) (notify.Delivery, error)
 }
 
 // HelpdeskCodes checks a code the helpdesk sent, spending it if right.

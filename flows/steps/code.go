@@ -76,7 +76,7 @@ func (v *Verify) send(ctx context.Context, f *flow.Flow, x *flow.Exchange) error
 	}
 	code := NewCode(v.code.Length)
 	minutes := int(v.code.TTL.D() / time.Minute)
-	var smsTo, mailTo, smsRefused string
+	var smsTo, mailTo, smsRefused, smsSending string
 	var late bool
 	var errs []error
 	if rec.Mobile != "" {
@@ -91,6 +91,14 @@ func (v *Verify) send(ctx context.Context, f *flow.Flow, x *flow.Exchange) error
 			if errors.Is(err, notify.ErrBudgetSpent) {
 				smsRefused = "verify.unsent.sms.budget"
 			}
+		case errors.Is(err, notify.ErrDeferred):
+			// Still being sent, off this request: it counts as sent,
+			// and the screen follows it.
+			var de *notify.DeferredError
+			if errors.As(err, &de) {
+				smsSending = de.ID
+			}
+			smsTo, late = mask.Phone(rec.Mobile), true
 		case timedOut(err):
 			// The provider may well have taken it: the SMS counts as
 			// sent (it may cost), and the screen says it may be late.
@@ -101,7 +109,9 @@ func (v *Verify) send(ctx context.Context, f *flow.Flow, x *flow.Exchange) error
 		}
 	}
 	if rec.Email != "" {
-		if err := v.mailCode(ctx, rec, code, minutes, x); err != nil {
+		// A mail still being sent (notify.ErrDeferred) counts as sent:
+		// relays take their time, and mail is not paid by the message.
+		if err := v.mailCode(ctx, rec, code, minutes, x); err != nil && !errors.Is(err, notify.ErrDeferred) {
 			errs = append(errs, fmt.Errorf("mail: %w", err))
 		} else {
 			mailTo = mask.Email(rec.Email)
@@ -127,6 +137,7 @@ func (v *Verify) send(ctx context.Context, f *flow.Flow, x *flow.Exchange) error
 		}
 	}
 	f.OTP.Digest, f.OTP.SMSTo, f.OTP.MailTo, f.OTP.SMSLate, f.OTP.SMSRefused = digest(f.ID, code), smsTo, mailTo, late, smsRefused
+	f.OTP.SMSSending = smsSending
 	f.OTP.SentAt = v.svc.Now()
 	v.svc.Logger.InfoContext(ctx, "code sent", "flow", f.Name, "sms", f.OTP.SMSTo, "mail", f.OTP.MailTo,
 		"resends", f.OTP.Resends)

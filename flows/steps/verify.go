@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/seuil-idp/seuil/flows/flow"
+	"github.com/seuil-idp/seuil/flows/notify"
 	"github.com/seuil-idp/seuil/idp/directory"
 	"github.com/seuil-idp/seuil/idp/regulation"
 	"github.com/seuil-idp/seuil/idp/students"
@@ -86,16 +87,47 @@ type VerifyData struct {
 	Length     int
 	TTLMinutes int
 	Remaining  int
+	// SMS is what became of an SMS still being sent when the code was
+	// sent (its message key and time), "" otherwise.
+	SMS SMSDelivery
+}
+
+// SMSDelivery is the SMS's fate as the screen says it.
+type SMSDelivery struct {
+	Key, At string
+	Sending bool // the page follows it (seuil.js reloads the line)
 }
 
 // Show implements flow.Step.
-func (v *Verify) Show(_ context.Context, f *flow.Flow, _ *flow.Exchange) (string, any) {
-	return "verify", VerifyData{SMSTo: f.OTP.SMSTo, MailTo: f.OTP.MailTo, Unsent: v.unsent(f),
-		Length: v.code.Length, TTLMinutes: int(v.code.TTL.D() / time.Minute),
-		Remaining: v.code.MaxAttempts - f.OTP.Attempts}
+func (v *Verify) Show(ctx context.Context, f *flow.Flow, _ *flow.Exchange) (string, any) {
+	d := VerifyData{SMSTo: f.OTP.SMSTo, MailTo: f.OTP.MailTo, Length: v.code.Length,
+		TTLMinutes: int(v.code.TTL.D() / time.Minute), Remaining: v.code.MaxAttempts - f.OTP.Attempts}
+	d.SMS = v.smsDelivery(ctx, f)
+	d.Unsent = v.unsent(f, d.SMS.Key != "")
+	return "verify", d
 }
 
-func (v *Verify) unsent(f *flow.Flow) []string {
+// smsDelivery follows an SMS that was still being sent: sending, sent
+// (the provider took it) at a time, or failed (the e-mail has the code).
+func (v *Verify) smsDelivery(ctx context.Context, f *flow.Flow) SMSDelivery {
+	if f.OTP.SMSSending == "" || v.svc.Deliveries == nil {
+		return SMSDelivery{}
+	}
+	st, err := v.svc.Deliveries.Delivery(ctx, f.OTP.SMSSending)
+	switch {
+	case err != nil:
+		return SMSDelivery{} // gone or unreadable: the "may be late" line stays
+	case st.State == notify.Sent:
+		return SMSDelivery{Key: "verify.delivery.sms.sent", At: st.At.Local().Format("15:04")}
+	case st.State == notify.Failed:
+		return SMSDelivery{Key: "verify.delivery.sms.failed"}
+	}
+	return SMSDelivery{Key: "verify.delivery.sms.sending", Sending: true}
+}
+
+// unsent lists why a channel did not carry the code; followed: the
+// SMS's own line says what became of it.
+func (v *Verify) unsent(f *flow.Flow, followed bool) []string {
 	if !f.Matched {
 		return nil
 	}
@@ -108,7 +140,7 @@ func (v *Verify) unsent(f *flow.Flow) []string {
 		out = append(out, f.OTP.SMSRefused)
 	case f.OTP.SMSTo == "":
 		out = append(out, "verify.unsent.sms.failed")
-	case f.OTP.SMSLate:
+	case f.OTP.SMSLate && !followed:
 		out = append(out, "verify.unsent.sms.late")
 	}
 	switch {

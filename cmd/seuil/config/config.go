@@ -27,6 +27,8 @@
 // to prove each one reaches a component.
 package config
 
+import "time"
+
 // Config is the whole configuration of a Seuil server.
 type Config struct {
 	Server    Server    `yaml:"server"`
@@ -139,7 +141,8 @@ func Default() *Config {
 		Limits:   defaultLimits(),
 		OIDC:     defaultOIDC(),
 		Sync:     Sync{LeftPolicy: "mark", MaxLeft: 0.2, Workers: 4, LoginPattern: "{student_id}T"},
-		Mail:     Mail{},
+		Mail:     Mail{Wait: Duration(250 * time.Millisecond)},
+		SMS:      SMS{Wait: Duration(250 * time.Millisecond)},
 		Students: defaultStudents(),
 	}
 }

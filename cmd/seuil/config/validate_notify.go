@@ -14,6 +14,7 @@ import (
 
 func validateMail(m *Mail, r *report) {
 	r.exactlyOne("mail", map[string]bool{"smtp": m.SMTP != nil, "outbox": m.Outbox})
+	r.between("mail.wait", m.Wait.D(), 10*time.Millisecond, 30*time.Second)
 	s := m.SMTP
 	if s == nil {
 		return
@@ -40,6 +41,7 @@ func validateMail(m *Mail, r *report) {
 }
 
 func validateSMS(s *SMS, r *report) {
+	r.between("sms.wait", s.Wait.D(), 10*time.Millisecond, 30*time.Second)
 	if s.PricePerSMS < 0 || s.PricePerSMS > 10 {
 		r.add("sms.price_per_sms", "%v is not a price of one SMS in euros (0 to 10)", s.PricePerSMS)
 	}

@@ -14,12 +14,36 @@
     document.querySelectorAll("[data-copy]").forEach(setupCopy);
     var form = document.getElementById("password-form");
     if (form) setupChecklist(form);
+    document.querySelectorAll("[data-follow]").forEach(follow);
     if (window.PublicKeyCredential && navigator.credentials) {
       document.querySelectorAll(".webauthn-only").forEach(function (el) { el.hidden = false; });
       document.querySelectorAll("[data-register]").forEach(setupPasskeyRegister);
       document.querySelectorAll("[data-options]").forEach(setupPasskeyLogin);
     }
   });
+
+  // follow re-reads the page every data-follow seconds while a line it
+  // marks is still changing (an SMS being sent), and puts the new line
+  // in place; its role="status" makes screen readers say it. A page
+  // render changes nothing on the server: no form in progress is voided.
+  function follow(el) {
+    var every = (parseInt(el.getAttribute("data-follow"), 10) || 3) * 1000, tries = 0;
+    function again() {
+      if (++tries > 20) return;
+      setTimeout(function () {
+        fetch(location.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
+          .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+          .then(function (html) {
+            var next = new DOMParser().parseFromString(html, "text/html").getElementById(el.id);
+            if (!next) return;
+            if (next.textContent !== el.textContent) el.textContent = next.textContent;
+            if (next.hasAttribute("data-follow")) again();
+          })
+          .catch(function () { again(); });
+      }, every);
+    }
+    again();
+  }
 
   // Passkeys. The server speaks WebAuthn's JSON (base64url for binary);
   // the browser's API wants ArrayBuffers: b64 and buf convert.
