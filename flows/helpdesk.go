@@ -98,7 +98,8 @@ func (h *Handler) SendHelpdeskCode(ctx context.Context, studentID, lang string) 
 	minutes := int(helpdeskCodeTTL / time.Minute)
 	var errs []error
 	if rec.Mobile != "" && h.deps.SMS != nil {
-		if err := h.deps.SMS.SendSMS(ctx, notify.SMS{To: rec.Mobile, Body: tr.T("sms.code", code, minutes), Code: code}); err != nil {
+		// Still being sent (notify.ErrDeferred) counts as sent.
+		if err := h.deps.SMS.SendSMS(ctx, notify.SMS{To: rec.Mobile, Body: tr.T("sms.code", code, minutes), Code: code}); err != nil && !errors.Is(err, notify.ErrDeferred) {
 			errs = append(errs, fmt.Errorf("sms: %w", err))
 		} else {
 			smsTo = mask.Phone(rec.Mobile)
@@ -109,7 +110,7 @@ func (h *Handler) SendHelpdeskCode(ctx context.Context, studentID, lang string) 
 		if err == nil {
 			err = h.deps.Mail.SendMail(ctx, notify.Mail{To: rec.Email, Subject: m.Subject, Text: m.Text, HTML: m.HTML, Code: code})
 		}
-		if err != nil {
+		if err != nil && !errors.Is(err, notify.ErrDeferred) {
 			errs = append(errs, fmt.Errorf("mail: %w", err))
 		} else {
 			mailTo = mask.Email(rec.Email)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -108,7 +109,11 @@ func newConsole(set settings, d consoleDeps) (*console.Console, error) {
 		Proxies: d.proxies, Logger: d.log, HSTS: set.Flows.HSTS,
 		LoginFor: func(id string) string { return directory.ExpandLogin(pattern, id, "") },
 		SendMail: func(ctx context.Context, to string, m themes.Mail) error {
-			return d.mail.SendMail(ctx, notify.Mail{To: to, Subject: m.Subject, Text: m.Text, HTML: m.HTML})
+			err := d.mail.SendMail(ctx, notify.Mail{To: to, Subject: m.Subject, Text: m.Text, HTML: m.HTML})
+			if errors.Is(err, notify.ErrDeferred) {
+				return nil // on its way: sent, for the staff member
+			}
+			return err
 		},
 		ResetURL:  set.Server.resetURL(),
 		Catalogue: d.catalogue, FlowsDir: set.Flows.DefinitionsDir, ThemesDir: set.Themes.Dir, PreviewPath: d.preview,

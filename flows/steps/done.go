@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -100,7 +101,7 @@ func (d *Done) Enter(ctx context.Context, f *flow.Flow, x *flow.Exchange) error 
 		if err == nil {
 			err = d.svc.Mail.SendMail(ctx, notify.Mail{To: email, Subject: m.Subject, Text: m.Text, HTML: m.HTML})
 		}
-		if err != nil {
+		if err != nil && !errors.Is(err, notify.ErrDeferred) { // still being sent counts as sent
 			d.svc.Logger.ErrorContext(ctx, "confirmation mail failed", "flow", f.Name, "err", err)
 		} else {
 			f.Confirmed = mask.Email(email)
