@@ -23,10 +23,10 @@ import (
 // date (the record is looked up again when a step needs it). See Record.
 type Flow struct {
 	// ID is the flow cookie's value; never stored.
-	ID        string    `json:"-"`
-	Name      string    `json:"name"`            // definition name: "activation", "reset", "expired"
-	Shape     string    `json:"shape,omitempty"` // the definition's step names when started
-	Step      int       `json:"step"`            // index of the current step
+	ID    string `json:"-"`
+	Name  string `json:"name"`            // definition name: "activation", "reset", "expired"
+	Shape string `json:"shape,omitempty"` // the definition's step names when started
+	Step  int    `json:"step"`            // index of the current step
 	// StepSince is when the current step's screen was first shown (the
 	// flow started, or the step before done): the time a student spends
 	// on each screen, for the campaign's figures.
