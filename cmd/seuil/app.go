@@ -187,6 +187,14 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 		mux.Handle("/account", pk)
 		mux.Handle("/account/", pk)
 	}
+	if rc := set.SMS.Reports; rc != nil {
+		rp, err := notify.NewReports(*rc, deferred)
+		if err != nil {
+			return nil, fmt.Errorf("sms.http.reports: %w", err)
+		}
+		// POST for most providers, GET for those that report in the URL.
+		mux.Handle("/notify/sms/reports", rp)
+	}
 	mux.Handle("GET /{$}", http.RedirectHandler(prefix+"/activation", http.StatusFound))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mux.Handle("GET /readyz", readiness(rdb, ping, channels, log))

@@ -82,3 +82,58 @@ func TestSlowSMSProviderDoesNotHoldTheStudent(t *testing.T) {
 		t.Fatalf("the mailed code was not taken:\n%s", done.body)
 	}
 }
+
+// Where the SMS provider reports deliveries, the code screen follows the
+// SMS past "sent" until the report: "remis à 10:32". The report comes
+// to <public_url>/notify/sms/reports with its token, and nothing else
+// is heard there.
+func TestDeliveryReportOnTheCodeScreen(t *testing.T) {
+	t.Parallel()
+	sms := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, `{"status":"sent","messageId":"m-42"}`)
+	}))
+	defer sms.Close()
+	l := listenLoopback(t)
+	base := "http://" + l.Addr().String()
+	cfg := multiSetup(t, base, []string{redistest.Start(t)})
+	cfg.SMS.Outbox = false
+	cfg.SMS.HTTP = &config.SMSHTTP{HTTPSMSConfig: notify.HTTPSMSConfig{URL: sms.URL, Method: "POST",
+		Body: `{"to":{{.To | json}},"text":{{.Body | json}}}`, ContentType: "application/json",
+		Success: notify.SuccessCheck{JSONField: "status", JSONValues: []string{"sent"}}, Timeout: 10 * time.Second, MessageID: "messageId"},
+		Reports: &config.SMSReports{Token: config.NewSecret("report-token-0123456789"), IDField: "id", StatusField: "status",
+			Delivered: []string{"DELIVERED"}, Undelivered: []string{"FAILED"}}}
+	serveBuilt(t, cfg, l, slog.New(slog.NewTextHandler(io.Discard, nil)))
+
+	b := newBrowser(t)
+	p := b.get(base + "/activation")
+	p = b.submit(p, map[string]string{"student_id": "22012345", "ine": "123456789ab", "phone": "07 88 10 25 99"})
+	if !strings.Contains(p.body, "Le SMS a été envoyé à ") || !strings.Contains(p.body, `data-follow="3"`) {
+		t.Fatalf("the code screen does not follow the sent SMS:\n%s", p.body)
+	}
+	report := func(token string) int {
+		req, _ := http.NewRequest("POST", base+"/notify/sms/reports", strings.NewReader(`{"id":"m-42","status":"DELIVERED"}`))
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set("X-Seuil-Token", token)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if got := report("not-the-token-0123456"); got != http.StatusUnauthorized {
+		t.Fatalf("a report with a wrong token: %d", got)
+	}
+	if again := b.get(p.url.String()); strings.Contains(again.body, "remis") {
+		t.Fatal("a refused report changed the screen")
+	}
+	if got := report("report-token-0123456789"); got != http.StatusNoContent {
+		t.Fatalf("the provider's report: %d", got)
+	}
+	again := b.get(p.url.String())
+	if !strings.Contains(again.body, "Le SMS a été remis à ") || strings.Contains(again.body, "data-follow") {
+		t.Fatalf("the code screen after the report:\n%s", again.body)
+	}
+}

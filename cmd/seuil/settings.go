@@ -89,7 +89,8 @@ type smsSettings struct {
 	Secrets map[string]string // sms.http.secrets, for {{secret "name"}}
 	Guard   notify.GuardConfig
 	Outbox  bool
-	Wait    time.Duration // past it, an SMS is sent in the background
+	Wait    time.Duration        // past it, an SMS is sent in the background
+	Reports *notify.ReportsConfig // the provider's delivery reports, or nil
 }
 
 // secret is the templates' {{secret "name"}}.
@@ -189,6 +190,10 @@ func settingsOf(cfg *config.Config) settings {
 		s.SMS.Secrets = map[string]string{}
 		for name, v := range h.Secrets {
 			s.SMS.Secrets[name] = v.Value()
+		}
+		if rp := h.Reports; rp != nil {
+			s.SMS.Reports = &notify.ReportsConfig{Token: rp.Token.Value(), Header: rp.Header, IDField: rp.IDField,
+				StatusField: rp.StatusField, Delivered: rp.Delivered, Undelivered: rp.Undelivered}
 		}
 	}
 	if key, err := cfg.Staff.Key(); err == nil {

@@ -117,6 +117,8 @@ sms:
     content_type: application/json
     secrets: {api_key: sms-key}
     success: {contains: ok, json_field: status, json_values: [sent]}
+    message_id: messageId
+    reports: {token: report-token-0123456789, header: X-Token, id_field: id, status_field: status, delivered: [DELIVERED], undelivered: [FAILED]}
   countries: [FR]
   daily_budget: 1000
   price_per_sms: 0.05

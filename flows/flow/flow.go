@@ -102,8 +102,9 @@ type OTP struct {
 	// SMSRefused is the message key saying why no SMS was sent on
 	// purpose (the number's country, the day's SMS budget).
 	SMSRefused string `json:"sms_refused,omitempty"`
-	// SMSSending names the SMS still being sent when the screen was
-	// shown (notify.DeferredError's ID): the screen follows it.
+	// SMSSending names the SMS the screen follows (notify.Track's id):
+	// one still being sent when the code went, or, where the provider
+	// reports deliveries, any, until it is delivered or not.
 	SMSSending string `json:"sms_sending,omitempty"`
 	// The record had no mobile, or no e-mail address (the screen says
 	// why a channel was not used).

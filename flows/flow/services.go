@@ -65,9 +65,13 @@ type Services struct {
 	Passkeys string
 }
 
-// Deliveries reads a deferred message's fate (*notify.Deferred).
+// Deliveries reads a message's fate (*notify.Deferred): sent in the
+// background, then delivered or not when the provider reports.
 type Deliveries interface {
 	Delivery(ctx context.Context, id string) (notify.Delivery, error)
+	// Reported: the SMS provider posts delivery reports, so that a sent
+	// SMS is followed until it is delivered (or not).
+	Reported() bool
 }
 
 // HelpdeskCodes checks a code the helpdesk sent, spending it if right.

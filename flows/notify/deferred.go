@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -68,15 +69,16 @@ type DeferredConfig struct {
 // out and Run, on any replica, sends the message again: at least once,
 // never lost.
 type Deferred struct {
-	rdb  redis.UniversalClient
-	cfg  DeferredConfig
-	aead cipher.AEAD
-	sms  SMSSender
-	mail Mailer
-	sem  chan struct{}
-	log  *slog.Logger
-	wg   sync.WaitGroup
-	now  func() time.Time
+	reported atomic.Bool // delivery reports come (NewReports)
+	rdb      redis.UniversalClient
+	cfg      DeferredConfig
+	aead     cipher.AEAD
+	sms      SMSSender
+	mail     Mailer
+	sem      chan struct{}
+	log      *slog.Logger
+	wg       sync.WaitGroup
+	now      func() time.Time
 }
 
 // NewDeferred wraps sms and mail (the senders that talk to the
@@ -153,6 +155,7 @@ func (d *Deferred) send(ctx context.Context, j job) error {
 	_, _ = rand.Read(nonce)
 	sealed := d.aead.Seal(nonce, nonce, raw, []byte(id))
 	bg := context.WithoutCancel(ctx)
+	tellTracked(ctx, id)
 	started := d.start()
 	due := d.now()
 	if started {
@@ -209,7 +212,7 @@ func (d *Deferred) deliver(ctx context.Context, id string, j job) error {
 	var err error
 	switch j.Channel {
 	case ChannelSMS:
-		err = d.sms.SendSMS(ctx, *j.SMS)
+		err = d.sms.SendSMS(d.withReference(ctx, id), *j.SMS)
 	case ChannelMail:
 		err = d.mail.SendMail(ctx, *j.Mail)
 	default:
@@ -222,12 +225,17 @@ func (d *Deferred) deliver(ctx context.Context, id string, j job) error {
 	p := d.rdb.Pipeline()
 	p.Del(ctx, d.jobKey(id))
 	p.ZRem(ctx, d.pendingKey(), id)
-	p.Set(ctx, d.deliveryKey(id), mustJSON(st), keep)
+	// A delivery report may have come before the provider's answer was
+	// read: it says more than "sent", and stays.
+	outcomeScript.Eval(ctx, p, []string{d.deliveryKey(id)}, mustJSON(st), int(keep/time.Second))
 	if _, perr := p.Exec(ctx); perr != nil {
 		d.log.WarnContext(ctx, "deferred send: outcome not kept", "channel", j.Channel, "err", perr)
 	}
 	return err
 }
+
+// Reported says whether the SMS provider posts delivery reports here.
+func (d *Deferred) Reported() bool { return d.reported.Load() }
 
 // Delivery says what became of the message id (ErrNotKept when Redis
 // has no trace of it: never deferred, or older than an hour).
@@ -248,6 +256,15 @@ func (d *Deferred) Delivery(ctx context.Context, id string) (Delivery, error) {
 
 // ErrNotKept: Redis holds no trace of the message.
 var ErrNotKept = errors.New("notify: no such message")
+
+// outcomeScript records a send's outcome unless a delivery report is
+// already there.
+var outcomeScript = redis.NewScript(`
+local cur = redis.call('GET', KEYS[1])
+if cur and string.find(cur, '"state":"[un]*delivered"') then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return 1
+`)
 
 // claimScript takes a message whose lease has run out, for one replica
 // only: its lease is renewed in the same step.

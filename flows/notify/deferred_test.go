@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -187,6 +189,78 @@ func TestDeferredFull(t *testing.T) {
 		for deadline := time.Now().Add(5 * time.Second); len(p.taken()) < 2; time.Sleep(20 * time.Millisecond) {
 			if time.Now().After(deadline) {
 				t.Fatalf("provider took %v; want both", p.taken())
+			}
+		}
+	})
+}
+
+// A provider's delivery reports: the id it gave in its answer (through
+// HTTPSMS's message_id) leads back to the message, whose Delivery the
+// report sets; without the token, nothing is read.
+func TestDeliveryReports(t *testing.T) {
+	t.Parallel()
+	deferredBackends(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := context.Background()
+		api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.WriteString(w, `{"status":"sent","messages":[{"id":"prov-77"}]}`)
+		}))
+		defer api.Close()
+		sms, err := notify.NewHTTPSMS(notify.HTTPSMSConfig{URL: api.URL, Body: `{"to":{{.To | json}}}`, ContentType: "application/json",
+			Success: notify.SuccessCheck{JSONField: "status", JSONValues: []string{"sent"}}, MessageID: "messages.0.id"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := newDeferred(t, rdb, sms, notify.DeferredConfig{Wait: 5 * time.Second})
+		rp, err := notify.NewReports(notify.ReportsConfig{Token: "report-token-0123456789", IDField: "id", StatusField: "status",
+			Delivered: []string{"DELIVRD"}, Undelivered: []string{"UNDELIV", "EXPIRED"}}, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !d.Reported() {
+			t.Error("Reported() is false once reports are served")
+		}
+		var id string
+		if err := d.SMS().SendSMS(notify.Track(ctx, func(s string) { id = s }), notify.SMS{To: "+33612345678", Body: "Code 123456"}); err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(rp)
+		defer srv.Close()
+		post := func(path, ctype, body string, header bool) int {
+			req, _ := http.NewRequest("POST", srv.URL+path, strings.NewReader(body))
+			req.Header.Set("Content-Type", ctype)
+			if header {
+				req.Header.Set("X-Seuil-Token", "report-token-0123456789")
+			}
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			return res.StatusCode
+		}
+		state := func() string {
+			st, err := d.Delivery(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return st.State
+		}
+		for _, c := range []struct {
+			name, path, ctype, body string
+			header                  bool
+			status                  int
+			state                   string
+		}{
+			{"no token", "/", "application/json", `{"id":"prov-77","status":"DELIVRD"}`, false, 401, notify.Sent},
+			{"wrong token", "/?token=nope", "application/json", `{"id":"prov-77","status":"DELIVRD"}`, false, 401, notify.Sent},
+			{"an interim status", "/", "application/json", `{"id":"prov-77","status":"BUFFERED"}`, true, 204, notify.Sent},
+			{"an unknown message", "/", "application/json", `{"id":"other","status":"DELIVRD"}`, true, 204, notify.Sent},
+			{"not a report", "/", "application/json", `{"nothing":1}`, true, 400, notify.Sent},
+			{"undelivered, as a form with the token in the URL", "/?token=report-token-0123456789", "application/x-www-form-urlencoded", "id=prov-77&status=EXPIRED", false, 204, notify.Undelivered},
+			{"delivered, in JSON", "/", "application/json", `{"id":"prov-77","status":"DELIVRD"}`, true, 204, notify.Delivered},
+		} {
+			if got := post(c.path, c.ctype, c.body, c.header); got != c.status || state() != c.state {
+				t.Errorf("%s: %d, state %s; want %d, %s", c.name, got, state(), c.status, c.state)
 			}
 		}
 	})

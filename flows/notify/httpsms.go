@@ -36,6 +36,10 @@ type HTTPSMSConfig struct {
 	Success     SuccessCheck `yaml:"success"`
 	// Timeout bounds the whole request; default 10s.
 	Timeout time.Duration `yaml:"timeout"`
+	// MessageID is the dotted path, in the provider's answer, of the id
+	// it gave the message ("messageId", "ids.0"): what its delivery
+	// reports name (see Reports). Empty: none kept.
+	MessageID string `yaml:"message_id"`
 }
 
 // SecretFunc returns a secret by name (an environment variable, a file
@@ -45,6 +49,7 @@ type SecretFunc func(name string) (string, error)
 // HTTPSMS sends SMS through an HTTP API.
 type HTTPSMS struct {
 	method, contentType string
+	messageID           string
 	url, body           *template.Template
 	headers             map[string]*template.Template
 	success             SuccessCheck
@@ -56,7 +61,7 @@ type HTTPSMS struct {
 // or a missing secret fails at start, not at a student's first SMS) and
 // returns the sender.
 func NewHTTPSMS(cfg HTTPSMSConfig, secrets SecretFunc) (*HTTPSMS, error) {
-	s := &HTTPSMS{method: strings.ToUpper(cfg.Method), contentType: cfg.ContentType, success: cfg.Success.withDefaults()}
+	s := &HTTPSMS{method: strings.ToUpper(cfg.Method), contentType: cfg.ContentType, success: cfg.Success.withDefaults(), messageID: cfg.MessageID}
 	if s.method == "" {
 		s.method = http.MethodPost
 	}
@@ -140,6 +145,11 @@ func (s *HTTPSMS) SendSMS(ctx context.Context, m SMS) error {
 	}
 	if err := s.success.check(resp.StatusCode, body); err != nil {
 		return fmt.Errorf("notify: sms provider %s: %w", req.URL.Host, err)
+	}
+	if s.messageID != "" {
+		if id, err := jsonField(body, s.messageID); err == nil && id != "" {
+			tellProviderID(ctx, id)
+		}
 	}
 	return nil
 }

@@ -81,9 +81,14 @@ func (v *Verify) send(ctx context.Context, f *flow.Flow, x *flow.Exchange) error
 	var errs []error
 	if rec.Mobile != "" {
 		body := x.T.T("sms.code", code, minutes)
-		switch err := v.svc.SMS.SendSMS(ctx, notify.SMS{To: rec.Mobile, Body: body, Code: code}); {
+		var tracked string
+		sctx := notify.Track(ctx, func(id string) { tracked = id })
+		switch err := v.svc.SMS.SendSMS(sctx, notify.SMS{To: rec.Mobile, Body: body, Code: code}); {
 		case err == nil:
 			smsTo = mask.Phone(rec.Mobile)
+			if v.svc.Deliveries != nil && v.svc.Deliveries.Reported() {
+				smsSending = tracked // followed until the provider reports
+			}
 		case errors.Is(err, notify.ErrCountryRefused), errors.Is(err, notify.ErrBudgetSpent):
 			// On purpose (a country SMS may not go to, the day's budget
 			// spent): the e-mail carries the code, and the screen says why.

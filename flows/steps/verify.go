@@ -107,18 +107,24 @@ func (v *Verify) Show(ctx context.Context, f *flow.Flow, _ *flow.Exchange) (stri
 	return "verify", d
 }
 
-// smsDelivery follows an SMS that was still being sent: sending, sent
-// (the provider took it) at a time, or failed (the e-mail has the code).
+// smsDelivery follows an SMS: sending, sent (the provider took it) at a
+// time, failed (the e-mail has the code), and, where the provider
+// reports, delivered to the phone at a time or not delivered.
 func (v *Verify) smsDelivery(ctx context.Context, f *flow.Flow) SMSDelivery {
 	if f.OTP.SMSSending == "" || v.svc.Deliveries == nil {
 		return SMSDelivery{}
 	}
 	st, err := v.svc.Deliveries.Delivery(ctx, f.OTP.SMSSending)
+	at := st.At.Local().Format("15:04")
 	switch {
 	case err != nil:
 		return SMSDelivery{} // gone or unreadable: the "may be late" line stays
+	case st.State == notify.Delivered:
+		return SMSDelivery{Key: "verify.delivery.sms.delivered", At: at}
+	case st.State == notify.Undelivered:
+		return SMSDelivery{Key: "verify.delivery.sms.undelivered"}
 	case st.State == notify.Sent:
-		return SMSDelivery{Key: "verify.delivery.sms.sent", At: st.At.Local().Format("15:04")}
+		return SMSDelivery{Key: "verify.delivery.sms.sent", At: at, Sending: v.svc.Deliveries.Reported()}
 	case st.State == notify.Failed:
 		return SMSDelivery{Key: "verify.delivery.sms.failed"}
 	}

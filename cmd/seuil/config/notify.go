@@ -67,6 +67,24 @@ type SMS struct {
 type SMSHTTP struct {
 	notify.HTTPSMSConfig `yaml:",inline"`
 	Secrets              map[string]Secret `yaml:"secrets"`
+	// Reports accepts the provider's delivery reports at
+	// <public_url>/notify/sms/reports; needs message_id.
+	Reports *SMSReports `yaml:"reports"`
+}
+
+// SMSReports reads a provider's delivery reports (notify.ReportsConfig):
+// what authenticates it, and how a report names the message and says
+// what became of it.
+type SMSReports struct {
+	// Token is what the provider sends in Header (default X-Seuil-Token)
+	// or as ?token= in the URL it is given: token_file, or
+	// SEUIL_SMS_HTTP_REPORTS_TOKEN.
+	Token       Secret   `yaml:"token"`
+	Header      string   `yaml:"header"`
+	IDField     string   `yaml:"id_field"`     // dotted path in JSON, or a form field
+	StatusField string   `yaml:"status_field"` // the same for the status
+	Delivered   []string `yaml:"delivered"`    // statuses meaning delivered to the phone
+	Undelivered []string `yaml:"undelivered"`  // and meaning never delivered
 }
 
 func (s *SMSHTTP) setDefaults() {

@@ -129,6 +129,13 @@ func TestProblems(t *testing.T) {
 				"seuil.yaml:4: server.metrics_addr: must differ from server.addr (:8080)",
 				"seuil.yaml:5: server.cookie_secure: must be true when server.public_url is https",
 			}},
+		{"sms reports without message_id", "sms:\n  http:\n    url: 'https://sms.example/send?text={{.Body | urlquery}}'\n    reports: {token: short, id_field: id}\n",
+			[]string{
+				"seuil.yaml:4: sms.http.reports: needs sms.http.message_id: the reports name the message by the id the provider gave it",
+				"seuil.yaml:4: sms.http.reports.delivered: required: the statuses that mean delivered to the phone",
+				"seuil.yaml:4: sms.http.reports.status_field: required",
+				"seuil.yaml:4: sms.http.reports.token: required, at least 16 characters (token_file, or SEUIL_SMS_HTTP_REPORTS_TOKEN)",
+			}},
 		{"pprof without metrics", "server:\n  public_url: https://idp.example.org\n  pprof: true\n",
 			[]string{"seuil.yaml:3: server.pprof: needs server.metrics_addr: the profiles are served there, never on server.addr"}},
 		{"ldaps with start_tls", "directory:\n  ldap: {url: 'ldaps://l.example.org', base_dn: 'dc=x', start_tls: true}\n",

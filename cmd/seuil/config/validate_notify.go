@@ -73,6 +73,19 @@ func validateSMS(s *SMS, r *report) {
 	}
 	validateSMSSuccess(&h.Success, r)
 	r.between("sms.http.timeout", h.Timeout, time.Second, 2*time.Minute)
+	if rp := h.Reports; rp != nil {
+		if h.MessageID == "" {
+			r.add("sms.http.reports", "needs sms.http.message_id: the reports name the message by the id the provider gave it")
+		}
+		if len(rp.Token.Value()) < 16 {
+			r.add("sms.http.reports.token", "required, at least 16 characters (token_file, or %s)", rp.Token.EnvName())
+		}
+		r.required("sms.http.reports.id_field", rp.IDField)
+		r.required("sms.http.reports.status_field", rp.StatusField)
+		if len(rp.Delivered) == 0 {
+			r.add("sms.http.reports.delivered", "required: the statuses that mean delivered to the phone")
+		}
+	}
 }
 
 func validateSMSSuccess(c *notify.SuccessCheck, r *report) {
