@@ -36,9 +36,11 @@ func (s slow) SendMail(ctx context.Context, m notify.Mail) error {
 // its way too.
 func TestSendsDeferredPastTheirWait(t *testing.T) {
 	t.Parallel()
+	var def *notify.Deferred
 	e := newEnv(t, func(_ *flows.Config, d *flows.Deps) {
 		s := slow{d: 300 * time.Millisecond, sms: d.SMS, mail: d.Mail}
-		def, err := notify.NewDeferred(d.Store.Client(), notify.DeferredConfig{Wait: 30 * time.Millisecond, MailWait: 30 * time.Millisecond,
+		var err error
+		def, err = notify.NewDeferred(d.Store.Client(), notify.DeferredConfig{Wait: 30 * time.Millisecond, MailWait: 30 * time.Millisecond,
 			Key: []byte("0123456789abcdef0123456789abcdef"), Prefix: "t:"}, s, s, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		if err != nil {
 			t.Fatal(err)
@@ -50,6 +52,9 @@ func TestSendsDeferredPastTheirWait(t *testing.T) {
 	start := time.Now()
 	r := b.submit("/activation/identify", identifyForm("22012345", "123456789AB", "0788102599"))
 	must(t, r, 200, "par SMS au", "Le SMS est en cours d'envoi", `data-follow="3"`)
+	if st, err := def.Last(context.Background(), "22012345"); err != nil || st.State != notify.Sending {
+		t.Errorf("the helpdesk's last SMS: %+v, %v; want sending", st, err)
+	}
 	if took := time.Since(start); took > 250*time.Millisecond {
 		t.Errorf("the code screen took %v with 300 ms providers", took)
 	}

@@ -171,7 +171,7 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 		con, err := newConsole(set, consoleDeps{store: store, reg: reg, dir: dir, src: src, op: op,
 			theme: theme, trail: trail, cookies: cookies, proxies: proxies, prefix: prefix, log: log, mail: mail,
 			sendCode: fh.SendHelpdeskCode, skipped: skippedRows(bulk), funnel: counter,
-			catalogue: catalogue{flows: fh.Definitions, themes: ths}, preview: previewPath(fc, prefix)})
+			catalogue: catalogue{flows: fh.Definitions, themes: ths}, preview: previewPath(fc, prefix), deferred: deferred})
 		if err != nil {
 			return nil, err
 		}

@@ -75,6 +75,7 @@ type consoleDeps struct {
 	// /preview's path, "" when off.
 	catalogue console.Catalogue
 	preview   string
+	deferred  *notify.Deferred // the last SMS of a student, for the case page
 }
 
 // newVault is the credential store on the directory, sealed with
@@ -117,6 +118,13 @@ func newConsole(set settings, d consoleDeps) (*console.Console, error) {
 		},
 		ResetURL:  set.Server.resetURL(),
 		Catalogue: d.catalogue, FlowsDir: set.Flows.DefinitionsDir, ThemesDir: set.Themes.Dir, PreviewPath: d.preview,
+		LastSMS: func(ctx context.Context, studentID string) (string, time.Time, bool) {
+			if d.deferred == nil {
+				return "", time.Time{}, false
+			}
+			st, err := d.deferred.Last(ctx, studentID)
+			return st.State, st.At, err == nil
+		},
 	})
 }
 

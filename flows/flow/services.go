@@ -72,6 +72,8 @@ type Deliveries interface {
 	// Reported: the SMS provider posts delivery reports, so that a sent
 	// SMS is followed until it is delivered (or not).
 	Reported() bool
+	// Remember makes id the student's last SMS, which the helpdesk sees.
+	Remember(ctx context.Context, studentID, id string) error
 }
 
 // HelpdeskCodes checks a code the helpdesk sent, spending it if right.

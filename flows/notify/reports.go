@@ -2,7 +2,9 @@ package notify
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -167,3 +169,24 @@ func (d *Deferred) withReference(ctx context.Context, id string) context.Context
 	})
 }
 
+// lastKey names a student's last followed SMS by a hash of the student
+// number: Redis keys name no student.
+func (d *Deferred) lastKey(studentID string) string {
+	sum := sha256.Sum256([]byte("seuil last sms\x00" + studentID))
+	return d.cfg.Prefix + "smslast:" + hex.EncodeToString(sum[:16])
+}
+
+// Remember makes id the student's last SMS, for the helpdesk.
+func (d *Deferred) Remember(ctx context.Context, studentID, id string) error {
+	return d.rdb.Set(ctx, d.lastKey(studentID), id, keep).Err()
+}
+
+// Last is what became of the student's last SMS (within the hour), or
+// ErrNotKept.
+func (d *Deferred) Last(ctx context.Context, studentID string) (Delivery, error) {
+	id, err := d.rdb.Get(ctx, d.lastKey(studentID)).Result()
+	if err != nil {
+		return Delivery{}, ErrNotKept
+	}
+	return d.Delivery(ctx, id)
+}

@@ -83,7 +83,14 @@ func (v *Verify) send(ctx context.Context, f *flow.Flow, x *flow.Exchange) error
 		body := x.T.T("sms.code", code, minutes)
 		var tracked string
 		sctx := notify.Track(ctx, func(id string) { tracked = id })
-		switch err := v.svc.SMS.SendSMS(sctx, notify.SMS{To: rec.Mobile, Body: body, Code: code}); {
+		err := v.svc.SMS.SendSMS(sctx, notify.SMS{To: rec.Mobile, Body: body, Code: code})
+		if tracked != "" && v.svc.Deliveries != nil {
+			// The helpdesk's case page says what became of it.
+			if err := v.svc.Deliveries.Remember(ctx, rec.StudentID, tracked); err != nil {
+				v.svc.Logger.WarnContext(ctx, "last sms not kept for the helpdesk", "err", err)
+			}
+		}
+		switch {
 		case err == nil:
 			smsTo = mask.Phone(rec.Mobile)
 			if v.svc.Deliveries != nil && v.svc.Deliveries.Reported() {

@@ -138,6 +138,14 @@ type casePage struct {
 	// Skipped is the student's row that the source left out, if any:
 	// the reason they are turned away at step 1.
 	Skipped *students.SkippedRow
+	// SMS is what became of the student's last code by SMS.
+	SMS *smsState
+}
+
+// smsState is the last SMS as the case page says it.
+type smsState struct {
+	State string
+	At    time.Time
 }
 
 // progress is a flow the student seems to be in, from the trail: its
@@ -258,6 +266,11 @@ func (c *Console) loadCase(ctx context.Context, studentID, login string) (*caseP
 		return nil, err
 	}
 	p.InProgress = inProgress(p.Events, time.Now())
+	if c.d.LastSMS != nil {
+		if st, at, ok := c.d.LastSMS(ctx, p.StudentID); ok {
+			p.SMS = &smsState{State: st, At: at}
+		}
+	}
 	for _, t := range c.targets(p) {
 		d, err := c.d.Limits.Check(ctx, t.Rule, t.Key)
 		if err != nil && !errors.Is(err, regulation.ErrLimited) {

@@ -137,3 +137,38 @@ func TestSkippedRowsShown(t *testing.T) {
 		t.Errorf("list of a live source:\n%s", body)
 	}
 }
+
+// The case page says what became of the student's last code by SMS, as
+// the code screen does.
+func TestCaseShowsTheLastSMS(t *testing.T) {
+	th, err := themes.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := New(Deps{Secret: []byte("0123456789abcdef"), Theme: th, LoginPath: "/login",
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 9, 1, 10, 32, 0, 0, time.Local)
+	for _, tc := range []struct {
+		sms  *smsState
+		want string
+	}{
+		{nil, ""},
+		{&smsState{State: "sending"}, "Dernier code par SMS : en cours d&#39;envoi."},
+		{&smsState{State: "delivered", At: at}, "Dernier code par SMS : remis au téléphone à 10:32."},
+		{&smsState{State: "undelivered", At: at}, "non remis (signalé à 10:32) ; le code est parti par courriel."},
+	} {
+		w := httptest.NewRecorder()
+		p := casePage{StudentID: "22012345", Record: &students.Record{StudentID: "22012345"}, SMS: tc.sms}
+		c.render(w, httptest.NewRequest("GET", "/admin/case?student=22012345", nil), nil, 200, "admin_case", "admin.case.title", view{Current: "home", Page: p})
+		body := w.Body.String()
+		switch {
+		case tc.want == "" && strings.Contains(body, `id="last-sms"`):
+			t.Errorf("no SMS known, yet the page has a line:\n%s", body)
+		case tc.want != "" && !strings.Contains(body, tc.want):
+			t.Errorf("%+v: the page lacks %q:\n%s", tc.sms, tc.want, body)
+		}
+	}
+}

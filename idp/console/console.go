@@ -114,6 +114,9 @@ type Deps struct {
 	// themes.dir; "" for none); PreviewPath is /preview's, "" when off.
 	Catalogue                        Catalogue
 	FlowsDir, ThemesDir, PreviewPath string
+	// LastSMS is what became of the student's last code by SMS, within
+	// the hour (sent, delivered, not…); nil, or ok false: nothing known.
+	LastSMS func(ctx context.Context, studentID string) (state string, at time.Time, ok bool)
 }
 
 // Console serves /admin.
