@@ -15,6 +15,10 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	// The zone database, so that TZ (the chart's timeZone) gives the
+	// times students read ("envoyé à 10:32") in any image, even one
+	// without /usr/share/zoneinfo.
+	_ "time/tzdata"
 
 	"github.com/seuil-idp/seuil/cmd/seuil/config"
 )

@@ -89,7 +89,7 @@ type smsSettings struct {
 	Secrets map[string]string // sms.http.secrets, for {{secret "name"}}
 	Guard   notify.GuardConfig
 	Outbox  bool
-	Wait    time.Duration        // past it, an SMS is sent in the background
+	Wait    time.Duration         // past it, an SMS is sent in the background
 	Reports *notify.ReportsConfig // the provider's delivery reports, or nil
 }
 

@@ -152,9 +152,15 @@ keys directory) set from the values that describe them.
 
 {{/* Environment shared by every container running seuil. */}}
 {{- define "seuil.env" -}}
-{{- with .Values.env }}
+{{- if or .Values.timeZone .Values.env }}
 env:
+{{- with .Values.timeZone }}
+  - name: TZ
+    value: {{ . | quote }}
+{{- end }}
+{{- with .Values.env }}
   {{- toYaml . | nindent 2 }}
+{{- end }}
 {{- end }}
 {{- with .Values.envFrom }}
 envFrom:
