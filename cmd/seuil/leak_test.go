@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -123,26 +121,7 @@ func TestNothingLeaks(t *testing.T) {
 	b = r
 	verifier := "leak-test-pkce-verifier-0123456789-abcdefghijklmnop"
 	keep("PKCE verifier", verifier)
-	sum := sha256.Sum256([]byte(verifier))
-	q := url.Values{"client_id": {"rp"}, "response_type": {"code"}, "scope": {"openid profile email offline_access"},
-		"redirect_uri": {redirect}, "state": {"leak-state-1"}, "nonce": {"leak-nonce-1"}, "prompt": {"consent"},
-		"code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])}, "code_challenge_method": {"S256"}}
-	b.c.CheckRedirect = func(req *http.Request, _ []*http.Request) error {
-		if strings.HasPrefix(req.URL.String(), redirect) {
-			return http.ErrUseLastResponse
-		}
-		return nil
-	}
-	resp, err := b.c.Get(base + "/oauth2/auth?" + q.Encode())
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	loc, _ := url.Parse(resp.Header.Get("Location"))
-	code := loc.Query().Get("code")
-	if code == "" {
-		t.Fatalf("no code: %d %s", resp.StatusCode, resp.Header.Get("Location"))
-	}
+	code := authorizeCode(t, b, base, redirect, verifier, "openid profile email offline_access")
 	keep("authorization code", code)
 	tokens := func(form url.Values) map[string]any {
 		t.Helper()
@@ -189,7 +168,7 @@ func TestNothingLeaks(t *testing.T) {
 	dump := redistest.Dump(t, rdb)
 
 	// Logout, at the end: its id_token_hint is a token already kept.
-	resp, err = b.c.Get(base + "/oauth2/logout?" + url.Values{"id_token_hint": {fmt.Sprint(tk["id_token"])},
+	resp, err := b.c.Get(base + "/oauth2/logout?" + url.Values{"id_token_hint": {fmt.Sprint(tk["id_token"])},
 		"post_logout_redirect_uri": {"http://127.0.0.1:1/"}}.Encode())
 	if err == nil {
 		resp.Body.Close()

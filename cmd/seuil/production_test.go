@@ -117,16 +117,24 @@ func serveBuilt(t *testing.T, cfg *config.Config, l net.Listener, log *slog.Logg
 // the configuration's path.
 func productionSetup(t *testing.T, base, redisAddr string, ldapSrv *slapdtest.Server) string {
 	t.Helper()
-	dir := t.TempDir()
-	csv := filepath.Join(dir, "students.csv")
+	dir, csv, keyFile := productionFiles(t)
+	return writeProductionConfig(t, dir, base, redisAddr, ldapSrv, csv, keyFile, "{level: warn, format: text}", "")
+}
+
+// productionFiles writes the demo students' CSV and an ES256 signing key
+// into a new directory.
+func productionFiles(t *testing.T) (dir, csv, keyFile string) {
+	t.Helper()
+	dir = t.TempDir()
+	csv = filepath.Join(dir, "students.csv")
 	if err := os.WriteFile(csv, demoStudents, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	keyFile := filepath.Join(dir, "es256.pem")
+	keyFile = filepath.Join(dir, "es256.pem")
 	if err := keys.Generate(keyFile, "ES256"); err != nil {
 		t.Fatal(err)
 	}
-	return writeProductionConfig(t, dir, base, redisAddr, ldapSrv, csv, keyFile, "{level: warn, format: text}", "")
+	return dir, csv, keyFile
 }
 
 // writeProductionConfig writes the seuil.yaml of the production tests:

@@ -12,8 +12,6 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -22,7 +20,6 @@ import (
 	"github.com/seuil-idp/seuil/cmd/seuil/config"
 	"github.com/seuil-idp/seuil/flows/notify"
 	"github.com/seuil-idp/seuil/idp/directory/ldap/slapdtest"
-	"github.com/seuil-idp/seuil/idp/provider/keys"
 	"github.com/seuil-idp/seuil/idp/state/redistest"
 )
 
@@ -91,15 +88,7 @@ const (
 func multiSetup(t *testing.T, base string, redisAddrs []string) *config.Config {
 	t.Helper()
 	ldapSrv := slapdtest.Start(t, slapdtest.Options{})
-	dir := t.TempDir()
-	csv := filepath.Join(dir, "students.csv")
-	if err := os.WriteFile(csv, demoStudents, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	keyFile := filepath.Join(dir, "es256.pem")
-	if err := keys.Generate(keyFile, "ES256"); err != nil {
-		t.Fatal(err)
-	}
+	dir, csv, keyFile := productionFiles(t)
 	cfgPath := writeProductionConfig(t, dir, base, redisAddrs[0], ldapSrv, csv, keyFile, "{level: warn, format: text}", fmt.Sprintf(`
     - id: rp
       secret: %q
@@ -150,25 +139,7 @@ func activateAndSignIn(t *testing.T, base string, apps ...*app) {
 	// A relying party's sign-in: the activation's SSO session answers
 	// the authorization request on whichever replica gets it.
 	verifier := "replica-test-pkce-verifier-0123456789-abcdefghijklmnop"
-	sum := sha256.Sum256([]byte(verifier))
-	q := url.Values{"client_id": {"rp"}, "response_type": {"code"}, "scope": {"openid profile offline_access"},
-		"redirect_uri": {redirect}, "state": {"replica-state"}, "nonce": {"replica-nonce"}, "prompt": {"consent"},
-		"code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])}, "code_challenge_method": {"S256"}}
-	b.c.CheckRedirect = func(req *http.Request, _ []*http.Request) error {
-		if strings.HasPrefix(req.URL.String(), redirect) {
-			return http.ErrUseLastResponse
-		}
-		return nil
-	}
-	resp, err := b.c.Get(base + "/oauth2/auth?" + q.Encode())
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	loc, _ := url.Parse(resp.Header.Get("Location"))
-	if loc == nil || loc.Query().Get("code") == "" {
-		t.Fatalf("no code: %d %s", resp.StatusCode, resp.Header.Get("Location"))
-	}
+	code = authorizeCode(t, b, base, redirect, verifier, "openid profile offline_access")
 	tokens := func(form url.Values) map[string]any {
 		t.Helper()
 		status, m := tokenRequest(t, base, "rp", rpSecret, form)
@@ -192,7 +163,7 @@ func activateAndSignIn(t *testing.T, base string, apps ...*app) {
 			t.Fatalf("userinfo: %d %v", res.StatusCode, claims)
 		}
 	}
-	tk := tokens(url.Values{"grant_type": {"authorization_code"}, "code": {loc.Query().Get("code")},
+	tk := tokens(url.Values{"grant_type": {"authorization_code"}, "code": {code},
 		"redirect_uri": {redirect}, "code_verifier": {verifier}})
 	userinfo(tk["access_token"])
 	rt := tokens(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {fmt.Sprint(tk["refresh_token"])}})
@@ -202,6 +173,32 @@ func activateAndSignIn(t *testing.T, base string, apps ...*app) {
 		"refresh_token": {fmt.Sprint(tk["refresh_token"])}}); status != http.StatusBadRequest {
 		t.Fatalf("a spent refresh token: %d %v", status, m)
 	}
+}
+
+// authorizeCode asks base, as client rp with PKCE (S256 of verifier),
+// for a code the browser's SSO session answers with, and returns it.
+func authorizeCode(t *testing.T, b *browser, base, redirect, verifier, scope string) string {
+	t.Helper()
+	sum := sha256.Sum256([]byte(verifier))
+	q := url.Values{"client_id": {"rp"}, "response_type": {"code"}, "scope": {scope},
+		"redirect_uri": {redirect}, "state": {"test-state-1"}, "nonce": {"test-nonce-1"}, "prompt": {"consent"},
+		"code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])}, "code_challenge_method": {"S256"}}
+	b.c.CheckRedirect = func(req *http.Request, _ []*http.Request) error {
+		if strings.HasPrefix(req.URL.String(), redirect) {
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}
+	resp, err := b.c.Get(base + "/oauth2/auth?" + q.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	if loc == nil || loc.Query().Get("code") == "" {
+		t.Fatalf("no code: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	return loc.Query().Get("code")
 }
 
 // tokenRequest posts form to base's token endpoint as client id and

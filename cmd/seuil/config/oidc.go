@@ -136,8 +136,8 @@ func (c *Client) setDefaults() {
 
 // Limits are the rate limits of idp/regulation, each checked in Redis
 // (GCRA), each the regulation package's own Limit (rate, per, burst;
-// burst defaults to rate when rate is given). A rule left out keeps regulation.Defaults, whose comments say
-// why each number is what it is.
+// burst defaults to rate when rate is given). A rule left out keeps
+// regulation.Defaults, whose comments say why each number is what it is.
 type Limits struct {
 	IdentifyPerIP        regulation.Limit `yaml:"identify_per_ip"`
 	IdentifyPerStudent   regulation.Limit `yaml:"identify_per_student"`
