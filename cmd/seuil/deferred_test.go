@@ -33,10 +33,7 @@ func TestSlowSMSProviderDoesNotHoldTheStudent(t *testing.T) {
 	l := listenLoopback(t)
 	base := "http://" + l.Addr().String()
 	cfg := multiSetup(t, base, []string{redistest.Start(t)})
-	cfg.SMS.Outbox = false
-	cfg.SMS.HTTP = &config.SMSHTTP{HTTPSMSConfig: notify.HTTPSMSConfig{URL: sms.URL, Method: "POST",
-		Body: `{"to":{{.To | json}},"text":{{.Body | json}}}`, ContentType: "application/json",
-		Success: notify.SuccessCheck{JSONField: "status", JSONValues: []string{"sent"}}, Timeout: 10 * time.Second}}
+	cfg.SMS.Outbox, cfg.SMS.HTTP = false, &config.SMSHTTP{HTTPSMSConfig: jsonSMSProvider(sms.URL)}
 	cfg.SMS.Wait = config.Duration(200 * time.Millisecond)
 	a := serveBuilt(t, cfg, l, slog.New(slog.NewTextHandler(io.Discard, nil)))
 
@@ -96,10 +93,10 @@ func TestDeliveryReportOnTheCodeScreen(t *testing.T) {
 	l := listenLoopback(t)
 	base := "http://" + l.Addr().String()
 	cfg := multiSetup(t, base, []string{redistest.Start(t)})
+	provider := jsonSMSProvider(sms.URL)
+	provider.MessageID = "messageId"
 	cfg.SMS.Outbox = false
-	cfg.SMS.HTTP = &config.SMSHTTP{HTTPSMSConfig: notify.HTTPSMSConfig{URL: sms.URL, Method: "POST",
-		Body: `{"to":{{.To | json}},"text":{{.Body | json}}}`, ContentType: "application/json",
-		Success: notify.SuccessCheck{JSONField: "status", JSONValues: []string{"sent"}}, Timeout: 10 * time.Second, MessageID: "messageId"},
+	cfg.SMS.HTTP = &config.SMSHTTP{HTTPSMSConfig: provider,
 		Reports: &config.SMSReports{Token: config.NewSecret("report-token-0123456789"), IDField: "id", StatusField: "status",
 			Delivered: []string{"DELIVERED"}, Undelivered: []string{"FAILED"}}}
 	serveBuilt(t, cfg, l, slog.New(slog.NewTextHandler(io.Discard, nil)))
@@ -136,4 +133,12 @@ func TestDeliveryReportOnTheCodeScreen(t *testing.T) {
 	if !strings.Contains(again.body, "Le SMS a été remis à ") || strings.Contains(again.body, "data-follow") {
 		t.Fatalf("the code screen after the report:\n%s", again.body)
 	}
+}
+
+// jsonSMSProvider is an SMS provider's API at url taking JSON
+// {"to", "text"} and answering {"status": "sent"}.
+func jsonSMSProvider(url string) notify.HTTPSMSConfig {
+	return notify.HTTPSMSConfig{URL: url, Method: "POST", Body: `{"to":{{.To | json}},"text":{{.Body | json}}}`,
+		ContentType: "application/json", Success: notify.SuccessCheck{JSONField: "status", JSONValues: []string{"sent"}},
+		Timeout: 10 * time.Second}
 }

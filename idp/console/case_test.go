@@ -141,15 +141,7 @@ func TestSkippedRowsShown(t *testing.T) {
 // The case page says what became of the student's last code by SMS, as
 // the code screen does.
 func TestCaseShowsTheLastSMS(t *testing.T) {
-	th, err := themes.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := New(Deps{Secret: []byte("0123456789abcdef"), Theme: th, LoginPath: "/login",
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := testConsole(t, Deps{})
 	at := time.Date(2026, 9, 1, 10, 32, 0, 0, time.Local)
 	for _, tc := range []struct {
 		sms  *smsState

@@ -1,14 +1,10 @@
 package console
 
 import (
-	"io"
-	"log/slog"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/seuil-idp/seuil/themes"
 )
 
 type fakeCatalogue struct{}
@@ -32,13 +28,8 @@ func (fakeCatalogue) Themes() []ThemeInfo {
 // nothing on it changes them.
 func TestCataloguePage(t *testing.T) {
 	t.Parallel()
-	th, _ := themes.Default()
-	c, err := New(Deps{Secret: []byte("0123456789abcdef"), Theme: th, LoginPath: "/login", Catalogue: fakeCatalogue{},
-		FlowsDir: "/etc/seuil/flows", ThemesDir: "/etc/seuil/themes", PreviewPath: "/seuil/preview",
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := testConsole(t, Deps{Catalogue: fakeCatalogue{}, FlowsDir: "/etc/seuil/flows", ThemesDir: "/etc/seuil/themes",
+		PreviewPath: "/seuil/preview"})
 	w := httptest.NewRecorder()
 	c.catalogueView(w, httptest.NewRequest("GET", "/admin/flows", nil), nil)
 	body := strings.ReplaceAll(w.Body.String(), "&#39;", "'")

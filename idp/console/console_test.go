@@ -1,6 +1,8 @@
 package console
 
 import (
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -41,4 +43,23 @@ func TestConsoleHeadersAndCrossOrigin(t *testing.T) {
 			t.Errorf("headers %v", h)
 		}
 	}
+}
+
+// testConsole is a console on the default theme with d's dependencies,
+// the ones every test needs filled in.
+func testConsole(t *testing.T, d Deps) *Console {
+	t.Helper()
+	th, err := themes.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Secret, d.Theme, d.LoginPath = []byte("0123456789abcdef"), th, "/login"
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	c, err := New(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
