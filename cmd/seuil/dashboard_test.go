@@ -143,6 +143,11 @@ func TestFunnelCountsJourneys(t *testing.T) {
 	e := startDemo(t)
 	b := newBrowser(t)
 	e.activate(t, b, b.get(e.seuil+"/activation"), "Velo-Rouge-Tours-8") // and lands in PJ Web
+	// A second sign-in at PJ Web from the same session is no second
+	// arrival; a sign-in by password is no flow's.
+	if again := b.get(e.rp + "/login"); !strings.Contains(again.body, "22012345T") {
+		t.Fatalf("PJ Web's second sign-in:\n%s", again.body)
+	}
 	m := newBrowser(t)
 	m.submitStatus(m.get(e.seuil+"/activation"), map[string]string{"student_id": "22012345", "ine": "987654321AB", "phone": "07 88 10 25 99"}, 422)
 	q := newBrowser(t)
@@ -154,7 +159,7 @@ func TestFunnelCountsJourneys(t *testing.T) {
 	}
 	counter := funnel.New(e.rdb, cfg.Redis.KeyPrefix, nil)
 	want := map[string]int64{funnel.Started: 3, funnel.Identified: 1, funnel.Mismatched: 1, funnel.CodeSMS: 1,
-		funnel.CodeMail: 1, funnel.Verified: 1, funnel.PasswordSet: 1}
+		funnel.CodeMail: 1, funnel.Verified: 1, funnel.PasswordSet: 1, funnel.Landed: 1}
 	var got map[string]int64
 	for range 40 { // the worker sends every 100 ms
 		days, err := counter.Days(context.Background(), "activation", time.Now(), time.Now())

@@ -9,6 +9,7 @@ import (
 
 	"github.com/seuil-idp/seuil/flows/flow"
 	"github.com/seuil-idp/seuil/flows/notify"
+	"github.com/seuil-idp/seuil/idp/audit"
 	"github.com/seuil-idp/seuil/idp/directory"
 	"github.com/seuil-idp/seuil/idp/mask"
 )
@@ -90,7 +91,7 @@ func (d *Done) Enter(ctx context.Context, f *flow.Flow, x *flow.Exchange) error 
 		return fmt.Errorf("done: account: %w", err)
 	}
 	if d.svc.Sessions != nil {
-		if err := d.svc.Sessions.StartSession(ctx, x.W, x.R, acct, f.AMR); err != nil {
+		if err := d.svc.Sessions.StartSession(audit.ForFlow(ctx, f.Name), x.W, x.R, acct, f.AMR); err != nil {
 			return fmt.Errorf("done: session: %w", err)
 		}
 	}

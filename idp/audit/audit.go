@@ -56,6 +56,7 @@ const (
 	KindCodeSent    = "code.sent"
 	KindTurnedAway  = "flow.turned_away"
 	KindSignIn      = "signin"
+	KindLanded      = "flow.landed"  // a flow's student signed in at a relying party; Detail: the client
 	KindPasskey     = "passkey"      // Outcome: registered or removed; Detail: its id
 	KindStaffSignIn = "staff.signin" // the second factor
 	KindStaffEnrol  = "staff.enrol"
@@ -277,4 +278,19 @@ func NormalizeRef(s string) string {
 		return ""
 	}
 	return s[:3] + "-" + s[3:]
+}
+
+type flowKey struct{}
+
+// ForFlow marks ctx as acting for the self-service flow name: the SSO
+// session started under it remembers the flow, so that the student's
+// arrival at a relying party counts for the flow (KindLanded).
+func ForFlow(ctx context.Context, name string) context.Context {
+	return context.WithValue(ctx, flowKey{}, name)
+}
+
+// FlowOf is the flow ctx acts for, or "".
+func FlowOf(ctx context.Context) string {
+	name, _ := ctx.Value(flowKey{}).(string)
+	return name
 }

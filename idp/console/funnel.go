@@ -21,7 +21,7 @@ type Funnel interface {
 // where students were stopped.
 var funnelColumns = []string{funnel.Started, funnel.Identified, funnel.Mismatched, funnel.Held, funnel.Limited,
 	funnel.Unavailable, funnel.CodeSMS, funnel.CodeMail, funnel.SMSRefused, funnel.CodeNotSent, funnel.Verified,
-	funnel.WrongCode, funnel.PasswordRefused, funnel.PasswordSet}
+	funnel.WrongCode, funnel.PasswordRefused, funnel.PasswordSet, funnel.Landed}
 
 type funnelPage struct {
 	Flow, From, To string

@@ -41,16 +41,20 @@ const (
 	WrongCode       = "wrong_code"
 	PasswordSet     = "password_set"
 	PasswordRefused = "password_refused"
+	// Landed: signed in at a relying party from the flow's session.
+	Landed = "landed"
 )
 
 // Path is the funnel proper: each stage a student must reach in turn.
-var Path = []string{Started, Identified, Verified, PasswordSet}
+var Path = []string{Started, Identified, Verified, PasswordSet, Landed}
 
 // Stages lists what an event counts toward (none for most).
 func Stages(e audit.Event) []string {
 	switch e.Kind {
 	case audit.KindFlowStarted:
 		return []string{Started}
+	case audit.KindLanded:
+		return []string{Landed}
 	case audit.KindCodeSent:
 		if e.Outcome != "ok" {
 			return []string{CodeNotSent}

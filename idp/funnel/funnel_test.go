@@ -28,6 +28,7 @@ func TestStages(t *testing.T) {
 		{audit.Event{Kind: audit.KindStep, Detail: "password: password.failed.digit,password.failed.ascii", Outcome: "refused"},
 			[]string{PasswordRefused, "rule:password.failed.digit", "rule:password.failed.ascii"}},
 		{audit.Event{Kind: audit.KindStep, Detail: "password", Outcome: "ok"}, []string{PasswordSet}},
+		{audit.Event{Kind: audit.KindLanded, Outcome: "ok", Detail: "pjweb"}, []string{Landed}},
 		{audit.Event{Kind: audit.KindSignIn, Outcome: "ok"}, nil},
 		{audit.Event{Kind: audit.KindLookup}, nil},
 	} {

@@ -12,6 +12,7 @@ import (
 	"github.com/ory/fosite"
 	"github.com/ory/fosite/handler/openid"
 
+	"github.com/seuil-idp/seuil/idp/audit"
 	"github.com/seuil-idp/seuil/idp/directory"
 	"github.com/seuil-idp/seuil/idp/regulation"
 	"github.com/seuil-idp/seuil/idp/session"
@@ -146,6 +147,12 @@ func (p *Provider) grant(w http.ResponseWriter, r *http.Request, ar fosite.Autho
 	}
 	if err := p.sessions.AddClient(ctx, r, cl.GetID()); err != nil {
 		p.log.WarnContext(ctx, "record client in session", "client", cl.GetID(), "err", err)
+	}
+	if sess.Flow != "" && !slices.Contains(sess.Clients, cl.GetID()) && p.deps.Trail != nil {
+		// The student a flow signed in reaches this relying party for
+		// the first time: the campaign's last stage.
+		_ = p.deps.Trail.Record(ctx, audit.Event{Kind: audit.KindLanded, Outcome: "ok", Flow: sess.Flow,
+			Login: sess.Login, Detail: cl.GetID()})
 	}
 	if pendingID != "" {
 		_ = p.sessions.DeletePending(ctx, pendingID)

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seuil-idp/seuil/idp/audit"
 	"github.com/seuil-idp/seuil/idp/directory"
 	"github.com/seuil-idp/seuil/idp/state"
 	"github.com/seuil-idp/seuil/idp/websec"
@@ -53,7 +54,11 @@ type Session struct {
 	AMR      []string  `json:"amr"`
 	// Clients are the relying parties signed in through this session, for
 	// back-channel logout.
-	Clients  []string  `json:"clients,omitempty"`
+	Clients []string `json:"clients,omitempty"`
+	// Flow is the self-service flow that started the session
+	// (audit.ForFlow), "" for a sign-in: its first arrival at each
+	// relying party counts as the flow's last stage.
+	Flow     string    `json:"flow,omitempty"`
 	Created  time.Time `json:"created"`
 	LastSeen time.Time `json:"last_seen"`
 }
@@ -114,6 +119,7 @@ func (m *Manager) StartSession(ctx context.Context, w http.ResponseWriter, r *ht
 	s := Session{
 		SID: websec.Token()[:22], Login: acct.Login, Subject: acct.Subject,
 		AuthTime: now.Truncate(time.Second), AMR: slices.Clone(amr), Created: now, LastSeen: now,
+		Flow: audit.FlowOf(ctx),
 	}
 	if old, ok := m.cfg.Cookies.Get(r, CookieName); ok {
 		var prev Session
