@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // Delivery reports: a provider that posts back what became of each SMS
@@ -150,8 +152,11 @@ func (d *Deferred) refKey(providerID string) string { return d.cfg.Prefix + "sms
 // report sets the Delivery of the message the provider calls providerID.
 func (d *Deferred) report(ctx context.Context, providerID, state string) error {
 	id, err := d.rdb.Get(ctx, d.refKey(providerID)).Result()
-	if err != nil {
+	switch {
+	case errors.Is(err, redis.Nil):
 		return ErrNotKept
+	case err != nil:
+		return err // Redis away: the provider is told to try again
 	}
 	return d.rdb.Set(ctx, d.deliveryKey(id), mustJSON(Delivery{State: state, At: d.now()}), keep).Err()
 }
@@ -185,8 +190,11 @@ func (d *Deferred) Remember(ctx context.Context, studentID, id string) error {
 // ErrNotKept.
 func (d *Deferred) Last(ctx context.Context, studentID string) (Delivery, error) {
 	id, err := d.rdb.Get(ctx, d.lastKey(studentID)).Result()
-	if err != nil {
+	switch {
+	case errors.Is(err, redis.Nil):
 		return Delivery{}, ErrNotKept
+	case err != nil:
+		return Delivery{}, err
 	}
 	return d.Delivery(ctx, id)
 }
