@@ -84,7 +84,7 @@ func LoadDefinitions(dir string, reg flow.Registry, svc *flow.Services, themeExi
 	for _, n := range names {
 		d, err := ParseDefinition(n, files[n], reg, svc, themeExists)
 		if err != nil {
-			errs = append(errs, err)
+			errs = append(errs, inFile(err, sources[n]))
 			continue
 		}
 		sum := sha256.Sum256(files[n])
@@ -120,31 +120,90 @@ func ParseDefinition(fileName string, raw []byte, reg flow.Registry, svc *flow.S
 	if len(root.Content) == 0 {
 		return nil, fmt.Errorf("%s: empty definition", at)
 	}
+	// Every problem is told at once, each with its line and key.
+	top := root.Content[0]
 	rd := rawDefinition{TTL: flow.Duration(time.Hour), Theme: "default", Entry: "direct"}
-	if err := (flow.Params{Path: at, Node: root.Content[0]}).Decode(&rd); err != nil {
-		return nil, err
+	errs := []error{(flow.Params{Path: at, Node: top}).Decode(&rd)}
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("line %d: %s.%s: %s", flow.Line(top, key), at, key, fmt.Sprintf(format, args...)))
 	}
 	d := &Definition{Name: rd.Name, TTL: rd.TTL.D(), Theme: rd.Theme, Entry: rd.Entry}
-	switch {
-	case rd.Name != fileName || !nameRE.MatchString(rd.Name):
-		return nil, fmt.Errorf("%s.name: %q must be the file's name (%s) in lower case", at, rd.Name, fileName)
-	case d.TTL < 5*time.Minute || d.TTL > 24*time.Hour:
-		return nil, fmt.Errorf("%s.ttl: %s is not between 5m and 24h", at, d.TTL)
-	case themeExists != nil && !themeExists(d.Theme):
-		return nil, fmt.Errorf("%s.theme: no theme %q", at, d.Theme)
-	case d.Entry != "direct" && d.Entry != "handover":
-		return nil, fmt.Errorf("%s.entry: %q is neither direct nor handover", at, d.Entry)
-	case len(rd.Steps) == 0:
-		return nil, fmt.Errorf("%s.steps: no steps", at)
+	if rd.Name != fileName || !nameRE.MatchString(rd.Name) {
+		bad("name", "%q must be the file's name (%s) in lower case", rd.Name, fileName)
+	}
+	if d.TTL < 5*time.Minute || d.TTL > 24*time.Hour {
+		bad("ttl", "%s is not between 5m and 24h", d.TTL)
+	}
+	if themeExists != nil && !themeExists(d.Theme) {
+		bad("theme", "no theme %q", d.Theme)
+	}
+	if d.Entry != "direct" && d.Entry != "handover" {
+		bad("entry", "%q is neither direct nor handover", d.Entry)
+	}
+	if len(rd.Steps) == 0 {
+		bad("steps", "no steps")
 	}
 	for i := range rd.Steps {
 		st, err := buildStep(fmt.Sprintf("%s.steps[%d]", at, i), &rd.Steps[i], reg, svc)
 		if err != nil {
-			return nil, err
+			errs = append(errs, withLine(err, rd.Steps[i].Line))
+			continue
 		}
 		d.Steps = append(d.Steps, st)
 	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
 	return d, d.check(at)
+}
+
+// inFile names the file of each error that gives a line ("line 7: …"
+// becomes "/etc/seuil/flows/activation.yaml:7: …"), as a compiler does.
+func inFile(err error, source string) error {
+	if source == "embedded" {
+		return err
+	}
+	var out []error
+	for _, e := range unjoin(err) {
+		msg := e.Error()
+		if rest, ok := strings.CutPrefix(msg, "line "); ok {
+			if n, tail, ok := strings.Cut(rest, ": "); ok {
+				out = append(out, fmt.Errorf("%s:%s: %s", source, n, tail))
+				continue
+			}
+		}
+		out = append(out, fmt.Errorf("%s: %s", source, msg))
+	}
+	return errors.Join(out...)
+}
+
+// withLine puts line in front of a step's errors that do not say theirs
+// (a step's own checks, made after decoding), keeping those that do.
+func withLine(err error, line int) error {
+	var out []error
+	for _, e := range unjoin(err) {
+		if strings.HasPrefix(e.Error(), "line ") {
+			out = append(out, e)
+		} else {
+			out = append(out, fmt.Errorf("line %d: %w", line, e))
+		}
+	}
+	return errors.Join(out...)
+}
+
+// unjoin lists the errors errors.Join put together, or err alone.
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, unjoin(e)...)
+		}
+		return out
+	}
+	if err == nil {
+		return nil
+	}
+	return []error{err}
 }
 
 func buildStep(at string, n *yaml.Node, reg flow.Registry, svc *flow.Services) (flow.Step, error) {

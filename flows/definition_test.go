@@ -180,3 +180,40 @@ func TestShippedDefinitionsRestateNoDefault(t *testing.T) {
 		}
 	}
 }
+
+// A definition with several mistakes is told all of them at once, each
+// with its line and key, as serve and check-config print them.
+func TestDefinitionErrorsAllAtOnce(t *testing.T) {
+	t.Parallel()
+	src := "name: activation\n" +
+		"ttl: 5x\n" +
+		"theme: nowhere\n" +
+		"steps:\n" +
+		"  - type: identify\n" +
+		"    bogus: 1\n" +
+		"  - type: verfy\n" +
+		"  - type: password\n"
+	_, err := flows.ParseDefinition("activation", []byte(src), steps.Registry(), &flow.Services{}, func(n string) bool { return n == "default" })
+	if err == nil {
+		t.Fatal("a broken definition was accepted")
+	}
+	for _, want := range []string{
+		`line 2: flows.activation.ttl: "5x" is not a duration`,
+		`line 3: flows.activation.theme: no theme "nowhere"`,
+		`line 6: flows.activation.steps[0].bogus: unknown key`,
+		`line 7: flows.activation.steps[1].type: unknown step type "verfy"`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the errors lack %q:\n%v", want, err)
+		}
+	}
+	// Read from a directory, each error names the file and its line.
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "activation.yaml"), []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = flows.LoadDefinitions(dir, steps.Registry(), &flow.Services{}, func(n string) bool { return n == "default" })
+	if want := filepath.Join(dir, "activation.yaml") + `:6: flows.activation.steps[0].bogus: unknown key`; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("LoadDefinitions: %v; want %q", err, want)
+	}
+}

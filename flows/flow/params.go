@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"strconv"
@@ -18,8 +19,9 @@ type Params struct {
 }
 
 // Decode fills the struct pointed to by v from the parameters, by yaml
-// tag. Unknown keys are refused and every error names the full key path
-// (`flows.activation.steps[1].code.ttl: "15 minuts" is not a duration`).
+// tag. Unknown keys are refused, and every error is reported (joined),
+// each with its line and full key path (`line 7:
+// flows.activation.steps[1].code.ttl: "15 minuts" is not a duration`).
 // Keys absent from the YAML keep v's values, so callers set defaults first.
 func (p Params) Decode(v any, skip ...string) error {
 	if p.Node == nil {
@@ -30,8 +32,9 @@ func (p Params) Decode(v any, skip ...string) error {
 
 func decodeMapping(path string, n *yaml.Node, dst reflect.Value, skip []string) error {
 	if n.Kind != yaml.MappingNode {
-		return fmt.Errorf("%s: expected a mapping", path)
+		return fmt.Errorf("line %d: %s: expected a mapping", n.Line, path)
 	}
+	var errs []error
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		key, val := n.Content[i].Value, n.Content[i+1]
 		if contains(skip, key) {
@@ -39,20 +42,33 @@ func decodeMapping(path string, n *yaml.Node, dst reflect.Value, skip []string) 
 		}
 		field, ok := fieldByTag(dst, key)
 		if !ok {
-			return fmt.Errorf("%s.%s: unknown key", path, key)
+			errs = append(errs, fmt.Errorf("line %d: %s.%s: unknown key", n.Content[i].Line, path, key))
+			continue
 		}
 		sub := path + "." + key
 		if field.Kind() == reflect.Struct {
-			if err := decodeMapping(sub, val, field, nil); err != nil {
-				return err
-			}
+			errs = append(errs, decodeMapping(sub, val, field, nil))
 			continue
 		}
 		if err := val.Decode(field.Addr().Interface()); err != nil {
-			return fmt.Errorf("%s: %s", sub, cleanYAMLError(err))
+			errs = append(errs, fmt.Errorf("line %d: %s: %s", val.Line, sub, cleanYAMLError(err)))
 		}
 	}
-	return nil
+	return errors.Join(errs...)
+}
+
+// Line is the line of key in a mapping node (0 when absent), for the
+// errors of checks made after decoding.
+func Line(n *yaml.Node, key string) int {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return 0
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i].Line
+		}
+	}
+	return n.Line
 }
 
 func fieldByTag(v reflect.Value, key string) (reflect.Value, bool) {
