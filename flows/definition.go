@@ -58,12 +58,28 @@ var nameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
 // not empty), a file of dir replacing the embedded file of the same name.
 // Every definition is validated and built; errors name the key path.
 func LoadDefinitions(dir string, reg flow.Registry, svc *flow.Services, themeExists func(string) bool) (map[string]*Definition, error) {
+	return loadDefinitions(dir, nil, reg, svc, themeExists)
+}
+
+// Shipped is the text of a definition shipped with Seuil.
+func Shipped(name string) ([]byte, error) {
+	return fs.ReadFile(embeddedDefs, path.Join("definitions", name+".yaml"))
+}
+
+// loadDefinitions is LoadDefinitions with, when dir is empty, the
+// console's active versions (source "console") over the shipped ones.
+func loadDefinitions(dir string, managed map[string][]byte, reg flow.Registry, svc *flow.Services, themeExists func(string) bool) (map[string]*Definition, error) {
 	files, sources := map[string][]byte{}, map[string]string{}
 	if err := readYAMLs(embeddedDefs, "definitions", files); err != nil {
 		return nil, err
 	}
 	for n := range files {
 		sources[n] = "embedded"
+	}
+	if dir == "" {
+		for n, raw := range managed {
+			files[n], sources[n] = raw, "console"
+		}
 	}
 	if dir != "" {
 		own := map[string][]byte{}

@@ -6,6 +6,7 @@
 package flows
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -92,6 +93,10 @@ type Deps struct {
 	// Deliveries follows the codes still being sent when their screen
 	// is shown (*notify.Deferred); nil: sends are never deferred.
 	Deliveries flow.Deliveries
+	// Managed returns the definitions the console manages (the active
+	// version of each, by flow name), loaded over the shipped ones when
+	// Config.DefinitionsDir is empty; nil: none.
+	Managed func(ctx context.Context) (map[string][]byte, error)
 }
 
 // Handler serves the flows; mount it at "/".
@@ -160,7 +165,14 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 // them) and swaps them in; on error the running ones stay. Flows in
 // progress continue with the new definition of their name.
 func (h *Handler) Reload() error {
-	defs, err := LoadDefinitions(h.cfg.DefinitionsDir, h.deps.Registry, h.svc,
+	var managed map[string][]byte
+	if h.deps.Managed != nil && h.cfg.DefinitionsDir == "" {
+		var err error
+		if managed, err = h.deps.Managed(context.Background()); err != nil {
+			return fmt.Errorf("flows: the console's definitions: %w", err)
+		}
+	}
+	defs, err := loadDefinitions(h.cfg.DefinitionsDir, managed, h.deps.Registry, h.svc,
 		func(n string) bool { return h.deps.Themes[n] != nil })
 	if err != nil {
 		return err
@@ -176,6 +188,21 @@ func (h *Handler) Reload() error {
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.routed.Load().router.ServeHTTP(w, r)
+}
+
+// Check validates a candidate text of flow name as Reload would load
+// it: every problem at once, each with its line and key; and its logins
+// must be the deployment's (Config.LoginPattern).
+func (h *Handler) Check(name string, raw []byte) error {
+	d, err := ParseDefinition(name, raw, h.deps.Registry, h.svc, func(n string) bool { return h.deps.Themes[n] != nil })
+	if err != nil {
+		return err
+	}
+	if d.LoginPattern != "" && directory.CanonicalLoginPattern(d.LoginPattern) != directory.CanonicalLoginPattern(h.svc.LoginPattern) {
+		return fmt.Errorf("flows.%s: the done step makes logins as %q but the deployment's are %q (sync.login_pattern): one student would get two accounts",
+			name, d.LoginPattern, h.svc.LoginPattern)
+	}
+	return nil
 }
 
 // Definitions returns the loaded flow definitions by name.

@@ -17,9 +17,11 @@ import (
 
 	"github.com/seuil-idp/seuil/cmd/seuil/config"
 	"github.com/seuil-idp/seuil/flows"
+	"github.com/seuil-idp/seuil/flows/catalog"
 	"github.com/seuil-idp/seuil/flows/notify"
 	"github.com/seuil-idp/seuil/flows/password"
 	"github.com/seuil-idp/seuil/idp/audit"
+	"github.com/seuil-idp/seuil/idp/console"
 	"github.com/seuil-idp/seuil/idp/directory"
 	"github.com/seuil-idp/seuil/idp/funnel"
 	"github.com/seuil-idp/seuil/idp/provider"
@@ -36,7 +38,8 @@ type app struct {
 	handler  http.Handler
 	outbox   *notify.Outbox // demo: the in-memory senders' messages
 	provider *provider.Provider
-	reload   func() error // re-reads the flow definitions (SIGHUP)
+	reload   func() error      // re-reads the flow definitions (SIGHUP)
+	flows    console.FlowAdmin // the console's way of changing them
 	close    func()
 }
 
@@ -149,7 +152,13 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 	}
 	fc := set.Flows
 	fc.Preview = fc.Preview || o.demo
-	fh, err := flows.New(fc, flows.Deps{
+	// The definitions the console manages, where no flows.dir rules.
+	cat := catalog.New(rdb, set.Redis.KeyPrefix)
+	var managed func(context.Context) (map[string][]byte, error)
+	if fc.DefinitionsDir == "" {
+		managed = cat.Active
+	}
+	fh, err := flows.New(fc, flows.Deps{Managed: managed,
 		PasswordPolicy: policy, Store: store, Regulator: reg, Directory: dir, Students: src, SMS: sms, Mail: mail,
 		Themes: ths, Sessions: op.Sessions(), Ender: op, Landing: op, Logger: log, Cookies: cookies,
 		TrustedProxies: proxies, Trail: trail, Secret: set.Keys.Helpdesk, Deliveries: deferred,
@@ -160,6 +169,22 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 	if err := sameLoginPattern(fh.Definitions(), set.Flows.LoginPattern); err != nil {
 		return nil, err
 	}
+	if managed != nil {
+		// An activation on any replica reaches this one within seconds.
+		wctx, stopWatch := context.WithCancel(context.WithoutCancel(ctx))
+		watched := make(chan struct{})
+		go func() {
+			cat.Watch(wctx, 2*time.Second, func() {
+				if err := fh.Reload(); err != nil {
+					log.ErrorContext(wctx, "flow definitions from the console not loaded; the running ones stay", "err", err)
+				} else {
+					log.InfoContext(wctx, "flow definitions reloaded from the console")
+				}
+			})
+			close(watched)
+		}()
+		cl.add(func() error { stopWatch(); <-watched; return nil })
+	}
 
 	mux := http.NewServeMux()
 	ph := op.Handler()
@@ -167,11 +192,13 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 		mux.Handle(p, ph)
 	}
 	mux.Handle("/", fh)
+	flowAdmin := consoleFlows{fh: fh, cat: cat, managed: managed != nil}
 	if set.Console.Roles.Enabled() {
 		con, err := newConsole(set, consoleDeps{store: store, reg: reg, dir: dir, src: src, op: op,
 			theme: theme, trail: trail, cookies: cookies, proxies: proxies, prefix: prefix, log: log, mail: mail,
 			sendCode: fh.SendHelpdeskCode, skipped: skippedRows(bulk), funnel: counter,
-			catalogue: catalogue{flows: fh.Definitions, themes: ths}, preview: previewPath(fc, prefix), deferred: deferred})
+			catalogue: catalogue{flows: fh.Definitions, themes: ths}, preview: previewPath(fc, prefix), deferred: deferred,
+			flows: flowAdmin})
 		if err != nil {
 			return nil, err
 		}
@@ -205,7 +232,7 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 	if prefix != "" {
 		h = http.StripPrefix(prefix, h)
 	}
-	return &app{handler: accessLog(log, h), outbox: box, provider: op, reload: fh.Reload, close: cl.close}, nil
+	return &app{handler: accessLog(log, h), outbox: box, provider: op, reload: fh.Reload, flows: flowAdmin, close: cl.close}, nil
 }
 
 // previewPath is /preview's public path, "" when the previews are off.

@@ -7,10 +7,12 @@ import (
 	"log/slog"
 	"maps"
 	"net/netip"
+	"os"
 	"slices"
 	"time"
 
 	"github.com/seuil-idp/seuil/flows"
+	"github.com/seuil-idp/seuil/flows/catalog"
 	"github.com/seuil-idp/seuil/flows/notify"
 	"github.com/seuil-idp/seuil/idp/audit"
 	"github.com/seuil-idp/seuil/idp/console"
@@ -76,6 +78,7 @@ type consoleDeps struct {
 	catalogue console.Catalogue
 	preview   string
 	deferred  *notify.Deferred // the last SMS of a student, for the case page
+	flows     console.FlowAdmin
 }
 
 // newVault is the credential store on the directory, sealed with
@@ -118,6 +121,7 @@ func newConsole(set settings, d consoleDeps) (*console.Console, error) {
 		},
 		ResetURL:  set.Server.resetURL(),
 		Catalogue: d.catalogue, FlowsDir: set.Flows.DefinitionsDir, ThemesDir: set.Themes.Dir, PreviewPath: d.preview,
+		FlowAdmin: d.flows,
 		LastSMS: func(ctx context.Context, studentID string) (string, time.Time, bool) {
 			if d.deferred == nil {
 				return "", time.Time{}, false
@@ -155,4 +159,83 @@ func (c catalogue) Themes() []console.ThemeInfo {
 		out = append(out, console.ThemeInfo{Name: t.Name, Parent: t.Parent, Source: t.Source, Version: t.Version})
 	}
 	return out
+}
+
+// consoleFlows lets the console change the flow definitions: versions in
+// the catalog (Redis), checked by the flows as serve checks them, made
+// what every replica runs (each reloads when the catalog's generation
+// moves). Where flows.dir is set, the files rule and nothing changes.
+type consoleFlows struct {
+	fh      *flows.Handler
+	cat     *catalog.Store
+	managed bool
+}
+
+func (c consoleFlows) Managed() bool { return c.managed }
+
+func (c consoleFlows) Text(ctx context.Context, name string) (string, error) {
+	d := c.fh.Definitions()[name]
+	switch {
+	case d == nil:
+		return "", fmt.Errorf("no flow %q", name)
+	case d.Source == "console":
+		if _, active, err := c.cat.History(ctx, name); err == nil && active != "" {
+			v, err := c.cat.Version(ctx, name, active)
+			return v.YAML, err
+		}
+	case d.Source != "embedded":
+		raw, err := os.ReadFile(d.Source)
+		return string(raw), err
+	}
+	raw, err := flows.Shipped(name)
+	return string(raw), err
+}
+
+func (c consoleFlows) Check(name string, raw []byte) error { return c.fh.Check(name, raw) }
+
+func (c consoleFlows) Versions(ctx context.Context, name string) ([]console.FlowVersion, string, error) {
+	hist, active, err := c.cat.History(ctx, name)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]console.FlowVersion, 0, len(hist))
+	for _, v := range hist {
+		out = append(out, console.FlowVersion{ID: v.ID, By: v.By, Note: v.Note, At: v.At})
+	}
+	return out, active, nil
+}
+
+func (c consoleFlows) Activate(ctx context.Context, name string, raw []byte, id, by, note string) (string, string, error) {
+	if !c.managed {
+		return "", "", errors.New("flows.dir is set: the definitions are files")
+	}
+	if id != "" {
+		v, err := c.cat.Version(ctx, name, id)
+		if err != nil {
+			return "", "", err
+		}
+		raw = []byte(v.YAML)
+	}
+	// Checked again, whichever way it came: the themes or the login
+	// pattern may have changed since it was saved.
+	if err := c.fh.Check(name, raw); err != nil {
+		return "", "", err
+	}
+	before, err := c.Text(ctx, name)
+	if err != nil {
+		return "", "", err
+	}
+	if id == "" {
+		if id, err = c.cat.Save(ctx, name, catalog.Version{YAML: string(raw), By: by, At: time.Now(), Note: note}); err != nil {
+			return "", "", err
+		}
+	}
+	if _, err := c.cat.Activate(ctx, name, id); err != nil {
+		return "", "", err
+	}
+	// This replica at once; the others when their watch sees it.
+	if err := c.fh.Reload(); err != nil {
+		return "", "", err
+	}
+	return id, before, nil
 }

@@ -195,7 +195,7 @@ try {
   const actx = await browser.newContext({ bypassCSP: true, viewport: { width: 1100, height: 900 }, storageState: await hctx.storageState() });
   const ap = await actx.newPage();
   for (const u of ["/admin/", "/admin/search?q=nothing-matches", "/admin/case?student=22010274", "/admin/case?student=22010000",
-    "/admin/audit", "/admin/audit?student=22010274", "/admin/staff", "/admin/skipped", "/admin/funnel", "/admin/flows"]) {
+    "/admin/audit", "/admin/audit?student=22010274", "/admin/staff", "/admin/skipped", "/admin/funnel", "/admin/flows", "/admin/flows/edit?name=reset"]) {
     await ap.goto(base + u);
     await axe(ap, u, problems);
     if (u === "/admin/funnel") {
@@ -206,6 +206,16 @@ try {
       await ap.getByRole("heading", { name: "Parcours et thèmes en service" }).waitFor();
       check(await ap.getByRole("rowheader", { name: "activation" }).count() === 1, "flows page: the activation flow is listed");
       await ap.screenshot({ path: path.join(shots, "console-7-flows.png"), fullPage: true });
+    }
+    if (u.startsWith("/admin/flows/edit")) {
+      // A version with a mistake: every problem with its line, nothing saved.
+      const text = ap.getByLabel("Définition (YAML)");
+      await text.fill((await text.inputValue()).replace("ttl: 1h", "ttl: 5x"));
+      await ap.getByRole("button", { name: "Vérifier" }).click();
+      await ap.getByText(/line \d+: flows\.reset\.ttl: "5x" is not a duration/).waitFor();
+      await axe(ap, u + " (problems)", problems);
+      await ap.screenshot({ path: path.join(shots, "console-8-flow-edit.png"), fullPage: true });
+      check(true, "flow editor: a mistake is shown with its line");
     }
   }
   const sp = await (await browser.newContext({ bypassCSP: true, viewport: { width: 320, height: 640 }, storageState: await hctx.storageState() })).newPage();

@@ -68,6 +68,7 @@ const (
 	KindResend      = "staff.resend"
 	KindStartReset  = "staff.start_reset"
 	KindExport      = "staff.export"
+	KindFlowChange  = "staff.flow_change" // Flow: the definition; Detail: the new version and its changed lines
 )
 
 // Filter selects events. Zero fields select everything.

@@ -34,8 +34,8 @@ func TestCataloguePage(t *testing.T) {
 	c.catalogueView(w, httptest.NewRequest("GET", "/admin/flows", nil), nil)
 	body := strings.ReplaceAll(w.Body.String(), "&#39;", "'")
 	for _, want := range []string{
-		`<th scope="row">activation</th><td>identify, verify, password, done</td><td>directe</td><td>1 h</td><td>univ</td><td><code>/etc/seuil/flows/activation.yaml</code></td><td><code>0a1b2c3d4e5f</code></td>`,
-		`<th scope="row">expired</th><td>password, done</td><td>depuis la page de connexion</td>`, "livré avec Seuil",
+		`<th scope="row"><a href="/admin/flows/edit?name=activation">activation</a></th><td>identify, verify, password, done</td><td>directe</td><td>1 h</td><td>univ</td><td><code>/etc/seuil/flows/activation.yaml</code></td><td><code>0a1b2c3d4e5f</code></td>`,
+		`<th scope="row"><a href="/admin/flows/edit?name=expired">expired</a></th><td>password, done</td><td>depuis la page de connexion</td>`, "livré avec Seuil",
 		`<th scope="row">univ</th><td>default</td><td><code>/etc/seuil/themes/univ</code></td><td><code>222222222222</code></td>`,
 		`href="/seuil/preview?theme=univ&amp;lang=en"`,
 		"les parcours viennent des fichiers de /etc/seuil/flows et les thèmes de /etc/seuil/themes",

@@ -117,6 +117,9 @@ type Deps struct {
 	// LastSMS is what became of the student's last code by SMS, within
 	// the hour (sent, delivered, not…); nil, or ok false: nothing known.
 	LastSMS func(ctx context.Context, studentID string) (state string, at time.Time, ok bool)
+	// FlowAdmin changes the flow definitions from the console; nil: it
+	// cannot.
+	FlowAdmin FlowAdmin
 }
 
 // Console serves /admin.
@@ -149,6 +152,8 @@ func New(d Deps) (*Console, error) {
 	c.mux.Handle("GET /admin/skipped", staffOnly(staff.Helpdesk, c.skippedView))
 	c.mux.Handle("GET /admin/funnel", staffOnly(staff.Admin, c.funnelView))
 	c.mux.Handle("GET /admin/flows", staffOnly(staff.Admin, c.catalogueView))
+	c.mux.Handle("GET /admin/flows/edit", staffOnly(staff.Admin, c.flowEdit))
+	c.mux.Handle("POST /admin/flows/edit", staffOnly(staff.Admin, c.flowEdit))
 	c.mux.Handle("GET /admin/funnel.csv", staffOnly(staff.Admin, c.funnelCSV))
 	c.mux.Handle("GET /admin/audit", staffOnly(staff.Admin, c.auditView))
 	c.mux.Handle("GET /admin/audit.csv", staffOnly(staff.Admin, c.auditCSV))

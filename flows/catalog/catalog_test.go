@@ -1,0 +1,58 @@
+package catalog_test
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/seuil-idp/seuil/flows/catalog"
+	"github.com/seuil-idp/seuil/idp/state/redistest"
+)
+
+// Versions are kept once each, newest first; activating one makes it
+// what Active gives and moves the generation, which Watch hears; an
+// earlier version comes back the same way (a rollback).
+func TestCatalog(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := catalog.New(redistest.Client(t), "t:")
+	v1, err := s.Save(ctx, "reset", catalog.Version{YAML: "name: reset\nttl: 20m\n", By: "admin", At: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2, _ := s.Save(ctx, "reset", catalog.Version{YAML: "name: reset\nttl: 30m\n", By: "admin", At: time.Now()})
+	if again, _ := s.Save(ctx, "reset", catalog.Version{YAML: "name: reset\nttl: 20m\n"}); again != v1 {
+		t.Errorf("the same text saved twice: %s and %s", v1, again)
+	}
+	hist, active, err := s.History(ctx, "reset")
+	if err != nil || len(hist) != 2 || hist[0].ID != v2 || hist[1].ID != v1 || active != "" {
+		t.Fatalf("History = %+v, %q, %v", hist, active, err)
+	}
+	var heard atomic.Int32
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go s.Watch(wctx, 20*time.Millisecond, func() { heard.Add(1) })
+	time.Sleep(50 * time.Millisecond) // the watcher's baseline
+	if prev, err := s.Activate(ctx, "reset", v2); err != nil || prev != "" {
+		t.Fatalf("Activate = %q, %v", prev, err)
+	}
+	if a, _ := s.Active(ctx); string(a["reset"]) != "name: reset\nttl: 30m\n" {
+		t.Errorf("Active = %q", a)
+	}
+	if prev, err := s.Activate(ctx, "reset", v1); err != nil || prev != v2 {
+		t.Fatalf("rollback: %q, %v", prev, err)
+	}
+	if a, _ := s.Active(ctx); string(a["reset"]) != "name: reset\nttl: 20m\n" {
+		t.Errorf("Active after the rollback = %q", a)
+	}
+	for deadline := time.Now().Add(2 * time.Second); heard.Load() == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the watcher never heard an activation")
+		}
+	}
+	if _, err := s.Activate(ctx, "reset", "000000000000"); !errors.Is(err, catalog.ErrNoVersion) {
+		t.Errorf("activating an unknown version: %v", err)
+	}
+}

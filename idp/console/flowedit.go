@@ -1,0 +1,181 @@
+package console
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/seuil-idp/seuil/idp/audit"
+)
+
+// FlowAdmin changes the flow definitions from the console: a new
+// version is checked as serve would check it, saved, and made what every
+// replica runs; an earlier one comes back the same way. Where the
+// definitions are files (flows.dir), Managed is false and nothing here
+// changes them.
+type FlowAdmin interface {
+	Managed() bool
+	// Text is what flow name runs now.
+	Text(ctx context.Context, name string) (string, error)
+	// Check validates a candidate: every problem, each with its line.
+	Check(name string, raw []byte) error
+	// Versions lists the saved versions, newest first, and the active
+	// one's id ("" when the flow runs the shipped text).
+	Versions(ctx context.Context, name string) ([]FlowVersion, string, error)
+	// Activate makes raw (or, when id is given, that saved version) what
+	// every replica runs, and returns its id and the text it replaces.
+	Activate(ctx context.Context, name string, raw []byte, id, by, note string) (newID, before string, err error)
+}
+
+// FlowVersion is one saved version of a flow definition.
+type FlowVersion struct {
+	ID, By, Note string
+	At           time.Time
+}
+
+type flowEditPage struct {
+	Name, Text, Note string
+	Managed          bool
+	Problems         []string
+	Valid            bool // checked, no problem
+	Diff             []diffLine
+	Versions         []FlowVersion
+	Active           string
+}
+
+// flowEdit shows flow name's text to change, its versions and, after a
+// check, its problems or its differences from what runs.
+func (c *Console) flowEdit(w http.ResponseWriter, r *http.Request, m *member) {
+	name := r.FormValue("name")
+	if c.d.FlowAdmin == nil || !c.flowKnown(name) {
+		c.message(w, r, http.StatusNotFound, "admin.notfound")
+		return
+	}
+	p := flowEditPage{Name: name, Managed: c.d.FlowAdmin.Managed()}
+	ctx := r.Context()
+	running, err := c.d.FlowAdmin.Text(ctx, name)
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	p.Text = running
+	status, notice := http.StatusOK, ""
+	if r.Method == http.MethodPost && p.Managed {
+		p.Text, p.Note = strings.ReplaceAll(r.PostFormValue("text"), "\r\n", "\n"), strings.TrimSpace(r.PostFormValue("note"))
+		id := r.PostFormValue("version")
+		if id != "" { // a rollback: the saved text, not the form's
+			p.Text = ""
+		}
+		switch {
+		case len(p.Text) > 64<<10 || len(p.Note) > 300:
+			p.Problems, status = []string{m.tr.T("admin.flows.too_long")}, http.StatusUnprocessableEntity
+		case id == "" && c.check(&p, running) != nil:
+			status = http.StatusUnprocessableEntity
+		case r.PostFormValue("action") == "activate" || id != "":
+			newID, before, err := c.d.FlowAdmin.Activate(ctx, name, []byte(p.Text), id, m.s.Login, p.Note)
+			if err != nil {
+				c.fail(w, r, err)
+				return
+			}
+			after, _ := c.d.FlowAdmin.Text(ctx, name)
+			detail := name + " → " + newID + "\n" + diffText(lineDiff(before, after))
+			_ = c.record(ctx, m, audit.Event{Kind: audit.KindFlowChange, Flow: name, Detail: truncate(detail, 2000), Reason: p.Note})
+			p.Text, p.Note, p.Valid, p.Diff = after, "", false, nil
+			notice = m.tr.T("admin.flows.activated", newID)
+		}
+	}
+	if p.Versions, p.Active, err = c.d.FlowAdmin.Versions(ctx, name); err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	c.render(w, r, m, status, "admin_flow_edit", "admin.flows.edit.title", view{Current: "flows", Page: p, Notice: notice})
+}
+
+// check validates p.Text, filling its problems or its differences from
+// running.
+func (c *Console) check(p *flowEditPage, running string) error {
+	err := c.d.FlowAdmin.Check(p.Name, []byte(p.Text))
+	if err != nil {
+		for _, line := range strings.Split(err.Error(), "\n") {
+			if line = strings.TrimSpace(line); line != "" {
+				p.Problems = append(p.Problems, line)
+			}
+		}
+		return err
+	}
+	p.Valid, p.Diff = true, lineDiff(running, p.Text)
+	return nil
+}
+
+func (c *Console) flowKnown(name string) bool {
+	if c.d.Catalogue == nil {
+		return false
+	}
+	for _, f := range c.d.Catalogue.Flows() {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// diffLine is one line of a difference: kept (" "), removed ("-") or
+// added ("+").
+type diffLine struct{ Op, Text string }
+
+// lineDiff is the line-by-line difference from a to b (a longest common
+// subsequence: definitions are tens of lines).
+func lineDiff(a, b string) []diffLine {
+	x, y := strings.Split(strings.TrimSuffix(a, "\n"), "\n"), strings.Split(strings.TrimSuffix(b, "\n"), "\n")
+	if len(x) > 2000 || len(y) > 2000 {
+		return []diffLine{{"-", "…"}, {"+", "…"}}
+	}
+	lcs := make([][]int, len(x)+1)
+	for i := range lcs {
+		lcs[i] = make([]int, len(y)+1)
+	}
+	for i := len(x) - 1; i >= 0; i-- {
+		for j := len(y) - 1; j >= 0; j-- {
+			if x[i] == y[j] {
+				lcs[i][j] = lcs[i+1][j+1] + 1
+			} else {
+				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+			}
+		}
+	}
+	var out []diffLine
+	i, j := 0, 0
+	for i < len(x) || j < len(y) {
+		switch {
+		case i < len(x) && j < len(y) && x[i] == y[j]:
+			out = append(out, diffLine{" ", x[i]})
+			i, j = i+1, j+1
+		case i < len(x) && (j == len(y) || lcs[i+1][j] >= lcs[i][j+1]):
+			out = append(out, diffLine{"-", x[i]})
+			i++
+		default:
+			out = append(out, diffLine{"+", y[j]})
+			j++
+		}
+	}
+	return out
+}
+
+// diffText is the changed lines only, as the audit trail keeps them.
+func diffText(d []diffLine) string {
+	var b strings.Builder
+	for _, l := range d {
+		if l.Op != " " {
+			b.WriteString(l.Op + " " + l.Text + "\n")
+		}
+	}
+	return b.String()
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

@@ -1,0 +1,90 @@
+package console
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/seuil-idp/seuil/idp/audit"
+	"github.com/seuil-idp/seuil/idp/session"
+	"github.com/seuil-idp/seuil/idp/staff"
+	"github.com/seuil-idp/seuil/themes"
+)
+
+// fakeFlows runs one flow, "reset", whose text is ttl-led.
+type fakeFlows struct {
+	text     string
+	versions []FlowVersion
+	active   string
+}
+
+func (f *fakeFlows) Managed() bool                                { return true }
+func (f *fakeFlows) Text(context.Context, string) (string, error) { return f.text, nil }
+func (f *fakeFlows) Check(_ string, raw []byte) error {
+	if strings.Contains(string(raw), "bogus") {
+		return errors.Join(errors.New("line 2: flows.reset.ttl: \"5x\" is not a duration"),
+			errors.New("line 5: flows.reset.steps[0].bogus: unknown key"))
+	}
+	return nil
+}
+func (f *fakeFlows) Versions(context.Context, string) ([]FlowVersion, string, error) {
+	return f.versions, f.active, nil
+}
+func (f *fakeFlows) Activate(_ context.Context, _ string, raw []byte, id, by, note string) (string, string, error) {
+	before := f.text
+	if id == "" {
+		id = "abcdef012345"
+		f.versions = append([]FlowVersion{{ID: id, By: by, Note: note}}, f.versions...)
+		f.text = string(raw)
+	}
+	f.active = id
+	return id, before, nil
+}
+
+// The flow editor: a version with mistakes shows every one with its
+// line and saves nothing; a valid one shows what it changes; activating
+// it puts it in service and records the change, with its diff, in the
+// audit trail; the versions are listed, the running one marked.
+func TestFlowEditor(t *testing.T) {
+	t.Parallel()
+	var heard []audit.Event
+	trail := audit.New(nil, slog.New(slog.NewTextHandler(io.Discard, nil)), 0)
+	trail.Observe(func(e audit.Event) { heard = append(heard, e) })
+	ff := &fakeFlows{text: "name: reset\nttl: 1h\n"}
+	c := testConsole(t, Deps{FlowAdmin: ff, Catalogue: fakeCatalogue{}, Trail: trail})
+	th, _ := themes.Default()
+	m := &member{s: session.Session{Login: "admin"}, roles: []staff.Role{staff.Admin}, lang: "fr", tr: th.Translator("fr")}
+	post := func(form url.Values) string {
+		r := httptest.NewRequest("POST", "/admin/flows/edit", strings.NewReader(form.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		w := httptest.NewRecorder()
+		c.flowEdit(w, r, m)
+		return strings.ReplaceAll(w.Body.String(), "&#34;", `"`)
+	}
+	body := post(url.Values{"name": {"activation"}, "action": {"check"}, "text": {"name: reset\nttl: 5x\nsteps:\n  - type: identify\n    bogus: 1\n"}})
+	for _, want := range []string{"Cette version a 2 problème(s)", `line 2: flows.reset.ttl: "5x" is not a duration`, "line 5: flows.reset.steps[0].bogus: unknown key"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("a broken version: the page lacks %q:\n%s", want, body)
+		}
+	}
+	body = post(url.Values{"name": {"activation"}, "action": {"check"}, "text": {"name: reset\nttl: 20m\n"}})
+	if !strings.Contains(body, "Cette version est valide") || !strings.Contains(body, "<del>- ttl: 1h</del>") || !strings.Contains(body, "<ins>+ ttl: 20m</ins>") {
+		t.Errorf("a valid version's differences:\n%s", body)
+	}
+	if len(ff.versions) != 0 || len(heard) != 0 {
+		t.Fatalf("checking saved or recorded something: %+v %+v", ff.versions, heard)
+	}
+	body = post(url.Values{"name": {"activation"}, "action": {"activate"}, "text": {"name: reset\r\nttl: 20m\r\n"}, "note": {"a shorter reset"}})
+	if !strings.Contains(body, "La version abcdef012345 est en service") || !strings.Contains(body, "en service</td>") {
+		t.Errorf("after activation:\n%s", body)
+	}
+	if len(heard) != 1 || heard[0].Kind != audit.KindFlowChange || heard[0].Reason != "a shorter reset" || heard[0].Actor != "admin" ||
+		!strings.Contains(heard[0].Detail, "- ttl: 1h\n+ ttl: 20m") {
+		t.Errorf("the audit trail: %+v", heard)
+	}
+}
