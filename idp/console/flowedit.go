@@ -72,7 +72,13 @@ func (c *Console) flowEdit(w http.ResponseWriter, r *http.Request, m *member) {
 			p.Problems, status = []string{m.tr.T("admin.flows.too_long")}, http.StatusUnprocessableEntity
 		case id == "" && c.check(&p, running) != nil:
 			status = http.StatusUnprocessableEntity
+		case id == "" && r.PostFormValue("action") == "activate" && p.Note == "":
+			// A change to what every student goes through says why.
+			p.Problems, p.Valid, status = []string{m.tr.T("admin.flows.edit.note_required")}, false, http.StatusUnprocessableEntity
 		case r.PostFormValue("action") == "activate" || id != "":
+			if id != "" {
+				p.Note = m.tr.T("admin.flows.edit.rollback_note", id)
+			}
 			newID, before, err := c.d.FlowAdmin.Activate(ctx, name, []byte(p.Text), id, m.s.Login, p.Note)
 			if err != nil {
 				c.fail(w, r, err)

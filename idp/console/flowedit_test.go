@@ -79,6 +79,9 @@ func TestFlowEditor(t *testing.T) {
 	if len(ff.versions) != 0 || len(heard) != 0 {
 		t.Fatalf("checking saved or recorded something: %+v %+v", ff.versions, heard)
 	}
+	if body = post(url.Values{"name": {"activation"}, "action": {"activate"}, "text": {"name: reset\nttl: 20m\n"}}); !strings.Contains(body, "Donnez le motif du changement") || len(ff.versions) != 0 {
+		t.Errorf("an activation without a reason went through:\n%s", body)
+	}
 	body = post(url.Values{"name": {"activation"}, "action": {"activate"}, "text": {"name: reset\r\nttl: 20m\r\n"}, "note": {"a shorter reset"}})
 	if !strings.Contains(body, "La version abcdef012345 est en service") || !strings.Contains(body, "en service</td>") {
 		t.Errorf("after activation:\n%s", body)
@@ -86,5 +89,11 @@ func TestFlowEditor(t *testing.T) {
 	if len(heard) != 1 || heard[0].Kind != audit.KindFlowChange || heard[0].Reason != "a shorter reset" || heard[0].Actor != "admin" ||
 		!strings.Contains(heard[0].Detail, "- ttl: 1h\n+ ttl: 20m") {
 		t.Errorf("the audit trail: %+v", heard)
+	}
+	// Back to the version before, its reason given by the page.
+	ff.versions = append(ff.versions, FlowVersion{ID: "000000000001", By: "admin"})
+	body = post(url.Values{"name": {"activation"}, "version": {"000000000001"}})
+	if len(heard) != 2 || heard[1].Reason != "retour à la version 000000000001" || ff.active != "000000000001" {
+		t.Errorf("the rollback: %+v, active %s\n%s", heard, ff.active, body)
 	}
 }
