@@ -216,6 +216,25 @@ try {
       await axe(ap, u + " (problems)", problems);
       await ap.screenshot({ path: path.join(shots, "console-8-flow-edit.png"), fullPage: true });
       check(true, "flow editor: a mistake is shown with its line");
+      // Fixed, checked (its differences shown), activated with a reason;
+      // then a second version, and back to the first.
+      for (const [ttl, note] of [["45m", "Essai : un parcours plus court"], ["30m", "Essai : plus court encore"]]) {
+        await text.fill((await text.inputValue()).replace(/ttl: \S+/, "ttl: " + ttl));
+        await ap.getByRole("button", { name: "Vérifier" }).click();
+        await ap.getByText("Cette version est valide").waitFor();
+        await ap.getByLabel("Motif du changement").fill(note);
+        await ap.getByRole("button", { name: "Activer sur toutes les répliques" }).click();
+        await ap.getByText(/La version [0-9a-f]{12} est en service/).waitFor();
+      }
+      await axe(ap, u + " (versions)", problems);
+      await ap.getByRole("button", { name: "Revenir à cette version" }).click();
+      await ap.getByText(/La version [0-9a-f]{12} est en service/).waitFor();
+      check((await text.inputValue()).includes("ttl: 45m"), "flow editor: back to the first version");
+      await ap.screenshot({ path: path.join(shots, "console-9-flow-versions.png"), fullPage: true });
+      await ap.goto(base + "/admin/flows");
+      check(await ap.getByText("la console (version active)").count() === 1, "flows page: reset now runs the console's version");
+      await ap.goto(base + "/admin/audit");
+      check(await ap.getByText("Essai : un parcours plus court").count() >= 1, "audit trail: the change and its reason");
     }
   }
   const sp = await (await browser.newContext({ bypassCSP: true, viewport: { width: 320, height: 640 }, storageState: await hctx.storageState() })).newPage();
