@@ -41,10 +41,7 @@ func TestStages(t *testing.T) {
 // Counted in Redis, by day and hour, from what the trail observed.
 func TestCounterCounts(t *testing.T) {
 	t.Parallel()
-	c := New(redistest.Client(t), "t:", slog.New(slog.NewTextHandler(io.Discard, nil)))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { c.Run(ctx); close(done) }()
+	c, flush := runCounter(t)
 	at := time.Date(2026, 9, 1, 9, 30, 0, 0, time.UTC)
 	for i, e := range []audit.Event{
 		{Kind: audit.KindFlowStarted}, {Kind: audit.KindFlowStarted}, {Kind: audit.KindFlowStarted},
@@ -55,8 +52,7 @@ func TestCounterCounts(t *testing.T) {
 		c.Observe(e)
 	}
 	c.Observe(audit.Event{Kind: audit.KindFlowStarted, Flow: "reset", Time: at})
-	cancel()
-	<-done
+	flush()
 	days, err := c.Days(context.Background(), "activation", at.AddDate(0, 0, -1), at)
 	if err != nil || len(days) != 2 {
 		t.Fatalf("Days = %v, %v", days, err)
@@ -75,10 +71,7 @@ func TestCounterCounts(t *testing.T) {
 // as "at most" a bound; a refused step's time counts nowhere.
 func TestScreenTimes(t *testing.T) {
 	t.Parallel()
-	c := New(redistest.Client(t), "t:", slog.New(slog.NewTextHandler(io.Discard, nil)))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { c.Run(ctx); close(done) }()
+	c, flush := runCounter(t)
 	at := time.Date(2026, 9, 1, 9, 30, 0, 0, time.UTC)
 	// Ten codes typed: six within 20 s, three within a minute, one
 	// after 40 minutes (a student who went to find their phone).
@@ -87,8 +80,7 @@ func TestScreenTimes(t *testing.T) {
 	}
 	c.Observe(audit.Event{Kind: audit.KindStep, Flow: "activation", Detail: "identify", Outcome: "ok", Time: at, Took: 3 * time.Second})
 	c.Observe(audit.Event{Kind: audit.KindStep, Flow: "activation", Detail: "password", Outcome: "refused", Time: at, Took: time.Hour})
-	cancel()
-	<-done
+	flush()
 	days, err := c.Days(context.Background(), "activation", at, at)
 	if err != nil || len(days) != 1 {
 		t.Fatalf("Days = %v, %v", days, err)
@@ -119,4 +111,15 @@ func TestScreenTimes(t *testing.T) {
 			t.Errorf("%s q%.1f = %v over=%t n=%d; want %v over=%t n=%d", tc.step, tc.q, b, over, n, tc.bound, tc.over, tc.n)
 		}
 	}
+}
+
+// runCounter is a counter on a real redis-server with its worker
+// running; flush stops the worker once it has sent what it holds.
+func runCounter(t *testing.T) (*Counter, func()) {
+	t.Helper()
+	c := New(redistest.Client(t), "t:", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { c.Run(ctx); close(done) }()
+	return c, func() { cancel(); <-done }
 }
