@@ -145,10 +145,15 @@ func (p *Provider) grant(w http.ResponseWriter, r *http.Request, ar fosite.Autho
 		p.authorizeError(w, r, ar, err)
 		return
 	}
-	if err := p.sessions.AddClient(ctx, r, cl.GetID()); err != nil {
-		p.log.WarnContext(ctx, "record client in session", "client", cl.GetID(), "err", err)
+	// A client already in the session (every SSO sign-in after the
+	// first) costs no write: the session's read above said so.
+	first := !slices.Contains(sess.Clients, cl.GetID())
+	if first {
+		if err := p.sessions.AddClient(ctx, r, cl.GetID()); err != nil {
+			p.log.WarnContext(ctx, "record client in session", "client", cl.GetID(), "err", err)
+		}
 	}
-	if sess.Flow != "" && !slices.Contains(sess.Clients, cl.GetID()) && p.deps.Trail != nil {
+	if sess.Flow != "" && first && p.deps.Trail != nil {
 		// The student a flow signed in reaches this relying party for
 		// the first time: the campaign's last stage.
 		_ = p.deps.Trail.Record(ctx, audit.Event{Kind: audit.KindLanded, Outcome: "ok", Flow: sess.Flow,

@@ -3,11 +3,13 @@ package provider_test
 import (
 	"context"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
+	"golang.org/x/oauth2"
 
 	"github.com/seuil-idp/seuil/idp/state/redistest"
 )
@@ -73,8 +75,21 @@ func TestRedisRoundTrips(t *testing.T) {
 		t.Fatalf("refresh: %d %v", st, out)
 	}
 	trips, cmds = cnt.reset()
-	t.Logf("refresh: %d round trips, %d commands: %s", trips, len(cmds), strings.Join(cmds, " "))
 	if trips > 8 {
 		t.Errorf("a refresh costs %d Redis round trips, more than 8", trips)
+	}
+	t.Logf("refresh: %d round trips, %d commands: %s", trips, len(cmds), strings.Join(cmds, " "))
+
+	// Another authorization from the same SSO session, for a client the
+	// session already has: read, grant, no session write.
+	b := e.browser()
+	b.login(r.authURL(oauth2.GenerateVerifier()), testPassword)
+	cnt.reset()
+	resp, _ := b.follow(r.authURL(oauth2.GenerateVerifier()))
+	code(t, resp)
+	trips, cmds = cnt.reset()
+	t.Logf("authorization from the session: %d round trips, %d commands: %s", trips, len(cmds), strings.Join(cmds, " "))
+	if slices.Contains(cmds, "watch") {
+		t.Errorf("an authorization for a client the session has rewrote the session: %s", strings.Join(cmds, " "))
 	}
 }
