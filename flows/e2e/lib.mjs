@@ -14,10 +14,20 @@ const require = createRequire(import.meta.url);
 export const chromiumArgs = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
   "--disable-component-update", "--disable-sync"];
 
-export function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => resolve(p)); });
-  });
+// freePort is a port free now and never handed out before in this walk:
+// the kernel may give a port just closed again, and the demo and its
+// relying party must not get the same.
+const handedOut = new Set();
+export async function freePort() {
+  for (;;) {
+    const p = await new Promise((resolve) => {
+      const s = net.createServer().listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => resolve(p)); });
+    });
+    if (!handedOut.has(p)) {
+      handedOut.add(p);
+      return p;
+    }
+  }
 }
 
 // startDemo builds cmd/seuil and runs `seuil demo` on free ports with a

@@ -10,11 +10,21 @@ import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().once("error", reject)
-      .listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => resolve(p)); });
-  });
+// freePort is a port free now and never handed out before in this run:
+// the kernel may give a port just closed again, and two servers of one
+// walk (the demo and its relying party, Apache…) must not get the same.
+const handedOut = new Set();
+export async function freePort() {
+  for (;;) {
+    const p = await new Promise((resolve, reject) => {
+      const s = net.createServer().once("error", reject)
+        .listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => resolve(p)); });
+    });
+    if (!handedOut.has(p)) {
+      handedOut.add(p);
+      return p;
+    }
+  }
 }
 
 // The clients: one per token endpoint authentication method Seuil offers
