@@ -45,10 +45,12 @@ func IDOf(yaml string) string {
 	return hex.EncodeToString(sum[:6])
 }
 
-func (s *Store) versionsKey(name string) string { return s.prefix + "catalog:flow:" + name + ":versions" }
-func (s *Store) historyKey(name string) string  { return s.prefix + "catalog:flow:" + name + ":history" }
-func (s *Store) activeKey() string              { return s.prefix + "catalog:active" }
-func (s *Store) generationKey() string          { return s.prefix + "catalog:generation" }
+func (s *Store) versionsKey(name string) string {
+	return s.prefix + "catalog:flow:" + name + ":versions"
+}
+func (s *Store) historyKey(name string) string { return s.prefix + "catalog:flow:" + name + ":history" }
+func (s *Store) activeKey() string             { return s.prefix + "catalog:active" }
+func (s *Store) generationKey() string         { return s.prefix + "catalog:generation" }
 
 // maxHistory bounds the versions kept per flow (the oldest go).
 const maxHistory = 50
