@@ -155,7 +155,7 @@ func (d *Deferred) send(ctx context.Context, j job) error {
 	_, _ = rand.Read(nonce)
 	sealed := d.aead.Seal(nonce, nonce, raw, []byte(id))
 	bg := context.WithoutCancel(ctx)
-	tellTracked(ctx, id)
+	tell(ctx, trackKey{}, id)
 	started := d.start()
 	due := d.now()
 	if started {

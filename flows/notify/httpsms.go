@@ -148,7 +148,7 @@ func (s *HTTPSMS) SendSMS(ctx context.Context, m SMS) error {
 	}
 	if s.messageID != "" {
 		if id, err := jsonField(body, s.messageID); err == nil && id != "" {
-			tellProviderID(ctx, id)
+			tell(ctx, idKey{}, id)
 		}
 	}
 	return nil

@@ -36,12 +36,6 @@ func withProviderID(ctx context.Context, fn func(string)) context.Context {
 	return context.WithValue(ctx, idKey{}, fn)
 }
 
-func tellProviderID(ctx context.Context, id string) {
-	if fn, ok := ctx.Value(idKey{}).(func(string)); ok {
-		fn(id)
-	}
-}
-
 type trackKey struct{}
 
 // Track has Deferred tell fn the id of the message it is about to send,
@@ -50,8 +44,9 @@ func Track(ctx context.Context, fn func(id string)) context.Context {
 	return context.WithValue(ctx, trackKey{}, fn)
 }
 
-func tellTracked(ctx context.Context, id string) {
-	if fn, ok := ctx.Value(trackKey{}).(func(string)); ok {
+// tell hands id to the func ctx holds under key (idKey, trackKey), if any.
+func tell(ctx context.Context, key any, id string) {
+	if fn, ok := ctx.Value(key).(func(string)); ok {
 		fn(id)
 	}
 }
