@@ -109,6 +109,10 @@ func (s *Store) Version(ctx context.Context, name, id string) (Version, error) {
 	if err != nil {
 		return Version{}, fmt.Errorf("catalog: %w", err)
 	}
+	return decode(raw)
+}
+
+func decode(raw []byte) (Version, error) {
 	var v Version
 	if err := json.Unmarshal(raw, &v); err != nil {
 		return Version{}, fmt.Errorf("catalog: %w", err)
@@ -124,12 +128,23 @@ func (s *Store) History(ctx context.Context, name string) ([]Version, string, er
 		return nil, "", fmt.Errorf("catalog: %w", err)
 	}
 	var out []Version
-	for _, id := range ids {
-		v, err := s.Version(ctx, name, id)
+	if len(ids) > 0 {
+		// One HMGET for the whole history, not a read per version.
+		raws, err := s.rdb.HMGet(ctx, s.versionsKey(name), ids...).Result()
 		if err != nil {
-			return nil, "", err
+			return nil, "", fmt.Errorf("catalog: %w", err)
 		}
-		out = append(out, v)
+		for _, raw := range raws {
+			text, ok := raw.(string)
+			if !ok {
+				return nil, "", ErrNoVersion
+			}
+			v, err := decode([]byte(text))
+			if err != nil {
+				return nil, "", err
+			}
+			out = append(out, v)
+		}
 	}
 	active, err := s.rdb.HGet(ctx, s.activeKey(), name).Result()
 	if err != nil && !errors.Is(err, redis.Nil) {
