@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/seuil-idp/seuil/idp/audit"
 )
@@ -179,9 +180,14 @@ func diffText(d []diffLine) string {
 	return b.String()
 }
 
+// truncate cuts s to at most n bytes, on a rune boundary (a definition's
+// French text must stay valid UTF-8 for the audit store), marking the cut.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "…"
 }

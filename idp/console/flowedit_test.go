@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/seuil-idp/seuil/idp/audit"
 	"github.com/seuil-idp/seuil/idp/session"
@@ -95,5 +96,25 @@ func TestFlowEditor(t *testing.T) {
 	body = post(url.Values{"name": {"activation"}, "version": {"000000000001"}})
 	if len(heard) != 2 || heard[1].Reason != "retour à la version 000000000001" || ff.active != "000000000001" {
 		t.Errorf("the rollback: %+v, active %s\n%s", heard, ff.active, body)
+	}
+}
+
+// TestTruncateKeepsUTF8: the audit detail of a long change to a French
+// definition is cut between runes, never inside one.
+func TestTruncateKeepsUTF8(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"court", 10, "court"},
+		{"abcdef", 3, "abc…"},
+		{"aé", 2, "a…"}, // byte 2 is inside é
+		{"été", 4, "ét…"}, // byte 4 is inside the second é
+	} {
+		got := truncate(tc.in, tc.n)
+		if got != tc.want || !utf8.ValidString(got) {
+			t.Errorf("truncate(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
+		}
 	}
 }
