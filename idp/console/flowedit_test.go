@@ -109,7 +109,7 @@ func TestTruncateKeepsUTF8(t *testing.T) {
 	}{
 		{"court", 10, "court"},
 		{"abcdef", 3, "abc…"},
-		{"aé", 2, "a…"}, // byte 2 is inside é
+		{"aé", 2, "a…"},   // byte 2 is inside é
 		{"été", 4, "ét…"}, // byte 4 is inside the second é
 	} {
 		got := truncate(tc.in, tc.n)
