@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -13,7 +12,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/seuil-idp/seuil/cmd/seuil/config"
 	"github.com/seuil-idp/seuil/idp/directory/ldap/slapdtest"
 	"github.com/seuil-idp/seuil/idp/state/redistest"
 	"github.com/seuil-idp/seuil/idp/students"
@@ -68,18 +66,11 @@ func TestProductionPathWithPegase(t *testing.T) {
 	}
 	writeFile(t, cfgPath, swapped)
 
-	var out, errOut bytes.Buffer
-	if code := run(context.Background(), []string{"sync", "--config", cfgPath}, &out, &errOut); code != 0 {
-		t.Fatalf("seuil sync = %d\n%s\n%s", code, out.String(), errOut.String())
-	}
-	if want := fmt.Sprintf("created %d,", n+1); !strings.Contains(out.String(), want) {
-		t.Fatalf("sync from Pégase: %s, want %q", out.String(), want)
+	cfg, report := syncAndLoad(t, cfgPath)
+	if want := fmt.Sprintf("created %d,", n+1); !strings.Contains(report, want) {
+		t.Fatalf("sync from Pégase: %s, want %q", report, want)
 	}
 
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
 	a := serveBuilt(t, cfg, l, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	e := &demoEnv{seuil: base, outbox: a.outbox}
 	b := newBrowser(t)

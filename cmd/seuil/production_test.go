@@ -35,16 +35,9 @@ func TestProductionPath(t *testing.T) {
 	cfgPath := productionSetup(t, base, redistest.Start(t), ldapSrv)
 
 	// 1. seuil sync creates every student, in state "created".
-	var out, errOut bytes.Buffer
-	if code := run(context.Background(), []string{"sync", "--config", cfgPath}, &out, &errOut); code != 0 {
-		t.Fatalf("seuil sync = %d\n%s\n%s", code, out.String(), errOut.String())
-	}
-	if !strings.Contains(out.String(), "created 23,") {
-		t.Fatalf("first sync: %s", out.String())
-	}
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		t.Fatal(err)
+	cfg, report := syncAndLoad(t, cfgPath)
+	if !strings.Contains(report, "created 23,") {
+		t.Fatalf("first sync: %s", report)
 	}
 	ld, err := ldapdir.New(context.Background(), ldapConfig(cfg.Directory.LDAP))
 	if err != nil {
@@ -84,7 +77,7 @@ func TestProductionPath(t *testing.T) {
 	}
 
 	// 4. A second sync changes nothing and keeps the account active.
-	out.Reset()
+	var out, errOut bytes.Buffer
 	if code := run(context.Background(), []string{"sync", "--config", cfgPath}, &out, &errOut); code != 0 {
 		t.Fatalf("second seuil sync = %d\n%s", code, errOut.String())
 	}
@@ -94,6 +87,22 @@ func TestProductionPath(t *testing.T) {
 	if _, err := ld.Authenticate(context.Background(), "22012345T", "Velo-Rouge-Tours-8"); err != nil {
 		t.Fatalf("password after second sync: %v", err)
 	}
+}
+
+// syncAndLoad runs `seuil sync` on the configuration at cfgPath, then
+// loads it, as serve would; it returns the configuration and the sync's
+// report.
+func syncAndLoad(t *testing.T, cfgPath string) (*config.Config, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"sync", "--config", cfgPath}, &out, &errOut); code != 0 {
+		t.Fatalf("seuil sync = %d\n%s\n%s", code, out.String(), errOut.String())
+	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg, out.String()
 }
 
 // serveBuilt builds the production wiring from cfg, as serve does, and

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -96,14 +94,7 @@ func multiSetup(t *testing.T, base string, redisAddrs []string) *config.Config {
       scopes: [openid, profile, email, offline_access]
       id_token_signed_response_alg: ES256
 `, multiRPSecret, multiRedirect))
-	var out, errOut bytes.Buffer
-	if code := run(context.Background(), []string{"sync", "--config", cfgPath}, &out, &errOut); code != 0 {
-		t.Fatalf("seuil sync = %d\n%s", code, errOut.String())
-	}
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, _ := syncAndLoad(t, cfgPath)
 	cfg.Redis.Addrs = redisAddrs
 	return cfg
 }
