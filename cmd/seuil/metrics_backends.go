@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -65,7 +64,7 @@ func (redisMetrics) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
 		start := time.Now()
 		err := next(ctx, cmd)
-		observeRedis(strings.ToLower(cmd.Name()), start, err)
+		observeRedis(cmd.Name(), start, err) // go-redis lower-cases it already
 		return err
 	}
 }
