@@ -175,5 +175,3 @@ func (m *mailSink) session(c net.Conn) {
 		}
 	}
 }
-
-func (m *mailSink) close() { _ = m.l.Close() }

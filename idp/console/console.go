@@ -317,5 +317,3 @@ func (c *Console) record(ctx context.Context, m *member, e audit.Event) error {
 	e.Actor, e.IP = m.s.Login, m.ip
 	return c.d.Trail.Record(ctx, e)
 }
-
-func since(t time.Time) time.Duration { return time.Since(t).Round(time.Second) }

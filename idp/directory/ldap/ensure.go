@@ -41,12 +41,6 @@ func (d *Dir) addRequest(rec students.Record, login string) *ldap.AddRequest {
 	return d.layout.NewEntry(rec, login, time.Now())
 }
 
-// synced is the layout's synced attributes.
-func (d *Dir) synced(rec students.Record, login string) map[string][]string {
-	d.warnEmail(rec)
-	return d.layout.Synced(rec, login)
-}
-
 // warnEmail says when the personal e-mail is left out (see EmailStorable).
 func (d *Dir) warnEmail(rec students.Record) {
 	if !EmailStorable(rec.Email) {

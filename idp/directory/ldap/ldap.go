@@ -167,7 +167,4 @@ func (d *Dir) FindByLogin(ctx context.Context, login string) (directory.Account,
 	return d.find(ctx, d.read, d.cfg.Attributes.Login, login)
 }
 
-// dn is the DN of a new account.
-func (d *Dir) dn(login string) string { return d.layout.DN(login) }
-
 var errEmpty = errors.New("ldap: empty student number or login")
