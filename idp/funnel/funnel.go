@@ -153,7 +153,7 @@ func Quantile(buckets []int64, q float64) (bound time.Duration, over bool, n int
 type Counter struct {
 	rdb     redis.UniversalClient
 	prefix  string
-	queue   chan audit.Event
+	queue   chan counted
 	dropped atomic.Int64
 	log     *slog.Logger
 	now     func() time.Time
@@ -167,16 +167,23 @@ func New(rdb redis.UniversalClient, prefix string, log *slog.Logger) *Counter {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Counter{rdb: rdb, prefix: prefix, queue: make(chan audit.Event, 4096), log: log, now: time.Now}
+	return &Counter{rdb: rdb, prefix: prefix, queue: make(chan counted, 4096), log: log, now: time.Now}
+}
+
+// counted is a queued event with its stages, worked out once.
+type counted struct {
+	e      audit.Event
+	stages []string
 }
 
 // Observe queues e (the audit trail's observer); it never blocks.
 func (c *Counter) Observe(e audit.Event) {
-	if len(Stages(e)) == 0 || e.Flow == "" {
+	stages := Stages(e)
+	if len(stages) == 0 || e.Flow == "" {
 		return
 	}
 	select {
-	case c.queue <- e:
+	case c.queue <- counted{e, stages}:
 	default:
 		c.dropped.Add(1)
 	}
@@ -191,7 +198,7 @@ func (c *Counter) dayKey(flow string, t time.Time) string {
 
 // Run sends the queued events to Redis until ctx ends, then what is left.
 func (c *Counter) Run(ctx context.Context) {
-	batch := make([]audit.Event, 0, 256)
+	batch := make([]counted, 0, 256)
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -216,16 +223,17 @@ func (c *Counter) Run(ctx context.Context) {
 
 // flush counts a batch in one pipeline: per event and stage, the day's
 // field and the hour's ("<stage>@<hh>").
-func (c *Counter) flush(ctx context.Context, batch []audit.Event) {
+func (c *Counter) flush(ctx context.Context, batch []counted) {
 	if len(batch) == 0 {
 		return
 	}
 	p := c.rdb.Pipeline()
 	seen := map[string]bool{}
-	for _, e := range batch {
+	for _, ev := range batch {
+		e := ev.e
 		k := c.dayKey(e.Flow, e.Time)
 		hour := e.Time.UTC().Format("15")
-		for _, s := range Stages(e) {
+		for _, s := range ev.stages {
 			p.HIncrBy(ctx, k, s, 1)
 			p.HIncrBy(ctx, k, s+"@"+hour, 1)
 		}
@@ -254,12 +262,23 @@ type Day struct {
 
 // Days reads the days from..to (inclusive, UTC dates) of flow.
 func (c *Counter) Days(ctx context.Context, flow string, from, to time.Time) ([]Day, error) {
-	var out []Day
-	for d := day(from); !d.After(day(to)) && len(out) < 400; d = d.AddDate(0, 0, 1) {
-		m, err := c.rdb.HGetAll(ctx, c.dayKey(flow, d)).Result()
-		if err != nil {
-			return nil, err
-		}
+	// One pipeline for the whole range, not a round trip per day.
+	var dates []time.Time
+	p := c.rdb.Pipeline()
+	var reads []*redis.MapStringStringCmd
+	for d := day(from); !d.After(day(to)) && len(dates) < 400; d = d.AddDate(0, 0, 1) {
+		dates = append(dates, d)
+		reads = append(reads, p.HGetAll(ctx, c.dayKey(flow, d)))
+	}
+	if len(dates) == 0 {
+		return nil, nil
+	}
+	if _, err := p.Exec(ctx); err != nil {
+		return nil, err
+	}
+	out := make([]Day, 0, len(dates))
+	for i, d := range dates {
+		m := reads[i].Val()
 		dd := Day{Date: d, Counts: map[string]int64{}, Hours: map[string][24]int64{}, Screens: map[string][]int64{}}
 		for field, v := range m {
 			n, _ := strconv.ParseInt(v, 10, 64)
