@@ -114,14 +114,7 @@ func TestNothingLeaks(t *testing.T) {
 	keep("PKCE verifier", verifier)
 	code := authorizeCode(t, b, base, redirect, verifier, "openid profile email offline_access")
 	keep("authorization code", code)
-	tokens := func(form url.Values) map[string]any {
-		t.Helper()
-		status, m := tokenRequest(t, base, "rp", rpSecret, form)
-		if status != 200 {
-			t.Fatalf("token: %d %v", status, m)
-		}
-		return m
-	}
+	tokens := func(form url.Values) map[string]any { t.Helper(); return tokenOK(t, base, "rp", rpSecret, form) }
 	tk := tokens(url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {redirect},
 		"code_verifier": {verifier}})
 	rt := tokens(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {fmt.Sprint(tk["refresh_token"])}})

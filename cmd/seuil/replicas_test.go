@@ -131,14 +131,7 @@ func activateAndSignIn(t *testing.T, base string, apps ...*app) {
 	// the authorization request on whichever replica gets it.
 	verifier := "replica-test-pkce-verifier-0123456789-abcdefghijklmnop"
 	code = authorizeCode(t, b, base, redirect, verifier, "openid profile offline_access")
-	tokens := func(form url.Values) map[string]any {
-		t.Helper()
-		status, m := tokenRequest(t, base, "rp", rpSecret, form)
-		if status != 200 {
-			t.Fatalf("token: %d %v", status, m)
-		}
-		return m
-	}
+	tokens := func(form url.Values) map[string]any { t.Helper(); return tokenOK(t, base, "rp", rpSecret, form) }
 	userinfo := func(at any) {
 		t.Helper()
 		req, _ := http.NewRequest("GET", base+"/userinfo", nil)
@@ -207,6 +200,16 @@ func tokenRequest(t *testing.T, base, id, secret string, form url.Values) (int, 
 	var m map[string]any
 	_ = json.NewDecoder(res.Body).Decode(&m)
 	return res.StatusCode, m
+}
+
+// tokenOK is tokenRequest that must succeed.
+func tokenOK(t *testing.T, base, id, secret string, form url.Values) map[string]any {
+	t.Helper()
+	status, m := tokenRequest(t, base, id, secret, form)
+	if status != 200 {
+		t.Fatalf("token: %d %v", status, m)
+	}
+	return m
 }
 
 // The production wiring on a Redis Cluster of three masters
