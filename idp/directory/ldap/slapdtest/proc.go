@@ -58,6 +58,18 @@ func (s *Server) run(port, tlsPort int) (*proc, error) {
 	return nil, errors.New("slapd did not answer within 10s")
 }
 
+// exitedSoon reports whether slapd exits within a second (as it does
+// when it cannot bind its port); after true, the process is gone and
+// stop must not be called.
+func (p *proc) exitedSoon() bool {
+	select {
+	case <-p.exited:
+		return true
+	case <-time.After(time.Second):
+		return false
+	}
+}
+
 // stop sends SIGTERM and waits for the exit (slapd can take > 1 s), then
 // kills it if it lingers.
 func (p *proc) stop() {

@@ -6,6 +6,7 @@
 package slapdtest
 
 import (
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -99,8 +100,16 @@ func Start(tb testing.TB, opts Options) *Server {
 		p, err := s.run(port, tlsPort)
 		if err == nil {
 			s.proc, s.port, s.tlsPort = p, port, tlsPort
+			err = s.populate(opts)
+			if err != nil && p.exitedSoon() {
+				// The port was taken between freePort and slapd's bind
+				// (another test's server): the readiness dial reached
+				// that server, and slapd gave up. Another port.
+				lastErr = fmt.Errorf("populate: %w (slapd exited: port taken?)", err)
+				continue
+			}
 			tb.Cleanup(func() { s.proc.stop() })
-			if err := s.populate(opts); err != nil {
+			if err != nil {
 				tb.Fatalf("slapdtest: populate: %v (log: %s)", err, s.log())
 			}
 			return s
