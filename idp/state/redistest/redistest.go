@@ -80,13 +80,13 @@ func waitReady(addr string, cmd *exec.Cmd) bool {
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
 		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-		err := c.Ping(ctx).Err()
+		info, err := c.Info(ctx, "server").Result()
 		cancel()
 		if err == nil {
-			return true
-		}
-		if cmd.ProcessState != nil {
-			return false
+			// The port may have been taken between freePort and the
+			// bind by another test's server, which answers in place of
+			// ours (gone): only our own process will do.
+			return strings.Contains(info, "process_id:"+strconv.Itoa(cmd.Process.Pid)+"\r\n")
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
