@@ -6,8 +6,12 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
+
+	"github.com/trustelem/zxcvbn/frequency"
 )
 
 //go:generate go run ./gen -out data/words.bin
@@ -36,11 +40,14 @@ type dict struct {
 	off   []uint32 // word i is blob[off[i]:off[i+1]]
 	rank  []uint32 // 1-based frequency rank, lower is more common
 	flags []uint8
+
+	byFirst [256][2]uint32 // words starting with byte b: [byFirst[b][0], byFirst[b][1])
 }
 
 var (
 	dictOnce sync.Once
 	dictVal  *dict
+	zxVal    *dict
 	dictErr  error
 )
 
@@ -48,8 +55,57 @@ var (
 // Check, so that a server pays the cost (tens of ms) at start and finds a
 // corrupt build at once.
 func Preload() error {
-	dictOnce.Do(func() { dictVal, dictErr = decodeDict(wordsBin) })
+	dictOnce.Do(func() {
+		dictVal, dictErr = decodeDict(wordsBin)
+		zxVal = rankedLists(frequency.FrequencyLists)
+	})
 	return dictErr
+}
+
+// zxcvbnWords returns zxcvbn's own lists (English words, names, TV and
+// film, common passwords) as one sorted dict, each word with its best
+// rank among the lists. The strength estimate keeps them apart from
+// Seuil's lists: only these, and not Seuil's, take part in the estimate
+// of a repeated part, as in zxcvbn.
+func zxcvbnWords() *dict {
+	words()
+	return zxVal
+}
+
+// rankedLists merges frequency lists into one dict. A word's rank in a
+// list is its position (1-based); zxcvbn scores a dictionary match by
+// its rank, and of two matches of one token the better rank wins, so
+// keeping the lowest rank among lists gives the same estimates as
+// zxcvbn's one map per list. The lists hold no word twice
+// (TestZxcvbnListsHaveNoDuplicates), which is what makes a position the
+// rank.
+func rankedLists(lists map[string][]string) *dict {
+	best := map[string]uint32{}
+	for _, list := range lists {
+		for i, w := range list {
+			w = strings.ToLower(w)
+			if r, ok := best[w]; !ok || uint32(i+1) < r {
+				best[w] = uint32(i + 1)
+			}
+		}
+	}
+	ws := make([]string, 0, len(best))
+	size := 0
+	for w := range best {
+		ws = append(ws, w)
+		size += len(w)
+	}
+	slices.Sort(ws)
+	d := &dict{off: make([]uint32, 1, len(ws)+1), rank: make([]uint32, len(ws)), flags: make([]uint8, len(ws))}
+	blob := make([]byte, 0, size)
+	for i, w := range ws {
+		blob = append(blob, w...)
+		d.off = append(d.off, uint32(len(blob)))
+		d.rank[i] = best[w]
+	}
+	d.blob = string(blob)
+	d.index()
+	return d
 }
 
 // words returns the loaded dictionary. The data is embedded at build
@@ -103,6 +159,7 @@ func decodeDict(raw []byte) (*dict, error) {
 		d.flags = append(d.flags, fl)
 	}
 	d.blob = string(blob)
+	d.index()
 	return d, nil
 }
 
@@ -122,6 +179,48 @@ func (d *dict) lookup(s string) (rank uint32, flags uint8, ok bool) {
 		return d.rank[i], d.flags[i], true
 	}
 	return 0, 0, false
+}
+
+// eachWord calls fn for every listed word s[i:j] with j-i >= minLen, in
+// order of i then j. s must be lower-case. From each start it narrows
+// the range of words sharing the growing prefix s[i:j], one byte at a
+// time: the words of the range all share s[i:j], so the next search
+// compares only their byte at j-i, not whole strings. It stops as soon
+// as no word has the prefix.
+func (d *dict) eachWord(s string, minLen int, fn func(i, j int, rank uint32)) {
+	for i := 0; i < len(s); i++ {
+		r := d.byFirst[s[i]]
+		lo, hi := int(r[0]), int(r[1])
+		for j := i + 1; lo < hi; j++ {
+			if depth := j - i; depth >= minLen && len(d.word(lo)) == depth {
+				fn(i, j, d.rank[lo]) // the prefix itself, sorted first
+			}
+			if j == len(s) {
+				break
+			}
+			c, depth := s[j], j-i
+			lo += sort.Search(hi-lo, func(k int) bool {
+				w := d.word(lo + k)
+				return len(w) > depth && w[depth] >= c
+			})
+			hi = lo + sort.Search(hi-lo, func(k int) bool { return d.word(lo + k)[depth] > c })
+		}
+	}
+}
+
+// index fills byFirst, the range of words starting with each byte.
+func (d *dict) index() {
+	first := func(k int) int { // an empty word sorts before every byte
+		if w := d.word(k); w != "" {
+			return int(w[0])
+		}
+		return -1
+	}
+	for b := range d.byFirst {
+		lo := sort.Search(d.len(), func(k int) bool { return first(k) >= b })
+		hi := sort.Search(d.len(), func(k int) bool { return first(k) > b })
+		d.byFirst[b] = [2]uint32{uint32(lo), uint32(hi)}
+	}
 }
 
 // sizeBytes is the decoded dictionary's heap footprint.
