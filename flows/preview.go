@@ -65,6 +65,38 @@ func (h *Handler) preview(w http.ResponseWriter, r *http.Request) {
 		h.message(w, r, nil, http.StatusNotFound, "error.notfound")
 		return
 	}
+	h.previewScreen(w, r, d, name)
+}
+
+// PreviewCandidate renders screen page of a candidate text of flow name,
+// parsed as Check parses it, with the sample student: what the console
+// shows of a version before it runs. It returns the text's problems,
+// rendering nothing, when it does not parse.
+func (h *Handler) PreviewCandidate(w http.ResponseWriter, r *http.Request, name string, raw []byte, page string) error {
+	d, err := ParseDefinition(name, raw, h.deps.Registry, h.svc, func(n string) bool { return h.deps.Themes[n] != nil })
+	if err != nil {
+		return err
+	}
+	h.previewScreen(w, r, d, page)
+	return nil
+}
+
+// Screens lists the screens of a candidate text of flow name that
+// PreviewCandidate renders: its steps, then the message page.
+func (h *Handler) Screens(name string, raw []byte) ([]string, error) {
+	d, err := ParseDefinition(name, raw, h.deps.Registry, h.svc, func(n string) bool { return h.deps.Themes[n] != nil })
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, s := range d.Steps {
+		out = append(out, s.Name())
+	}
+	return append(out, "message"), nil
+}
+
+// previewScreen renders screen name of d with the sample student.
+func (h *Handler) previewScreen(w http.ResponseWriter, r *http.Request, d *Definition, name string) {
 	switch name {
 	case "message":
 		h.message(w, r, d, http.StatusOK, "error.expired")

@@ -4,11 +4,14 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/seuil-idp/seuil/flows"
+	"github.com/seuil-idp/seuil/idp/console"
 	"github.com/seuil-idp/seuil/idp/state/redistest"
 )
 
@@ -80,5 +83,55 @@ func TestFlowActivatedOnEveryReplica(t *testing.T) {
 	follows(20 * time.Minute)
 	if text, _ := a2.flows.Text(ctx, "reset"); text != good {
 		t.Errorf("after the rollback the other replica runs %q", text)
+	}
+}
+
+// TestDraftPreviewedBeforeItRuns: a checked text is kept as a draft
+// whose every screen renders, in French and in English, with what it
+// changes, while the flow still runs the text before it; a draft is not
+// a version, and an unknown one is not found.
+func TestDraftPreviewedBeforeItRuns(t *testing.T) {
+	t.Parallel()
+	l := listenLoopback(t)
+	cfg := multiSetup(t, "http://"+l.Addr().String(), []string{redistest.Start(t)})
+	a := serveBuilt(t, cfg, l, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ctx := context.Background()
+	shipped, _ := flows.Shipped("activation")
+	longer := strings.Replace(string(shipped), "  - type: password\n", "  - type: password\n    policy: {min_length: 12}\n", 1)
+	if longer == string(shipped) {
+		t.Fatal("no password step to change in the shipped activation")
+	}
+	id, screens, err := a.flows.Draft(ctx, "activation", []byte(longer))
+	if err != nil || strings.Join(screens, ",") != "identify,verify,password,done,message" {
+		t.Fatalf("Draft = %q, %v, %v", id, screens, err)
+	}
+	page := func(version, screen, lang string) (int, string, http.Header) {
+		r := httptest.NewRequest("GET", "/admin/flows/preview?lang="+lang, nil)
+		w := httptest.NewRecorder()
+		err := a.flows.Preview(w, r, "activation", version, screen)
+		if err != nil {
+			return 0, err.Error(), nil
+		}
+		return w.Code, w.Body.String(), w.Header()
+	}
+	for _, tc := range []struct{ lang, want string }{{"fr", "12 caractères"}, {"en", "12 characters"}} {
+		code, body, _ := page(id, "password", tc.lang)
+		if code != http.StatusOK || !strings.Contains(body, tc.want) {
+			t.Errorf("the draft's password screen in %s (%d) lacks %q:\n%s", tc.lang, code, tc.want, body)
+		}
+	}
+	for _, s := range screens {
+		if code, body, _ := page(id, s, "fr"); code != http.StatusOK {
+			t.Errorf("the draft's %s screen: %d %s", s, code, body)
+		}
+	}
+	if text, err := a.flows.Text(ctx, "activation"); err != nil || text != string(shipped) {
+		t.Errorf("previewing a draft put it in service: %q, %v", text, err)
+	}
+	if vs, _, _ := a.flows.Versions(ctx, "activation"); len(vs) != 0 {
+		t.Errorf("a draft was listed as a version: %+v", vs)
+	}
+	if _, msg, _ := page("000000000000", "password", "fr"); msg != console.ErrNoVersion.Error() {
+		t.Errorf("an unknown draft: %q", msg)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net/http"
 	"net/netip"
 	"os"
 	"slices"
@@ -203,6 +204,29 @@ func (c consoleFlows) Versions(ctx context.Context, name string) ([]console.Flow
 		out = append(out, console.FlowVersion{ID: v.ID, By: v.By, Note: v.Note, At: v.At})
 	}
 	return out, active, nil
+}
+
+func (c consoleFlows) Draft(ctx context.Context, name string, raw []byte) (string, []string, error) {
+	screens, err := c.fh.Screens(name, raw)
+	if err != nil {
+		return "", nil, err
+	}
+	if !c.managed {
+		return "", nil, errors.New("flows.dir is set: the definitions are files")
+	}
+	id, err := c.cat.SaveDraft(ctx, name, string(raw))
+	return id, screens, err
+}
+
+func (c consoleFlows) Preview(w http.ResponseWriter, r *http.Request, name, id, page string) error {
+	text, err := c.cat.Text(r.Context(), name, id)
+	if errors.Is(err, catalog.ErrNoVersion) {
+		return console.ErrNoVersion
+	}
+	if err != nil {
+		return err
+	}
+	return c.fh.PreviewCandidate(w, r, name, []byte(text), page)
 }
 
 func (c consoleFlows) Activate(ctx context.Context, name string, raw []byte, id, by, note string) (string, string, error) {

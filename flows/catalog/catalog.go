@@ -100,6 +100,39 @@ func (s *Store) Activate(ctx context.Context, name, id string) (string, error) {
 	return prev, nil
 }
 
+// draftTTL is how long a checked text stays previewable without being
+// saved as a version.
+const draftTTL = time.Hour
+
+func (s *Store) draftKey(name, id string) string {
+	return s.prefix + "catalog:flow:" + name + ":draft:" + id
+}
+
+// SaveDraft keeps a checked text of flow name for an hour, so that its
+// screens can be previewed before it is activated (it is not a version
+// and is not listed), and returns its id, the id it would have as a
+// version.
+func (s *Store) SaveDraft(ctx context.Context, name, yaml string) (string, error) {
+	id := IDOf(yaml)
+	if err := s.rdb.Set(ctx, s.draftKey(name, id), yaml, draftTTL).Err(); err != nil {
+		return "", fmt.Errorf("catalog: draft: %w", err)
+	}
+	return id, nil
+}
+
+// Text returns the text of draft or version id of flow name.
+func (s *Store) Text(ctx context.Context, name, id string) (string, error) {
+	text, err := s.rdb.Get(ctx, s.draftKey(name, id)).Result()
+	if err == nil {
+		return text, nil
+	}
+	if !errors.Is(err, redis.Nil) {
+		return "", fmt.Errorf("catalog: %w", err)
+	}
+	v, err := s.Version(ctx, name, id)
+	return v.YAML, err
+}
+
 // Version reads one version of flow name.
 func (s *Store) Version(ctx context.Context, name, id string) (Version, error) {
 	raw, err := s.rdb.HGet(ctx, s.versionsKey(name), id).Bytes()

@@ -56,3 +56,39 @@ func TestCatalog(t *testing.T) {
 		t.Errorf("activating an unknown version: %v", err)
 	}
 }
+
+// A draft is previewable by its id for an hour without being a version:
+// History does not list it and it cannot be activated; Text reads a
+// draft or a saved version alike.
+func TestDrafts(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	rdb := redistest.Client(t)
+	s := catalog.New(rdb, "t:")
+	id, err := s.SaveDraft(ctx, "reset", "name: reset\nttl: 5m\n")
+	if err != nil || id != catalog.IDOf("name: reset\nttl: 5m\n") {
+		t.Fatalf("SaveDraft = %q, %v", id, err)
+	}
+	if text, err := s.Text(ctx, "reset", id); err != nil || text != "name: reset\nttl: 5m\n" {
+		t.Errorf("Text(draft) = %q, %v", text, err)
+	}
+	if ttl := rdb.TTL(ctx, "t:catalog:flow:reset:draft:"+id).Val(); ttl <= 50*time.Minute || ttl > time.Hour {
+		t.Errorf("the draft lives %v, want an hour", ttl)
+	}
+	if hist, _, _ := s.History(ctx, "reset"); len(hist) != 0 {
+		t.Errorf("a draft is listed: %+v", hist)
+	}
+	if _, err := s.Activate(ctx, "reset", id); !errors.Is(err, catalog.ErrNoVersion) {
+		t.Errorf("activating a draft: %v", err)
+	}
+	v, _ := s.Save(ctx, "reset", catalog.Version{YAML: "name: reset\nttl: 9m\n", By: "admin", At: time.Now()})
+	if text, err := s.Text(ctx, "reset", v); err != nil || text != "name: reset\nttl: 9m\n" {
+		t.Errorf("Text(version) = %q, %v", text, err)
+	}
+	if _, err := s.Text(ctx, "reset", "000000000000"); !errors.Is(err, catalog.ErrNoVersion) {
+		t.Errorf("Text(unknown) = %v", err)
+	}
+	if _, err := s.Text(ctx, "other", id); !errors.Is(err, catalog.ErrNoVersion) {
+		t.Errorf("another flow's draft: %v", err)
+	}
+}

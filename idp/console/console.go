@@ -154,6 +154,7 @@ func New(d Deps) (*Console, error) {
 	c.mux.Handle("GET /admin/flows", staffOnly(staff.Admin, c.catalogueView))
 	c.mux.Handle("GET /admin/flows/edit", staffOnly(staff.Admin, c.flowEdit))
 	c.mux.Handle("POST /admin/flows/edit", staffOnly(staff.Admin, c.flowEdit))
+	c.mux.Handle("GET /admin/flows/preview", staffOnly(staff.Admin, c.flowPreview))
 	c.mux.Handle("GET /admin/funnel.csv", staffOnly(staff.Admin, c.funnelCSV))
 	c.mux.Handle("GET /admin/audit", staffOnly(staff.Admin, c.auditView))
 	c.mux.Handle("GET /admin/audit.csv", staffOnly(staff.Admin, c.auditCSV))

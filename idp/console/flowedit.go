@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -27,7 +28,17 @@ type FlowAdmin interface {
 	// Activate makes raw (or, when id is given, that saved version) what
 	// every replica runs, and returns its id and the text it replaces.
 	Activate(ctx context.Context, name string, raw []byte, id, by, note string) (newID, before string, err error)
+	// Draft keeps a checked text for an hour to preview it before it
+	// runs, and returns its id and its screens.
+	Draft(ctx context.Context, name string, raw []byte) (id string, screens []string, err error)
+	// Preview renders screen page of draft or version id with sample
+	// data; ErrNoVersion when there is no such text.
+	Preview(w http.ResponseWriter, r *http.Request, name, id, page string) error
 }
+
+// ErrNoVersion: the draft or version to preview does not exist (a draft
+// lasts an hour).
+var ErrNoVersion = errors.New("console: no such version")
 
 // FlowVersion is one saved version of a flow definition.
 type FlowVersion struct {
@@ -41,6 +52,8 @@ type flowEditPage struct {
 	Problems         []string
 	Valid            bool // checked, no problem
 	Diff             []diffLine
+	Draft            string   // the checked text's id, to preview it
+	Screens          []string // its screens
 	Versions         []FlowVersion
 	Active           string
 }
@@ -73,6 +86,12 @@ func (c *Console) flowEdit(w http.ResponseWriter, r *http.Request, m *member) {
 			p.Problems, status = []string{m.tr.T("admin.flows.too_long")}, http.StatusUnprocessableEntity
 		case id == "" && c.check(&p, running) != nil:
 			status = http.StatusUnprocessableEntity
+		case id == "" && r.PostFormValue("action") == "check":
+			// Checked: kept an hour so that its screens can be seen.
+			if p.Draft, p.Screens, err = c.d.FlowAdmin.Draft(ctx, name, []byte(p.Text)); err != nil {
+				c.fail(w, r, err)
+				return
+			}
 		case id == "" && r.PostFormValue("action") == "activate" && p.Note == "":
 			// A change to what every student goes through says why.
 			p.Problems, p.Valid, status = []string{m.tr.T("admin.flows.edit.note_required")}, false, http.StatusUnprocessableEntity
@@ -113,6 +132,22 @@ func (c *Console) check(p *flowEditPage, running string) error {
 	}
 	p.Valid, p.Diff = true, lineDiff(running, p.Text)
 	return nil
+}
+
+// flowPreview renders one screen of a draft or saved version of a flow,
+// in the language ?lang= asks, before it runs.
+func (c *Console) flowPreview(w http.ResponseWriter, r *http.Request, m *member) {
+	q := r.URL.Query()
+	name, id, page := q.Get("name"), q.Get("version"), q.Get("page")
+	if c.d.FlowAdmin == nil || !c.flowKnown(name) || id == "" || page == "" {
+		c.message(w, r, http.StatusNotFound, "admin.notfound")
+		return
+	}
+	if err := c.d.FlowAdmin.Preview(keepCookies{w}, r, name, id, page); errors.Is(err, ErrNoVersion) {
+		c.message(w, r, http.StatusNotFound, "admin.flows.preview.gone")
+	} else if err != nil {
+		c.fail(w, r, err)
+	}
 }
 
 func (c *Console) flowKnown(name string) bool {
@@ -190,4 +225,18 @@ func truncate(s string, n int) string {
 		n--
 	}
 	return s[:n] + "…"
+}
+
+// keepCookies drops the cookies a previewed screen would set: a preview
+// in English must not switch the staff member's own language.
+type keepCookies struct{ http.ResponseWriter }
+
+func (k keepCookies) WriteHeader(code int) {
+	k.Header().Del("Set-Cookie")
+	k.ResponseWriter.WriteHeader(code)
+}
+
+func (k keepCookies) Write(b []byte) (int, error) {
+	k.Header().Del("Set-Cookie")
+	return k.ResponseWriter.Write(b)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
@@ -19,6 +20,7 @@ import (
 
 // fakeFlows runs one flow, "reset", whose text is ttl-led.
 type fakeFlows struct {
+	drafts   []string
 	text     string
 	versions []FlowVersion
 	active   string
@@ -45,6 +47,20 @@ func (f *fakeFlows) Activate(_ context.Context, _ string, raw []byte, id, by, no
 	}
 	f.active = id
 	return id, before, nil
+}
+
+func (f *fakeFlows) Draft(_ context.Context, _ string, raw []byte) (string, []string, error) {
+	f.drafts = append(f.drafts, string(raw))
+	return "d00000000001", []string{"identify", "done"}, nil
+}
+
+func (f *fakeFlows) Preview(w http.ResponseWriter, r *http.Request, name, id, page string) error {
+	if id != "d00000000001" {
+		return ErrNoVersion
+	}
+	http.SetCookie(w, &http.Cookie{Name: "lang", Value: r.URL.Query().Get("lang")})
+	_, err := io.WriteString(w, "screen "+page+" of draft "+id+" in "+r.URL.Query().Get("lang"))
+	return err
 }
 
 // The flow editor: a version with mistakes shows every one with its
@@ -79,6 +95,29 @@ func TestFlowEditor(t *testing.T) {
 	}
 	if len(ff.versions) != 0 || len(heard) != 0 {
 		t.Fatalf("checking saved or recorded something: %+v %+v", ff.versions, heard)
+	}
+	// The checked text is kept as a draft, each screen previewable in
+	// both languages; the preview sets no cookie of the staff member's.
+	for _, want := range []string{"/admin/flows/preview?name=activation&amp;version=d00000000001&amp;page=identify&amp;lang=fr",
+		"/admin/flows/preview?name=activation&amp;version=d00000000001&amp;page=done&amp;lang=en", "done en anglais"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("a valid version's previews: the page lacks %q:\n%s", want, body)
+		}
+	}
+	if len(ff.drafts) != 1 || ff.drafts[0] != "name: reset\nttl: 20m\n" {
+		t.Errorf("drafts %q", ff.drafts)
+	}
+	preview := func(query string) *httptest.ResponseRecorder {
+		w := httptest.NewRecorder()
+		c.flowPreview(w, httptest.NewRequest("GET", "/admin/flows/preview?"+query, nil), m)
+		return w
+	}
+	if w := preview("name=activation&version=d00000000001&page=identify&lang=en"); w.Body.String() != "screen identify of draft d00000000001 in en" ||
+		w.Header().Get("Set-Cookie") != "" {
+		t.Errorf("the preview: %d %q, cookies %q", w.Code, w.Body.String(), w.Header().Values("Set-Cookie"))
+	}
+	if w := preview("name=activation&version=d00000000002&page=identify"); w.Code != http.StatusNotFound || !strings.Contains(w.Body.String(), "Cet aperçu n&#39;existe plus") {
+		t.Errorf("a draft gone: %d\n%s", w.Code, w.Body.String())
 	}
 	if body = post(url.Values{"name": {"activation"}, "action": {"activate"}, "text": {"name: reset\nttl: 20m\n"}}); !strings.Contains(body, "Donnez le motif du changement") || len(ff.versions) != 0 {
 		t.Errorf("an activation without a reason went through:\n%s", body)
