@@ -33,7 +33,7 @@ function totp(secret, at = Date.now()) {
   return String((h.readUInt32BE(o) & 0x7fffffff) % 1e6).padStart(6, "0");
 }
 
-const { base, stop } = await startDemo();
+const { base, rp, stop } = await startDemo();
 const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: chromiumArgs });
 const problems = [];
 const watch = (page, allowed = []) => {
@@ -146,6 +146,65 @@ try {
   const csv = await staff.evaluate(async (u) => (await fetch(u)).text(), await staff.getByRole("link", { name: "Exporter en CSV" }).getAttribute("href"));
   check(csv.split("\n")[0].startsWith("time,kind,outcome") && csv.includes("staff.unblock"), "the CSV export holds the events");
 
+  // 5b. The funnel moves with the journeys this walk drives: four
+  // students, one giving up at each screen, the last one landing on PJ
+  // Web. Today's counts (the CSV export, then the page) must grow by
+  // exactly what they did.
+  const today = async () => {
+    const text = await staff.evaluate(async (u) => (await fetch(u)).text(), base + "/admin/funnel.csv?flow=activation");
+    const [head, ...rows] = text.trim().split("\n").map((l) => l.split(","));
+    const row = rows.find((r) => r[0] === new Date().toISOString().slice(0, 10)) || head.map(() => "0");
+    return Object.fromEntries(head.map((h, i) => [h, Number(row[i]) || 0]));
+  };
+  const counted = await today();
+  const journey = async (id, ine, phone, stopAt) => {
+    const ctx = await browser.newContext({ locale: "fr-FR" });
+    const p = await ctx.newPage();
+    watch(p);
+    await p.goto(base + "/activation");
+    if (stopAt !== "identify") {
+      await p.getByLabel("Numéro étudiant").fill(id);
+      await p.getByLabel("Code INE").fill(ine);
+      await p.getByLabel("Numéro portable de l'étudiant").fill(phone);
+      await p.getByRole("button", { name: "Continuer" }).click();
+      await p.getByLabel("Code d'activation").waitFor();
+    }
+    if (stopAt === "password" || stopAt === "landed") {
+      await p.getByLabel("Code d'activation").fill(await lastCode(base, "+33" + phone.replace(/\s/g, "").slice(1)));
+      await p.getByRole("button", { name: "Valider le code" }).click();
+      await p.getByLabel("Mot de passe", { exact: true }).waitFor();
+    }
+    if (stopAt === "landed") {
+      const secret = "Sentier-Bleu-4-" + Math.random().toString(36).slice(2, 6);
+      await p.getByLabel("Mot de passe", { exact: true }).fill(secret);
+      await p.getByLabel("Confirmez le mot de passe").fill(secret);
+      await p.getByRole("button", { name: "Enregistrer le mot de passe" }).click();
+      await p.getByText("Mot de passe initialisé avec succès").waitFor();
+      await p.getByRole("link", { name: /Continuez votre inscription ici/ }).click();
+      await p.waitForURL(rp + "/**");
+      check((await p.content()).includes(id + "T"), `the fourth student lands on PJ Web signed in as ${id}T`);
+    }
+    await ctx.close();
+  };
+  await journey("22010411", "8414D83586C", "06 44 45 48 95", "identify");
+  await journey("22010548", "491180832CK", "06 71 68 37 36", "verify");
+  await journey("22010685", "4795107404T", "06 46 59 54 11", "password");
+  await journey("22010822", "9240A62808T", "06 50 67 33 53", "landed");
+  const want = { started: 4, identified: 3, code_sms: 3, code_mail: 3, verified: 2, password_set: 1, landed: 1, mismatched: 0, wrong_code: 0 };
+  let after = await today();
+  for (let i = 0; i < 50 && Object.keys(want).some((k) => after[k] - counted[k] !== want[k]); i++) {
+    await new Promise((r) => setTimeout(r, 200)); // the counters are written in the background
+    after = await today();
+  }
+  for (const [k, n] of Object.entries(want)) {
+    check(after[k] - counted[k] === n, `funnel: ${k} grew by ${after[k] - counted[k]}, the walk drove ${n}`);
+  }
+  await staff.goto(base + "/admin/funnel?flow=activation");
+  const cells = await staff.locator("table caption").locator("..").locator("tbody tr").filter({ hasText: new Date().toISOString().slice(0, 10) }).locator("td").allTextContents();
+  check(Number(cells[0]) === after.started && Number(cells[cells.length - 1]) === after.landed,
+    `the funnel page shows today's ${after.started} started and ${after.landed} landed, as the export does`);
+  await staff.screenshot({ path: path.join(shots, "console-6b-funnel-moved.png"), fullPage: true });
+
   // 6. Negative paths, from outside.
   // A student's session (the activation ended signed in) reaches no
   // console page.
@@ -218,6 +277,22 @@ try {
       check(true, "flow editor: a mistake is shown with its line");
       // Fixed, checked (its differences shown), activated with a reason;
       // then a second version, and back to the first.
+      // A checked version is previewed before it runs, screen by screen,
+      // in French and in English: here a longer password minimum.
+      await text.fill((await text.inputValue()).replace("ttl: 5x", "ttl: 1h").replace("  - type: password\n", "  - type: password\n    policy: {min_length: 12}\n"));
+      await ap.getByRole("button", { name: "Vérifier" }).click();
+      await ap.getByText("Cette version est valide").waitFor();
+      await axe(ap, u + " (preview links)", problems);
+      const english = await ap.getByRole("link", { name: "password en anglais" }).getAttribute("href");
+      await ap.getByRole("link", { name: "password en français" }).click();
+      await ap.getByText(/12 caractères/).first().waitFor();
+      check(true, "flow editor: the draft's password screen, previewed in French, asks for 12 characters");
+      await ap.screenshot({ path: path.join(shots, "console-8b-flow-preview.png"), fullPage: true });
+      await ap.goto(new URL(english, base).href);
+      await ap.getByText(/12 characters/).first().waitFor();
+      check(true, "flow editor: and in English, 12 characters");
+      await ap.goto(base + "/admin/flows/edit?name=reset");
+      check(await ap.getByRole("heading", { name: "Parcours reset" }).isVisible(), "the console is still in French after an English preview");
       for (const [ttl, note] of [["45m", "Essai : un parcours plus court"], ["30m", "Essai : plus court encore"]]) {
         await text.fill((await text.inputValue()).replace(/ttl: \S+/, "ttl: " + ttl));
         await ap.getByRole("button", { name: "Vérifier" }).click();
