@@ -17,12 +17,14 @@ import (
 // password in one map per list, lower-casing each, then again reversed
 // and once per l33t reading, and its search keeps its tables in maps.
 // That cost 150–220 µs a check, on every pause of the student's typing.
-// Here each list is scanned once per reading with prefix searches, every
-// pattern's matches of one span are reduced to the fewest guesses before
-// the search (the search only ever keeps the fewest guesses of a span),
-// and the search's tables are arrays. The estimates are zxcvbn's to the
-// last bit: TestSameGuessesAsZxcvbn compares them with trustelem's on
-// thousands of passwords, and TestVerdictsHeld holds a recorded corpus.
+// Here each list is scanned once per reading with prefix searches, a
+// match is kept only when it needs fewer guesses than every match before
+// it on its span (see spans), and the search's tables are arrays. The
+// estimates are trustelem's to the last bit, l33t read as trustelem
+// reads it: TestSameGuessesAsZxcvbn and FuzzSameGuesses compare them with
+// trustelem's, and TestVerdictsHeld holds a recorded corpus. Seuil reads
+// l33t as zxcvbn itself does, finding readings trustelem loses (see
+// leetSubs).
 
 // spans collects the candidate matches of one password, in the order
 // zxcvbn's search meets them, each a span [i, j] (bytes, inclusive, as

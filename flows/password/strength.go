@@ -289,7 +289,7 @@ var leetReadings = leetSubs
 // an estimate (TestVerdictsHeld lists the corpus passwords concerned).
 func leetSubs(pw string) []leetSub {
 	subs := []leetSub{nil}
-	any := false
+	found := false
 	for _, t := range zxcvbnLeet {
 		var next []leetSub
 		for k := 0; k < len(t.chars); k++ {
@@ -297,7 +297,7 @@ func leetSubs(pw string) []leetSub {
 			if strings.IndexByte(pw, c) < 0 {
 				continue
 			}
-			any = true
+			found = true
 			for _, sub := range subs {
 				at := slices.IndexFunc(sub, func(p leetPair) bool { return p.char == c })
 				if at < 0 {
@@ -313,7 +313,7 @@ func leetSubs(pw string) []leetSub {
 			subs = dedupSubs(next)
 		}
 	}
-	if !any {
+	if !found {
 		return nil
 	}
 	return subs

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -139,7 +140,7 @@ func (c *Console) check(p *flowEditPage, running string) error {
 func (c *Console) flowPreview(w http.ResponseWriter, r *http.Request, m *member) {
 	q := r.URL.Query()
 	name, id, page := q.Get("name"), q.Get("version"), q.Get("page")
-	if c.d.FlowAdmin == nil || !c.flowKnown(name) || id == "" || page == "" {
+	if c.d.FlowAdmin == nil || !c.flowKnown(name) || !versionID.MatchString(id) || page == "" {
 		c.message(w, r, http.StatusNotFound, "admin.notfound")
 		return
 	}
@@ -226,6 +227,9 @@ func truncate(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
+
+// versionID is a version's or draft's id: 12 hex digits.
+var versionID = regexp.MustCompile(`^[0-9a-f]{12}$`)
 
 // keepCookies drops the cookies a previewed screen would set: a preview
 // in English must not switch the staff member's own language.

@@ -119,6 +119,9 @@ func TestFlowEditor(t *testing.T) {
 	if w := preview("name=activation&version=d00000000002&page=identify"); w.Code != http.StatusNotFound || !strings.Contains(w.Body.String(), "Cet aperçu n&#39;existe plus") {
 		t.Errorf("a draft gone: %d\n%s", w.Code, w.Body.String())
 	}
+	if w := preview("name=activation&version=x:other&page=identify"); w.Code != http.StatusNotFound || strings.Contains(w.Body.String(), "screen") {
+		t.Errorf("a version id that is not one: %d\n%s", w.Code, w.Body.String())
+	}
 	if body = post(url.Values{"name": {"activation"}, "action": {"activate"}, "text": {"name: reset\nttl: 20m\n"}}); !strings.Contains(body, "Donnez le motif du changement") || len(ff.versions) != 0 {
 		t.Errorf("an activation without a reason went through:\n%s", body)
 	}
