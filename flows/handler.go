@@ -74,7 +74,7 @@ type Deps struct {
 	Students       students.Source
 	SMS            notify.SMSSender
 	Mail           notify.Mailer
-	Themes         map[string]*themes.Theme // "default" is loaded when absent
+	Themes         *themes.Registry // "default" is loaded when absent
 	Sessions       SessionStarter
 	// Ender ends the other sessions of an active account whose password
 	// a flow changes (nil: they run on until they expire).
@@ -137,15 +137,18 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 	if deps.Registry == nil {
 		deps.Registry = steps.Registry()
 	}
-	if deps.Themes == nil {
-		deps.Themes = map[string]*themes.Theme{}
-	}
-	if deps.Themes["default"] == nil {
+	if deps.Themes.Get("default") == nil {
 		t, err := themes.Default()
 		if err != nil {
 			return nil, err
 		}
-		deps.Themes["default"] = t
+		set := deps.Themes.All()
+		set["default"] = t
+		if deps.Themes == nil {
+			deps.Themes = themes.NewRegistry(set)
+		} else {
+			deps.Themes.Set(set)
+		}
 	}
 	svc := &flow.Services{Students: deps.Students, Directory: deps.Directory, Regulator: deps.Regulator,
 		SMS: deps.SMS, Mail: deps.Mail, Sessions: deps.Sessions, Ender: deps.Ender, Landing: deps.Landing,
@@ -173,7 +176,7 @@ func (h *Handler) Reload() error {
 		}
 	}
 	defs, err := loadDefinitions(h.cfg.DefinitionsDir, managed, h.deps.Registry, h.svc,
-		func(n string) bool { return h.deps.Themes[n] != nil })
+		h.deps.Themes.Has)
 	if err != nil {
 		return err
 	}
@@ -194,7 +197,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // it: every problem at once, each with its line and key; and its logins
 // must be the deployment's (Config.LoginPattern).
 func (h *Handler) Check(name string, raw []byte) error {
-	d, err := ParseDefinition(name, raw, h.deps.Registry, h.svc, func(n string) bool { return h.deps.Themes[n] != nil })
+	d, err := ParseDefinition(name, raw, h.deps.Registry, h.svc, h.deps.Themes.Has)
 	if err != nil {
 		return err
 	}
@@ -239,7 +242,7 @@ func (h *Handler) routes(defs map[string]*Definition) (chi.Router, error) {
 }
 
 func (h *Handler) static(w http.ResponseWriter, r *http.Request) {
-	t := h.deps.Themes[chi.URLParam(r, "theme")]
+	t := h.deps.Themes.Get(chi.URLParam(r, "theme"))
 	if t == nil {
 		http.NotFound(w, r)
 		return

@@ -93,7 +93,7 @@ func (h *Handler) SendHelpdeskCode(ctx context.Context, studentID, lang string) 
 	}
 	codes := helpdeskCodes{st: h.deps.Store, secret: h.deps.Secret}
 	code := steps.NewCode(helpdeskCodeDigits)
-	t := h.deps.Themes["default"]
+	t := h.deps.Themes.Get("default")
 	tr := t.Translator(lang)
 	minutes := int(helpdeskCodeTTL / time.Minute)
 	var errs []error

@@ -1,9 +1,9 @@
 package flows
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
-	"sort"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -41,13 +41,9 @@ func (h *Handler) previewIndex(w http.ResponseWriter, r *http.Request) {
 	for _, s := range d.Steps {
 		names = append(names, s.Name())
 	}
-	t := h.deps.Themes[d.Theme]
+	t := h.deps.Themes.Get(d.Theme)
 	tr := t.Translator(h.lang(w, r))
-	var ths []string
-	for n := range h.deps.Themes {
-		ths = append(ths, n)
-	}
-	sort.Strings(ths)
+	ths := h.deps.Themes.Names()
 	h.render(w, r, t, tr, http.StatusOK, "preview", "preview.title", "",
 		PreviewData{Base: h.cfg.BasePath, Pages: append(names, "message", "expired", "login", "login_grace"), Themes: ths})
 }
@@ -73,7 +69,7 @@ func (h *Handler) preview(w http.ResponseWriter, r *http.Request) {
 // shows of a version before it runs. It returns the text's problems,
 // rendering nothing, when it does not parse.
 func (h *Handler) PreviewCandidate(w http.ResponseWriter, r *http.Request, name string, raw []byte, page string) error {
-	d, err := ParseDefinition(name, raw, h.deps.Registry, h.svc, func(n string) bool { return h.deps.Themes[n] != nil })
+	d, err := ParseDefinition(name, raw, h.deps.Registry, h.svc, h.deps.Themes.Has)
 	if err != nil {
 		return err
 	}
@@ -81,10 +77,26 @@ func (h *Handler) PreviewCandidate(w http.ResponseWriter, r *http.Request, name 
 	return nil
 }
 
+// PreviewTheme renders screen page of the activation flow, or the
+// sign-in page ("login"), in theme, with the sample student: what the
+// console shows of a theme before it runs.
+func (h *Handler) PreviewTheme(w http.ResponseWriter, r *http.Request, theme, page string) error {
+	d := h.previewDef()
+	if d == nil || h.deps.Themes.Get(theme) == nil {
+		return fmt.Errorf("flows: no flow or no theme %q to preview", theme)
+	}
+	r = r.Clone(r.Context())
+	q := r.URL.Query()
+	q.Set("theme", theme)
+	r.URL.RawQuery = q.Encode()
+	h.previewScreen(w, r, d, page)
+	return nil
+}
+
 // Screens lists the screens of a candidate text of flow name that
 // PreviewCandidate renders: its steps, then the message page.
 func (h *Handler) Screens(name string, raw []byte) ([]string, error) {
-	d, err := ParseDefinition(name, raw, h.deps.Registry, h.svc, func(n string) bool { return h.deps.Themes[n] != nil })
+	d, err := ParseDefinition(name, raw, h.deps.Registry, h.svc, h.deps.Themes.Has)
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +134,7 @@ func (h *Handler) previewScreen(w http.ResponseWriter, r *http.Request, d *Defin
 	}
 	f := previewFlow()
 	f.Name, f.Step, f.Lang = d.Name, idx, h.lang(w, r)
-	if th := r.URL.Query().Get("theme"); h.deps.Themes[th] != nil {
+	if th := r.URL.Query().Get("theme"); h.deps.Themes.Get(th) != nil {
 		f.Theme = th
 	}
 	var ex *explained
@@ -139,9 +151,9 @@ func (h *Handler) previewScreen(w http.ResponseWriter, r *http.Request, d *Defin
 // password) or the grace-login page with sample data: they belong to the
 // provider, but a theme shapes them as it does the flows' screens.
 func (h *Handler) previewSignIn(w http.ResponseWriter, r *http.Request, d *Definition, page string) {
-	t := h.deps.Themes[d.Theme]
-	if th := r.URL.Query().Get("theme"); h.deps.Themes[th] != nil {
-		t = h.deps.Themes[th]
+	t := h.deps.Themes.Get(d.Theme)
+	if th := r.URL.Query().Get("theme"); h.deps.Themes.Get(th) != nil {
+		t = h.deps.Themes.Get(th)
 	}
 	tr := t.Translator(h.lang(w, r))
 	var data any = map[string]any{"Action": "#", "Login": "22012345T", "Client": "PJ Web",

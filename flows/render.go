@@ -119,9 +119,9 @@ func (h *Handler) message(w http.ResponseWriter, r *http.Request, d *Definition,
 
 // messageRef is message with the helpdesk's reference for the case.
 func (h *Handler) messageRef(w http.ResponseWriter, r *http.Request, d *Definition, status int, ref, key string, args ...any) {
-	t := h.deps.Themes["default"]
+	t := h.deps.Themes.Get("default")
 	if d != nil {
-		t = h.deps.Themes[d.Theme]
+		t = h.deps.Themes.Get(d.Theme)
 	}
 	tr := t.Translator(themes.Negotiate(r, h.deps.Cookies.Name(themes.LangCookie)))
 	if d != nil {

@@ -287,10 +287,10 @@ func (h *Handler) retry(w http.ResponseWriter, r *http.Request, d *Definition, e
 // theme is the relying party's theme the flow was handed with, else the
 // flow definition's.
 func (h *Handler) theme(d *Definition, f *flow.Flow) *themes.Theme {
-	if t := h.deps.Themes[f.Theme]; f.Theme != "" && t != nil {
+	if t := h.deps.Themes.Get(f.Theme); f.Theme != "" && t != nil {
 		return t
 	}
-	return h.deps.Themes[d.Theme]
+	return h.deps.Themes.Get(d.Theme)
 }
 
 func (h *Handler) exchange(w http.ResponseWriter, r *http.Request, d *Definition, f *flow.Flow) *flow.Exchange {

@@ -74,7 +74,7 @@ func (h *Handler) start(d *Definition) http.HandlerFunc {
 			if len(f.AMR) > 0 {
 				f.ProvedAt = h.deps.Clock()
 			}
-			if h.deps.Themes[ho.Theme] != nil {
+			if h.deps.Themes.Has(ho.Theme) {
 				f.Theme = ho.Theme
 			}
 		}

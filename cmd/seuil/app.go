@@ -40,6 +40,7 @@ type app struct {
 	provider *provider.Provider
 	reload   func() error      // re-reads the flow definitions (SIGHUP)
 	flows    console.FlowAdmin // the console's way of changing them
+	themes   console.FlowAdmin // and the themes
 	close    func()
 }
 
@@ -112,16 +113,31 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 	deferredDone := make(chan struct{})
 	go func() { deferred.Run(dctx, 2*time.Second); close(deferredDone) }()
 	cl.add(func() error { stopDeferred(); <-deferredDone; return nil })
-	ths, err := loadThemes(set.Themes.Dir)
+	fileThemes, err := loadThemes(set.Themes.Dir)
 	if err != nil {
 		return nil, err
 	}
+	// The definitions and themes the console manages, where no flows.dir
+	// or themes.dir rules.
+	cat := catalog.New(rdb, set.Redis.KeyPrefix)
+	themesManaged := set.Themes.Dir == ""
+	loadAllThemes := func(ctx context.Context) (map[string]*themes.Theme, error) {
+		if !themesManaged {
+			return fileThemes, nil
+		}
+		return withConsoleThemes(ctx, fileThemes, cat.Themes())
+	}
+	all, err := loadAllThemes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ths := themes.NewRegistry(all)
 	// Load the word lists now rather than on the first student's password.
 	if err := password.Preload(); err != nil {
 		return nil, fmt.Errorf("password dictionaries: %w", err)
 	}
 	cookies, proxies, prefix := set.Server.Cookies, set.Server.Proxies, set.Server.Prefix
-	theme := ths[set.Themes.Default]
+	theme := ths.Get(set.Themes.Default)
 
 	trail, err := openAudit(ctx, set.Audit, log, &cl)
 	if err != nil {
@@ -152,8 +168,6 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 	}
 	fc := set.Flows
 	fc.Preview = fc.Preview || o.demo
-	// The definitions the console manages, where no flows.dir rules.
-	cat := catalog.New(rdb, set.Redis.KeyPrefix)
 	var managed func(context.Context) (map[string][]byte, error)
 	if fc.DefinitionsDir == "" {
 		managed = cat.Active
@@ -169,16 +183,25 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 	if err := sameLoginPattern(fh.Definitions(), set.Flows.LoginPattern); err != nil {
 		return nil, err
 	}
-	if managed != nil {
+	// The themes first: a flow may name a theme activated with it.
+	reload := func() error {
+		all, err := loadAllThemes(context.WithoutCancel(ctx))
+		if err != nil {
+			return err
+		}
+		ths.Set(all)
+		return fh.Reload()
+	}
+	if managed != nil || themesManaged {
 		// An activation on any replica reaches this one within seconds.
 		wctx, stopWatch := context.WithCancel(context.WithoutCancel(ctx))
 		watched := make(chan struct{})
 		go func() {
 			cat.Watch(wctx, 2*time.Second, func() {
-				if err := fh.Reload(); err != nil {
-					log.ErrorContext(wctx, "flow definitions from the console not loaded; the running ones stay", "err", err)
+				if err := reload(); err != nil {
+					log.ErrorContext(wctx, "flows and themes from the console not loaded; the running ones stay", "err", err)
 				} else {
-					log.InfoContext(wctx, "flow definitions reloaded from the console")
+					log.InfoContext(wctx, "flow definitions and themes reloaded from the console")
 				}
 			})
 			close(watched)
@@ -192,13 +215,14 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 		mux.Handle(p, ph)
 	}
 	mux.Handle("/", fh)
-	flowAdmin := consoleFlows{fh: fh, cat: cat, managed: managed != nil}
+	flowAdmin := consoleFlows{fh: fh, cat: cat, managed: managed != nil, reload: reload}
+	themeAdmin := consoleThemes{reg: ths, cat: cat.Themes(), fh: fh, managed: themesManaged, reload: reload}
 	if set.Console.Roles.Enabled() {
 		con, err := newConsole(set, consoleDeps{store: store, reg: reg, dir: dir, src: src, op: op,
 			theme: theme, trail: trail, cookies: cookies, proxies: proxies, prefix: prefix, log: log, mail: mail,
 			sendCode: fh.SendHelpdeskCode, skipped: skippedRows(bulk), funnel: counter,
 			catalogue: catalogue{flows: fh.Definitions, themes: ths}, preview: previewPath(fc, prefix), deferred: deferred,
-			flows: flowAdmin})
+			flows: flowAdmin, themes: themeAdmin})
 		if err != nil {
 			return nil, err
 		}
@@ -232,7 +256,7 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 	if prefix != "" {
 		h = http.StripPrefix(prefix, h)
 	}
-	return &app{handler: accessLog(log, h), outbox: box, provider: op, reload: fh.Reload, flows: flowAdmin, close: cl.close}, nil
+	return &app{handler: accessLog(log, h), outbox: box, provider: op, reload: reload, flows: flowAdmin, themes: themeAdmin, close: cl.close}, nil
 }
 
 // previewPath is /preview's public path, "" when the previews are off.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/seuil-idp/seuil/cmd/seuil/config"
 	"github.com/seuil-idp/seuil/flows"
+	"github.com/seuil-idp/seuil/flows/catalog"
 	"github.com/seuil-idp/seuil/flows/flow"
 	"github.com/seuil-idp/seuil/flows/steps"
 	"github.com/seuil-idp/seuil/idp/directory"
@@ -76,6 +77,12 @@ func connectChecks(ctx context.Context, cfg *config.Config, student string, w io
 	report("directory", err, "%s; password policy %s", describeDirectory(cfg), describePolicy(policy))
 	if err == nil {
 		ths, terr := loadThemes(cfg.Themes.Dir)
+		if terr == nil && cfg.Themes.Dir == "" && rdb != nil {
+			// The themes the console put in service, as serve loads them.
+			c, cancel := within()
+			ths, terr = withConsoleThemes(c, ths, catalog.New(rdb, cfg.Redis.KeyPrefix).Themes())
+			cancel()
+		}
 		if terr == nil {
 			svc := &flow.Services{Now: time.Now, LoginPattern: cfg.Sync.LoginPattern, Policy: policy}
 			_, terr = flows.LoadDefinitions(cfg.Flows.Dir, steps.Registry(), svc, func(n string) bool { return ths[n] != nil })

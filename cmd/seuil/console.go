@@ -80,6 +80,7 @@ type consoleDeps struct {
 	preview   string
 	deferred  *notify.Deferred // the last SMS of a student, for the case page
 	flows     console.FlowAdmin
+	themes    console.FlowAdmin
 }
 
 // newVault is the credential store on the directory, sealed with
@@ -122,7 +123,7 @@ func newConsole(set settings, d consoleDeps) (*console.Console, error) {
 		},
 		ResetURL:  set.Server.resetURL(),
 		Catalogue: d.catalogue, FlowsDir: set.Flows.DefinitionsDir, ThemesDir: set.Themes.Dir, PreviewPath: d.preview,
-		FlowAdmin: d.flows,
+		FlowAdmin: d.flows, ThemeAdmin: d.themes,
 		LastSMS: func(ctx context.Context, studentID string) (string, time.Time, bool) {
 			if d.deferred == nil {
 				return "", time.Time{}, false
@@ -136,7 +137,7 @@ func newConsole(set settings, d consoleDeps) (*console.Console, error) {
 // catalogue is the console's view of the running flows and themes.
 type catalogue struct {
 	flows  func() map[string]*flows.Definition
-	themes map[string]*themes.Theme
+	themes *themes.Registry
 }
 
 func (c catalogue) Flows() []console.FlowInfo {
@@ -154,9 +155,10 @@ func (c catalogue) Flows() []console.FlowInfo {
 }
 
 func (c catalogue) Themes() []console.ThemeInfo {
-	out := make([]console.ThemeInfo, 0, len(c.themes))
-	for _, name := range slices.Sorted(maps.Keys(c.themes)) {
-		t := c.themes[name]
+	all := c.themes.All()
+	out := make([]console.ThemeInfo, 0, len(all))
+	for _, name := range slices.Sorted(maps.Keys(all)) {
+		t := all[name]
 		out = append(out, console.ThemeInfo{Name: t.Name, Parent: t.Parent, Source: t.Source, Version: t.Version})
 	}
 	return out
@@ -170,6 +172,7 @@ type consoleFlows struct {
 	fh      *flows.Handler
 	cat     *catalog.Store
 	managed bool
+	reload  func() error // the themes and the flows, on this replica
 }
 
 func (c consoleFlows) Managed() bool { return c.managed }
@@ -258,7 +261,7 @@ func (c consoleFlows) Activate(ctx context.Context, name string, raw []byte, id,
 		return "", "", err
 	}
 	// This replica at once; the others when their watch sees it.
-	if err := c.fh.Reload(); err != nil {
+	if err := c.reload(); err != nil {
 		return "", "", err
 	}
 	return id, before, nil

@@ -1,9 +1,10 @@
-// Package catalog keeps, in Redis, the flow definitions that identity
-// admins manage from the console: every version saved, which one each
-// flow runs, and a generation number that every replica watches, so that
-// an activation reaches them all within seconds without a SIGHUP. Where
-// a deployment keeps its definitions in files (flows.dir), the files
-// rule and the catalog is not used.
+// Package catalog keeps, in Redis, the flow definitions and themes that
+// identity admins manage from the console: every version saved, which
+// one each flow or theme runs, and a generation number that every
+// replica watches, so that an activation reaches them all within seconds
+// without a SIGHUP. Where a deployment keeps its definitions or themes
+// in files (flows.dir, themes.dir), the files rule and the catalog is
+// not used for them.
 package catalog
 
 import (
@@ -30,14 +31,23 @@ type Version struct {
 // ErrNoVersion: no such version of that flow.
 var ErrNoVersion = errors.New("catalog: no such version")
 
-// Store is the catalog on a Redis client, keys under prefix.
+// Store is the catalog on a Redis client, keys under prefix: of the flow
+// definitions (New), or of the themes (Themes).
 type Store struct {
 	rdb    redis.UniversalClient
 	prefix string
+	kind   string // "flow" or "theme"
 }
 
-// New returns the catalog.
-func New(rdb redis.UniversalClient, prefix string) *Store { return &Store{rdb: rdb, prefix: prefix} }
+// New returns the catalog of the flow definitions.
+func New(rdb redis.UniversalClient, prefix string) *Store {
+	return &Store{rdb: rdb, prefix: prefix, kind: "flow"}
+}
+
+// Themes returns the catalog of the themes the console manages, each a
+// theme document (themes.LoadDocument). It shares the generation: an
+// activation of either reloads both.
+func (s *Store) Themes() *Store { c := *s; c.kind = "theme"; return &c }
 
 // IDOf is a text's version id.
 func IDOf(yaml string) string {
@@ -46,10 +56,20 @@ func IDOf(yaml string) string {
 }
 
 func (s *Store) versionsKey(name string) string {
-	return s.prefix + "catalog:flow:" + name + ":versions"
+	return s.prefix + "catalog:" + s.kind + ":" + name + ":versions"
 }
-func (s *Store) historyKey(name string) string { return s.prefix + "catalog:flow:" + name + ":history" }
-func (s *Store) activeKey() string             { return s.prefix + "catalog:active" }
+func (s *Store) historyKey(name string) string {
+	return s.prefix + "catalog:" + s.kind + ":" + name + ":history"
+}
+
+// activeKey is catalog:active for the flows (as before themes were
+// managed too), catalog:active:theme for the themes.
+func (s *Store) activeKey() string {
+	if s.kind == "flow" {
+		return s.prefix + "catalog:active"
+	}
+	return s.prefix + "catalog:active:" + s.kind
+}
 func (s *Store) generationKey() string         { return s.prefix + "catalog:generation" }
 
 // maxHistory bounds the versions kept per flow (the oldest go).
@@ -105,7 +125,7 @@ func (s *Store) Activate(ctx context.Context, name, id string) (string, error) {
 const draftTTL = time.Hour
 
 func (s *Store) draftKey(name, id string) string {
-	return s.prefix + "catalog:flow:" + name + ":draft:" + id
+	return s.prefix + "catalog:" + s.kind + ":" + name + ":draft:" + id
 }
 
 // SaveDraft keeps a checked text of flow name for an hour, so that its

@@ -92,3 +92,32 @@ func TestDrafts(t *testing.T) {
 		t.Errorf("another flow's draft: %v", err)
 	}
 }
+
+// The themes' catalog keeps its own versions and active set beside the
+// flows', and shares the generation.
+func TestThemesBesideFlows(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	flows := catalog.New(redistest.Client(t), "t:")
+	ths := flows.Themes()
+	id, err := ths.Save(ctx, "poitiers", catalog.Version{YAML: "parent: default\n", By: "admin", At: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := flows.Activate(ctx, "poitiers", id); !errors.Is(err, catalog.ErrNoVersion) {
+		t.Errorf("a theme's version activated as a flow's: %v", err)
+	}
+	g0, _ := flows.Generation(ctx)
+	if _, err := ths.Activate(ctx, "poitiers", id); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := ths.Active(ctx); string(a["poitiers"]) != "parent: default\n" {
+		t.Errorf("themes' Active = %q", a)
+	}
+	if a, _ := flows.Active(ctx); len(a) != 0 {
+		t.Errorf("a theme is among the flows: %q", a)
+	}
+	if g1, _ := flows.Generation(ctx); g1 != g0+1 {
+		t.Errorf("a theme's activation did not move the generation: %d → %d", g0, g1)
+	}
+}

@@ -312,6 +312,68 @@ try {
       check(await ap.getByText("Essai : un parcours plus court").count() >= 1, "audit trail: the change and its reason");
     }
   }
+  // 7b. A theme written in the console: a new one from the flows page,
+  // a contrast mistake shown with its line, previewed in both languages
+  // before it runs, activated, named by a flow the students then see in
+  // its colours, a second version, and back to the first.
+  await ap.goto(base + "/admin/flows");
+  await ap.getByLabel("Nouveau thème").fill("poitiers");
+  await ap.getByRole("button", { name: "Créer" }).click();
+  await ap.getByRole("heading", { name: "Thème poitiers" }).waitFor();
+  const doc = ap.getByLabel("Document du thème (YAML)");
+  check((await doc.inputValue()).includes("parent: default"), "theme editor: a new theme starts from a starter text");
+  const themeText = (brand, name) => `parent: default\nmessages:\n  fr:\n    university.name: "${name}"\n    university.city: "de Poitiers"\n` +
+    `  en:\n    university.name: "University of Poitiers"\n    university.city: "of Poitiers"\ncolours:\n  brand: "${brand}"\n`;
+  await doc.fill(themeText("#d0e4f5", "Université de Poitiers"));
+  await ap.getByRole("button", { name: "Vérifier" }).click();
+  await ap.getByText(/line 10: themes\.poitiers\.colours: brand-ink \(#ffffff\) on brand \(#d0e4f5\) has a contrast of [\d.]+:1/).waitFor();
+  check(true, "theme editor: a colour too pale for white text is refused with its line and its contrast");
+  await axe(ap, "/admin/themes/edit (problems)", problems);
+  await doc.fill(themeText("#003a70", "Université de Poitiers"));
+  await ap.getByRole("button", { name: "Vérifier" }).click();
+  await ap.getByText("Cette version est valide").waitFor();
+  await axe(ap, "/admin/themes/edit (valid)", problems);
+  const themeEnglish = await ap.getByRole("link", { name: "identify en anglais" }).getAttribute("href");
+  await ap.getByRole("link", { name: "identify en français" }).click();
+  await ap.locator(".brand-city", { hasText: "de Poitiers" }).waitFor();
+  const header = await ap.locator("header.site").evaluate((e) => getComputedStyle(e).backgroundColor);
+  check(header === "rgb(0, 58, 112)", `theme preview: the identify screen in the draft's colour (${header}) and name, before it runs`);
+  await ap.screenshot({ path: path.join(shots, "console-10-theme-preview.png"), fullPage: true });
+  await ap.goto(new URL(themeEnglish, base).href);
+  await ap.locator(".brand-city", { hasText: "of Poitiers" }).waitFor();
+  check(true, "theme preview: and in English");
+  const activateTheme = async (text, note) => {
+    await ap.goto(base + "/admin/themes/edit?name=poitiers");
+    await doc.fill(text);
+    await ap.getByLabel("Motif du changement").fill(note);
+    await ap.getByRole("button", { name: "Activer sur toutes les répliques" }).click();
+    await ap.getByText(/La version [0-9a-f]{12} est en service/).waitFor();
+  };
+  await activateTheme(themeText("#003a70", "Université de Poitiers"), "Nouvelle charte graphique");
+  await ap.goto(base + "/admin/flows/edit?name=reset");
+  const flowText = ap.getByLabel("Définition (YAML)");
+  await flowText.fill((await flowText.inputValue()).replace("theme: default", "theme: poitiers"));
+  await ap.getByLabel("Motif du changement").fill("La réinitialisation aux couleurs de Poitiers");
+  await ap.getByRole("button", { name: "Activer sur toutes les répliques" }).click();
+  await ap.getByText(/La version [0-9a-f]{12} est en service/).waitFor();
+  const visitor = await (await browser.newContext({ locale: "fr-FR" })).newPage();
+  await visitor.goto(base + "/reset");
+  check(await visitor.getByText("Copyright © Université de Poitiers").isVisible() &&
+    await visitor.locator("header.site").evaluate((e) => getComputedStyle(e).backgroundColor) === "rgb(0, 58, 112)",
+    "a student opening the reset flow sees the console's theme: its name and its colour");
+  await visitor.screenshot({ path: path.join(shots, "console-11-theme-in-service.png"), fullPage: true });
+  await activateTheme(themeText("#003a70", "Université de Poitiers (essai)"), "Essai d'un autre nom");
+  await visitor.reload();
+  check(await visitor.getByText("Copyright © Université de Poitiers (essai)").isVisible(), "the second version is in service");
+  await ap.getByRole("button", { name: "Revenir à cette version" }).click();
+  await ap.getByText(/La version [0-9a-f]{12} est en service/).waitFor();
+  await axe(ap, "/admin/themes/edit (versions)", problems);
+  await visitor.reload();
+  check(await visitor.getByText("Copyright © Université de Poitiers", { exact: true }).isVisible(), "back to the first version of the theme");
+  await ap.goto(base + "/admin/flows");
+  check(await ap.getByRole("link", { name: "poitiers" }).count() === 1, "flows page: the console's theme is listed, its name leading to its editor");
+  await ap.goto(base + "/admin/audit");
+  check(await ap.getByText("Nouvelle charte graphique").count() >= 1 && await ap.getByText("staff.theme_change").count() >= 1, "audit trail: the theme's changes and their reasons");
   const sp = await (await browser.newContext({ bypassCSP: true, viewport: { width: 320, height: 640 }, storageState: await hctx.storageState() })).newPage();
   for (const u of ["/admin/", "/admin/case?student=22010274", "/admin/audit", "/admin/funnel", "/admin/flows"]) {
     await sp.goto(base + u);

@@ -69,6 +69,7 @@ const (
 	KindStartReset  = "staff.start_reset"
 	KindExport      = "staff.export"
 	KindFlowChange  = "staff.flow_change" // Flow: the definition; Detail: the new version and its changed lines
+	KindThemeChange = "staff.theme_change" // Detail: the theme, its new version and its changed lines
 )
 
 // Filter selects events. Zero fields select everything.

@@ -41,6 +41,7 @@ type cataloguePage struct {
 	Themes              []ThemeInfo
 	Preview             string // the previews' index, "" when /preview is off
 	FlowsDir, ThemesDir string
+	ThemesManaged       bool // the console changes the themes (no themes.dir)
 }
 
 // catalogueView lists the running flows and themes. It changes nothing:
@@ -48,7 +49,8 @@ type cataloguePage struct {
 // ConfigMap), changed there and reloaded (SIGHUP, or a restart), and the
 // page says so rather than offer an edit that the files would undo.
 func (c *Console) catalogueView(w http.ResponseWriter, r *http.Request, m *member) {
-	p := cataloguePage{FlowsDir: c.d.FlowsDir, ThemesDir: c.d.ThemesDir}
+	p := cataloguePage{FlowsDir: c.d.FlowsDir, ThemesDir: c.d.ThemesDir,
+		ThemesManaged: c.d.ThemeAdmin != nil && c.d.ThemeAdmin.Managed()}
 	if c.d.Catalogue != nil {
 		for _, f := range c.d.Catalogue.Flows() {
 			p.Flows = append(p.Flows, flowRow{FlowInfo: f, Lasts: shortDuration(f.TTL)})

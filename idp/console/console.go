@@ -117,9 +117,9 @@ type Deps struct {
 	// LastSMS is what became of the student's last code by SMS, within
 	// the hour (sent, delivered, not…); nil, or ok false: nothing known.
 	LastSMS func(ctx context.Context, studentID string) (state string, at time.Time, ok bool)
-	// FlowAdmin changes the flow definitions from the console; nil: it
-	// cannot.
-	FlowAdmin FlowAdmin
+	// FlowAdmin changes the flow definitions from the console, and
+	// ThemeAdmin the themes (each text a theme document); nil: it cannot.
+	FlowAdmin, ThemeAdmin FlowAdmin
 }
 
 // Console serves /admin.
@@ -155,6 +155,9 @@ func New(d Deps) (*Console, error) {
 	c.mux.Handle("GET /admin/flows/edit", staffOnly(staff.Admin, c.flowEdit))
 	c.mux.Handle("POST /admin/flows/edit", staffOnly(staff.Admin, c.flowEdit))
 	c.mux.Handle("GET /admin/flows/preview", staffOnly(staff.Admin, c.flowPreview))
+	c.mux.Handle("GET /admin/themes/edit", staffOnly(staff.Admin, c.themeEdit))
+	c.mux.Handle("POST /admin/themes/edit", staffOnly(staff.Admin, c.themeEdit))
+	c.mux.Handle("GET /admin/themes/preview", staffOnly(staff.Admin, c.themePreview))
 	c.mux.Handle("GET /admin/funnel.csv", staffOnly(staff.Admin, c.funnelCSV))
 	c.mux.Handle("GET /admin/audit", staffOnly(staff.Admin, c.auditView))
 	c.mux.Handle("GET /admin/audit.csv", staffOnly(staff.Admin, c.auditCSV))

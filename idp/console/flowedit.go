@@ -10,13 +10,14 @@ import (
 	"unicode/utf8"
 
 	"github.com/seuil-idp/seuil/idp/audit"
+	"github.com/seuil-idp/seuil/themes"
 )
 
-// FlowAdmin changes the flow definitions from the console: a new
-// version is checked as serve would check it, saved, and made what every
-// replica runs; an earlier one comes back the same way. Where the
-// definitions are files (flows.dir), Managed is false and nothing here
-// changes them.
+// FlowAdmin changes the flow definitions (or, as Deps.ThemeAdmin, the
+// themes) from the console: a new version is checked as serve would
+// check it, saved, and made what every replica runs; an earlier one
+// comes back the same way. Where they are files (flows.dir, themes.dir),
+// Managed is false and nothing here changes them.
 type FlowAdmin interface {
 	Managed() bool
 	// Text is what flow name runs now.
@@ -48,6 +49,8 @@ type FlowVersion struct {
 }
 
 type flowEditPage struct {
+	Kind             string // "flows" or "themes": the page's words and paths
+	Path             string // the editor's path, /admin/flows or /admin/themes
 	Name, Text, Note string
 	Managed          bool
 	Problems         []string
@@ -59,17 +62,56 @@ type flowEditPage struct {
 	Active           string
 }
 
-// flowEdit shows flow name's text to change, its versions and, after a
-// check, its problems or its differences from what runs.
+// editor is what the page edits: the flow definitions or the themes,
+// both texts kept as versions in the catalog.
+type editor struct {
+	kind  string // "flows" or "themes"
+	admin FlowAdmin
+	known func(name string) bool
+	audit string // the audit event of a change
+}
+
+func (c *Console) flowEditor() editor {
+	return editor{kind: "flows", admin: c.d.FlowAdmin, known: c.flowKnown, audit: audit.KindFlowChange}
+}
+
+// themeEditor edits the themes: any name of a theme's form, a new one
+// starting from the admin's starter text; not the shipped theme, which
+// a theme changes by naming it as its parent.
+func (c *Console) themeEditor() editor {
+	known := func(name string) bool {
+		return themes.ThemeName.MatchString(name) && name != "default" && !strings.HasPrefix(name, themes.DraftPrefix)
+	}
+	return editor{kind: "themes", admin: c.d.ThemeAdmin, known: known, audit: audit.KindThemeChange}
+}
+
 func (c *Console) flowEdit(w http.ResponseWriter, r *http.Request, m *member) {
+	c.edit(w, r, m, c.flowEditor())
+}
+
+func (c *Console) themeEdit(w http.ResponseWriter, r *http.Request, m *member) {
+	c.edit(w, r, m, c.themeEditor())
+}
+
+func (c *Console) flowPreview(w http.ResponseWriter, r *http.Request, m *member) {
+	c.preview(w, r, c.flowEditor())
+}
+
+func (c *Console) themePreview(w http.ResponseWriter, r *http.Request, m *member) {
+	c.preview(w, r, c.themeEditor())
+}
+
+// edit shows name's text to change, its versions and, after a check,
+// its problems or its differences from what runs.
+func (c *Console) edit(w http.ResponseWriter, r *http.Request, m *member, ed editor) {
 	name := r.FormValue("name")
-	if c.d.FlowAdmin == nil || !c.flowKnown(name) {
+	if ed.admin == nil || !ed.known(name) {
 		c.message(w, r, http.StatusNotFound, "admin.notfound")
 		return
 	}
-	p := flowEditPage{Name: name, Managed: c.d.FlowAdmin.Managed()}
+	p := flowEditPage{Kind: ed.kind, Path: "/admin/" + ed.kind, Name: name, Managed: ed.admin.Managed()}
 	ctx := r.Context()
-	running, err := c.d.FlowAdmin.Text(ctx, name)
+	running, err := ed.admin.Text(ctx, name)
 	if err != nil {
 		c.fail(w, r, err)
 		return
@@ -85,11 +127,11 @@ func (c *Console) flowEdit(w http.ResponseWriter, r *http.Request, m *member) {
 		switch {
 		case len(p.Text) > 64<<10 || len(p.Note) > 300:
 			p.Problems, status = []string{m.tr.T("admin.flows.too_long")}, http.StatusUnprocessableEntity
-		case id == "" && c.check(&p, running) != nil:
+		case id == "" && c.check(ed, &p, running) != nil:
 			status = http.StatusUnprocessableEntity
 		case id == "" && r.PostFormValue("action") == "check":
 			// Checked: kept an hour so that its screens can be seen.
-			if p.Draft, p.Screens, err = c.d.FlowAdmin.Draft(ctx, name, []byte(p.Text)); err != nil {
+			if p.Draft, p.Screens, err = ed.admin.Draft(ctx, name, []byte(p.Text)); err != nil {
 				c.fail(w, r, err)
 				return
 			}
@@ -100,19 +142,23 @@ func (c *Console) flowEdit(w http.ResponseWriter, r *http.Request, m *member) {
 			if id != "" {
 				p.Note = m.tr.T("admin.flows.edit.rollback_note", id)
 			}
-			newID, before, err := c.d.FlowAdmin.Activate(ctx, name, []byte(p.Text), id, m.s.Login, p.Note)
+			newID, before, err := ed.admin.Activate(ctx, name, []byte(p.Text), id, m.s.Login, p.Note)
 			if err != nil {
 				c.fail(w, r, err)
 				return
 			}
-			after, _ := c.d.FlowAdmin.Text(ctx, name)
+			after, _ := ed.admin.Text(ctx, name)
 			detail := name + " → " + newID + "\n" + diffText(lineDiff(before, after))
-			_ = c.record(ctx, m, audit.Event{Kind: audit.KindFlowChange, Flow: name, Detail: truncate(detail, 2000), Reason: p.Note})
+			e := audit.Event{Kind: ed.audit, Detail: truncate(detail, 2000), Reason: p.Note}
+			if ed.kind == "flows" {
+				e.Flow = name
+			}
+			_ = c.record(ctx, m, e)
 			p.Text, p.Note, p.Valid, p.Diff = after, "", false, nil
 			notice = m.tr.T("admin.flows.activated", newID)
 		}
 	}
-	if p.Versions, p.Active, err = c.d.FlowAdmin.Versions(ctx, name); err != nil {
+	if p.Versions, p.Active, err = ed.admin.Versions(ctx, name); err != nil {
 		c.fail(w, r, err)
 		return
 	}
@@ -121,8 +167,8 @@ func (c *Console) flowEdit(w http.ResponseWriter, r *http.Request, m *member) {
 
 // check validates p.Text, filling its problems or its differences from
 // running.
-func (c *Console) check(p *flowEditPage, running string) error {
-	err := c.d.FlowAdmin.Check(p.Name, []byte(p.Text))
+func (c *Console) check(ed editor, p *flowEditPage, running string) error {
+	err := ed.admin.Check(p.Name, []byte(p.Text))
 	if err != nil {
 		for _, line := range strings.Split(err.Error(), "\n") {
 			if line = strings.TrimSpace(line); line != "" {
@@ -135,16 +181,16 @@ func (c *Console) check(p *flowEditPage, running string) error {
 	return nil
 }
 
-// flowPreview renders one screen of a draft or saved version of a flow,
-// in the language ?lang= asks, before it runs.
-func (c *Console) flowPreview(w http.ResponseWriter, r *http.Request, m *member) {
+// preview renders one screen of a draft or saved version, in the
+// language ?lang= asks, before it runs.
+func (c *Console) preview(w http.ResponseWriter, r *http.Request, ed editor) {
 	q := r.URL.Query()
 	name, id, page := q.Get("name"), q.Get("version"), q.Get("page")
-	if c.d.FlowAdmin == nil || !c.flowKnown(name) || !versionID.MatchString(id) || page == "" {
+	if ed.admin == nil || !ed.known(name) || !versionID.MatchString(id) || page == "" {
 		c.message(w, r, http.StatusNotFound, "admin.notfound")
 		return
 	}
-	if err := c.d.FlowAdmin.Preview(keepCookies{w}, r, name, id, page); errors.Is(err, ErrNoVersion) {
+	if err := ed.admin.Preview(keepCookies{w}, r, name, id, page); errors.Is(err, ErrNoVersion) {
 		c.message(w, r, http.StatusNotFound, "admin.flows.preview.gone")
 	} else if err != nil {
 		c.fail(w, r, err)

@@ -90,26 +90,18 @@ func (p *Provider) cors(next http.Handler) http.Handler {
 
 // static serves each theme's files under /static/<name>/.
 func (p *Provider) static(mux *http.ServeMux) {
-	seen := map[string]bool{}
-	for _, th := range append([]*themeRef{{p.deps.Theme.Name, p.deps.Theme.Static()}}, p.themeRefs()...) {
-		if seen[th.name] {
-			continue
+	// Looked up on each request: the console may put a theme in service
+	// (or a draft to preview) after the routes are made.
+	mux.Handle("GET /static/{theme}/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := r.PathValue("theme")
+		t := p.deps.Themes.Get(name)
+		if t == nil && p.deps.Theme != nil && p.deps.Theme.Name == name {
+			t = p.deps.Theme
 		}
-		seen[th.name] = true
-		prefix := "/static/" + th.name + "/"
-		mux.Handle("GET "+prefix, http.StripPrefix(prefix, th.h))
-	}
-}
-
-type themeRef struct {
-	name string
-	h    http.Handler
-}
-
-func (p *Provider) themeRefs() []*themeRef {
-	var out []*themeRef
-	for _, t := range p.deps.Themes {
-		out = append(out, &themeRef{t.Name, t.Static()})
-	}
-	return out
+		if t == nil {
+			http.NotFound(w, r)
+			return
+		}
+		http.StripPrefix("/static/"+name+"/", t.Static()).ServeHTTP(w, r)
+	}))
 }

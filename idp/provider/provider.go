@@ -40,7 +40,7 @@ type Deps struct {
 	Limiter session.Limiter
 	// Theme is the default theme; Themes the others, by name.
 	Theme  *themes.Theme
-	Themes map[string]*themes.Theme
+	Themes *themes.Registry
 	Logger *slog.Logger
 	// HTTPClient posts back-channel logout tokens (default: a client with
 	// Config.BackchannelTimeout that follows no redirect).
@@ -95,7 +95,7 @@ func New(cfg Config, deps Deps) (*Provider, error) {
 		if cl.PKCEOptional {
 			deps.Logger.Warn("oidc: PKCE is optional for this client (pkce_optional); RFC 9700 asks for it from every client", "client", cl.ID)
 		}
-		if cl.Theme != "" && deps.Themes[cl.Theme] == nil {
+		if cl.Theme != "" && !deps.Themes.Has(cl.Theme) {
 			return nil, fmt.Errorf("clients[%d].theme: no theme %q", i, cl.Theme)
 		}
 	}
@@ -214,7 +214,7 @@ func (p *Provider) Keys() *keys.Set { return p.keys }
 
 func (p *Provider) themeFor(clientID string) *themes.Theme {
 	if cl, ok := p.clients.get(clientID); ok && cl.Conf.Theme != "" {
-		return p.deps.Themes[cl.Conf.Theme]
+		return p.deps.Themes.Get(cl.Conf.Theme)
 	}
 	return p.deps.Theme
 }
