@@ -311,7 +311,9 @@ func TestHandoverTheme(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := newEnv(t, func(_ *flows.Config, d *flows.Deps) { d.Themes = themes.NewRegistry(map[string]*themes.Theme{"ent": ent}) })
+	e := newEnv(t, func(_ *flows.Config, d *flows.Deps) {
+		d.Themes = themes.NewRegistry(map[string]*themes.Theme{"ent": ent})
+	})
 	putHandover(t, e, "themed", state.Handover{Flow: "activation", Continue: "/authorize/resume", Theme: "ent"})
 	must(t, e.browser(t).follow("/activation?handover=themed"), http.StatusOK, "de Test-sur-Loire", `/static/ent/seuil.css`)
 	putHandover(t, e, "unknown", state.Handover{Flow: "activation", Continue: "/authorize/resume", Theme: "nope"})

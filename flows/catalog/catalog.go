@@ -70,7 +70,7 @@ func (s *Store) activeKey() string {
 	}
 	return s.prefix + "catalog:active:" + s.kind
 }
-func (s *Store) generationKey() string         { return s.prefix + "catalog:generation" }
+func (s *Store) generationKey() string { return s.prefix + "catalog:generation" }
 
 // maxHistory bounds the versions kept per flow (the oldest go).
 const maxHistory = 50

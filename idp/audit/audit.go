@@ -68,7 +68,7 @@ const (
 	KindResend      = "staff.resend"
 	KindStartReset  = "staff.start_reset"
 	KindExport      = "staff.export"
-	KindFlowChange  = "staff.flow_change" // Flow: the definition; Detail: the new version and its changed lines
+	KindFlowChange  = "staff.flow_change"  // Flow: the definition; Detail: the new version and its changed lines
 	KindThemeChange = "staff.theme_change" // Detail: the theme, its new version and its changed lines
 )
 
