@@ -41,6 +41,7 @@ type app struct {
 	reload   func() error      // re-reads the flow definitions (SIGHUP)
 	flows    console.FlowAdmin // the console's way of changing them
 	themes   console.FlowAdmin // and the themes
+	dir      openDirectoryResult
 	close    func()
 }
 
@@ -50,6 +51,16 @@ type buildOptions struct {
 	redis  redis.UniversalClient // demo: the embedded server; nil: from cfg.Redis
 	logger *slog.Logger
 	demo   bool // mount /demo/outbox and /preview
+	// shared is the directory of another app of this process (the
+	// demo's second replica shares the first's embedded directory, which
+	// lives in memory); nil: opened from cfg.
+	shared *openDirectoryResult
+}
+
+// openDirectoryResult is an open directory and its readiness check.
+type openDirectoryResult struct {
+	dir  directory.Directory
+	ping func(context.Context) error
 }
 
 // build wires every component from cfg's settings (settingsOf): one
@@ -77,8 +88,11 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 		return nil, fmt.Errorf("limits: %w", err)
 	}
 	reg.Observe(observeLimit)
-	dir, ping, err := openDirectory(ctx, set.Directory, log, &cl)
-	if err != nil {
+	var dir directory.Directory
+	var ping func(context.Context) error
+	if o.shared != nil {
+		dir, ping = o.shared.dir, o.shared.ping
+	} else if dir, ping, err = openDirectory(ctx, set.Directory, log, &cl); err != nil {
 		return nil, err
 	}
 	bulk, err := openStudents(ctx, cfg.Students, log, &cl)
@@ -256,7 +270,8 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 	if prefix != "" {
 		h = http.StripPrefix(prefix, h)
 	}
-	return &app{handler: accessLog(log, h), outbox: box, provider: op, reload: reload, flows: flowAdmin, themes: themeAdmin, close: cl.close}, nil
+	return &app{handler: accessLog(log, h), outbox: box, provider: op, reload: reload, flows: flowAdmin, themes: themeAdmin,
+		dir: openDirectoryResult{dir, ping}, close: cl.close}, nil
 }
 
 // previewPath is /preview's public path, "" when the previews are off.

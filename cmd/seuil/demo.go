@@ -47,10 +47,14 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	rpAddr := fs.String("rp-addr", "127.0.0.1:8081", "the demo PJ Web's listen address")
 	dataDir := fs.String("data", "", "directory for accounts, keys and the demo configuration (default: a new temporary directory)")
 	extra := fs.String("config", "", "a configuration file read over the demo's: add your own oidc.clients, change any key")
+	replicaAddr := fs.String("replica-addr", "", "also serve a second replica of Seuil at this address (same state and directory): to see a change made in the console reach another replica")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	for name, a := range map[string]string{"--addr": *addr, "--rp-addr": *rpAddr} {
+	for name, a := range map[string]string{"--addr": *addr, "--rp-addr": *rpAddr, "--replica-addr": *replicaAddr} {
+		if a == "" && name == "--replica-addr" {
+			continue
+		}
 		if _, _, err := net.SplitHostPort(a); err != nil {
 			fmt.Fprintf(stderr, "seuil demo: %s %q: want host:port, e.g. 127.0.0.1:8080\n", name, a)
 			return errUsage
@@ -109,10 +113,33 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		ls.Close()
 		return fmt.Errorf("--rp-addr: %w", err)
 	}
+	var second *app
+	var l2 net.Listener
+	if *replicaAddr != "" {
+		// Its own flows, themes and catalog watch, as a replica behind a
+		// balancer has; the directory is the first's (in memory here).
+		if second, err = build(ctx, cfg, buildOptions{redis: rdb, logger: log.With("replica", 2), demo: true, shared: &a.dir}); err != nil {
+			ls.Close()
+			lr.Close()
+			return err
+		}
+		defer second.close()
+		if l2, err = net.Listen("tcp", *replicaAddr); err != nil {
+			ls.Close()
+			lr.Close()
+			return fmt.Errorf("--replica-addr: %w", err)
+		}
+	}
 	printDemo(stdout, "http://"+*addr, "http://"+*rpAddr, dir)
+	if l2 != nil {
+		fmt.Fprintf(stdout, "  A second replica (same state):  http://%s\n", *replicaAddr)
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return serveOn(gctx, ls, a.handler, 2*time.Second, log) })
 	g.Go(func() error { return serveOn(gctx, lr, rp, 2*time.Second, log) })
+	if l2 != nil {
+		g.Go(func() error { return serveOn(gctx, l2, second.handler, 2*time.Second, log) })
+	}
 	err = g.Wait()
 	if errors.Is(err, context.Canceled) {
 		return nil

@@ -357,3 +357,43 @@ func TestChangedPasswordEndsOtherSessions(t *testing.T) {
 		t.Fatalf("the first browser is still signed in after the password changed elsewhere:\n%s", again.body)
 	}
 }
+
+// TestDemoSecondReplica: `seuil demo --replica-addr` serves a second
+// replica beside the first (console.mjs watches a theme reach it); a
+// malformed address is refused before anything starts.
+func TestDemoSecondReplica(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if err := runDemo(context.Background(), []string{"--replica-addr", "nowhere", "--data", t.TempDir()}, &out, &errOut); err != errUsage ||
+		!strings.Contains(errOut.String(), "--replica-addr") {
+		t.Fatalf("a bad --replica-addr: %v, %q", err, errOut.String())
+	}
+	addrs := make([]string, 3)
+	for i := range addrs {
+		l := listenLoopback(t)
+		addrs[i] = l.Addr().String()
+		l.Close()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- runDemo(ctx, []string{"--addr", addrs[0], "--rp-addr", addrs[1], "--replica-addr", addrs[2], "--data", t.TempDir()}, io.Discard, io.Discard)
+	}()
+	defer func() { cancel(); <-done }()
+	for _, a := range []string{addrs[0], addrs[2]} {
+		jar, _ := cookiejar.New(nil)
+		c := &http.Client{Jar: jar} // the flow's cookie, across its redirect
+		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			resp, err := c.Get("http://" + a + "/activation")
+			if err == nil {
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK && strings.Contains(string(body), "Numéro étudiant") {
+					break
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s does not serve the activation: %v", a, err)
+			}
+		}
+	}
+}

@@ -26,7 +26,7 @@ import (
 const usage = `Seuil — student account activation and OpenID Connect provider.
 
 Usage:
-  seuil demo [--addr 127.0.0.1:8080] [--rp-addr 127.0.0.1:8081] [--data DIR] [--config extra.yaml]
+  seuil demo [--addr 127.0.0.1:8080] [--rp-addr 127.0.0.1:8081] [--replica-addr A] [--data DIR] [--config extra.yaml]
   seuil init DIR [--base-dn dc=univ,dc=fr] [--public-url https://compte.univ.fr]
   seuil serve --config FILE
   seuil check-config --config FILE [--connect [--student NUMBER]]

@@ -33,7 +33,7 @@ function totp(secret, at = Date.now()) {
   return String((h.readUInt32BE(o) & 0x7fffffff) % 1e6).padStart(6, "0");
 }
 
-const { base, rp, stop } = await startDemo();
+const { base, rp, replica, stop } = await startDemo({ replica: true });
 const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: chromiumArgs });
 const problems = [];
 const watch = (page, allowed = []) => {
@@ -362,14 +362,28 @@ try {
     await visitor.locator("header.site").evaluate((e) => getComputedStyle(e).backgroundColor) === "rgb(0, 58, 112)",
     "a student opening the reset flow sees the console's theme: its name and its colour");
   await visitor.screenshot({ path: path.join(shots, "console-11-theme-in-service.png"), fullPage: true });
+  // The second replica serves it too, within its watch's seconds.
+  const other = await (await browser.newContext({ locale: "fr-FR" })).newPage();
+  const onReplica = async (want) => {
+    for (let i = 0; i < 50; i++) {
+      await other.goto(replica + "/reset");
+      if (await other.getByText(want, { exact: true }).isVisible()) return true;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return false;
+  };
+  check(await onReplica("Copyright © Université de Poitiers"), "the second replica serves the new theme and the flow naming it");
+  await other.screenshot({ path: path.join(shots, "console-12-second-replica.png"), fullPage: true });
   await activateTheme(themeText("#003a70", "Université de Poitiers (essai)"), "Essai d'un autre nom");
   await visitor.reload();
   check(await visitor.getByText("Copyright © Université de Poitiers (essai)").isVisible(), "the second version is in service");
+  check(await onReplica("Copyright © Université de Poitiers (essai)"), "the second replica takes the second version");
   await ap.getByRole("button", { name: "Revenir à cette version" }).click();
   await ap.getByText(/La version [0-9a-f]{12} est en service/).waitFor();
   await axe(ap, "/admin/themes/edit (versions)", problems);
   await visitor.reload();
   check(await visitor.getByText("Copyright © Université de Poitiers", { exact: true }).isVisible(), "back to the first version of the theme");
+  check(await onReplica("Copyright © Université de Poitiers"), "and the second replica goes back with it");
   await ap.goto(base + "/admin/flows");
   check(await ap.getByRole("link", { name: "poitiers" }).count() === 1, "flows page: the console's theme is listed, its name leading to its editor");
   await ap.goto(base + "/admin/audit");

@@ -32,8 +32,9 @@ export async function freePort() {
 
 // startDemo builds cmd/seuil and runs `seuil demo` on free ports with a
 // fresh data directory, unless SEUIL_URL (and SEUIL_RP_URL) name a running
-// demo. host "localhost" gives the demo a host name, which passkeys need.
-export async function startDemo({ host = "127.0.0.1" } = {}) {
+// demo. host "localhost" gives the demo a host name, which passkeys need;
+// replica serves a second replica of Seuil too (same state), at .replica.
+export async function startDemo({ host = "127.0.0.1", replica = false } = {}) {
   if (process.env.SEUIL_URL) {
     return { base: process.env.SEUIL_URL.replace(/\/$/, ""),
       rp: (process.env.SEUIL_RP_URL || "http://127.0.0.1:8081").replace(/\/$/, ""), stop() {} };
@@ -41,13 +42,18 @@ export async function startDemo({ host = "127.0.0.1" } = {}) {
   const tmp = mkdtempSync(path.join(os.tmpdir(), "seuil-walk-"));
   const bin = path.join(tmp, "seuil");
   execFileSync("go", ["build", "-o", bin, "./cmd/seuil"], { cwd: path.join(here, "..", ".."), stdio: "inherit" });
-  const [port, rpPort] = [await freePort(), await freePort()];
-  const proc = spawn(bin, ["demo", "--addr", `${host}:${port}`, "--rp-addr", `${host}:${rpPort}`,
-    "--data", path.join(tmp, "data")], { stdio: ["ignore", "ignore", "inherit"] });
+  const [port, rpPort, replicaPort] = [await freePort(), await freePort(), await freePort()];
+  const args = ["demo", "--addr", `${host}:${port}`, "--rp-addr", `${host}:${rpPort}`, "--data", path.join(tmp, "data")];
+  if (replica) args.push("--replica-addr", `${host}:${replicaPort}`);
+  const proc = spawn(bin, args, { stdio: ["ignore", "ignore", "inherit"] });
   const base = `http://${host}:${port}`;
   const stop = () => { proc.kill(); rmSync(tmp, { recursive: true, force: true }); };
   for (let i = 0; i < 150; i++) {
-    try { if ((await fetch(base + "/healthz")).ok) return { base, rp: `http://${host}:${rpPort}`, stop }; } catch {}
+    try {
+      if ((await fetch(base + "/healthz")).ok) {
+        return { base, rp: `http://${host}:${rpPort}`, replica: replica ? `http://${host}:${replicaPort}` : "", stop };
+      }
+    } catch {}
     await new Promise((r) => setTimeout(r, 100));
   }
   stop();
