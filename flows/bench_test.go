@@ -1,11 +1,16 @@
 package flows_test
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/url"
 	"testing"
 
 	"github.com/seuil-idp/seuil/flows"
+	"github.com/seuil-idp/seuil/idp/audit"
+	"github.com/seuil-idp/seuil/idp/funnel"
 	"github.com/seuil-idp/seuil/idp/regulation"
 	"github.com/seuil-idp/seuil/idp/students"
 )
@@ -15,6 +20,15 @@ import (
 // parameters) per iteration, each with its own student so no rate limit
 // trips.
 func BenchmarkJourney(b *testing.B) {
+	b.Run("audited", func(b *testing.B) { benchJourney(b, false) })
+	b.Run("audited+funnel", func(b *testing.B) { benchJourney(b, true) })
+}
+
+// benchJourney runs the journeys with an audit trail (logged nowhere,
+// stored nowhere), and with counted, its events also counted by the
+// console's funnel into the same Redis, as serve wires it: the two
+// sub-benchmarks side by side are the funnel's cost to a student.
+func benchJourney(b *testing.B, counted bool) {
 	src := mapSource{}
 	for i := 0; i < b.N+1; i++ {
 		r := camille
@@ -32,6 +46,26 @@ func BenchmarkJourney(b *testing.B) {
 			b.Fatal(err)
 		}
 		d.Regulator = reg
+		d.Trail = audit.New(nil, slog.New(slog.NewTextHandler(io.Discard, nil)), 0)
+		if counted {
+			rdb := d.Store.Client()
+			c := funnel.New(rdb, "b:", nil)
+			ctx, stop := context.WithCancel(context.Background())
+			done := make(chan struct{})
+			go func() { c.Run(ctx); close(done) }()
+			b.Cleanup(func() {
+				stop()
+				<-done
+				if c.Dropped() > 0 {
+					b.Errorf("the funnel dropped %d events", c.Dropped())
+				}
+				// Counted for real, not a queue into nothing.
+				if keys, _ := rdb.Keys(context.Background(), "b:funnel:activation:*").Result(); len(keys) == 0 {
+					b.Error("the funnel counted nothing")
+				}
+			})
+			d.Trail.Observe(c.Observe)
+		}
 	})
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
