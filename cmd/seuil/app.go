@@ -88,6 +88,7 @@ func build(ctx context.Context, cfg *config.Config, o buildOptions) (_ *app, err
 		return nil, fmt.Errorf("limits: %w", err)
 	}
 	reg.Observe(observeLimit)
+	cl.add(reg.Close)
 	var dir directory.Directory
 	var ping func(context.Context) error
 	if o.shared != nil {

@@ -64,11 +64,13 @@ type Regulator struct {
 	limiter *redis_rate.Limiter
 	rdb     redis.UniversalClient
 	prefix  string
-	// turnTTL and turnWait bound Turn; 0: the defaults.
-	turnTTL, turnWait time.Duration
-	rules             Rules
-	secret            []byte
-	observe           func(rule Rule, op string, allowed bool)
+	// turnTTL and turnWait bound Turn; 0: the defaults. turnRelook is
+	// how often a waiter looks again unwoken (0: turnRelook).
+	turnTTL, turnWait, turnRelook time.Duration
+	wake                          *wakeups // shared by WithTurnTimes' copies
+	rules                         Rules
+	secret                        []byte
+	observe                       func(rule Rule, op string, allowed bool)
 }
 
 // Observe has fn told of every decision: the rule, "check" or "hit",
@@ -102,8 +104,13 @@ func New(rdb redis.UniversalClient, prefix string, rules Rules, secret []byte) (
 		prefix:  prefix,
 		rules:   rules,
 		secret:  append([]byte(nil), secret...),
+		wake:    &wakeups{},
 	}, nil
 }
+
+// Close ends the subscription that wakes the turns' waiters, if a wait
+// opened it.
+func (r *Regulator) Close() error { return r.wake.close() }
 
 // Limit returns the limit in force for rule.
 func (r *Regulator) Limit(rule Rule) (Limit, bool) {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -23,7 +24,11 @@ const (
 	// DefaultTurnWait is how long a request waits for its turn (a
 	// double-clicked submit waits; a burst is refused).
 	DefaultTurnWait = 3 * time.Second
-	turnPoll        = 20 * time.Millisecond
+	// turnRelook is how often a waiter looks again without being woken:
+	// only for a holder that died (its hold lapses without a word) or a
+	// wake-up lost to a reconnection. Waiters are woken when a turn is
+	// given back, not by polling.
+	turnRelook = 250 * time.Millisecond
 	// turnRule names turns in keys and in a LimitedError.
 	turnRule Rule = "turn"
 )
@@ -41,16 +46,41 @@ type Hold struct {
 // ARGV[2] ms. Each holder is a member of a sorted set scored by when its
 // hold lapses, so a holder that died frees its slot after the TTL however
 // busy the key is (a plain counter's TTL would be renewed by the others).
+// Refused, it marks the key as waited for (KEYS[2], for ARGV[4] ms), so
+// that the holder giving its turn back wakes the waiters.
 var takeTurn = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[2], '1', 'PX', ARGV[4])
   return 0
 end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1`)
+
+// giveTurn gives holder ARGV[1]'s slot of KEYS[1] back and, when someone
+// waits for the key (KEYS[2]), publishes the key on channel ARGV[2]. One
+// command per hold, as the ZREM it replaces: the wake-up costs a
+// sign-in nothing when nobody waits.
+var giveTurn = redis.NewScript(`
+redis.call('ZREM', KEYS[1], ARGV[1])
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  redis.call('PUBLISH', ARGV[2], KEYS[1])
+end
+return 0`)
+
+// turnKeys are a turn's sorted set and its waited-for mark, in one slot
+// under Cluster (the hash tag), as the scripts that touch both need.
+func (r *Regulator) turnKeys(h Hold) (set, waited string) {
+	k := r.hashKey(turnRule, h.Key)
+	at := strings.LastIndexByte(k, ':') + 1
+	set = k[:at] + "{" + k[at:] + "}"
+	return set, set + ":waited"
+}
+
+func (r *Regulator) turnChannel() string { return r.prefix + "turn:given" }
 
 // WithTurnTimes returns a copy of r whose turns last at most ttl and are
 // waited for at most wait (tests shorten them; 0 keeps the default).
@@ -74,26 +104,35 @@ func (r *Regulator) Turn(ctx context.Context, holds ...Hold) (release func(), er
 	_, _ = rand.Read(id)
 	holder := hex.EncodeToString(id)
 	deadline := time.Now().Add(r.wait())
-	var taken []string
+	var taken [][2]string
 	release = func() {
 		// One round trip for every hold (a pipeline, split by node
-		// under Cluster: each command has its one key).
+		// under Cluster: each script's keys share a slot).
 		bg := context.WithoutCancel(ctx)
-		p := r.rdb.Pipeline()
-		for _, k := range taken {
-			p.ZRem(bg, k, holder)
+		if len(taken) == 0 {
+			return
 		}
-		if len(taken) > 0 {
-			_, _ = p.Exec(bg)
+		p := r.rdb.Pipeline()
+		cmds := make([]*redis.Cmd, len(taken))
+		for i, k := range taken {
+			cmds[i] = giveTurn.EvalSha(bg, p, k[:], holder, r.turnChannel())
+		}
+		_, _ = p.Exec(bg)
+		for i, c := range cmds {
+			// A server that has not seen the script yet (a new node,
+			// a restart) is sent it in full.
+			if redis.HasErrorPrefix(c.Err(), "NOSCRIPT") {
+				giveTurn.Eval(bg, r.rdb, taken[i][:], holder, r.turnChannel())
+			}
 		}
 	}
 	for _, h := range holds {
-		key := r.hashKey(turnRule, h.Key)
-		if err := r.take(ctx, key, holder, max(h.Slots, 1), deadline); err != nil {
+		set, waited := r.turnKeys(h)
+		if err := r.take(ctx, set, waited, holder, max(h.Slots, 1), deadline); err != nil {
 			release()
 			return nil, err
 		}
-		taken = append(taken, key)
+		taken = append(taken, [2]string{set, waited})
 	}
 	return release, nil
 }
@@ -105,14 +144,28 @@ func (r *Regulator) wait() time.Duration {
 	return DefaultTurnWait
 }
 
-// take polls for a slot of key until deadline.
-func (r *Regulator) take(ctx context.Context, key, holder string, slots int, deadline time.Time) error {
+// take takes a slot of key, waiting until deadline: woken each time a
+// holder of key gives its turn back, and looking again every turnRelook
+// for a hold that lapsed.
+func (r *Regulator) take(ctx context.Context, key, waited, holder string, slots int, deadline time.Time) error {
 	ttl := r.turnTTL
 	if ttl <= 0 {
 		ttl = DefaultTurnTTL
 	}
-	for {
-		got, err := takeTurn.Run(ctx, r.rdb, []string{key}, slots, ttl.Milliseconds(), holder).Int()
+	relook := r.turnRelook
+	if relook <= 0 {
+		relook = turnRelook
+	}
+	var woken <-chan struct{}
+	for first := true; ; first = false {
+		if !first && woken == nil {
+			// Listening before looking again: a turn given back between
+			// the look and the wait still wakes this one.
+			var stop func()
+			woken, stop = r.wake.listen(ctx, r.rdb, r.turnChannel(), key)
+			defer stop()
+		}
+		got, err := takeTurn.Run(ctx, r.rdb, []string{key, waited}, slots, ttl.Milliseconds(), holder, r.wait().Milliseconds()).Int()
 		switch {
 		case ctx.Err() != nil:
 			return ctx.Err()
@@ -123,10 +176,17 @@ func (r *Regulator) take(ctx context.Context, key, holder string, slots int, dea
 		case time.Now().After(deadline):
 			return &LimitedError{Rule: turnRule, RetryAfter: r.wait()}
 		}
+		if first {
+			continue // now listening, look once more before waiting
+		}
+		t := time.NewTimer(min(relook, time.Until(deadline)+time.Millisecond))
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return ctx.Err()
-		case <-time.After(turnPoll):
+		case <-woken:
+		case <-t.C:
 		}
+		t.Stop()
 	}
 }

@@ -146,3 +146,35 @@ func TestTurnAllOrNothing(t *testing.T) {
 		held()
 	})
 }
+
+// TestTurnWoken: a waiter is woken when the holder gives its turn back,
+// not found by looking again: here it would look again only after 30 s,
+// and it gets its turn long before its context ends at 5 s. A holder
+// that dies still lapses (TestTurn), found at the default relook.
+func TestTurnWoken(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, rdb redis.UniversalClient) {
+		r := regulation.WithTurnRelook(turns(t, rdb, time.Minute, 30*time.Second), 30*time.Second)
+		t.Cleanup(func() { _ = r.Close() })
+		hold := regulation.Hold{Key: "login:account:22012345T", Slots: 1}
+		release, err := r.Turn(context.Background(), hold)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := make(chan error, 1)
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			f, err := r.Turn(ctx, hold)
+			if err == nil {
+				f()
+			}
+			got <- err
+		}()
+		time.Sleep(300 * time.Millisecond) // the waiter is waiting
+		release()
+		if err := <-got; err != nil {
+			t.Fatalf("the waiter was not woken when the turn was given back: %v", err)
+		}
+	})
+}
