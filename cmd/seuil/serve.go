@@ -11,6 +11,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"slices"
 	"syscall"
 	"time"
@@ -50,6 +51,10 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer a.close()
+	// Starting leaves garbage behind (the word lists' merge, templates
+	// parsed, YAML decoded): collect it and give its memory back now,
+	// rather than let the scavenger return it over minutes.
+	debug.FreeOSMemory()
 	if set.Server.MetricsAddr != "" {
 		go serveMetrics(ctx, set.Server.MetricsAddr, metricsMux(set.Server.Pprof), log)
 	}

@@ -6,21 +6,26 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"slices"
 	"sort"
-	"strings"
 	"sync"
-
-	"github.com/trustelem/zxcvbn/frequency"
 )
 
 //go:generate go run ./gen -out data/words.bin
+//go:generate go run ./gen -zxcvbn -out data/zxcvbn.bin
 
 // wordsBin is not compressed: gzip would save a third of its 1.8 MB but
 // make decoding five times slower.
 //
 //go:embed data/words.bin
 var wordsBin []byte
+
+// zxcvbnBin is zxcvbn's own English lists (trustelem/zxcvbn's, 94k
+// words) merged with each word's best rank, in the same format: decoded
+// at start rather than built from trustelem's package, whose lists live
+// in a map its init fills (2 MB more for as long as the server runs).
+//
+//go:embed data/zxcvbn.bin
+var zxcvbnBin []byte
 
 // List flags: which source lists a word came from. Keep in step with gen.
 const (
@@ -56,8 +61,11 @@ var (
 // corrupt build at once.
 func Preload() error {
 	dictOnce.Do(func() {
-		dictVal, dictErr = decodeDict(wordsBin)
-		zxVal = rankedLists(frequency.FrequencyLists)
+		if dictVal, dictErr = decodeDict(wordsBin); dictErr == nil {
+			if zxVal, dictErr = decodeDict(zxcvbnBin); dictErr != nil {
+				dictErr = fmt.Errorf("zxcvbn's lists: %w", dictErr)
+			}
+		}
 	})
 	return dictErr
 }
@@ -70,42 +78,6 @@ func Preload() error {
 func zxcvbnWords() *dict {
 	words()
 	return zxVal
-}
-
-// rankedLists merges frequency lists into one dict. A word's rank in a
-// list is its position (1-based); zxcvbn scores a dictionary match by
-// its rank, and of two matches of one token the better rank wins, so
-// keeping the lowest rank among lists gives the same estimates as
-// zxcvbn's one map per list. The lists hold no word twice
-// (TestZxcvbnListsHaveNoDuplicates), which is what makes a position the
-// rank.
-func rankedLists(lists map[string][]string) *dict {
-	best := map[string]uint32{}
-	for _, list := range lists {
-		for i, w := range list {
-			w = strings.ToLower(w)
-			if r, ok := best[w]; !ok || uint32(i+1) < r {
-				best[w] = uint32(i + 1)
-			}
-		}
-	}
-	ws := make([]string, 0, len(best))
-	size := 0
-	for w := range best {
-		ws = append(ws, w)
-		size += len(w)
-	}
-	slices.Sort(ws)
-	d := &dict{off: make([]uint32, 1, len(ws)+1), rank: make([]uint32, len(ws)), flags: make([]uint8, len(ws))}
-	blob := make([]byte, 0, size)
-	for i, w := range ws {
-		blob = append(blob, w...)
-		d.off = append(d.off, uint32(len(blob)))
-		d.rank[i] = best[w]
-	}
-	d.blob = string(blob)
-	d.index()
-	return d
 }
 
 // words returns the loaded dictionary. The data is embedded at build

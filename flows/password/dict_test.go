@@ -1,7 +1,10 @@
 package password
 
 import (
+	"strings"
 	"testing"
+
+	"github.com/trustelem/zxcvbn/frequency"
 )
 
 func TestEmbeddedWords(t *testing.T) {
@@ -99,5 +102,35 @@ func TestUnleet(t *testing.T) {
 	}
 	if n := len(unleet("1111111111")); n != maxUnleet {
 		t.Errorf("unleet of ten 1s gave %d variants, want the cap %d", n, maxUnleet)
+	}
+}
+
+// TestZxcvbnListsEmbedded: the embedded zxcvbn.bin is trustelem's lists
+// as its matcher ranks them (a word's rank in a list its last position,
+// lower-cased; of two lists the better rank wins, which is all the
+// estimate reads of two matches of one token), word for word. It fails
+// when the module's lists change and go generate was not run.
+func TestZxcvbnListsEmbedded(t *testing.T) {
+	t.Parallel()
+	want := map[string]uint32{}
+	for _, list := range frequency.FrequencyLists {
+		ranks := map[string]uint32{}
+		for i, w := range list {
+			ranks[strings.ToLower(w)] = uint32(i + 1)
+		}
+		for w, r := range ranks {
+			if old, ok := want[w]; !ok || r < old {
+				want[w] = r
+			}
+		}
+	}
+	d := zxcvbnWords()
+	if d.len() != len(want) {
+		t.Fatalf("%d words embedded, trustelem has %d: run go generate ./flows/password", d.len(), len(want))
+	}
+	for i := range d.len() {
+		if w := d.word(i); want[w] != d.rank[i] {
+			t.Fatalf("%q ranked %d, trustelem %d: run go generate ./flows/password", w, d.rank[i], want[w])
+		}
 	}
 }

@@ -34,9 +34,10 @@
 // data/words.bin, a sorted, front-coded list of 225k lower-case ASCII
 // words with frequency ranks, embedded in the binary: building needs
 // neither npm nor the network. It is decoded once (Preload, or the first
-// Check) into about 3.7 MB, in tens of milliseconds; zxcvbn's English
-// lists (94k words) are merged into a second sorted list of about 1.6 MB
-// at the same time. Lookups are prefix searches. A Check costs about
+// Check) into about 3.7 MB, in tens of milliseconds. zxcvbn's English
+// lists (94k words, from trustelem's module) are embedded the same way as
+// data/zxcvbn.bin (go run ./gen -zxcvbn, no npm) and decoded beside it
+// into about 1.6 MB; TestZxcvbnListsEmbedded holds it to the module's. Lookups are prefix searches. A Check costs about
 // 25 µs (BenchmarkCheck; 225 µs with trustelem's own matching);
 // passwords over 32 bytes are scored in 32-byte chunks to bound that
 // cost.

@@ -15,6 +15,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
+
+	"github.com/trustelem/zxcvbn/frequency"
 )
 
 // The package versions are pinned so that a re-run reproduces the
@@ -53,7 +56,16 @@ type source struct {
 
 func main() {
 	out := flag.String("out", "data/words.bin", "output file")
+	zx := flag.Bool("zxcvbn", false, "write zxcvbn's own English lists (trustelem/zxcvbn's frequency package, no npm) instead")
 	flag.Parse()
+	if *zx {
+		words := zxcvbnWords()
+		if err := words.write(*out); err != nil {
+			log.Fatal(err)
+		}
+		fmt.Fprintf(os.Stderr, "gen: wrote zxcvbn's %d words to %s\n", words.len(), *out)
+		return
+	}
 	tmp, err := os.MkdirTemp("", "seuil-words-")
 	if err != nil {
 		log.Fatal(err)
@@ -80,6 +92,23 @@ func main() {
 		log.Fatal(err)
 	}
 	fmt.Fprintf(os.Stderr, "gen: wrote %d words (%s) to %s\n", words.len(), words.stats(), *out)
+}
+
+// zxcvbnWords merges the lists the strength estimate's dictionary
+// matching reads: each word lower-cased as zxcvbn does, with its best
+// rank (its 1-based position) among the lists; no other form, filter or
+// flag, for the matches must be zxcvbn's own.
+func zxcvbnWords() wordSet {
+	w := wordSet{}
+	for _, list := range frequency.FrequencyLists {
+		for i, raw := range list {
+			word := strings.ToLower(raw)
+			if e, ok := w[word]; !ok || uint32(i+1) < e.rank {
+				w[word] = entry{rank: uint32(i + 1)}
+			}
+		}
+	}
+	return w
 }
 
 // fetch downloads one npm package tarball into tmp with `npm pack` (no
