@@ -198,15 +198,7 @@ func (c consoleFlows) Text(ctx context.Context, name string) (string, error) {
 func (c consoleFlows) Check(name string, raw []byte) error { return c.fh.Check(name, raw) }
 
 func (c consoleFlows) Versions(ctx context.Context, name string) ([]console.FlowVersion, string, error) {
-	hist, active, err := c.cat.History(ctx, name)
-	if err != nil {
-		return nil, "", err
-	}
-	out := make([]console.FlowVersion, 0, len(hist))
-	for _, v := range hist {
-		out = append(out, console.FlowVersion{ID: v.ID, By: v.By, Note: v.Note, At: v.At})
-	}
-	return out, active, nil
+	return versionsOf(ctx, c.cat, name)
 }
 
 func (c consoleFlows) Draft(ctx context.Context, name string, raw []byte) (string, []string, error) {
@@ -236,33 +228,53 @@ func (c consoleFlows) Activate(ctx context.Context, name string, raw []byte, id,
 	if !c.managed {
 		return "", "", errors.New("flows.dir is set: the definitions are files")
 	}
+	// Checked again, whichever way it came: the themes or the login
+	// pattern may have changed since it was saved.
+	return activateText(ctx, c.cat, name, raw, id, by, note, func(raw []byte) error { return c.fh.Check(name, raw) }, c.Text, c.reload)
+}
+
+// versionsOf lists name's saved versions in cat, newest first, and the
+// active one's id.
+func versionsOf(ctx context.Context, cat *catalog.Store, name string) ([]console.FlowVersion, string, error) {
+	hist, active, err := cat.History(ctx, name)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]console.FlowVersion, 0, len(hist))
+	for _, v := range hist {
+		out = append(out, console.FlowVersion{ID: v.ID, By: v.By, Note: v.Note, At: v.At})
+	}
+	return out, active, nil
+}
+
+// activateText makes raw (or, when id is given, that saved version of
+// name) what every replica runs, after check; the version is saved in
+// cat, made active, and loaded here at once by reload (the others when
+// their watch sees the generation move). It returns the version's id
+// and the text running before (running).
+func activateText(ctx context.Context, cat *catalog.Store, name string, raw []byte, id, by, note string,
+	check func([]byte) error, running func(context.Context, string) (string, error), reload func() error) (string, string, error) {
 	if id != "" {
-		v, err := c.cat.Version(ctx, name, id)
+		v, err := cat.Version(ctx, name, id)
 		if err != nil {
 			return "", "", err
 		}
 		raw = []byte(v.YAML)
 	}
-	// Checked again, whichever way it came: the themes or the login
-	// pattern may have changed since it was saved.
-	if err := c.fh.Check(name, raw); err != nil {
+	if err := check(raw); err != nil {
 		return "", "", err
 	}
-	before, err := c.Text(ctx, name)
+	before, err := running(ctx, name)
 	if err != nil {
 		return "", "", err
 	}
 	if id == "" {
-		if id, err = c.cat.Save(ctx, name, catalog.Version{YAML: string(raw), By: by, At: time.Now(), Note: note}); err != nil {
+		if id, err = cat.Save(ctx, name, catalog.Version{YAML: string(raw), By: by, At: time.Now(), Note: note}); err != nil {
 			return "", "", err
 		}
 	}
-	if _, err := c.cat.Activate(ctx, name, id); err != nil {
+	if _, err := cat.Activate(ctx, name, id); err != nil {
 		return "", "", err
 	}
-	// This replica at once; the others when their watch sees it.
-	if err := c.reload(); err != nil {
-		return "", "", err
-	}
-	return id, before, nil
+	return id, before, reload()
 }

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -127,44 +126,14 @@ func (c consoleThemes) Check(name string, raw []byte) error {
 }
 
 func (c consoleThemes) Versions(ctx context.Context, name string) ([]console.FlowVersion, string, error) {
-	hist, active, err := c.cat.History(ctx, name)
-	if err != nil {
-		return nil, "", err
-	}
-	out := make([]console.FlowVersion, 0, len(hist))
-	for _, v := range hist {
-		out = append(out, console.FlowVersion{ID: v.ID, By: v.By, Note: v.Note, At: v.At})
-	}
-	return out, active, nil
+	return versionsOf(ctx, c.cat, name)
 }
 
 func (c consoleThemes) Activate(ctx context.Context, name string, raw []byte, id, by, note string) (string, string, error) {
 	if !c.managed {
 		return "", "", errors.New("themes.dir is set: the themes are directories")
 	}
-	if id != "" {
-		v, err := c.cat.Version(ctx, name, id)
-		if err != nil {
-			return "", "", err
-		}
-		raw = []byte(v.YAML)
-	}
-	if err := c.Check(name, raw); err != nil {
-		return "", "", err
-	}
-	before, err := c.Text(ctx, name)
-	if err != nil {
-		return "", "", err
-	}
-	if id == "" {
-		if id, err = c.cat.Save(ctx, name, catalog.Version{YAML: string(raw), By: by, At: time.Now(), Note: note}); err != nil {
-			return "", "", err
-		}
-	}
-	if _, err := c.cat.Activate(ctx, name, id); err != nil {
-		return "", "", err
-	}
-	return id, before, c.reload()
+	return activateText(ctx, c.cat, name, raw, id, by, note, func(raw []byte) error { return c.Check(name, raw) }, c.Text, c.reload)
 }
 
 // draft loads a theme's text as the draft to preview, named after its
