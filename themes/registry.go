@@ -40,12 +40,23 @@ func NewRegistry(set map[string]*Theme) *Registry {
 
 // Set swaps in a new set of themes; r keeps its own copy.
 func (r *Registry) Set(set map[string]*Theme) {
-	c := maps.Clone(set)
 	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.store(set)
+}
+
+// store publishes set and the drafts; r.mu is held, so that a reload and
+// a draft added at the same time do not undo each other.
+func (r *Registry) store(set map[string]*Theme) {
+	c := make(map[string]*Theme, len(set)+len(r.drafts))
+	for n, t := range set {
+		if !strings.HasPrefix(n, DraftPrefix) {
+			c[n] = t
+		}
+	}
 	for _, d := range r.drafts {
 		c[d.Name] = d
 	}
-	r.mu.Unlock()
 	r.set.Store(&c)
 }
 
@@ -90,11 +101,11 @@ func (r *Registry) Names() []string { return slices.Sorted(maps.Keys(r.All())) }
 // previews, forgetting the oldest draft beyond maxDrafts.
 func (r *Registry) AddDraft(t *Theme) {
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.drafts = slices.DeleteFunc(r.drafts, func(d *Theme) bool { return d.Name == t.Name })
 	r.drafts = append(r.drafts, t)
 	if len(r.drafts) > maxDrafts {
 		r.drafts = r.drafts[len(r.drafts)-maxDrafts:]
 	}
-	r.mu.Unlock()
-	r.Set(r.All())
+	r.store(r.All())
 }

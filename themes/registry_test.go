@@ -3,6 +3,7 @@ package themes
 import (
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 )
 
@@ -38,5 +39,38 @@ func TestRegistryDrafts(t *testing.T) {
 	var nilReg *Registry
 	if nilReg.Get("default") != nil || nilReg.Has("default") || len(nilReg.All()) != 0 {
 		t.Error("a nil registry holds something")
+	}
+}
+
+// A reload and drafts at the same time do not undo each other, and
+// readers meanwhile always see a whole set (run with -race).
+func TestRegistryConcurrent(t *testing.T) {
+	def, _ := Default()
+	r := NewRegistry(map[string]*Theme{"default": def})
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Add(3)
+		go func() {
+			defer wg.Done()
+			d := *def
+			d.Name = fmt.Sprintf("%s%012d", DraftPrefix, i%maxDrafts)
+			r.AddDraft(&d)
+		}()
+		go func() {
+			defer wg.Done()
+			c := *def
+			c.Name = "poitiers"
+			r.Set(map[string]*Theme{"default": def, "poitiers": &c})
+		}()
+		go func() {
+			defer wg.Done()
+			if r.Get("default") == nil {
+				t.Error("a reader saw a set without the default theme")
+			}
+		}()
+	}
+	wg.Wait()
+	if !r.Has("poitiers") || r.Get(fmt.Sprintf("%s%012d", DraftPrefix, 0)) == nil {
+		t.Errorf("lost an update: themes %v, a draft %v", r.Names(), r.Get(DraftPrefix+"000000000000") != nil)
 	}
 }
