@@ -33,6 +33,9 @@ type activation struct {
 	// X-Forwarded-For (the server trusts the tool as its proxy), as
 	// students come from many addresses; false: all from the tool's.
 	spread bool
+	// password is what every journey chooses (--password); "": a new
+	// one each.
+	password string
 }
 
 // errStudentsUsed: every student of --students went through already.
@@ -115,7 +118,10 @@ func (a *activation) journey(ctx context.Context) error {
 	phase(ctx, "verify", time.Since(t0))
 
 	t0 = time.Now()
-	pw := newPassword()
+	pw := a.password
+	if pw == "" {
+		pw = newPassword()
+	}
 	if _, err = page.post(ctx, &hc, url.Values{"password": {pw}, "confirm": {pw}}, rec.StudentID); err != nil {
 		return fmt.Errorf("password: %w", err)
 	}

@@ -28,69 +28,10 @@ import (
 // TestActivationScenario ./cmd/seuil-load prints the report).
 func TestActivationScenarioAgainstServe(t *testing.T) {
 	journeys, concurrency, smsLatency := envOr("SEUIL_LOAD_JOURNEYS", "20"), envOr("SEUIL_LOAD_CONCURRENCY", "4"), envOr("SEUIL_LOAD_SMS_LATENCY", "20ms")
-	tmp := t.TempDir()
-	bin := filepath.Join(tmp, "seuil")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/seuil-idp/seuil/cmd/seuil").CombinedOutput(); err != nil {
-		t.Fatalf("building seuil: %v\n%s", err, out)
-	}
-	ldapSrv := slapdtest.Start(t, slapdtest.Options{})
-	redisAddr := redistest.Start(t)
 	n, _ := strconv.Atoi(journeys)
 	c, _ := strconv.Atoi(concurrency)
-	n += c // the journeys in flight when the budget is reached
-	var csv strings.Builder
-	csv.WriteString("COD_ETU;COD_NNE_IND;LIB_NOM_PAT_IND;LIB_PR1_IND;DATE_NAI_IND;NUM_TEL_PORT;ADR_MAIL_PERSO;COD_ANU\n")
-	for i := range n {
-		fmt.Fprintf(&csv, "2300%04d;%010dA;CHARGE;Étudiant%d;01/09/2007;06 00 00 %02d %02d;charge%d@example.org;2026\n",
-			i, 1000000000+i, i, i/100, i%100, i)
-	}
-	students := filepath.Join(tmp, "students.csv")
-	writeTestFile(t, students, csv.String())
-	key := filepath.Join(tmp, "es256.pem")
-	if err := keys.Generate(key, "ES256"); err != nil {
-		t.Fatal(err)
-	}
-	addr, smsAddr, mailAddr := freeAddr(t), freeAddr(t), freeAddr(t)
-	mailHost, mailPort, _ := strings.Cut(mailAddr, ":")
-	cfg := filepath.Join(tmp, "seuil.yaml")
-	writeTestFile(t, cfg, fmt.Sprintf(`
-server: {addr: %q, public_url: "http://%s", trusted_proxies: [127.0.0.1]}
-log: {level: warn, format: text}
-redis: {addrs: [%q]}
-directory:
-  ldap: {url: %s, bind_dn: %q, bind_password: %q, base_dn: %q, default_policy_dn: %q, mail_domain: univ-tours.fr}
-students:
-  csv: {path: %q}
-mail:
-  smtp: {host: %s, port: %s, tls: none, from: "Université <ne-pas-repondre@univ-tours.fr>"}
-sms:
-  http:
-    url: http://%s/send
-    body: '{"to":{{.To | json}},"text":{{.Body | json}}}'
-    content_type: application/json
-    success: {json_field: status, json_values: [sent]}
-oidc:
-  secret: "0123456789abcdef0123456789abcdef-load"
-  keys: [{file: %q}]
-`, addr, addr, redisAddr, ldapSrv.URL, ldapSrv.ServiceDN, ldapSrv.ServicePassword, ldapSrv.PeopleDN, ldapSrv.PolicyDN,
-		students, mailHost, mailPort, smsAddr, key))
-	serve := exec.Command(bin, "serve", "--config", cfg)
-	var serveErr bytes.Buffer
-	serve.Stderr = &serveErr
-	if err := serve.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = serve.Process.Signal(os.Interrupt); _ = serve.Wait() })
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("seuil serve did not start:\n%s", serveErr.String())
-		}
-	}
-
+	srv := startServe(t, n+c, "") // the journeys in flight when the budget is reached, too
+	addr, students, smsAddr, mailAddr, serve, serveErr := srv.addr, srv.students, srv.smsAddr, srv.mailAddr, srv.cmd, srv.stderr
 	idle := procStatusMiB(serve.Process.Pid, "VmRSS")
 	var out, errOut bytes.Buffer
 	code := runMain(context.Background(), []string{"--issuer", "http://" + addr, "--scenario", "activation",
@@ -145,6 +86,82 @@ oidc:
 	t.Logf("seuil serve RSS: idle %.0f MiB, peak under load %.0f MiB", idle, procStatusMiB(serve.Process.Pid, "VmHWM"))
 }
 
+// served is `seuil serve` built from this tree and started on a real
+// redis-server and slapd, with n students in its CSV (2300xxxx) and the
+// tool's sinks as its SMS provider and mail relay.
+type served struct {
+	addr, students, smsAddr, mailAddr string
+	cmd                               *exec.Cmd
+	stderr                            *bytes.Buffer
+}
+
+// startServe starts it; clients is YAML added under oidc (its keys are
+// an ES256 and an RS256 one, the ES256 first).
+func startServe(t *testing.T, n int, clients string) *served {
+	t.Helper()
+	tmp := t.TempDir()
+	bin := filepath.Join(tmp, "seuil")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/seuil-idp/seuil/cmd/seuil").CombinedOutput(); err != nil {
+		t.Fatalf("building seuil: %v\n%s", err, out)
+	}
+	ldapSrv := slapdtest.Start(t, slapdtest.Options{})
+	redisAddr := redistest.Start(t)
+	var csv strings.Builder
+	csv.WriteString("COD_ETU;COD_NNE_IND;LIB_NOM_PAT_IND;LIB_PR1_IND;DATE_NAI_IND;NUM_TEL_PORT;ADR_MAIL_PERSO;COD_ANU\n")
+	for i := range n {
+		fmt.Fprintf(&csv, "2300%04d;%010dA;CHARGE;Étudiant%d;01/09/2007;06 00 00 %02d %02d;charge%d@example.org;2026\n",
+			i, 1000000000+i, i, i/100, i%100, i)
+	}
+	s := &served{students: filepath.Join(tmp, "students.csv"), stderr: &bytes.Buffer{}}
+	writeTestFile(t, s.students, csv.String())
+	es, rs := filepath.Join(tmp, "es256.pem"), filepath.Join(tmp, "rs256.pem")
+	for k, alg := range map[string]string{es: "ES256", rs: "RS256"} {
+		if err := keys.Generate(k, alg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.addr, s.smsAddr, s.mailAddr = freeAddr(t), freeAddr(t), freeAddr(t)
+	mailHost, mailPort, _ := strings.Cut(s.mailAddr, ":")
+	cfg := filepath.Join(tmp, "seuil.yaml")
+	writeTestFile(t, cfg, fmt.Sprintf(`
+server: {addr: %q, public_url: "http://%s", trusted_proxies: [127.0.0.1]}
+log: {level: warn, format: text}
+redis: {addrs: [%q]}
+directory:
+  ldap: {url: %s, bind_dn: %q, bind_password: %q, base_dn: %q, default_policy_dn: %q, mail_domain: univ-tours.fr}
+students:
+  csv: {path: %q}
+mail:
+  smtp: {host: %s, port: %s, tls: none, from: "Université <ne-pas-repondre@univ-tours.fr>"}
+sms:
+  http:
+    url: http://%s/send
+    body: '{"to":{{.To | json}},"text":{{.Body | json}}}'
+    content_type: application/json
+    success: {json_field: status, json_values: [sent]}
+oidc:
+  secret: "0123456789abcdef0123456789abcdef-load"
+  keys: [{file: %q}, {file: %q}]
+%s`, s.addr, s.addr, redisAddr, ldapSrv.URL, ldapSrv.ServiceDN, ldapSrv.ServicePassword, ldapSrv.PeopleDN, ldapSrv.PolicyDN,
+		s.students, mailHost, mailPort, s.smsAddr, es, rs, clients))
+	s.cmd = exec.Command(bin, "serve", "--config", cfg)
+	s.cmd.Stderr = s.stderr
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.cmd.Process.Signal(os.Interrupt); _ = s.cmd.Wait() })
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if resp, err := http.Get("http://" + s.addr + "/healthz"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("seuil serve did not start:\n%s", s.stderr.String())
+		}
+	}
+	return s
+}
+
 // procStatusMiB reads a memory line of /proc/PID/status (Linux), in MiB.
 func procStatusMiB(pid int, field string) float64 {
 	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
@@ -165,4 +182,63 @@ func envOr(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// TestRefreshCPUAgainstServe: refreshes with rotation against `seuil
+// serve` (redis-server, slapd), the server's own CPU measured apart from
+// the tool's, for an ES256 and an RS256 client: the refresh scenario's
+// figure for "refresh per provider CPU-second". The account is one the
+// activation scenario made, with the password given to it.
+// SEUIL_LOAD_REFRESHES sets the count (default 300).
+func TestRefreshCPUAgainstServe(t *testing.T) {
+	const secret, redirect, password = "refresh-load-secret-0123456789abcdef", "http://127.0.0.1:9/callback", "Qz-0123456789ab-Wx7"
+	clients := ""
+	for _, alg := range []string{"ES256", "RS256"} {
+		clients += fmt.Sprintf(`  clients:
+    - id: load-%[1]s
+      secret: %[2]q
+      redirect_uris: [%[3]q]
+      scopes: [openid, offline_access]
+      grant_types: [authorization_code, refresh_token]
+      id_token_signed_response_alg: %[1]s
+`, alg, secret, redirect)
+	}
+	clients = strings.Replace(clients, "  clients:\n    - id: load-RS256", "    - id: load-RS256", 1)
+	srv := startServe(t, 1, clients)
+	var out, errOut bytes.Buffer
+	if code := runMain(context.Background(), []string{"--issuer", "http://" + srv.addr, "--scenario", "activation",
+		"--students", srv.students, "--sms-sink", srv.smsAddr, "--mail-sink", srv.mailAddr, "--password", password,
+		"--concurrency", "1", "--requests", "1", "--warmup", "0", "--duration", "1m", "--json"}, &out, &errOut); code != 0 {
+		t.Fatalf("activating the account: %d\n%s\nserve:\n%s", code, errOut.String(), srv.stderr.String())
+	}
+	refreshes := envOr("SEUIL_LOAD_REFRESHES", "300")
+	for _, alg := range []string{"ES256", "RS256"} {
+		out.Reset()
+		errOut.Reset()
+		t.Setenv("SEUIL_LOAD_CLIENT_SECRET", secret)
+		code := runMain(context.Background(), []string{"--issuer", "http://" + srv.addr, "--scenario", "refresh",
+			"--client-id", "load-" + alg, "--client-secret", secret, "--redirect-uri", redirect,
+			"--username", "23000000T", "--password", password, "--concurrency", "4", "--requests", refreshes,
+			"--warmup", "0", "--duration", "5m", "--server-pid", fmt.Sprint(srv.cmd.Process.Pid), "--json"}, &out, &errOut)
+		if code != 0 {
+			t.Fatalf("%s refreshes: %d\n%s\nserve:\n%s", alg, code, errOut.String(), srv.stderr.String())
+		}
+		var rep struct {
+			Results []struct {
+				Requests uint64  `json:"requests"`
+				Errors   uint64  `json:"errors"`
+				CPU      float64 `json:"server_cpu_ms_per_request"`
+				Rate     float64 `json:"requests_per_second"`
+			} `json:"results"`
+		}
+		if err := json.Unmarshal(out.Bytes(), &rep); err != nil || len(rep.Results) != 1 {
+			t.Fatalf("report: %v\n%s", err, out.String())
+		}
+		r := rep.Results[0]
+		if want, _ := strconv.ParseUint(refreshes, 10, 64); r.Requests < want || r.Errors != 0 || r.CPU <= 0 {
+			t.Fatalf("%s: %d refreshes, %d errors, %.3f ms of server CPU each:\n%s", alg, r.Requests, r.Errors, r.CPU, out.String())
+		}
+		t.Logf("refresh, %s ID token: %.0f per server CPU-second (%.2f ms each), %.0f/s with the tool on the same cores",
+			alg, 1000/r.CPU, r.CPU, r.Rate)
+	}
 }

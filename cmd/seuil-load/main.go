@@ -148,7 +148,7 @@ func (c *client) startActivation(ctx context.Context, tr *http.Transport) error 
 		return err
 	}
 	c.act = &activation{base: strings.TrimSuffix(c.opts.issuer, "/"), records: recs, sms: sms, mail: mail, wait: c.opts.codeWait,
-		hc: &http.Client{Transport: tr, Timeout: 30 * time.Second}, spread: c.opts.forwardedFor}
+		hc: &http.Client{Transport: tr, Timeout: 30 * time.Second}, spread: c.opts.forwardedFor, password: c.opts.password}
 	return nil
 }
 
@@ -161,7 +161,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.clientSecret, "client-secret", os.Getenv("SEUIL_LOAD_CLIENT_SECRET"), "its secret, sent as client_secret_basic (empty: a public client; default $SEUIL_LOAD_CLIENT_SECRET, out of ps)")
 	fs.StringVar(&o.redirectURI, "redirect-uri", "", "a redirect URI registered for the client (never contacted)")
 	fs.StringVar(&o.username, "username", "", "an account that can sign in without a required action")
-	fs.StringVar(&o.password, "password", os.Getenv("SEUIL_LOAD_PASSWORD"), "its password (default $SEUIL_LOAD_PASSWORD, out of ps)")
+	fs.StringVar(&o.password, "password", os.Getenv("SEUIL_LOAD_PASSWORD"), "its password (default $SEUIL_LOAD_PASSWORD, out of ps); activation: the password every journey chooses (default: a new one each)")
 	fs.StringVar(&o.refreshScope, "refresh-scope", "", "scope of the refresh scenario's grant (default: openid offline_access, falling back to openid)")
 	names := fs.String("scenario", "discovery", "comma-separated, or all (every one but activation): "+scenarioNames())
 	fs.DurationVar(&o.load.duration, "duration", 20*time.Second, "measured time per scenario")
