@@ -216,6 +216,11 @@ func (p *Provider) themeFor(clientID string) *themes.Theme {
 	if cl, ok := p.clients.get(clientID); ok && cl.Conf.Theme != "" {
 		return p.deps.Themes.Get(cl.Conf.Theme)
 	}
+	// The default theme as it is now: the console may have put a new
+	// version of it in service since the start.
+	if t := p.deps.Themes.Get(p.deps.Theme.Name); t != nil {
+		return t
+	}
 	return p.deps.Theme
 }
 
