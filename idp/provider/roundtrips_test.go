@@ -70,6 +70,11 @@ func TestRedisRoundTrips(t *testing.T) {
 	tok, _ := e.tokens(t, r)
 	trips, cmds := cnt.reset()
 	t.Logf("sign-in (request, page, password, code, exchange): %d round trips, %d commands: %s", trips, len(cmds), strings.Join(cmds, " "))
+	// The sign-in's session holds its client from the start, and its
+	// writes go in one pipeline: no WATCH transaction to add the client.
+	if trips > 27 || slices.Contains(cmds, "watch") || slices.Contains(cmds, "multi") {
+		t.Errorf("a sign-in costs %d Redis round trips (want 27 at most), with a transaction: %v", trips, cmds)
+	}
 	st, out := e.tokenCall(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}}, "pjweb", rpSecret)
 	if st != 200 {
 		t.Fatalf("refresh: %d %v", st, out)

@@ -190,7 +190,7 @@ func (l *Login) post(w http.ResponseWriter, r *http.Request) {
 	acct, err := l.auth.Authenticate(ctx, login, r.PostFormValue("password"))
 	switch {
 	case err == nil:
-		if err := l.m.StartSession(ctx, w, r, acct, []string{"pwd"}); err != nil {
+		if err := l.m.StartSessionFor(ctx, w, r, acct, []string{"pwd"}, p.ClientID); err != nil {
 			l.fail(w, r, err)
 			return
 		}

@@ -112,6 +112,14 @@ func key(cookie string) string { return state.OpaqueKey("sso:", cookie) }
 // browser had (a new ID at every sign-in, against session fixation),
 // keeping its client list when the same person signs in again.
 func (m *Manager) StartSession(ctx context.Context, w http.ResponseWriter, r *http.Request, acct directory.Account, amr []string) error {
+	return m.StartSessionFor(ctx, w, r, acct, amr, "")
+}
+
+// StartSessionFor is StartSession for a sign-in made to answer clientID's
+// authorization request: the client is in the session from the start,
+// which spares the authorization that follows a rewrite of the session
+// (a WATCH transaction) to add it.
+func (m *Manager) StartSessionFor(ctx context.Context, w http.ResponseWriter, r *http.Request, acct directory.Account, amr []string, clientID string) error {
 	if acct.Subject == "" || acct.Login == "" {
 		return errors.New("session: account without subject or login")
 	}
@@ -127,18 +135,20 @@ func (m *Manager) StartSession(ctx context.Context, w http.ResponseWriter, r *ht
 			m.replaced(ctx, prev, &s)
 		}
 	}
+	if clientID != "" && !slices.Contains(s.Clients, clientID) {
+		s.Clients = append(s.Clients, clientID)
+	}
 	token := websec.Token()
-	if err := m.st.Put(ctx, key(token), s, m.ttl(s, now)); err != nil {
-		return fmt.Errorf("session: start: %w", err)
-	}
-	// The SID index lets a relying party's server end the session it
-	// names (EndSID); it holds the record's key, a hash, not the cookie.
-	if err := m.st.Put(ctx, sidKey(s.SID), key(token), m.cfg.AbsoluteTimeout+m.cfg.AnnounceFor); err != nil {
-		return fmt.Errorf("session: start: %w", err)
-	}
-	// The login index lets the helpdesk count and end a person's
-	// sessions (SIDs, public already, never cookies).
-	if err := m.st.AddToSet(ctx, loginKey(acct.Login), s.SID, m.cfg.AbsoluteTimeout+m.cfg.AnnounceFor); err != nil {
+	// The record, and in the same round trip the SID index (a relying
+	// party's server ends the session it names, EndSID; it holds the
+	// record's key, a hash, not the cookie) and the login index (the
+	// helpdesk counts and ends a person's sessions: SIDs, never cookies).
+	index := m.cfg.AbsoluteTimeout + m.cfg.AnnounceFor
+	if err := m.st.Batch(ctx, func(b *state.Batch) {
+		b.Put(key(token), s, m.ttl(s, now))
+		b.Put(sidKey(s.SID), key(token), index)
+		b.AddToSet(loginKey(acct.Login), s.SID, index)
+	}); err != nil {
 		return fmt.Errorf("session: start: %w", err)
 	}
 	m.cfg.Cookies.Set(w, CookieName, token, 0)
