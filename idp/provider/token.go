@@ -13,13 +13,14 @@ import (
 	"github.com/ory/fosite/handler/openid"
 
 	"github.com/seuil-idp/seuil/idp/directory"
+	"github.com/seuil-idp/seuil/idp/provider/fositestore"
 	"github.com/seuil-idp/seuil/themes"
 )
 
 // token is the token endpoint: code exchange, refresh and client
 // credentials.
 func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
+	ctx := fositestore.WithRequestMemo(r.Context())
 	w = challenge(w, r)
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if gt := r.PostFormValue("grant_type"); gt != "" && !slices.Contains(grantTypes, gt) {

@@ -123,6 +123,19 @@ func (s *Store) get(ctx context.Context, key string) (record, error) {
 	return rec, err
 }
 
+// takeRequest reads and deletes a stored request in one command.
+func (s *Store) takeRequest(ctx context.Context, key string, sess fosite.Session) (fosite.Requester, error) {
+	var rec record
+	err := s.st.Take(ctx, key, &rec)
+	if errors.Is(err, state.ErrNotFound) {
+		return nil, fosite.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.decode(ctx, rec, sess)
+}
+
 func (s *Store) getRequest(ctx context.Context, key string, sess fosite.Session) (fosite.Requester, error) {
 	rec, err := s.get(ctx, key)
 	if err != nil {

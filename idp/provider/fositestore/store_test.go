@@ -49,6 +49,7 @@ func run(t *testing.T, rdb redis.UniversalClient) {
 	tests := map[string]func(*testing.T, *fositestore.Store, *state.Store){
 		"RoundTrip":        testRoundTrip,
 		"CodeSingleUse":    testCodeSingleUse,
+		"CodeMemo":         testCodeMemo,
 		"RefreshRotation":  testRefreshRotation,
 		"LegacyRecords":    testLegacyRecords,
 		"RevokeAccess":     testRevokeAccess,
@@ -133,6 +134,40 @@ func testCodeSingleUse(t *testing.T, s *fositestore.Store, _ *state.Store) {
 	}
 }
 
+// Within one token request a code is read from Redis once; two
+// requests that both read it still spend it once, the loser refused at
+// the atomic flip however fresh its memory; read again after its
+// invalidation, the code is spent.
+func testCodeMemo(t *testing.T, s *fositestore.Store, _ *state.Store) {
+	bg := context.Background()
+	if err := s.CreateAuthorizeCodeSession(bg, "m", request("r9")); err != nil {
+		t.Fatal(err)
+	}
+	one, two := fositestore.WithRequestMemo(bg), fositestore.WithRequestMemo(bg)
+	for _, ctx := range []context.Context{one, two} {
+		if _, err := s.GetAuthorizeCodeSession(ctx, "m", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.InvalidateAuthorizeCodeSession(two, "m"); err != nil {
+		t.Fatal(err)
+	}
+	// Spent in Redis, still active in the first request's memory: its
+	// second read did not go to Redis.
+	if req, err := s.GetAuthorizeCodeSession(one, "m", nil); err != nil || req.GetID() != "r9" {
+		t.Fatalf("the second read of one request: %v %v", req, err)
+	}
+	if _, err := s.GetAuthorizeCodeSession(bg, "m", nil); !errors.Is(err, fosite.ErrInvalidatedAuthorizeCode) {
+		t.Fatalf("without a memo: %v", err)
+	}
+	if err := s.InvalidateAuthorizeCodeSession(one, "m"); !errors.Is(err, fosite.ErrInvalidatedAuthorizeCode) {
+		t.Fatalf("the concurrent exchange of the same code: %v", err)
+	}
+	if _, err := s.GetAuthorizeCodeSession(one, "m", nil); !errors.Is(err, fosite.ErrInvalidatedAuthorizeCode) {
+		t.Fatalf("read after its invalidation: %v", err)
+	}
+}
+
 func testRefreshRotation(t *testing.T, s *fositestore.Store, _ *state.Store) {
 	ctx := context.Background()
 	r := request("r3")
@@ -208,13 +243,15 @@ func testPKCEAndOIDC(t *testing.T, s *fositestore.Store, _ *state.Store) {
 	if err != nil || got.GetSession().(*openid.DefaultSession).Claims.Subject != "sub-r6" {
 		t.Fatal(err)
 	}
-	_ = s.DeletePKCERequestSession(ctx, "p")
-	_ = s.DeleteOpenIDConnectSession(ctx, "code")
+	// Read once, taken: fosite deletes both right after reading them.
 	if _, err := s.GetPKCERequestSession(ctx, "p", nil); !errors.Is(err, fosite.ErrNotFound) {
-		t.Error("pkce survived delete")
+		t.Error("pkce survived its read")
 	}
 	if _, err := s.GetOpenIDConnectSession(ctx, "code", nil); !errors.Is(err, fosite.ErrNotFound) {
-		t.Error("oidc request survived delete")
+		t.Error("oidc request survived its read")
+	}
+	if err := errors.Join(s.DeletePKCERequestSession(ctx, "p"), s.DeleteOpenIDConnectSession(ctx, "code")); err != nil {
+		t.Errorf("deleting what was taken: %v", err)
 	}
 }
 
