@@ -83,9 +83,7 @@ func (a *activation) journey(ctx context.Context) error {
 	hc := *a.hc
 	hc.Jar = jar
 	if a.spread {
-		// 10.0.0.0/8: one address per journey, a different /24 every
-		// 256, as students at home, on mobile networks and on campus.
-		hc.Transport = forwardedFor{hc.Transport, fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255)}
+		hc.Transport = spreadAddress(hc.Transport, uint64(i))
 	}
 	t0 := time.Now()
 	page, err := get(ctx, &hc, a.base+"/activation")
@@ -223,6 +221,13 @@ func (p *htmlPage) parseForm() {
 			}
 		}
 	}
+}
+
+// spreadAddress gives iteration i its own client address: 10.0.0.0/8,
+// a different /24 every 256, as students at home, on mobile networks and
+// on campus.
+func spreadAddress(rt http.RoundTripper, i uint64) http.RoundTripper {
+	return forwardedFor{rt, fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255)}
 }
 
 // forwardedFor sends every request with the journey's client address.

@@ -124,7 +124,7 @@ func startServe(t *testing.T, n int, clients string) *served {
 	mailHost, mailPort, _ := strings.Cut(s.mailAddr, ":")
 	cfg := filepath.Join(tmp, "seuil.yaml")
 	writeTestFile(t, cfg, fmt.Sprintf(`
-server: {addr: %q, public_url: "http://%s", trusted_proxies: [127.0.0.1]}
+server: {addr: %q, public_url: "http://%s", trusted_proxies: [127.0.0.1]%s}
 log: {level: warn, format: text}
 redis: {addrs: [%q]}
 directory:
@@ -142,7 +142,7 @@ sms:
 oidc:
   secret: "0123456789abcdef0123456789abcdef-load"
   keys: [{file: %q}, {file: %q}]
-%s`, s.addr, s.addr, redisAddr, ldapSrv.URL, ldapSrv.ServiceDN, ldapSrv.ServicePassword, ldapSrv.PeopleDN, ldapSrv.PolicyDN,
+%s`, s.addr, s.addr, pprofSetting(), redisAddr, ldapSrv.URL, ldapSrv.ServiceDN, ldapSrv.ServicePassword, ldapSrv.PeopleDN, ldapSrv.PolicyDN,
 		s.students, mailHost, mailPort, s.smsAddr, es, rs, clients))
 	s.cmd = exec.Command(bin, "serve", "--config", cfg)
 	s.cmd.Stderr = s.stderr
@@ -160,6 +160,15 @@ oidc:
 		}
 	}
 	return s
+}
+
+// pprofSetting turns on serve's profiles at SEUIL_LOAD_PPROF (an
+// address), to profile serve under a measurement's load.
+func pprofSetting() string {
+	if a := os.Getenv("SEUIL_LOAD_PPROF"); a != "" {
+		return fmt.Sprintf(", metrics_addr: %q, pprof: true", a)
+	}
+	return ""
 }
 
 // procStatusMiB reads a memory line of /proc/PID/status (Linux), in MiB.
@@ -184,6 +193,84 @@ func envOr(name, def string) string {
 	return def
 }
 
+// activate makes the first n students' accounts (23000000T…), each
+// with password, through the activation scenario.
+func (s *served) activate(t *testing.T, n int, password string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	if code := runMain(context.Background(), []string{"--issuer", "http://" + s.addr, "--scenario", "activation",
+		"--students", s.students, "--sms-sink", s.smsAddr, "--mail-sink", s.mailAddr, "--password", password, "--forwarded-for",
+		"--concurrency", fmt.Sprint(min(n, 4)), "--requests", fmt.Sprint(n), "--warmup", "0", "--duration", "5m", "--json"}, &out, &errOut); code != 0 {
+		t.Fatalf("activating %d accounts: %d\n%s\nserve:\n%s", n, code, errOut.String(), s.stderr.String())
+	}
+}
+
+// TestLoginAgainstServe: whole sign-ins through the HTML form, each in a
+// new browser, all from one address (a campus NAT), against `seuil
+// serve` on redis-server and slapd ({ARGON2} passwords): the issue's
+// "HTML-form login + code exchange" row, with the server's own CPU per
+// sign-in (slapd's hashing is slapd's, not counted). Every sign-in must
+// succeed: honest students of one address do not queue into "limited".
+// SEUIL_LOAD_ACCOUNTS, SEUIL_LOAD_LOGINS, SEUIL_LOAD_CONCURRENCY and
+// SEUIL_LOAD_ALGS (the ID tokens' algorithms, "RS256,ES256") make it a
+// measurement; SEUIL_LOAD_SPREAD gives each sign-in its own address, and
+// SEUIL_LOAD_PPROF serve's profiles.
+func TestLoginAgainstServe(t *testing.T) {
+	const secret, redirect, password = "login-load-secret-0123456789abcdef", "http://127.0.0.1:9/callback", "Qz-0123456789ab-Wx7"
+	accounts, _ := strconv.Atoi(envOr("SEUIL_LOAD_ACCOUNTS", "40"))
+	logins, concurrency := envOr("SEUIL_LOAD_LOGINS", "120"), envOr("SEUIL_LOAD_CONCURRENCY", "32")
+	algs := strings.Split(envOr("SEUIL_LOAD_ALGS", "RS256,ES256"), ",")
+	var clients strings.Builder
+	clients.WriteString("  clients:\n")
+	for _, alg := range algs {
+		fmt.Fprintf(&clients, "    - {id: load-%s, secret: %q, redirect_uris: [%q], scopes: [openid], id_token_signed_response_alg: %s}\n",
+			alg, secret, redirect, alg)
+	}
+	srv := startServe(t, accounts+4, clients.String())
+	srv.activate(t, accounts, password)
+	var list strings.Builder
+	for i := range accounts {
+		fmt.Fprintf(&list, "2300%04dT\n", i)
+	}
+	file := filepath.Join(t.TempDir(), "logins")
+	writeTestFile(t, file, list.String())
+	t.Setenv("SEUIL_LOAD_CLIENT_SECRET", secret)
+	for _, alg := range algs {
+		var out, errOut bytes.Buffer
+		args := []string{"--issuer", "http://" + srv.addr, "--scenario", "login",
+			"--client-id", "load-" + alg, "--redirect-uri", redirect, "--logins", file, "--password", password,
+			"--concurrency", concurrency, "--requests", logins, "--warmup", "0", "--duration", "5m",
+			"--server-pid", fmt.Sprint(srv.cmd.Process.Pid), "--json"}
+		if os.Getenv("SEUIL_LOAD_SPREAD") != "" {
+			args = append(args, "--forwarded-for") // many addresses (for a profile longer than flow_start's burst)
+		}
+		if code := runMain(context.Background(), args, &out, &errOut); code != 0 {
+			t.Fatalf("%s sign-ins: %d\n%s\nserve:\n%s", alg, code, errOut.String(), srv.stderr.String())
+		}
+		var rep struct {
+			Results []struct {
+				Requests uint64            `json:"requests"`
+				Errors   uint64            `json:"errors"`
+				ByKind   map[string]uint64 `json:"errors_by_kind"`
+				CPU      float64           `json:"server_cpu_ms_per_request"`
+				Rate     float64           `json:"requests_per_second"`
+				P50      float64           `json:"p50_ms"`
+				P99      float64           `json:"p99_ms"`
+				Max      float64           `json:"max_ms"`
+			} `json:"results"`
+		}
+		if err := json.Unmarshal(out.Bytes(), &rep); err != nil || len(rep.Results) != 1 {
+			t.Fatalf("report: %v\n%s", err, out.String())
+		}
+		r := rep.Results[0]
+		if want, _ := strconv.ParseUint(logins, 10, 64); r.Requests < want || r.Errors != 0 || r.CPU <= 0 {
+			t.Fatalf("%s: %d sign-ins, %d errors %v, %.3f ms of server CPU each:\n%s\nserve:\n%s", alg, r.Requests, r.Errors, r.ByKind, r.CPU, out.String(), srv.stderr.String())
+		}
+		t.Logf("login, %s ID token, %s workers, %d accounts, one address: %.0f/s, p50 %.0f ms, p99 %.0f ms, max %.0f ms; server CPU %.2f ms per sign-in",
+			alg, concurrency, accounts, r.Rate, r.P50, r.P99, r.Max, r.CPU)
+	}
+}
+
 // TestRefreshCPUAgainstServe: refreshes with rotation against `seuil
 // serve` (redis-server, slapd), the server's own CPU measured apart from
 // the tool's, for an ES256 and an RS256 client: the refresh scenario's
@@ -205,12 +292,8 @@ func TestRefreshCPUAgainstServe(t *testing.T) {
 	}
 	clients = strings.Replace(clients, "  clients:\n    - id: load-RS256", "    - id: load-RS256", 1)
 	srv := startServe(t, 1, clients)
+	srv.activate(t, 1, password)
 	var out, errOut bytes.Buffer
-	if code := runMain(context.Background(), []string{"--issuer", "http://" + srv.addr, "--scenario", "activation",
-		"--students", srv.students, "--sms-sink", srv.smsAddr, "--mail-sink", srv.mailAddr, "--password", password,
-		"--concurrency", "1", "--requests", "1", "--warmup", "0", "--duration", "1m", "--json"}, &out, &errOut); code != 0 {
-		t.Fatalf("activating the account: %d\n%s\nserve:\n%s", code, errOut.String(), srv.stderr.String())
-	}
 	refreshes := envOr("SEUIL_LOAD_REFRESHES", "300")
 	for _, alg := range []string{"ES256", "RS256"} {
 		out.Reset()

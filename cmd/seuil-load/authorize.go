@@ -47,7 +47,11 @@ func (c *client) authorize(ctx context.Context, scope string) (string, grant, er
 // callback sends req, following the provider's own redirects, and reads
 // the code from the redirect to redirect_uri.
 func (c *client) callback(req *http.Request, g grant) (string, error) {
-	resp, err := c.hc.Do(req)
+	return c.callbackWith(c.hc, req, g)
+}
+
+func (c *client) callbackWith(hc *http.Client, req *http.Request, g grant) (string, error) {
+	resp, err := hc.Do(req)
 	if err != nil {
 		return "", transportError{err}
 	}
@@ -106,36 +110,45 @@ func stopAtRedirectURI(redirectURI string) func(*http.Request, []*http.Request) 
 // then redirects to redirect_uri with a code: the cookie jar now holds
 // an SSO session.
 func (c *client) signIn(ctx context.Context, user, password string) error {
+	_, _, err := c.formSignIn(ctx, c.hc, user, password)
+	return err
+}
+
+// formSignIn is signIn through hc (its own cookie jar: a browser of its
+// own), returning the code and the grant it answers; the code is ""
+// when hc's session answered without the form.
+func (c *client) formSignIn(ctx context.Context, hc *http.Client, user, password string) (string, grant, error) {
 	u, g := c.authURL("openid")
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return err
+		return "", g, err
 	}
-	resp, err := c.hc.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
-		return fmt.Errorf("sign-in: %w", transportError{err})
+		return "", g, fmt.Errorf("sign-in: %w", transportError{err})
 	}
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
 	resp.Body.Close()
 	if _, ok := c.atRedirectURI(resp); ok {
-		return nil // already signed in
+		return "", g, nil // already signed in
 	}
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("sign-in page: %w", statusError{code: resp.StatusCode})
+		return "", g, fmt.Errorf("sign-in page: %w", statusError{code: resp.StatusCode})
 	}
 	page := resp.Request.URL
 	f, err := parseLoginForm(page, bytes.NewReader(body))
 	if err != nil {
-		return fmt.Errorf("sign-in page %s: %w", page.Redacted(), err)
+		return "", g, fmt.Errorf("sign-in page %s: %w", page.Redacted(), err)
 	}
 	post, err := http.NewRequestWithContext(ctx, http.MethodPost, f.Action.String(), strings.NewReader(f.fill(user, password).Encode()))
 	if err != nil {
-		return err
+		return "", g, err
 	}
 	post.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	post.Header.Set("Origin", page.Scheme+"://"+page.Host) // same-origin, as a browser says
-	if _, err := c.callback(post, g); err != nil {
-		return fmt.Errorf("sign-in as %q did not end at redirect_uri (wrong user or password, or a required action such as consent or a password change?): %w", user, err)
+	code, err := c.callbackWith(hc, post, g)
+	if err != nil {
+		return "", g, fmt.Errorf("sign-in as %q did not end at redirect_uri (wrong user or password, or a required action such as consent or a password change?): %w", user, err)
 	}
-	return nil
+	return code, g, nil
 }

@@ -105,7 +105,7 @@ func runLoad(ctx context.Context, t *testing.T, args []string) []result {
 func TestEveryScenarioAgainstSeuilDemo(t *testing.T) {
 	d := startDemo(t)
 	ctx := context.Background()
-	rs := runLoad(ctx, t, d.pjweb(t, "discovery,jwks,authorize-session,code,userinfo,refresh", "--duration", "1s"))
+	rs := runLoad(ctx, t, d.pjweb(t, "discovery,jwks,authorize-session,code,login,userinfo,refresh", "--duration", "1s"))
 	if want := len(oidcScenarios()); len(rs) != want {
 		t.Fatalf("%d results, want %d", len(rs), want)
 	}

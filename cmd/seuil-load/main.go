@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -28,7 +29,8 @@ func main() {
 type options struct {
 	issuer, clientID, clientSecret, redirectURI string
 	username, password                          string
-	refreshScope                                string // "": offline_access, then openid
+	logins                                      []string // the login scenario's accounts (--logins); none: username
+	refreshScope                                string   // "": offline_access, then openid
 	scenarios                                   []scenario
 	load                                        load
 	json, allowRemote                           bool
@@ -96,7 +98,7 @@ func newClient(ctx context.Context, o options) (*client, error) {
 	jar, _ := cookiejar.New(nil)
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 2 * o.load.concurrency
-	c := &client{opts: o, hc: &http.Client{Jar: jar, Transport: tr, Timeout: 30 * time.Second,
+	c := &client{opts: o, loginTurn: new(atomic.Uint64), hc: &http.Client{Jar: jar, Transport: tr, Timeout: 30 * time.Second,
 		CheckRedirect: stopAtRedirectURI(o.redirectURI)}}
 	if o.wants(func(s scenario) bool { return s.flows }) {
 		if err := c.startActivation(ctx, tr); err != nil {
@@ -162,6 +164,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.redirectURI, "redirect-uri", "", "a redirect URI registered for the client (never contacted)")
 	fs.StringVar(&o.username, "username", "", "an account that can sign in without a required action")
 	fs.StringVar(&o.password, "password", os.Getenv("SEUIL_LOAD_PASSWORD"), "its password (default $SEUIL_LOAD_PASSWORD, out of ps); activation: the password every journey chooses (default: a new one each)")
+	loginsFile := fs.String("logins", "", "login: a file of accounts, one login per line, all with --password; each sign-in takes the next (default: --username)")
 	fs.StringVar(&o.refreshScope, "refresh-scope", "", "scope of the refresh scenario's grant (default: openid offline_access, falling back to openid)")
 	names := fs.String("scenario", "discovery", "comma-separated, or all (every one but activation): "+scenarioNames())
 	fs.DurationVar(&o.load.duration, "duration", 20*time.Second, "measured time per scenario")
@@ -175,7 +178,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.mailSink, "mail-sink", "127.0.0.1:9902", "activation: where to serve the SMTP relay mail.smtp sends to (tls: none)")
 	fs.DurationVar(&o.mailLatency, "mail-latency", 0, "activation: how long the mail sink takes to take a message")
 	fs.DurationVar(&o.codeWait, "code-wait", 30*time.Second, "activation: how long a code may take to reach the SMS sink")
-	fs.BoolVar(&o.forwardedFor, "forwarded-for", false, "activation: give each journey its own client address in X-Forwarded-For, as students come from many (the server must trust the tool: server.trusted_proxies); without it every journey is one address's, and its rate limits apply")
+	fs.BoolVar(&o.forwardedFor, "forwarded-for", false, "activation, login: give each journey or sign-in its own client address in X-Forwarded-For, as students come from many (the server must trust the tool: server.trusted_proxies); without it every journey is one address's, and its rate limits apply")
 	fs.IntVar(&o.load.serverPID, "server-pid", 0, "the server's process id, to report its CPU time per iteration (Linux)")
 	fs.BoolVar(&o.allowRemote, "allow-remote", false, "allow a target that is not loopback; only load a server you are allowed to (this workplace allows loopback load only)")
 	if err := fs.Parse(args); err != nil {
@@ -187,6 +190,11 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	var err error
 	if o.scenarios, err = pickScenarios(*names); err != nil {
 		return o, err
+	}
+	if *loginsFile != "" {
+		if o.logins, err = readLogins(*loginsFile); err != nil {
+			return o, err
+		}
 	}
 	return o, o.validate()
 }
@@ -207,8 +215,30 @@ func (o options) validate() error {
 		if sc.session && (o.username == "" || o.password == "") {
 			return fmt.Errorf("scenario %s signs in: --username and --password are required", sc.name)
 		}
+		if sc.name == "login" && ((o.username == "" && len(o.logins) == 0) || o.password == "") {
+			return errors.New("scenario login signs in: --username or --logins, and --password, are required")
+		}
 	}
 	return nil
+}
+
+// readLogins reads the login scenario's accounts: one per line, blank
+// lines and # comments left out.
+func readLogins(path string) ([]string, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--logins: %w", err)
+	}
+	var out []string
+	for _, l := range strings.Split(string(raw), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			out = append(out, l)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("--logins %s: no login in it", path)
+	}
+	return out, nil
 }
 
 func pickScenarios(names string) ([]scenario, error) {

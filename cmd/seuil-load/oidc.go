@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 )
 
 // discovery holds the fields of the OpenID Provider Metadata that the
@@ -35,6 +36,8 @@ type client struct {
 	meta discovery
 	opts options
 	act  *activation // the activation scenario's students and sinks
+	// loginTurn picks the login scenario's next account, across workers.
+	loginTurn *atomic.Uint64
 }
 
 func discoveryURL(issuer string) string {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/cookiejar"
 )
 
 // step is one iteration of a scenario, run in a loop by one worker.
@@ -42,6 +44,7 @@ var scenarios = []scenario{
 			return err
 		}, "one iteration: authorization request (SSO session) + code exchange with PKCE", nil
 	}},
+	{name: "login", setup: setupLogin},
 	{name: "refresh", session: true, setup: setupRefresh},
 	{name: "activation", flows: true, setup: setupActivation},
 	{name: "userinfo", session: true, setup: func(ctx context.Context, c *client) (step, string, error) {
@@ -63,6 +66,39 @@ func (c *client) codeFlow(ctx context.Context, scope string) (tokens, error) {
 		return tokens{}, err
 	}
 	return c.exchange(ctx, code, g.verifier)
+}
+
+// setupLogin gives each worker whole sign-ins through the HTML form, each
+// in a new browser (its own cookie jar) so that no SSO session answers:
+// the authorization request, the sign-in page, the POST of the next
+// account's login and password, and the code exchange. Without
+// --forwarded-for every sign-in comes from the tool's one address, as
+// students behind a campus NAT do; with it, each from its own.
+func setupLogin(_ context.Context, c *client) (step, string, error) {
+	logins := c.opts.logins
+	if len(logins) == 0 {
+		logins = []string{c.opts.username}
+	}
+	next := c.loginTurn
+	note := fmt.Sprintf("one iteration: a new browser's authorization request, sign-in page, form POST and code exchange with PKCE; %d accounts in turn", len(logins))
+	return func(ctx context.Context) error {
+		i := next.Add(1) - 1
+		jar, _ := cookiejar.New(nil)
+		hc := &http.Client{Jar: jar, Transport: c.hc.Transport, Timeout: c.hc.Timeout, CheckRedirect: c.hc.CheckRedirect}
+		if c.opts.forwardedFor {
+			hc.Transport = spreadAddress(hc.Transport, i)
+		}
+		user := logins[i%uint64(len(logins))]
+		code, g, err := c.formSignIn(ctx, hc, user, c.opts.password)
+		if err != nil {
+			return err
+		}
+		if code == "" {
+			return fmt.Errorf("%w: a new browser was signed in already", errProtocol)
+		}
+		_, err = c.exchange(ctx, code, g.verifier)
+		return err
+	}, note, nil
 }
 
 // setupRefresh obtains the worker's refresh token. Some providers issue

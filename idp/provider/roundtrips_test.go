@@ -20,6 +20,26 @@ type counter struct {
 	mu       sync.Mutex
 	trips    int
 	commands []string
+	keys     []string
+	last     []string // the keys of the commands reset last returned
+}
+
+// keyOf names a command by its name and its first key's prefix (the key
+// without its last, secret-bearing part), for the test's log.
+func keyOf(cmd redis.Cmder) string {
+	args := cmd.Args()
+	i := 1
+	if n := cmd.Name(); n == "evalsha" || n == "eval" {
+		i = 3
+	}
+	if len(args) <= i {
+		return cmd.Name()
+	}
+	k, _ := args[i].(string)
+	if j := strings.LastIndexByte(k, ':'); j > 0 {
+		k = k[:j]
+	}
+	return cmd.Name() + "(" + k + ")"
 }
 
 func (c *counter) DialHook(next redis.DialHook) redis.DialHook { return next }
@@ -29,6 +49,7 @@ func (c *counter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 		c.mu.Lock()
 		c.trips++
 		c.commands = append(c.commands, cmd.Name())
+		c.keys = append(c.keys, keyOf(cmd))
 		c.mu.Unlock()
 		return next(ctx, cmd)
 	}
@@ -38,8 +59,13 @@ func (c *counter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Proc
 	return func(ctx context.Context, cmds []redis.Cmder) error {
 		c.mu.Lock()
 		c.trips++
-		for _, cmd := range cmds {
+		for i, cmd := range cmds {
 			c.commands = append(c.commands, cmd.Name())
+			k := keyOf(cmd)
+			if i > 0 {
+				k = "+" + k
+			}
+			c.keys = append(c.keys, k)
 		}
 		c.mu.Unlock()
 		return next(ctx, cmds)
@@ -50,7 +76,8 @@ func (c *counter) reset() (int, []string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	t, cmds := c.trips, c.commands
-	c.trips, c.commands = 0, nil
+	c.last = c.keys
+	c.trips, c.commands, c.keys = 0, nil, nil
 	return t, cmds
 }
 
@@ -69,7 +96,7 @@ func TestRedisRoundTrips(t *testing.T) {
 	cnt.reset()
 	tok, _ := e.tokens(t, r)
 	trips, cmds := cnt.reset()
-	t.Logf("sign-in (request, page, password, code, exchange): %d round trips, %d commands: %s", trips, len(cmds), strings.Join(cmds, " "))
+	t.Logf("sign-in (request, page, password, code, exchange): %d round trips, %d commands: %s", trips, len(cmds), strings.Join(cnt.last, " "))
 	// The sign-in's session holds its client from the start, and its
 	// writes go in one pipeline: no WATCH transaction to add the client.
 	// The exchange reads its code once and takes the PKCE and OpenID
