@@ -14,6 +14,7 @@ import (
 
 	"github.com/seuil-idp/seuil/idp/audit"
 	"github.com/seuil-idp/seuil/idp/directory"
+	"github.com/seuil-idp/seuil/idp/provider/fositestore"
 	"github.com/seuil-idp/seuil/idp/regulation"
 	"github.com/seuil-idp/seuil/idp/session"
 	"github.com/seuil-idp/seuil/idp/state"
@@ -38,7 +39,7 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, p.base+"/oauth2/auth?"+r.Form.Encode(), http.StatusSeeOther)
 		return
 	}
-	p.answer(w, r, time.Now().UTC(), "")
+	p.answer(w, r, time.Now().UTC(), "", nil)
 }
 
 // resume answers a pending authorization request once the user has signed
@@ -50,16 +51,36 @@ func (p *Provider) resume(w http.ResponseWriter, r *http.Request) {
 		p.errorPage(w, r, "", http.StatusBadRequest, "oidc.error.expired")
 		return
 	}
+	p.answer(w, pendingRequest(r, pend), pend.RequestedAt, id, nil)
+}
+
+// answerSignedIn answers pending request id in the response to the
+// sign-in that made session s (the browser's request has no cookie of
+// it yet) for acct, as the sign-in found it.
+func (p *Provider) answerSignedIn(w http.ResponseWriter, r *http.Request, id string, pend session.Pending, s session.Session, acct directory.Account) {
+	p.answer(w, pendingRequest(r, pend), pend.RequestedAt, id, &signedIn{s, acct})
+}
+
+// pendingRequest is r turned into the GET of pend's authorization
+// request.
+func pendingRequest(r *http.Request, pend session.Pending) *http.Request {
 	r2 := r.Clone(r.Context())
 	r2.Method, r2.Body, r2.Form, r2.PostForm = http.MethodGet, http.NoBody, nil, nil
 	r2.URL.RawQuery = pend.Query
-	p.answer(w, r2, pend.RequestedAt, id)
+	return r2
+}
+
+// signedIn is a session and its account, known without a read.
+type signedIn struct {
+	session session.Session
+	account directory.Account
 }
 
 // answer runs the authorization request: from the session when it
 // satisfies the request, else through the sign-in page or the activation
-// flow, which come back to resume. pendingID is set when resuming.
-func (p *Provider) answer(w http.ResponseWriter, r *http.Request, requestedAt time.Time, pendingID string) {
+// flow, which come back to resume. pendingID is set when resuming; known
+// when the session was made in this very request.
+func (p *Provider) answer(w http.ResponseWriter, r *http.Request, requestedAt time.Time, pendingID string, known *signedIn) {
 	ctx := r.Context()
 	if !p.precheck(w, r) {
 		return
@@ -83,8 +104,14 @@ func (p *Provider) answer(w http.ResponseWriter, r *http.Request, requestedAt ti
 		p.toFlow(w, r, ar, requestedAt, "activation")
 		return
 	}
-	sess, acct, ok, err := p.signedIn(r)
-	if err != nil {
+	var (
+		sess session.Session
+		acct directory.Account
+		ok   = known != nil
+	)
+	if ok {
+		sess, acct = known.session, known.account
+	} else if sess, acct, ok, err = p.signedIn(r); err != nil {
 		p.authorizeError(w, r, ar, fosite.ErrServerError.WithWrap(err))
 		return
 	}
@@ -136,11 +163,22 @@ func (p *Provider) toLogin(w http.ResponseWriter, r *http.Request, ar fosite.Aut
 // (for back-channel logout).
 func (p *Provider) grant(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, cl *Client,
 	sess session.Session, acct directory.Account, requestedAt time.Time, pendingID string) {
-	ctx := r.Context()
+	// The code and its two companions are held, and sent in one round
+	// trip with the pending request's deletion.
+	ctx := fositestore.ForRequest(r.Context())
 	for _, s := range ar.GetRequestedScopes() {
 		ar.GrantScope(s)
 	}
 	resp, err := p.oauth.NewAuthorizeResponse(withAlg(ctx, cl.Conf.SigningAlg), ar, p.oidcSession(sess, acct, ar, cl, requestedAt))
+	if err == nil {
+		err = p.tokens.Flush(ctx, true, func(b *state.Batch) {
+			if pendingID != "" {
+				session.DeletePendingIn(b, pendingID)
+			}
+		})
+	} else {
+		_ = p.tokens.Flush(ctx, false, nil)
+	}
 	if err != nil {
 		p.authorizeError(w, r, ar, err)
 		return
@@ -158,9 +196,6 @@ func (p *Provider) grant(w http.ResponseWriter, r *http.Request, ar fosite.Autho
 		// the first time: the campaign's last stage.
 		_ = p.deps.Trail.Record(ctx, audit.Event{Kind: audit.KindLanded, Outcome: "ok", Flow: sess.Flow,
 			Login: sess.Login, Detail: cl.GetID()})
-	}
-	if pendingID != "" {
-		_ = p.sessions.DeletePending(ctx, pendingID)
 	}
 	p.log.InfoContext(ctx, "authorization granted", "client", cl.GetID(), "login", sess.Login)
 	p.oauth.WriteAuthorizeResponse(ctx, withIss(w, p.cfg.Issuer), ar, resp)

@@ -123,6 +123,7 @@ func New(cfg Config, deps Deps) (*Provider, error) {
 		Passkeys: cfg.PasskeysPath, Account: cfg.AccountPath,
 	}, deps.TrustedProxies)
 	p.login.AuditTo(deps.Trail)
+	p.login.AnswerWith(p.answerSignedIn)
 	p.login.ExpectLogins(session.ParseShape(cfg.LoginPattern))
 	p.login.ShowClientNames(func(id string) string {
 		if cl, ok := p.clients.get(id); ok {

@@ -20,7 +20,6 @@ import (
 // token is the token endpoint: code exchange, refresh and client
 // credentials.
 func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
-	ctx := fositestore.WithRequestMemo(r.Context())
 	w = challenge(w, r)
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if gt := r.PostFormValue("grant_type"); gt != "" && !slices.Contains(grantTypes, gt) {
@@ -29,27 +28,40 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 			fosite.ErrUnsupportedGrantType.WithHintf("The grant type '%s' is not offered (%s are).", gt, strings.Join(grantTypes, ", ")))
 		return
 	}
-	ar, err := p.oauth.NewAccessRequest(ctx, r, openid.NewDefaultSession())
+	ctx := fositestore.ForTokenRequest(r.Context(), r.PostFormValue("code"))
+	ar, resp, err := p.issue(ctx, r)
+	// What the request held is sent before the answer: the new tokens
+	// with a success, fosite's deletions (a spent PKCE challenge) in any
+	// case.
+	if ferr := p.tokens.Flush(ctx, err == nil, nil); ferr != nil && err == nil {
+		err = fosite.ErrServerError.WithWrap(ferr)
+	}
 	if err != nil {
 		p.tokenError(w, r, ar, err)
-		return
-	}
-	if err := p.mayRefresh(ctx, ar); err != nil {
-		p.tokenError(w, r, ar, err)
-		return
-	}
-	if err := p.capRefresh(ar, time.Now()); err != nil {
-		p.tokenError(w, r, ar, err)
-		return
-	}
-	cl := ar.GetClient().(*Client)
-	resp, err := p.oauth.NewAccessResponse(withAlg(ctx, cl.Conf.SigningAlg), ar)
-	if err != nil {
-		p.tokenError(w, r, ar, lostRace(err))
 		return
 	}
 	p.oauth.WriteAccessResponse(ctx, w, ar, resp)
 	p.tokenDone(r, "ok")
+}
+
+// issue runs a token request through fosite and Seuil's own checks.
+func (p *Provider) issue(ctx context.Context, r *http.Request) (fosite.AccessRequester, fosite.AccessResponder, error) {
+	ar, err := p.oauth.NewAccessRequest(ctx, r, openid.NewDefaultSession())
+	if err != nil {
+		return ar, nil, err
+	}
+	if err := p.mayRefresh(ctx, ar); err != nil {
+		return ar, nil, err
+	}
+	if err := p.capRefresh(ar, time.Now()); err != nil {
+		return ar, nil, err
+	}
+	cl := ar.GetClient().(*Client)
+	resp, err := p.oauth.NewAccessResponse(withAlg(ctx, cl.Conf.SigningAlg), ar)
+	if err != nil {
+		return ar, nil, lostRace(err)
+	}
+	return ar, resp, nil
 }
 
 // tokenDone reports a token request's outcome, its grant type among the

@@ -105,36 +105,78 @@ func (r *Regulator) Turn(ctx context.Context, holds ...Hold) (release func(), er
 	holder := hex.EncodeToString(id)
 	deadline := time.Now().Add(r.wait())
 	var taken [][2]string
-	release = func() {
-		// One round trip for every hold (a pipeline, split by node
-		// under Cluster: each script's keys share a slot).
-		bg := context.WithoutCancel(ctx)
-		if len(taken) == 0 {
-			return
-		}
-		p := r.rdb.Pipeline()
-		cmds := make([]*redis.Cmd, len(taken))
-		for i, k := range taken {
-			cmds[i] = giveTurn.EvalSha(bg, p, k[:], holder, r.turnChannel())
-		}
-		_, _ = p.Exec(bg)
-		for i, c := range cmds {
-			// A server that has not seen the script yet (a new node,
-			// a restart) is sent it in full.
-			if redis.HasErrorPrefix(c.Err(), "NOSCRIPT") {
-				giveTurn.Eval(bg, r.rdb, taken[i][:], holder, r.turnChannel())
-			}
-		}
+	release = func() { r.give(ctx, taken, holder) }
+	keys := make([][2]string, len(holds))
+	for i, h := range holds {
+		keys[i][0], keys[i][1] = r.turnKeys(h)
 	}
-	for _, h := range holds {
-		set, waited := r.turnKeys(h)
-		if err := r.take(ctx, set, waited, holder, max(h.Slots, 1), deadline); err != nil {
+	// Every hold asked at once first: an uncontended request (nearly
+	// every one) takes its turns in one round trip.
+	first := r.takeAll(ctx, keys, holds, holder)
+	taken = append(taken, keys[:first]...)
+	for i := first; i < len(holds); i++ {
+		if err := r.take(ctx, keys[i][0], keys[i][1], holder, max(holds[i].Slots, 1), deadline); err != nil {
 			release()
 			return nil, err
 		}
-		taken = append(taken, [2]string{set, waited})
+		taken = append(taken, keys[i])
 	}
 	return release, nil
+}
+
+// takeAll tries every hold in one pipeline and returns how many of the
+// first ones it took. Holds taken after one refused are given back at
+// once: turns are taken in order, so that two requests never each hold
+// what the other waits for.
+func (r *Regulator) takeAll(ctx context.Context, keys [][2]string, holds []Hold, holder string) int {
+	ttl := r.turnTTL
+	if ttl <= 0 {
+		ttl = DefaultTurnTTL
+	}
+	p := r.rdb.Pipeline()
+	cmds := make([]*redis.Cmd, len(holds))
+	for i, h := range holds {
+		cmds[i] = takeTurn.EvalSha(ctx, p, keys[i][:], max(h.Slots, 1), ttl.Milliseconds(), holder, r.wait().Milliseconds())
+	}
+	_, _ = p.Exec(ctx) // each command's outcome is read below
+	first := len(holds)
+	var late [][2]string
+	for i, c := range cmds {
+		// Refused, or not run (a server without the script yet, a
+		// failure): the one-by-one path takes it, or says why not.
+		ok := c.Err() == nil && c.Val() == int64(1)
+		switch {
+		case !ok && first == len(holds):
+			first = i
+		case ok && first < len(holds):
+			late = append(late, keys[i])
+		}
+	}
+	r.give(ctx, late, holder)
+	return first
+}
+
+// give gives holder's turns of keys back, in one round trip for them all
+// (a pipeline, split by node under Cluster: each script's keys share a
+// slot), even when ctx is cancelled.
+func (r *Regulator) give(ctx context.Context, keys [][2]string, holder string) {
+	if len(keys) == 0 {
+		return
+	}
+	bg := context.WithoutCancel(ctx)
+	p := r.rdb.Pipeline()
+	cmds := make([]*redis.Cmd, len(keys))
+	for i, k := range keys {
+		cmds[i] = giveTurn.EvalSha(bg, p, k[:], holder, r.turnChannel())
+	}
+	_, _ = p.Exec(bg)
+	for i, c := range cmds {
+		// A server that has not seen the script yet (a new node, a
+		// restart) is sent it in full.
+		if redis.HasErrorPrefix(c.Err(), "NOSCRIPT") {
+			giveTurn.Eval(bg, r.rdb, keys[i][:], holder, r.turnChannel())
+		}
+	}
 }
 
 func (r *Regulator) wait() time.Duration {

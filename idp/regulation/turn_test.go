@@ -147,6 +147,45 @@ func TestTurnAllOrNothing(t *testing.T) {
 	})
 }
 
+// All holds are asked at once; those taken after a refused one are given
+// back while the refused one is waited for, so that a request never holds
+// a later turn while it waits for an earlier one (two requests would each
+// hold what the other waits for). Once the earlier comes, both are held.
+func TestTurnInOrder(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, rdb redis.UniversalClient) {
+		r := turns(t, rdb, time.Minute, 2*time.Second)
+		ctx := context.Background()
+		ip := regulation.Hold{Key: "ip:192.0.2.7", Slots: 1}
+		student := regulation.Hold{Key: "student:22012399", Slots: 1}
+		held, err := r.Turn(ctx, ip)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := make(chan error, 1)
+		var both func()
+		go func() {
+			var err error
+			both, err = r.Turn(ctx, ip, student)
+			got <- err
+		}()
+		time.Sleep(100 * time.Millisecond) // the pair waits for ip
+		alone, err := r.WithTurnTimes(0, 50*time.Millisecond).Turn(ctx, student)
+		if err != nil {
+			t.Fatalf("the waiting pair holds student, the later turn: %v", err)
+		}
+		alone()
+		held()
+		if err := <-got; err != nil {
+			t.Fatalf("the pair, once ip was given back: %v", err)
+		}
+		if _, err := r.WithTurnTimes(0, 50*time.Millisecond).Turn(ctx, student); !errors.Is(err, regulation.ErrLimited) {
+			t.Fatalf("the pair does not hold student: %v", err)
+		}
+		both()
+	})
+}
+
 // TestTurnWoken: a waiter is woken when the holder gives its turn back,
 // not found by looking again: here it would look again only after 30 s,
 // and it gets its turn long before its context ends at 5 s. A holder

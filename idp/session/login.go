@@ -66,7 +66,19 @@ type Login struct {
 	clientName func(clientID string) string
 	shape      Shape
 	trail      *audit.Trail
+	answer     Answer
 }
+
+// Answer answers pending authorization request id (p) for the account
+// just signed in (s, acct), in the sign-in's own response.
+type Answer func(w http.ResponseWriter, r *http.Request, id string, p Pending, s Session, acct directory.Account)
+
+// AnswerWith makes a sign-in for a pending authorization request answer
+// it at once, instead of redirecting to Paths.Resume: the browser is
+// spared a redirect, and the provider a read of the request and of the
+// session, and a directory search for the account the sign-in has just
+// found.
+func (l *Login) AnswerWith(a Answer) { l.answer = a }
 
 // AuditTo sends sign-in successes and failures to the audit trail.
 func (l *Login) AuditTo(t *audit.Trail) { l.trail = t }
@@ -190,7 +202,8 @@ func (l *Login) post(w http.ResponseWriter, r *http.Request) {
 	acct, err := l.auth.Authenticate(ctx, login, r.PostFormValue("password"))
 	switch {
 	case err == nil:
-		if err := l.m.StartSessionFor(ctx, w, r, acct, []string{"pwd"}, p.ClientID); err != nil {
+		sess, err := l.m.StartSessionFor(ctx, w, r, acct, []string{"pwd"}, p.ClientID)
+		if err != nil {
 			l.fail(w, r, err)
 			return
 		}
@@ -204,11 +217,14 @@ func (l *Login) post(w http.ResponseWriter, r *http.Request) {
 		if id == "" && back.Next != "" {
 			to = back.Next
 		}
-		if acct.InGrace {
+		switch {
+		case acct.InGrace:
 			l.graceLogin(w, r, login, p.ClientID, to, acct.GraceLeft)
-			return
+		case id != "" && l.answer != nil:
+			l.answer(w, r, id, p, sess, acct)
+		default:
+			http.Redirect(w, r, to, http.StatusSeeOther)
 		}
-		http.Redirect(w, r, to, http.StatusSeeOther)
 	case errors.Is(err, directory.ErrPasswordExpired):
 		l.handover(w, r, state.Handover{Flow: "expired", Login: login, ClientID: p.ClientID, Continue: l.next(id)})
 	case errors.Is(err, directory.ErrInvalidCredentials), errors.Is(err, directory.ErrNotFound), errors.Is(err, directory.ErrLocked):

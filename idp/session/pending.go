@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/seuil-idp/seuil/idp/state"
 	"github.com/seuil-idp/seuil/idp/websec"
 )
 
@@ -41,3 +42,6 @@ func (m *Manager) GetPending(ctx context.Context, id string) (Pending, error) {
 func (m *Manager) DeletePending(ctx context.Context, id string) error {
 	return m.st.Delete(ctx, pendingKey(id))
 }
+
+// DeletePendingIn queues DeletePending in b, to go with other writes.
+func DeletePendingIn(b *state.Batch, id string) { b.Delete(pendingKey(id)) }

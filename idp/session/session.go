@@ -112,16 +112,18 @@ func key(cookie string) string { return state.OpaqueKey("sso:", cookie) }
 // browser had (a new ID at every sign-in, against session fixation),
 // keeping its client list when the same person signs in again.
 func (m *Manager) StartSession(ctx context.Context, w http.ResponseWriter, r *http.Request, acct directory.Account, amr []string) error {
-	return m.StartSessionFor(ctx, w, r, acct, amr, "")
+	_, err := m.StartSessionFor(ctx, w, r, acct, amr, "")
+	return err
 }
 
 // StartSessionFor is StartSession for a sign-in made to answer clientID's
 // authorization request: the client is in the session from the start,
 // which spares the authorization that follows a rewrite of the session
-// (a WATCH transaction) to add it.
-func (m *Manager) StartSessionFor(ctx context.Context, w http.ResponseWriter, r *http.Request, acct directory.Account, amr []string, clientID string) error {
+// (a WATCH transaction) to add it. It returns the session started, which
+// the browser's request does not carry yet.
+func (m *Manager) StartSessionFor(ctx context.Context, w http.ResponseWriter, r *http.Request, acct directory.Account, amr []string, clientID string) (Session, error) {
 	if acct.Subject == "" || acct.Login == "" {
-		return errors.New("session: account without subject or login")
+		return Session{}, errors.New("session: account without subject or login")
 	}
 	now := time.Now().UTC()
 	s := Session{
@@ -149,11 +151,11 @@ func (m *Manager) StartSessionFor(ctx context.Context, w http.ResponseWriter, r 
 		b.Put(sidKey(s.SID), key(token), index)
 		b.AddToSet(loginKey(acct.Login), s.SID, index)
 	}); err != nil {
-		return fmt.Errorf("session: start: %w", err)
+		return Session{}, fmt.Errorf("session: start: %w", err)
 	}
 	m.cfg.Cookies.Set(w, CookieName, token, 0)
 	m.log.InfoContext(ctx, "sso session started", "login", acct.Login, "amr", amr)
-	return nil
+	return s, nil
 }
 
 // ttl is the time the record may live: the idle timeout, capped by the

@@ -42,6 +42,18 @@ func (s *Store) Batch(ctx context.Context, fill func(b *Batch)) error {
 	return nil
 }
 
+// Get queues Store.Get: once the batch is sent, v holds the value and
+// then is told the outcome (ErrNotFound for a missing key). A read sent
+// with writes sees the batch's earlier ones on a single node; under
+// Cluster keys of other slots go apart, so do not rely on that.
+func (b *Batch) Get(key string, v any, then func(error)) {
+	cmd := b.p.Get(b.ctx, b.s.Key(key))
+	b.after = append(b.after, func() {
+		raw, err := cmd.Bytes()
+		then(b.s.decode(key, raw, err, v))
+	})
+}
+
 // Put queues Store.Put.
 func (b *Batch) Put(key string, v any, ttl time.Duration) {
 	raw, err := json.Marshal(v)

@@ -4,47 +4,33 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 
 	"github.com/ory/fosite"
 )
 
-// CreateAuthorizeCodeSession stores the request behind an authorization code.
+func codeKey(sig string) string { return "oidc:code:" + sig }
+func pkceKey(sig string) string { return "oidc:pkce:" + sig }
+
+// errMissing is a record a unit read and found missing.
+var errMissing = fosite.ErrNotFound
+
+// CreateAuthorizeCodeSession stores the request behind an authorization
+// code (held until Flush within a unit).
 func (s *Store) CreateAuthorizeCodeSession(ctx context.Context, sig string, r fosite.Requester) error {
-	return s.put(ctx, "oidc:code:"+sig, r, s.life.Code)
+	return s.put(ctx, codeKey(sig), r, s.life.Code)
 }
 
 // GetAuthorizeCodeSession returns the request; for a code already
 // exchanged it returns the request AND fosite.ErrInvalidatedAuthorizeCode,
-// so that fosite revokes the tokens the first exchange issued.
+// so that fosite revokes the tokens the first exchange issued. Within a
+// unit the record is read once (fosite asks twice per exchange).
 func (s *Store) GetAuthorizeCodeSession(ctx context.Context, sig string, sess fosite.Session) (fosite.Requester, error) {
-	key := "oidc:code:" + sig
-	if m, ok := ctx.Value(memoKey{}).(*memo); ok {
-		// fosite reads the code twice per exchange (its check, then its
-		// response): the second time from this request's memory.
-		rec, seen := m.codes[key]
-		if !seen {
-			var err error
-			if rec, err = s.get(ctx, key); err != nil {
-				return nil, err
-			}
-			m.codes[key] = rec
-		}
-		return s.activeRequest(ctx, rec, sess, fosite.ErrInvalidatedAuthorizeCode)
+	rec, err := s.readCode(ctx, sig)
+	if err != nil {
+		return nil, err
 	}
-	return s.getActive(ctx, key, sess, fosite.ErrInvalidatedAuthorizeCode)
-}
-
-// memo holds the code records a token request has read.
-type memo struct{ codes map[string]record }
-
-type memoKey struct{}
-
-// WithRequestMemo returns ctx for one token request: a code record read
-// once is read from memory for the rest of it. The code is still spent
-// once only: that is decided by InvalidateAuthorizeCodeSession's atomic
-// flip, which a concurrent exchange loses whatever it read.
-func WithRequestMemo(ctx context.Context) context.Context {
-	return context.WithValue(ctx, memoKey{}, &memo{codes: map[string]record{}})
+	return s.activeRequest(ctx, rec, sess, fosite.ErrInvalidatedAuthorizeCode)
 }
 
 // getActive reads a stored request; one no longer active comes back with
@@ -71,10 +57,10 @@ func (s *Store) activeRequest(ctx context.Context, rec record, sess fosite.Sessi
 // InvalidateAuthorizeCodeSession marks the code used. Of two concurrent
 // exchanges only one succeeds: the flag flips under optimistic locking.
 func (s *Store) InvalidateAuthorizeCodeSession(ctx context.Context, sig string) error {
-	if m, ok := ctx.Value(memoKey{}).(*memo); ok {
-		delete(m.codes, "oidc:code:"+sig)
+	if u := unitOf(ctx); u != nil {
+		delete(u.read, codeKey(sig)) // read again if asked: it is spent now
 	}
-	was, err := s.deactivate(ctx, "oidc:code:"+sig)
+	was, err := s.deactivate(ctx, codeKey(sig))
 	if err != nil {
 		return err
 	}
@@ -86,21 +72,50 @@ func (s *Store) InvalidateAuthorizeCodeSession(ctx context.Context, sig string) 
 
 // CreatePKCERequestSession stores the PKCE challenge of a code.
 func (s *Store) CreatePKCERequestSession(ctx context.Context, sig string, r fosite.Requester) error {
-	return s.put(ctx, "oidc:pkce:"+sig, r, s.life.Code)
+	return s.put(ctx, pkceKey(sig), r, s.life.Code)
 }
 
-// GetPKCERequestSession takes the request holding the PKCE challenge: it
-// is read and deleted in one command (GETDEL). fosite deletes it right
-// after reading it, whatever follows, so taking it is the same and
-// spares a round trip.
+// GetPKCERequestSession returns the request holding the PKCE challenge.
+// Within a token request's unit it was read with the code; outside one
+// it is taken (GETDEL): fosite deletes it right after reading it,
+// whatever follows, so taking it is the same and spares a round trip.
 func (s *Store) GetPKCERequestSession(ctx context.Context, sig string, sess fosite.Session) (fosite.Requester, error) {
-	return s.takeRequest(ctx, "oidc:pkce:"+sig, sess)
+	return s.companion(ctx, pkceKey(sig), sess)
 }
 
-// DeletePKCERequestSession does nothing: GetPKCERequestSession took the
-// challenge, and fosite calls this only right after it. (An unread
-// challenge would lapse with its code.)
-func (s *Store) DeletePKCERequestSession(context.Context, string) error { return nil }
+// DeletePKCERequestSession deletes the challenge, once read: within a
+// unit, in the round trip of Flush (sent whatever the outcome, so that a
+// failed verifier spends it, as fosite means); outside one,
+// GetPKCERequestSession took it already.
+func (s *Store) DeletePKCERequestSession(ctx context.Context, sig string) error {
+	s.forget(ctx, pkceKey(sig))
+	return nil
+}
+
+// companion reads a record written beside a code: from the unit when it
+// read it, else taken.
+func (s *Store) companion(ctx context.Context, key string, sess fosite.Session) (fosite.Requester, error) {
+	if u := unitOf(ctx); u != nil {
+		if rec, err := u.recalled(key); !errors.Is(err, errNotRead) {
+			if err != nil {
+				return nil, err
+			}
+			return s.decode(ctx, rec, sess)
+		}
+	}
+	return s.takeRequest(ctx, key, sess)
+}
+
+// forget deletes, at Flush, a companion the unit read (one it did not
+// read was taken as read).
+func (s *Store) forget(ctx context.Context, key string) {
+	if u := unitOf(ctx); u != nil {
+		if _, seen := u.read[key]; seen {
+			u.cleanup = append(u.cleanup, key)
+			delete(u.read, key)
+		}
+	}
+}
 
 // idreqKey hashes the code: fosite names the OpenID Connect request by the
 // whole code, not its signature, and a key must not hand out a live code.
@@ -114,18 +129,21 @@ func (s *Store) CreateOpenIDConnectSession(ctx context.Context, code string, r f
 	return s.put(ctx, idreqKey(code), r, s.life.Code)
 }
 
-// GetOpenIDConnectSession takes the OpenID Connect request of a code
-// (GETDEL), decoding its session into the requester's session type.
-// fosite reads it once, when the code is already spent, and then deletes
-// it: taking it is the same in one round trip.
+// GetOpenIDConnectSession returns the OpenID Connect request of a code,
+// decoding its session into the requester's session type: read with the
+// code within a token request's unit, else taken (GETDEL; fosite reads
+// it once, when the code is already spent, and then deletes it).
 func (s *Store) GetOpenIDConnectSession(ctx context.Context, code string, r fosite.Requester) (fosite.Requester, error) {
 	var sess fosite.Session
 	if r != nil {
 		sess = r.GetSession()
 	}
-	return s.takeRequest(ctx, idreqKey(code), sess)
+	return s.companion(ctx, idreqKey(code), sess)
 }
 
-// DeleteOpenIDConnectSession does nothing: GetOpenIDConnectSession took
-// the request, and fosite calls this only after it.
-func (s *Store) DeleteOpenIDConnectSession(context.Context, string) error { return nil }
+// DeleteOpenIDConnectSession deletes the request once read: at Flush
+// within a unit; outside one GetOpenIDConnectSession took it already.
+func (s *Store) DeleteOpenIDConnectSession(ctx context.Context, code string) error {
+	s.forget(ctx, idreqKey(code))
+	return nil
+}

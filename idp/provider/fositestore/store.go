@@ -105,10 +105,14 @@ func jtiKey(jti string) string {
 	return "oidc:jti:" + hex.EncodeToString(sum[:])
 }
 
+// put stores a request, or holds it in ctx's unit until Flush.
 func (s *Store) put(ctx context.Context, key string, r fosite.Requester, ttl time.Duration) error {
 	rec, err := encode(r)
 	if err != nil {
 		return err
+	}
+	if hold(ctx, func(b *state.Batch) { b.Put(key, rec, ttl) }) {
+		return nil
 	}
 	return s.st.Put(ctx, key, rec, ttl)
 }

@@ -50,6 +50,7 @@ func run(t *testing.T, rdb redis.UniversalClient) {
 		"RoundTrip":        testRoundTrip,
 		"CodeSingleUse":    testCodeSingleUse,
 		"CodeMemo":         testCodeMemo,
+		"Unit":             testUnit,
 		"RefreshRotation":  testRefreshRotation,
 		"LegacyRecords":    testLegacyRecords,
 		"RevokeAccess":     testRevokeAccess,
@@ -143,7 +144,7 @@ func testCodeMemo(t *testing.T, s *fositestore.Store, _ *state.Store) {
 	if err := s.CreateAuthorizeCodeSession(bg, "m", request("r9")); err != nil {
 		t.Fatal(err)
 	}
-	one, two := fositestore.WithRequestMemo(bg), fositestore.WithRequestMemo(bg)
+	one, two := fositestore.ForRequest(bg), fositestore.ForRequest(bg)
 	for _, ctx := range []context.Context{one, two} {
 		if _, err := s.GetAuthorizeCodeSession(ctx, "m", nil); err != nil {
 			t.Fatal(err)
@@ -165,6 +166,85 @@ func testCodeMemo(t *testing.T, s *fositestore.Store, _ *state.Store) {
 	}
 	if _, err := s.GetAuthorizeCodeSession(one, "m", nil); !errors.Is(err, fosite.ErrInvalidatedAuthorizeCode) {
 		t.Fatalf("read after its invalidation: %v", err)
+	}
+}
+
+// Within a unit, new records wait for Flush, and go only with a success;
+// at the token endpoint a code's PKCE and OpenID Connect records are read
+// with it, and the deletions fosite asks for go with Flush whatever the
+// outcome.
+func testUnit(t *testing.T, s *fositestore.Store, st *state.Store) {
+	bg := context.Background()
+	const code = "the-whole-code"
+	held := fositestore.ForRequest(bg)
+	for _, create := range []func(context.Context) error{
+		func(ctx context.Context) error { return s.CreateAuthorizeCodeSession(ctx, "u", request("r10")) },
+		func(ctx context.Context) error { return s.CreatePKCERequestSession(ctx, "u", request("r10")) },
+		func(ctx context.Context) error { return s.CreateOpenIDConnectSession(ctx, code, request("r10")) },
+		func(ctx context.Context) error { return s.CreateAccessTokenSession(ctx, "ua", request("r10")) },
+	} {
+		if err := create(held); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.GetAuthorizeCodeSession(bg, "u", nil); !errors.Is(err, fosite.ErrNotFound) {
+		t.Fatalf("a held code is in Redis before Flush: %v", err)
+	}
+	if err := s.Flush(held, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetAuthorizeCodeSession(bg, "u", nil); !errors.Is(err, fosite.ErrNotFound) {
+		t.Fatalf("a failed request's code was written: %v", err)
+	}
+	held = fositestore.ForRequest(bg)
+	_ = s.CreateAuthorizeCodeSession(held, "u", request("r10"))
+	_ = s.CreatePKCERequestSession(held, "u", request("r10"))
+	_ = s.CreateOpenIDConnectSession(held, code, request("r10"))
+	_ = s.CreateAccessTokenSession(held, "ua", request("r10"))
+	if err := s.Flush(held, true, func(b *state.Batch) { b.Put("also", "x", time.Minute) }); err != nil {
+		t.Fatal(err)
+	}
+	var also string
+	if _, err := s.GetAccessTokenSession(bg, "ua", nil); err != nil || st.Get(bg, "also", &also) != nil || also != "x" {
+		t.Fatalf("after Flush: access token %v, the caller's write %q", err, also)
+	}
+
+	// The token request: the code read brings its companions; deleted
+	// from Redis behind its back, they are still this request's.
+	tok := fositestore.ForTokenRequest(bg, code)
+	if _, err := s.GetAuthorizeCodeSession(tok, "u", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Delete(bg, "oidc:pkce:u"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetPKCERequestSession(tok, "u", nil); err != nil {
+		t.Fatalf("the challenge was not read with the code: %v", err)
+	}
+	_ = s.CreatePKCERequestSession(bg, "u", request("r10")) // back in Redis
+	if err := s.DeletePKCERequestSession(tok, "u"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetOpenIDConnectSession(tok, code, request("r10")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteOpenIDConnectSession(tok, code); err != nil {
+		t.Fatal(err)
+	}
+	// A failed exchange still spends the challenge (fosite deletes it
+	// before checking the verifier).
+	if err := s.Flush(tok, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetPKCERequestSession(bg, "u", nil); !errors.Is(err, fosite.ErrNotFound) {
+		t.Errorf("the challenge outlived a failed exchange: %v", err)
+	}
+	if _, err := s.GetOpenIDConnectSession(bg, code, request("r10")); !errors.Is(err, fosite.ErrNotFound) {
+		t.Errorf("the OpenID Connect request outlived its exchange: %v", err)
+	}
+	// A code missing in Redis is missing in a unit too.
+	if _, err := s.GetAuthorizeCodeSession(fositestore.ForTokenRequest(bg, "other"), "nope", nil); !errors.Is(err, fosite.ErrNotFound) {
+		t.Errorf("unknown code in a unit: %v", err)
 	}
 }
 

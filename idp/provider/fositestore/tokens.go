@@ -28,11 +28,15 @@ func (s *Store) CreateAccessTokenSession(ctx context.Context, sig string, r fosi
 	if err != nil {
 		return err
 	}
-	err = s.st.Batch(ctx, func(b *state.Batch) {
-		b.Put(atKey(sig), rec, ttlUntil(r, fosite.AccessToken, s.life.Access))
-		b.AddToSet(atFam(r.GetID()), sig, s.familyTTL())
-	})
-	if err != nil {
+	ttl, id := ttlUntil(r, fosite.AccessToken, s.life.Access), r.GetID()
+	write := func(b *state.Batch) {
+		b.Put(atKey(sig), rec, ttl)
+		b.AddToSet(atFam(id), sig, s.familyTTL())
+	}
+	if hold(ctx, write) {
+		return nil
+	}
+	if err := s.st.Batch(ctx, write); err != nil {
 		return fmt.Errorf("fositestore: access token: %w", err)
 	}
 	return nil
@@ -56,14 +60,19 @@ func (s *Store) CreateRefreshTokenSession(ctx context.Context, sig, accessSig st
 		return err
 	}
 	rec.AccessSig = accessSig
-	err = s.st.Batch(ctx, func(b *state.Batch) {
-		b.Put(rtKey(sig), rec, ttlUntil(r, fosite.RefreshToken, s.life.Refresh))
-		if sub := r.GetSession().GetSubject(); sub != "" {
-			b.AddToSet(subGrants(sub), r.GetID(), s.familyTTL())
+	ttl := ttlUntil(r, fosite.RefreshToken, s.life.Refresh)
+	sub, id := r.GetSession().GetSubject(), r.GetID()
+	write := func(b *state.Batch) {
+		b.Put(rtKey(sig), rec, ttl)
+		if sub != "" {
+			b.AddToSet(subGrants(sub), id, s.familyTTL())
 		}
-		b.AddToSet(rtFam(r.GetID()), sig, s.familyTTL())
-	})
-	if err != nil {
+		b.AddToSet(rtFam(id), sig, s.familyTTL())
+	}
+	if hold(ctx, write) {
+		return nil
+	}
+	if err := s.st.Batch(ctx, write); err != nil {
 		return fmt.Errorf("fositestore: refresh token: %w", err)
 	}
 	return nil

@@ -117,6 +117,20 @@ func testBatch(t *testing.T, s *state.Store) {
 	if len(sets[0]) != 1 || sets[0][0] != "a" || len(sets[1]) != 1 || sets[1][0] != "b" || len(sets[2]) != 0 {
 		t.Errorf("MembersOf = %v; want [[a] [b] []]", sets)
 	}
+	// Reads in a batch: each decoded into its value, a missing key told.
+	var got, bad item
+	var gotErr, missingErr, badErr error = errors.New("not told"), nil, nil
+	mustPut(t, s, "text", "not an item", time.Minute)
+	if err := s.Batch(c, func(b *state.Batch) {
+		b.Get("new", &got, func(err error) { gotErr = err })
+		b.Get("absent", &item{}, func(err error) { missingErr = err })
+		b.Get("text", &bad, func(err error) { badErr = err })
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if gotErr != nil || got.Name != "n" || got.Count != 2 || !errors.Is(missingErr, state.ErrNotFound) || badErr == nil || errors.Is(badErr, state.ErrNotFound) {
+		t.Errorf("gets in a batch: %+v %v; missing %v; undecodable %v", got, gotErr, missingErr, badErr)
+	}
 	if err := s.Batch(c, func(*state.Batch) {}); err != nil {
 		t.Errorf("an empty batch: %v", err)
 	}

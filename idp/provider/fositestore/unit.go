@@ -1,0 +1,148 @@
+package fositestore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/seuil-idp/seuil/idp/state"
+)
+
+// unit is one HTTP request's dealings with the store. A sign-in's
+// authorization writes three records (the code, its PKCE challenge, its
+// OpenID Connect request) and its exchange reads them and writes a token
+// pair: one at a time, that is a round trip each. Within a unit:
+//
+//   - a record read is remembered (fosite reads a code twice per
+//     exchange);
+//   - at the token endpoint, the code's PKCE and OpenID Connect records
+//     are read with the code, in one round trip;
+//   - new records are held and sent together by Flush, before the
+//     response is written, with the deletions fosite asked for.
+//
+// A code is still spent once only: that is decided by the atomic flip of
+// InvalidateAuthorizeCodeSession, which is sent at once, and which a
+// concurrent exchange loses whatever it read.
+type unit struct {
+	code    string             // the code presented at the token endpoint ("" elsewhere)
+	read    map[string]*record // by key; nil: read, and missing
+	writes  []func(*state.Batch)
+	cleanup []string // keys fosite deleted: sent by Flush whatever the outcome
+}
+
+type unitKey struct{}
+
+// ForRequest returns ctx for one request to the provider: its records'
+// writes are held until Flush, and what it reads is remembered.
+func ForRequest(ctx context.Context) context.Context {
+	return context.WithValue(ctx, unitKey{}, &unit{read: map[string]*record{}})
+}
+
+// ForTokenRequest is ForRequest for a token request presenting code
+// ("" for a refresh): the code's records are read together.
+func ForTokenRequest(ctx context.Context, code string) context.Context {
+	return context.WithValue(ctx, unitKey{}, &unit{code: code, read: map[string]*record{}})
+}
+
+func unitOf(ctx context.Context) *unit {
+	u, _ := ctx.Value(unitKey{}).(*unit)
+	return u
+}
+
+// Flush sends what ctx's request held, in one round trip: its new records
+// when ok (the response about to be written carries them), and in any
+// case the deletions fosite made. also adds operations of the caller's
+// to the same round trip (when ok). Without a unit it does nothing.
+func (s *Store) Flush(ctx context.Context, ok bool, also func(*state.Batch)) error {
+	u := unitOf(ctx)
+	if u == nil {
+		return nil
+	}
+	writes, cleanup := u.writes, u.cleanup
+	u.writes, u.cleanup = nil, nil
+	err := s.st.Batch(ctx, func(b *state.Batch) {
+		if ok {
+			for _, w := range writes {
+				w(b)
+			}
+			if also != nil {
+				also(b)
+			}
+		}
+		b.Delete(cleanup...)
+	})
+	if err != nil {
+		return fmt.Errorf("fositestore: flush: %w", err)
+	}
+	return nil
+}
+
+// hold queues a write in ctx's unit, or reports false when there is none
+// (the write is then the caller's to send).
+func hold(ctx context.Context, w func(*state.Batch)) bool {
+	u := unitOf(ctx)
+	if u == nil {
+		return false
+	}
+	u.writes = append(u.writes, w)
+	return true
+}
+
+// readCode reads a code's record, remembered in ctx's unit; at the token
+// endpoint its PKCE and OpenID Connect records come in the same round
+// trip.
+func (s *Store) readCode(ctx context.Context, sig string) (record, error) {
+	u := unitOf(ctx)
+	if u == nil {
+		return s.get(ctx, codeKey(sig))
+	}
+	if _, seen := u.read[codeKey(sig)]; !seen {
+		keys := []string{codeKey(sig)}
+		if u.code != "" {
+			keys = append(keys, pkceKey(sig), idreqKey(u.code))
+		}
+		if err := s.readAll(ctx, u, keys); err != nil {
+			return record{}, err
+		}
+	}
+	return u.recalled(codeKey(sig))
+}
+
+// readAll reads keys into u in one round trip.
+func (s *Store) readAll(ctx context.Context, u *unit, keys []string) error {
+	recs := make([]record, len(keys))
+	errs := make([]error, len(keys))
+	if err := s.st.Batch(ctx, func(b *state.Batch) {
+		for i, k := range keys {
+			b.Get(k, &recs[i], func(err error) { errs[i] = err })
+		}
+	}); err != nil {
+		return err
+	}
+	for i, k := range keys {
+		switch {
+		case errors.Is(errs[i], state.ErrNotFound):
+			u.read[k] = nil
+		case errs[i] != nil:
+			return errs[i]
+		default:
+			u.read[k] = &recs[i]
+		}
+	}
+	return nil
+}
+
+// recalled returns a record the unit read: fosite.ErrNotFound when it was
+// missing, errNotRead when it was not read.
+func (u *unit) recalled(key string) (record, error) {
+	rec, seen := u.read[key]
+	switch {
+	case !seen:
+		return record{}, errNotRead
+	case rec == nil:
+		return record{}, errMissing
+	}
+	return *rec, nil
+}
+
+var errNotRead = errors.New("fositestore: not read in this request")
