@@ -112,6 +112,13 @@ func swapResult(n int, err error) (Swap, error) {
 	return Swap(n), nil
 }
 
+// Members queues Store.Members: once the batch is sent, then is given the
+// set's members (none for a missing set).
+func (b *Batch) Members(key string, then func([]string)) {
+	cmd := b.p.SMembers(b.ctx, b.s.Key(key))
+	b.after = append(b.after, func() { then(cmd.Val()) })
+}
+
 // MembersOf returns the members of several sets in one round trip, in
 // the order of keys (a missing set: none).
 func (s *Store) MembersOf(ctx context.Context, keys ...string) ([][]string, error) {

@@ -7,6 +7,8 @@ import (
 	"errors"
 
 	"github.com/ory/fosite"
+
+	"github.com/seuil-idp/seuil/idp/state"
 )
 
 func codeKey(sig string) string { return "oidc:code:" + sig }
@@ -111,7 +113,7 @@ func (s *Store) companion(ctx context.Context, key string, sess fosite.Session) 
 func (s *Store) forget(ctx context.Context, key string) {
 	if u := unitOf(ctx); u != nil {
 		if _, seen := u.read[key]; seen {
-			u.cleanup = append(u.cleanup, key)
+			u.always = append(u.always, func(b *state.Batch) { b.Delete(key) })
 			delete(u.read, key)
 		}
 	}

@@ -110,17 +110,51 @@ func (s *Store) DeleteRefreshTokenSession(ctx context.Context, sig string) error
 
 // RotateRefreshToken retires the presented refresh token (once: a
 // concurrent second use loses) and the grant's other tokens before the
-// new pair is stored: three round trips (the flip, the two families read,
-// the retirement sent at once), however many tokens the grant holds.
+// new pair is stored. The flip goes with the families' read, in one round
+// trip; the retirement is sent at once, or within a unit with the new
+// pair (Flush): two round trips, or one, however many tokens the grant
+// holds.
 func (s *Store) RotateRefreshToken(ctx context.Context, reqID, sig string) error {
-	was, err := s.deactivate(ctx, rtKey(sig))
+	var (
+		swap    state.Swap
+		swapErr error
+		rts     []string
+		ats     []string
+	)
+	err := s.st.Batch(ctx, func(b *state.Batch) {
+		b.SwapPrefix(rtKey(sig), activePrefix, inactivePrefix, func(sw state.Swap, err error) { swap, swapErr = sw, err })
+		b.Members(rtFam(reqID), func(m []string) { rts = m })
+		b.Members(atFam(reqID), func(m []string) { ats = m })
+	})
 	if err != nil {
-		return err
+		return fmt.Errorf("fositestore: rotate: %w", err)
+	}
+	was := swap == state.Swapped
+	switch {
+	case errors.Is(swapErr, state.ErrNotFound):
+		return fosite.ErrNotFound
+	case swapErr != nil:
+		return swapErr
+	case swap == state.Other:
+		// Written before the flag led the JSON (an upgrade with tokens
+		// alive): flipped the slow way.
+		if was, err = s.deactivateSlow(ctx, rtKey(sig)); err != nil {
+			return err
+		}
 	}
 	if !was {
 		return fmt.Errorf("fositestore: refresh token already rotated: %w", fosite.ErrInactiveToken)
 	}
-	return s.retire(ctx, reqID, sig, true, true)
+	retire, then := s.retirement(ctx, reqID, sig, rts, ats, true, true)
+	if u := unitOf(ctx); u != nil {
+		u.always = append(u.always, retire)
+		u.then = append(u.then, then)
+		return nil
+	}
+	if err := s.st.Batch(ctx, retire); err != nil {
+		return fmt.Errorf("fositestore: retire grant: %w", err)
+	}
+	return then()
 }
 
 // RevokeRefreshToken marks every active refresh token of the grant
@@ -136,10 +170,9 @@ func (s *Store) RevokeAccessToken(ctx context.Context, reqID string) error {
 	return s.retire(ctx, reqID, "", false, true)
 }
 
-// retire ends a grant's refresh tokens (flipped inactive, out of the
-// family; done, already flipped, is left alone) and deletes its access
-// tokens, as asked, in two round trips: the families read, then every
-// change sent in one batch.
+// retire ends a grant's refresh tokens and deletes its access tokens, as
+// asked, in two round trips: the families read, then every change sent
+// in one batch.
 func (s *Store) retire(ctx context.Context, reqID, done string, refresh, access bool) error {
 	var fams []string
 	if refresh {
@@ -159,13 +192,23 @@ func (s *Store) retire(ctx context.Context, reqID, done string, refresh, access 
 	if access {
 		ats = sets[0]
 	}
+	batch, then := s.retirement(ctx, reqID, done, rts, ats, refresh, access)
+	if err := s.st.Batch(ctx, batch); err != nil {
+		return fmt.Errorf("fositestore: retire grant: %w", err)
+	}
+	return then()
+}
+
+// retirement is the batch that ends refresh tokens rts (flipped inactive,
+// out of the family; done, already flipped, is left alone) and deletes
+// access tokens ats, and what to do once it is sent: flip the slow way
+// the tokens written before the flag led their JSON.
+func (s *Store) retirement(ctx context.Context, reqID, done string, rts, ats []string, refresh, access bool) (func(*state.Batch), func() error) {
 	var legacy []string
-	err = s.st.Batch(ctx, func(b *state.Batch) {
+	batch := func(b *state.Batch) {
 		for _, sig := range rts {
 			if sig != done {
-				// A token gone (expired) is nothing to flip; one
-				// written before the flag led its JSON is flipped
-				// the slow way below.
+				// A token gone (expired) is nothing to flip.
 				b.SwapPrefix(rtKey(sig), activePrefix, inactivePrefix, func(sw state.Swap, err error) {
 					if err == nil && sw == state.Other {
 						legacy = append(legacy, sig)
@@ -173,23 +216,25 @@ func (s *Store) retire(ctx context.Context, reqID, done string, refresh, access 
 				})
 			}
 		}
-		b.RemoveFromSet(rtFam(reqID), rts...)
+		if refresh {
+			b.RemoveFromSet(rtFam(reqID), rts...)
+		}
 		for _, sig := range ats {
 			b.Delete(atKey(sig))
 		}
 		if access {
 			b.Delete(atFam(reqID))
 		}
-	})
-	if err != nil {
-		return fmt.Errorf("fositestore: retire grant: %w", err)
 	}
-	for _, sig := range legacy {
-		if _, err := s.deactivateSlow(ctx, rtKey(sig)); err != nil && !errors.Is(err, fosite.ErrNotFound) {
-			return err
+	then := func() error {
+		for _, sig := range legacy {
+			if _, err := s.deactivateSlow(ctx, rtKey(sig)); err != nil && !errors.Is(err, fosite.ErrNotFound) {
+				return err
+			}
 		}
+		return nil
 	}
-	return nil
+	return batch, then
 }
 
 // familyTTL is the lifetime of a grant's family sets: as long as its

@@ -18,7 +18,8 @@ import (
 //   - at the token endpoint, the code's PKCE and OpenID Connect records
 //     are read with the code, in one round trip;
 //   - new records are held and sent together by Flush, before the
-//     response is written, with the deletions fosite asked for.
+//     response is written, with the deletions fosite asked for and a
+//     rotated refresh token's retirement.
 //
 // A code is still spent once only: that is decided by the atomic flip of
 // InvalidateAuthorizeCodeSession, which is sent at once, and which a
@@ -26,8 +27,12 @@ import (
 type unit struct {
 	code    string             // the code presented at the token endpoint ("" elsewhere)
 	read    map[string]*record // by key; nil: read, and missing
-	writes  []func(*state.Batch)
-	cleanup []string // keys fosite deleted: sent by Flush whatever the outcome
+	writes []func(*state.Batch)
+	// always are sent by Flush whatever the outcome, before writes: the
+	// deletions fosite asked for, a rotated token's retirement. then
+	// runs once they are sent.
+	always []func(*state.Batch)
+	then   []func() error
 }
 
 type unitKey struct{}
@@ -49,18 +54,22 @@ func unitOf(ctx context.Context) *unit {
 	return u
 }
 
-// Flush sends what ctx's request held, in one round trip: its new records
-// when ok (the response about to be written carries them), and in any
-// case the deletions fosite made. also adds operations of the caller's
-// to the same round trip (when ok). Without a unit it does nothing.
+// Flush sends what ctx's request held, in one round trip: in any case
+// the deletions fosite made and the retirement of a rotated grant's
+// tokens, then, when ok (the response about to be written carries
+// them), the new records, and also, the caller's operations. Without a
+// unit it does nothing.
 func (s *Store) Flush(ctx context.Context, ok bool, also func(*state.Batch)) error {
 	u := unitOf(ctx)
 	if u == nil {
 		return nil
 	}
-	writes, cleanup := u.writes, u.cleanup
-	u.writes, u.cleanup = nil, nil
+	writes, always, then := u.writes, u.always, u.then
+	u.writes, u.always, u.then = nil, nil, nil
 	err := s.st.Batch(ctx, func(b *state.Batch) {
+		for _, a := range always {
+			a(b) // first: a retirement deletes the family the new tokens join
+		}
 		if ok {
 			for _, w := range writes {
 				w(b)
@@ -69,10 +78,14 @@ func (s *Store) Flush(ctx context.Context, ok bool, also func(*state.Batch)) err
 				also(b)
 			}
 		}
-		b.Delete(cleanup...)
 	})
 	if err != nil {
 		return fmt.Errorf("fositestore: flush: %w", err)
+	}
+	for _, f := range then {
+		if err := f(); err != nil {
+			return err
+		}
 	}
 	return nil
 }

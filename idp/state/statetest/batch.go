@@ -121,12 +121,18 @@ func testBatch(t *testing.T, s *state.Store) {
 	var got, bad item
 	var gotErr, missingErr, badErr error = errors.New("not told"), nil, nil
 	mustPut(t, s, "text", "not an item", time.Minute)
+	var fam, none []string
 	if err := s.Batch(c, func(b *state.Batch) {
+		b.Members("fam", func(m []string) { fam = m })
+		b.Members("no-such-set", func(m []string) { none = append(m, "told") })
 		b.Get("new", &got, func(err error) { gotErr = err })
 		b.Get("absent", &item{}, func(err error) { missingErr = err })
 		b.Get("text", &bad, func(err error) { badErr = err })
 	}); err != nil {
 		t.Fatal(err)
+	}
+	if len(fam) != 1 || fam[0] != "a" || len(none) != 1 {
+		t.Errorf("members in a batch: %v, of a missing set %v", fam, none)
 	}
 	if gotErr != nil || got.Name != "n" || got.Count != 2 || !errors.Is(missingErr, state.ErrNotFound) || badErr == nil || errors.Is(badErr, state.ErrNotFound) {
 		t.Errorf("gets in a batch: %+v %v; missing %v; undecodable %v", got, gotErr, missingErr, badErr)
