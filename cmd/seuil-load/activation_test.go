@@ -91,8 +91,10 @@ func TestActivationScenarioAgainstServe(t *testing.T) {
 // tool's sinks as its SMS provider and mail relay.
 type served struct {
 	addr, students, smsAddr, mailAddr string
-	cmd                               *exec.Cmd
-	stderr                            *bytes.Buffer
+	// The slapd it runs on, for another provider beside it.
+	ldapURL, ldapServiceDN, ldapServicePassword, ldapPeopleDN string
+	cmd                                                       *exec.Cmd
+	stderr                                                    *bytes.Buffer
 }
 
 // startServe starts it; clients is YAML added under oidc (its keys are
@@ -112,7 +114,8 @@ func startServe(t *testing.T, n int, clients string) *served {
 		fmt.Fprintf(&csv, "2300%04d;%010dA;CHARGE;Étudiant%d;01/09/2007;06 00 00 %02d %02d;charge%d@example.org;2026\n",
 			i, 1000000000+i, i, i/100, i%100, i)
 	}
-	s := &served{students: filepath.Join(tmp, "students.csv"), stderr: &bytes.Buffer{}}
+	s := &served{students: filepath.Join(tmp, "students.csv"), stderr: &bytes.Buffer{},
+		ldapURL: ldapSrv.URL, ldapServiceDN: ldapSrv.ServiceDN, ldapServicePassword: ldapSrv.ServicePassword, ldapPeopleDN: ldapSrv.PeopleDN}
 	writeTestFile(t, s.students, csv.String())
 	es, rs := filepath.Join(tmp, "es256.pem"), filepath.Join(tmp, "rs256.pem")
 	for k, alg := range map[string]string{es: "ES256", rs: "RS256"} {
@@ -240,7 +243,6 @@ func TestLoginAgainstServe(t *testing.T) {
 		addresses = "an address each"
 	}
 	for _, alg := range algs {
-		var out, errOut bytes.Buffer
 		args := []string{"--issuer", "http://" + srv.addr, "--scenario", "login",
 			"--client-id", "load-" + alg, "--redirect-uri", redirect, "--logins", file, "--password", password,
 			"--concurrency", concurrency, "--requests", logins, "--warmup", "0", "--duration", "5m",
@@ -248,31 +250,42 @@ func TestLoginAgainstServe(t *testing.T) {
 		if os.Getenv("SEUIL_LOAD_SPREAD") != "" {
 			args = append(args, "--forwarded-for") // many addresses (for a profile longer than flow_start's burst)
 		}
-		if code := runMain(context.Background(), args, &out, &errOut); code != 0 {
-			t.Fatalf("%s sign-ins: %d\n%s\nserve:\n%s", alg, code, errOut.String(), srv.stderr.String())
-		}
-		var rep struct {
-			Results []struct {
-				Requests uint64            `json:"requests"`
-				Errors   uint64            `json:"errors"`
-				ByKind   map[string]uint64 `json:"errors_by_kind"`
-				CPU      float64           `json:"server_cpu_ms_per_request"`
-				Rate     float64           `json:"requests_per_second"`
-				P50      float64           `json:"p50_ms"`
-				P99      float64           `json:"p99_ms"`
-				Max      float64           `json:"max_ms"`
-			} `json:"results"`
-		}
-		if err := json.Unmarshal(out.Bytes(), &rep); err != nil || len(rep.Results) != 1 {
-			t.Fatalf("report: %v\n%s", err, out.String())
-		}
-		r := rep.Results[0]
-		if want, _ := strconv.ParseUint(logins, 10, 64); r.Requests < want || r.Errors != 0 || r.CPU <= 0 {
-			t.Fatalf("%s: %d sign-ins, %d errors %v, %.3f ms of server CPU each:\n%s\nserve:\n%s", alg, r.Requests, r.Errors, r.ByKind, r.CPU, out.String(), srv.stderr.String())
-		}
+		want, _ := strconv.ParseUint(logins, 10, 64)
+		r := measure(t, args, want, srv.stderr)
 		t.Logf("login, %s ID token, %s workers, %d accounts, %s: %.0f/s, p50 %.0f ms, p99 %.0f ms, max %.0f ms; server CPU %.2f ms per sign-in",
 			alg, concurrency, accounts, addresses, r.Rate, r.P50, r.P99, r.Max, r.CPU)
 	}
+}
+
+// measured is one scenario's figures, as seuil-load --json reports them.
+type measured struct {
+	Requests uint64            `json:"requests"`
+	Errors   uint64            `json:"errors"`
+	ByKind   map[string]uint64 `json:"errors_by_kind"`
+	CPU      float64           `json:"server_cpu_ms_per_request"`
+	Rate     float64           `json:"requests_per_second"`
+	P50      float64           `json:"p50_ms"`
+	P99      float64           `json:"p99_ms"`
+	Max      float64           `json:"max_ms"`
+}
+
+// measure runs seuil-load with args (one scenario, --json, --server-pid)
+// and requires at least want iterations, no error, and the server's CPU.
+func measure(t *testing.T, args []string, want uint64, server fmt.Stringer) measured {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	if code := runMain(context.Background(), args, &out, &errOut); code != 0 {
+		t.Fatalf("seuil-load %s: %d\n%s\nserver:\n%s", strings.Join(args, " "), code, errOut.String(), server)
+	}
+	var rep struct{ Results []measured }
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil || len(rep.Results) != 1 {
+		t.Fatalf("report: %v\n%s", err, out.String())
+	}
+	r := rep.Results[0]
+	if r.Requests < want || r.Errors != 0 || r.CPU <= 0 {
+		t.Fatalf("%d iterations, %d errors %v, %.3f ms of server CPU each:\n%s\nserver:\n%s", r.Requests, r.Errors, r.ByKind, r.CPU, out.String(), server)
+	}
+	return r
 }
 
 // TestRefreshCPUAgainstServe: refreshes with rotation against `seuil

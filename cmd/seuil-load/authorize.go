@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"strings"
 )
@@ -59,7 +60,7 @@ func (c *client) callbackWith(hc *http.Client, req *http.Request, g grant) (stri
 	loc, ok := c.atRedirectURI(resp)
 	if !ok {
 		if resp.StatusCode == http.StatusOK {
-			return "", fmt.Errorf("%w: %s answered a page, not a redirect to redirect_uri (no SSO session?)", errProtocol, resp.Request.URL.Path)
+			return "", fmt.Errorf("%w: %s answered a page, not a redirect to redirect_uri (no SSO session?)", errNoSession, resp.Request.URL.Path)
 		}
 		return "", statusError{code: resp.StatusCode}
 	}
@@ -110,15 +111,25 @@ func stopAtRedirectURI(redirectURI string) func(*http.Request, []*http.Request) 
 // then redirects to redirect_uri with a code: the cookie jar now holds
 // an SSO session.
 func (c *client) signIn(ctx context.Context, user, password string) error {
-	_, _, err := c.formSignIn(ctx, c.hc, user, password)
+	_, _, err := c.formSignIn(ctx, c.hc, "openid", user, password)
 	return err
+}
+
+// errNoSession: the provider answered an authorization request with a
+// page, the browser having no SSO session it honours.
+var errNoSession = fmt.Errorf("%w: no SSO session", errProtocol)
+
+// browser is a new browser: c's transport, a cookie jar of its own.
+func (c *client) browser() *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, Transport: c.hc.Transport, Timeout: c.hc.Timeout, CheckRedirect: c.hc.CheckRedirect}
 }
 
 // formSignIn is signIn through hc (its own cookie jar: a browser of its
 // own), returning the code and the grant it answers; the code is ""
 // when hc's session answered without the form.
-func (c *client) formSignIn(ctx context.Context, hc *http.Client, user, password string) (string, grant, error) {
-	u, g := c.authURL("openid")
+func (c *client) formSignIn(ctx context.Context, hc *http.Client, scope, user, password string) (string, grant, error) {
+	u, g := c.authURL(scope)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return "", g, err

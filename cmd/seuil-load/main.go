@@ -164,7 +164,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.redirectURI, "redirect-uri", "", "a redirect URI registered for the client (never contacted)")
 	fs.StringVar(&o.username, "username", "", "an account that can sign in without a required action")
 	fs.StringVar(&o.password, "password", os.Getenv("SEUIL_LOAD_PASSWORD"), "its password (default $SEUIL_LOAD_PASSWORD, out of ps); activation: the password every journey chooses (default: a new one each)")
-	loginsFile := fs.String("logins", "", "login: a file of accounts, one login per line, all with --password; each sign-in takes the next (default: --username)")
+	loginsFile := fs.String("logins", "", "login: a file of accounts, one login per line, all with --password; each sign-in takes the next (default: --username); refresh, userinfo: the accounts workers sign in as where the provider keeps no SSO session")
 	fs.StringVar(&o.refreshScope, "refresh-scope", "", "scope of the refresh scenario's grant (default: openid offline_access, falling back to openid)")
 	names := fs.String("scenario", "discovery", "comma-separated, or all (every one but activation): "+scenarioNames())
 	fs.DurationVar(&o.load.duration, "duration", 20*time.Second, "measured time per scenario")

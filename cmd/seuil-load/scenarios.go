@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
-	"net/http/cookiejar"
 )
 
 // step is one iteration of a scenario, run in a loop by one worker.
@@ -51,7 +49,7 @@ var scenarios = []scenario{
 		if c.meta.UserInfo == "" {
 			return nil, "", errors.New("the provider publishes no userinfo_endpoint")
 		}
-		t, err := c.codeFlow(ctx, "openid")
+		t, err := c.firstTokens(ctx, "openid")
 		if err != nil {
 			return nil, "", fmt.Errorf("obtaining an access token: %w", err)
 		}
@@ -83,13 +81,12 @@ func setupLogin(_ context.Context, c *client) (step, string, error) {
 	note := fmt.Sprintf("one iteration: a new browser's authorization request, sign-in page, form POST and code exchange with PKCE; %d accounts in turn", len(logins))
 	return func(ctx context.Context) error {
 		i := next.Add(1) - 1
-		jar, _ := cookiejar.New(nil)
-		hc := &http.Client{Jar: jar, Transport: c.hc.Transport, Timeout: c.hc.Timeout, CheckRedirect: c.hc.CheckRedirect}
+		hc := c.browser()
 		if c.opts.forwardedFor {
 			hc.Transport = spreadAddress(hc.Transport, i)
 		}
 		user := logins[i%uint64(len(logins))]
-		code, g, err := c.formSignIn(ctx, hc, user, c.opts.password)
+		code, g, err := c.formSignIn(ctx, hc, "openid", user, c.opts.password)
 		if err != nil {
 			return err
 		}
@@ -101,6 +98,27 @@ func setupLogin(_ context.Context, c *client) (step, string, error) {
 	}, note, nil
 }
 
+// firstTokens obtains a worker's tokens before its loop: from the SSO
+// session, or, from a provider that keeps none the tool can use (Dex),
+// through the sign-in form in a browser of their own, as the next of
+// --logins if given (Dex keeps one refresh token per account and client:
+// workers sharing an account would revoke each other's).
+func (c *client) firstTokens(ctx context.Context, scope string) (tokens, error) {
+	t, err := c.codeFlow(ctx, scope)
+	if !errors.Is(err, errNoSession) {
+		return t, err
+	}
+	user := c.opts.username
+	if n := uint64(len(c.opts.logins)); n > 0 {
+		user = c.opts.logins[(c.loginTurn.Add(1)-1)%n]
+	}
+	code, g, err := c.formSignIn(ctx, c.browser(), scope, user, c.opts.password)
+	if err != nil {
+		return tokens{}, err
+	}
+	return c.exchange(ctx, code, g.verifier)
+}
+
 // setupRefresh obtains the worker's refresh token. Some providers issue
 // one only for offline_access (Seuil), others for any sign-in (Keycloak,
 // where offline_access makes a longer-lived offline token): ask for
@@ -108,10 +126,10 @@ func setupLogin(_ context.Context, c *client) (step, string, error) {
 func setupRefresh(ctx context.Context, c *client) (step, string, error) {
 	scope := valueOr(c.opts.refreshScope, "openid offline_access")
 	note := "scope " + scope + "; each iteration uses the refresh token the previous one returned"
-	t, err := c.codeFlow(ctx, scope)
+	t, err := c.firstTokens(ctx, scope)
 	if c.opts.refreshScope == "" && (err != nil || t.Refresh == "") {
 		note = fmt.Sprintf("scope openid (openid offline_access gave no refresh token: %v); rotation as returned", orNone(err))
-		t, err = c.codeFlow(ctx, "openid")
+		t, err = c.firstTokens(ctx, "openid")
 	}
 	if err != nil {
 		return nil, "", fmt.Errorf("obtaining a refresh token: %w", err)
