@@ -40,8 +40,7 @@ func TestSideBySideWithDex(t *testing.T) {
 		fmt.Fprintf(&clients, "    - {id: load-%s, secret: %q, redirect_uris: [%q], scopes: [openid, offline_access], "+
 			"grant_types: [authorization_code, refresh_token], id_token_signed_response_alg: %s}\n", alg, secret, redirect, alg)
 	}
-	// Every sign-in parks a request: one address makes thousands here.
-	clients.WriteString("limits:\n  flow_start_per_ip: {rate: 100000, per: 1h, burst: 100000}\n")
+	clients.WriteString(flowStartsUnbounded)
 	srv := startServe(t, accounts+4, clients.String())
 	srv.activate(t, accounts, password)
 	var list strings.Builder

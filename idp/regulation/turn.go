@@ -46,18 +46,36 @@ type Hold struct {
 // ARGV[2] ms. Each holder is a member of a sorted set scored by when its
 // hold lapses, so a holder that died frees its slot after the TTL however
 // busy the key is (a plain counter's TTL would be renewed by the others).
-// Refused, it marks the key as waited for (KEYS[2], for ARGV[4] ms), so
-// that the holder giving its turn back wakes the waiters.
+//
+// Those refused wait in line: KEYS[2] is a sorted set of the waiters
+// scored by when they give up (ARGV[4] ms after they first asked: the
+// regulator's wait, the same for all, so the order is that of arrival). A free slot goes
+// to the waiters first, in that order: a holder takes one only when more
+// slots are free than waiters are ahead of it. Without that, a request
+// arriving just as a turn is given back took it before the woken waiters
+// could, and under a steady stream one waiter could lose every time until
+// it gave up ("limited"), though honest. A key's lifetime is only ever
+// extended: a request with a shorter wait or hold must not cut short the
+// others'.
 var takeTurn = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then
-  redis.call('SET', KEYS[2], '1', 'PX', ARGV[4])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+local free = tonumber(ARGV[1]) - redis.call('ZCARD', KEYS[1])
+local ahead = redis.call('ZCARD', KEYS[2])
+if redis.call('ZSCORE', KEYS[2], ARGV[3]) then ahead = redis.call('ZRANK', KEYS[2], ARGV[3]) end
+local function outlive(key, ms)
+  if redis.call('PTTL', key) < tonumber(ms) then redis.call('PEXPIRE', key, ms) end
+end
+if free <= ahead then
+  redis.call('ZADD', KEYS[2], 'NX', now + tonumber(ARGV[4]), ARGV[3])
+  outlive(KEYS[2], ARGV[4])
   return 0
 end
+redis.call('ZREM', KEYS[2], ARGV[3])
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
+outlive(KEYS[1], ARGV[2])
 return 1`)
 
 // giveTurn gives holder ARGV[1]'s slot of KEYS[1] back and, when someone
@@ -71,13 +89,14 @@ if redis.call('EXISTS', KEYS[2]) == 1 then
 end
 return 0`)
 
-// turnKeys are a turn's sorted set and its waited-for mark, in one slot
-// under Cluster (the hash tag), as the scripts that touch both need.
-func (r *Regulator) turnKeys(h Hold) (set, waited string) {
+// turnKeys are a turn's sorted set of holders and its line of waiters,
+// in one slot under Cluster (the hash tag), as the scripts that touch
+// both need.
+func (r *Regulator) turnKeys(h Hold) (set, waiters string) {
 	k := r.hashKey(turnRule, h.Key)
 	at := strings.LastIndexByte(k, ':') + 1
 	set = k[:at] + "{" + k[at:] + "}"
-	return set, set + ":waited"
+	return set, set + ":waiters"
 }
 
 func (r *Regulator) turnChannel() string { return r.prefix + "turn:given" }
@@ -150,6 +169,10 @@ func (r *Regulator) takeAll(ctx context.Context, keys [][2]string, holds []Hold,
 			first = i
 		case ok && first < len(holds):
 			late = append(late, keys[i])
+		case !ok:
+			// Refused after the first refused: out of its line too,
+			// since this request waits for the first one only.
+			r.leave(ctx, keys[i][1], holder)
 		}
 	}
 	r.give(ctx, late, holder)
@@ -177,6 +200,13 @@ func (r *Regulator) give(ctx context.Context, keys [][2]string, holder string) {
 			giveTurn.Eval(bg, r.rdb, keys[i][:], holder, r.turnChannel())
 		}
 	}
+}
+
+// leave takes holder out of the line of waiters when it gives up, so
+// that those behind it do not wait for it (a waiter that died leaves
+// when its wait is over).
+func (r *Regulator) leave(ctx context.Context, waiters, holder string) {
+	_ = r.rdb.ZRem(context.WithoutCancel(ctx), waiters, holder).Err()
 }
 
 func (r *Regulator) wait() time.Duration {
@@ -210,12 +240,14 @@ func (r *Regulator) take(ctx context.Context, key, waited, holder string, slots 
 		got, err := takeTurn.Run(ctx, r.rdb, []string{key, waited}, slots, ttl.Milliseconds(), holder, r.wait().Milliseconds()).Int()
 		switch {
 		case ctx.Err() != nil:
+			r.leave(ctx, waited, holder)
 			return ctx.Err()
 		case err != nil:
 			return fmt.Errorf("regulation: turn: %w", err)
 		case got == 1:
 			return nil
 		case time.Now().After(deadline):
+			r.leave(ctx, waited, holder)
 			return &LimitedError{Rule: turnRule, RetryAfter: r.wait()}
 		}
 		if first {
@@ -225,6 +257,7 @@ func (r *Regulator) take(ctx context.Context, key, waited, holder string, slots 
 		select {
 		case <-ctx.Done():
 			t.Stop()
+			r.leave(ctx, waited, holder)
 			return ctx.Err()
 		case <-woken:
 		case <-t.C:

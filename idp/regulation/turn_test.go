@@ -186,6 +186,64 @@ func TestTurnInOrder(t *testing.T) {
 	})
 }
 
+// A turn given back goes to the one waiting, not to a request arriving
+// at that moment (which would otherwise win: it needs no wake-up), and a
+// waiter that gives up leaves the line at once.
+func TestTurnWaitersFirst(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, rdb redis.UniversalClient) {
+		r := turns(t, rdb, time.Minute, 2*time.Second)
+		ctx := context.Background()
+		hold := regulation.Hold{Key: "ip:192.0.2.9", Slots: 1}
+		held, err := r.Turn(ctx, hold)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := make(chan error, 1)
+		go func() {
+			rel, err := r.Turn(ctx, hold)
+			if err == nil {
+				defer rel()
+				time.Sleep(100 * time.Millisecond) // hold it while the newcomer asks
+			}
+			got <- err
+		}()
+		time.Sleep(100 * time.Millisecond) // the waiter is in line
+		held()
+		// The newcomer waits as long as anyone, but its client goes away
+		// before the waiter is done.
+		nctx, cancel := context.WithTimeout(ctx, 30*time.Millisecond)
+		defer cancel()
+		if rel, err := r.Turn(nctx, hold); err == nil {
+			rel()
+			t.Fatal("a request arriving as the turn was given back took it before the waiter")
+		}
+		if err := <-got; err != nil {
+			t.Fatalf("the waiter: %v", err)
+		}
+
+		// A waiter cancelled leaves the line: the next request does not
+		// wait behind it once the turn is free.
+		held, err = r.Turn(ctx, hold)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cctx, cancel2 := context.WithCancel(ctx)
+		time.AfterFunc(50*time.Millisecond, cancel2)
+		if _, err := r.Turn(cctx, hold); !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancelled waiter: %v", err)
+		}
+		held()
+		wctx, cancel3 := context.WithTimeout(ctx, 200*time.Millisecond)
+		defer cancel3()
+		rel, err := r.Turn(wctx, hold)
+		if err != nil {
+			t.Fatalf("after a waiter gave up, the free turn: %v", err)
+		}
+		rel()
+	})
+}
+
 // TestTurnWoken: a waiter is woken when the holder gives its turn back,
 // not found by looking again: here it would look again only after 30 s,
 // and it gets its turn long before its context ends at 5 s. A holder

@@ -25,8 +25,8 @@ import (
 // InvalidateAuthorizeCodeSession, which is sent at once, and which a
 // concurrent exchange loses whatever it read.
 type unit struct {
-	code    string             // the code presented at the token endpoint ("" elsewhere)
-	read    map[string]*record // by key; nil: read, and missing
+	code   string             // the code presented at the token endpoint ("" elsewhere)
+	read   map[string]*record // by key; nil: read, and missing
 	writes []func(*state.Batch)
 	// always are sent by Flush whatever the outcome, before writes: the
 	// deletions fosite asked for, a rotated token's retirement. then
