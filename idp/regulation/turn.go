@@ -152,12 +152,28 @@ func (r *Regulator) takeAll(ctx context.Context, keys [][2]string, holds []Hold,
 	if ttl <= 0 {
 		ttl = DefaultTurnTTL
 	}
+	// Sent whole even if ctx ends meanwhile: a take the server made but
+	// the client did not hear of would hold its turn until the TTL.
+	bg := context.WithoutCancel(ctx)
 	p := r.rdb.Pipeline()
 	cmds := make([]*redis.Cmd, len(holds))
 	for i, h := range holds {
-		cmds[i] = takeTurn.EvalSha(ctx, p, keys[i][:], max(h.Slots, 1), ttl.Milliseconds(), holder, r.wait().Milliseconds())
+		cmds[i] = takeTurn.EvalSha(bg, p, keys[i][:], max(h.Slots, 1), ttl.Milliseconds(), holder, r.wait().Milliseconds())
 	}
-	_, _ = p.Exec(ctx) // each command's outcome is read below
+	_, _ = p.Exec(bg) // each command's outcome is read below
+	if ctx.Err() != nil {
+		// Gone meanwhile: give back what was taken, leave the lines.
+		var taken [][2]string
+		for i, c := range cmds {
+			if c.Err() == nil && c.Val() == int64(1) {
+				taken = append(taken, keys[i])
+			} else {
+				r.leave(ctx, keys[i][1], holder)
+			}
+		}
+		r.give(ctx, taken, holder)
+		return 0
+	}
 	first := len(holds)
 	var late [][2]string
 	for i, c := range cmds {
@@ -237,8 +253,12 @@ func (r *Regulator) take(ctx context.Context, key, waited, holder string, slots 
 			woken, stop = r.wake.listen(ctx, r.rdb, r.turnChannel(), key)
 			defer stop()
 		}
-		got, err := takeTurn.Run(ctx, r.rdb, []string{key, waited}, slots, ttl.Milliseconds(), holder, r.wait().Milliseconds()).Int()
+		// As in takeAll: the take is heard of even if ctx ends meanwhile.
+		got, err := takeTurn.Run(context.WithoutCancel(ctx), r.rdb, []string{key, waited}, slots, ttl.Milliseconds(), holder, r.wait().Milliseconds()).Int()
 		switch {
+		case err == nil && got == 1 && ctx.Err() != nil:
+			r.give(ctx, [][2]string{{key, waited}}, holder)
+			return ctx.Err()
 		case ctx.Err() != nil:
 			r.leave(ctx, waited, holder)
 			return ctx.Err()

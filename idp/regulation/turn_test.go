@@ -244,6 +244,32 @@ func TestTurnWaitersFirst(t *testing.T) {
 	})
 }
 
+// A request whose client goes away while its take is on the wire does not
+// keep the turn: a take the server made is given back, whatever moment
+// the context ended at.
+func TestTurnCancelledHoldsNothing(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, rdb redis.UniversalClient) {
+		r := turns(t, rdb, time.Minute, time.Second)
+		ip := regulation.Hold{Key: "ip:192.0.2.10", Slots: 1}
+		account := regulation.Hold{Key: "account:23000002T", Slots: 1}
+		for i := range 300 {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Duration(i%40)*25*time.Microsecond)
+			if rel, err := r.Turn(ctx, ip, account); err == nil {
+				rel()
+			}
+			cancel()
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		defer cancel()
+		rel, err := r.Turn(ctx, ip, account)
+		if err != nil {
+			t.Fatalf("a cancelled request kept a turn: %v", err)
+		}
+		rel()
+	})
+}
+
 // TestTurnWoken: a waiter is woken when the holder gives its turn back,
 // not found by looking again: here it would look again only after 30 s,
 // and it gets its turn long before its context ends at 5 s. A holder

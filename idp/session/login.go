@@ -288,7 +288,10 @@ func (l *Login) limited(ctx context.Context, ip, login string, ipChecked bool) b
 		ts = ts[1:] // the address's limit, read with its turn
 	}
 	err := l.lim.CheckAll(ctx, ts...)
-	if err != nil && !errors.Is(err, regulation.ErrLimited) {
+	switch {
+	case errors.Is(err, regulation.ErrLimited):
+		l.log.InfoContext(ctx, "sign-in refused: limited", "login", login, "ip", ip, "err", err.Error())
+	case err != nil:
 		l.log.ErrorContext(ctx, "sign-in limits", "err", err)
 	}
 	return err != nil

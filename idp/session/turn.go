@@ -37,6 +37,8 @@ func (l *Login) turn(ctx context.Context, ip, login string) (release func(), ipC
 		if err != nil {
 			if !errors.Is(err, regulation.ErrLimited) {
 				l.log.ErrorContext(ctx, "sign-in turn", "err", err)
+			} else {
+				l.log.InfoContext(ctx, "sign-in refused: no turn in time", "login", login, "ip", ip, "slots", slots)
 			}
 			return nil, false, false
 		}
@@ -48,6 +50,8 @@ func (l *Login) turn(ctx context.Context, ip, login string) (release func(), ipC
 			// check that fails).
 			if !errors.Is(err, regulation.ErrLimited) {
 				l.log.ErrorContext(ctx, "sign-in limits", "err", err)
+			} else {
+				l.log.InfoContext(ctx, "sign-in refused: the address's limit", "login", login, "ip", ip)
 			}
 			release()
 			return nil, false, false
@@ -58,6 +62,7 @@ func (l *Login) turn(ctx context.Context, ip, login string) (release func(), ipC
 		// would let one attempt too many through: take a turn again.
 		release()
 	}
+	l.log.InfoContext(ctx, "sign-in refused: the address's budget kept shrinking", "login", login, "ip", ip)
 	return nil, false, false
 }
 
