@@ -223,22 +223,7 @@ func TestLoginAgainstServe(t *testing.T) {
 	accounts, _ := strconv.Atoi(envOr("SEUIL_LOAD_ACCOUNTS", "40"))
 	logins, concurrency := envOr("SEUIL_LOAD_LOGINS", "120"), envOr("SEUIL_LOAD_CONCURRENCY", "32")
 	algs := strings.Split(envOr("SEUIL_LOAD_ALGS", "RS256,ES256"), ",")
-	var clients strings.Builder
-	clients.WriteString("  clients:\n")
-	for _, alg := range algs {
-		fmt.Fprintf(&clients, "    - {id: load-%s, secret: %q, redirect_uris: [%q], scopes: [openid], id_token_signed_response_alg: %s}\n",
-			alg, secret, redirect, alg)
-	}
-	// Every sign-in parks a request: one address makes thousands here.
-	clients.WriteString(flowStartsUnbounded)
-	srv := startServe(t, accounts+4, clients.String())
-	srv.activate(t, accounts, password)
-	var list strings.Builder
-	for i := range accounts {
-		fmt.Fprintf(&list, "2300%04dT\n", i)
-	}
-	file := filepath.Join(t.TempDir(), "logins")
-	writeTestFile(t, file, list.String())
+	srv, file := accountsServe(t, accounts, algs, false, secret, redirect, password)
 	t.Setenv("SEUIL_LOAD_CLIENT_SECRET", secret)
 	addresses := "one address"
 	if os.Getenv("SEUIL_LOAD_SPREAD") != "" {
@@ -257,6 +242,35 @@ func TestLoginAgainstServe(t *testing.T) {
 		t.Logf("login, %s ID token, %s workers, %d accounts, %s: %.0f/s, p50 %.0f ms, p99 %.0f ms, max %.0f ms; server CPU %.2f ms per sign-in",
 			alg, concurrency, accounts, addresses, r.Rate, r.P50, r.P99, r.Max, r.CPU)
 	}
+}
+
+// accountsServe starts seuil serve with a client per ID token algorithm
+// ("load-RS256"…; with refresh, offline_access and refresh_token too),
+// flow starts unbounded, and n accounts activated with password; it
+// returns it and a file of their logins (seuil-load --logins).
+func accountsServe(t *testing.T, n int, algs []string, refresh bool, secret, redirect, password string) (*served, string) {
+	t.Helper()
+	scopes, grants := "[openid]", ""
+	if refresh {
+		scopes, grants = "[openid, offline_access]", ", grant_types: [authorization_code, refresh_token]"
+	}
+	var clients strings.Builder
+	clients.WriteString("  clients:\n")
+	for _, alg := range algs {
+		fmt.Fprintf(&clients, "    - {id: load-%s, secret: %q, redirect_uris: [%q], scopes: %s%s, id_token_signed_response_alg: %s}\n",
+			alg, secret, redirect, scopes, grants, alg)
+	}
+	// Every sign-in parks a request: one address makes thousands here.
+	clients.WriteString(flowStartsUnbounded)
+	srv := startServe(t, n+4, clients.String())
+	srv.activate(t, n, password)
+	var list strings.Builder
+	for i := range n {
+		fmt.Fprintf(&list, "2300%04dT\n", i)
+	}
+	file := filepath.Join(t.TempDir(), "logins")
+	writeTestFile(t, file, list.String())
+	return srv, file
 }
 
 // flowStartsUnbounded lifts flow_start_per_ip (appended to startServe's

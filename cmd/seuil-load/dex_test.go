@@ -34,21 +34,7 @@ func TestSideBySideWithDex(t *testing.T) {
 	logins, _ := strconv.ParseUint(envOr("SEUIL_LOAD_LOGINS", "600"), 10, 64)
 	refreshes, _ := strconv.ParseUint(envOr("SEUIL_LOAD_REFRESHES", "2000"), 10, 64)
 	rounds, _ := strconv.Atoi(envOr("SEUIL_LOAD_ROUNDS", "2"))
-	var clients strings.Builder
-	clients.WriteString("  clients:\n")
-	for _, alg := range []string{"RS256", "ES256"} {
-		fmt.Fprintf(&clients, "    - {id: load-%s, secret: %q, redirect_uris: [%q], scopes: [openid, offline_access], "+
-			"grant_types: [authorization_code, refresh_token], id_token_signed_response_alg: %s}\n", alg, secret, redirect, alg)
-	}
-	clients.WriteString(flowStartsUnbounded)
-	srv := startServe(t, accounts+4, clients.String())
-	srv.activate(t, accounts, password)
-	var list strings.Builder
-	for i := range accounts {
-		fmt.Fprintf(&list, "2300%04dT\n", i)
-	}
-	file := filepath.Join(t.TempDir(), "logins")
-	writeTestFile(t, file, list.String())
+	srv, file := accountsServe(t, accounts, []string{"RS256", "ES256"}, true, secret, redirect, password)
 
 	dexAddr := freeAddr(t)
 	dexIssuer := "http://" + dexAddr + "/dex"
