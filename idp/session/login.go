@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/seuil-idp/seuil/idp/audit"
 	"github.com/seuil-idp/seuil/idp/directory"
@@ -191,6 +192,7 @@ func (l *Login) post(w http.ResponseWriter, r *http.Request) {
 	ip := websec.ClientIP(r, l.proxies)
 	release, ipChecked, ok := l.turn(ctx, ip, login)
 	if ok {
+		release = sync.OnceFunc(release)
 		defer release()
 	}
 	if !ok || l.limited(ctx, ip, login, ipChecked) {
@@ -202,6 +204,9 @@ func (l *Login) post(w http.ResponseWriter, r *http.Request) {
 	acct, err := l.auth.Authenticate(ctx, login, r.PostFormValue("password"))
 	switch {
 	case err == nil:
+		// Nothing left to count: the turns go back before the session
+		// is written and the authorization answered.
+		release()
 		sess, err := l.m.StartSessionFor(ctx, w, r, acct, []string{"pwd"}, p.ClientID)
 		if err != nil {
 			l.fail(w, r, err)
