@@ -49,9 +49,9 @@ type Hold struct {
 //
 // Those refused wait in line: KEYS[2] is a sorted set of the waiters
 // scored by when they give up (ARGV[4] ms after they first asked: the
-// regulator's wait, the same for all, so the order is that of arrival). A free slot goes
-// to the waiters first, in that order: a holder takes one only when more
-// slots are free than waiters are ahead of it. Without that, a request
+// regulator's wait, the same for all, so the order is that of arrival).
+// A free slot goes to the waiters first, in that order: a holder takes
+// one only when more slots are free than waiters are ahead of it. Without that, a request
 // arriving just as a turn is given back took it before the woken waiters
 // could, and under a steady stream one waiter could lose every time until
 // it gave up ("limited"), though honest. A key's lifetime is only ever
