@@ -33,33 +33,11 @@ func TestActivationScenarioAgainstServe(t *testing.T) {
 	srv := startServe(t, n+c, "") // the journeys in flight when the budget is reached, too
 	addr, students, smsAddr, mailAddr, serve, serveErr := srv.addr, srv.students, srv.smsAddr, srv.mailAddr, srv.cmd, srv.stderr
 	idle := procStatusMiB(serve.Process.Pid, "VmRSS")
-	var out, errOut bytes.Buffer
-	code := runMain(context.Background(), []string{"--issuer", "http://" + addr, "--scenario", "activation",
+	want, _ := strconv.ParseUint(journeys, 10, 64)
+	r, report := measure(t, []string{"--issuer", "http://" + addr, "--scenario", "activation",
 		"--students", students, "--sms-sink", smsAddr, "--mail-sink", mailAddr, "--sms-latency", smsLatency,
 		"--concurrency", concurrency, "--requests", journeys, "--warmup", "0", "--duration", "10m", "--forwarded-for",
-		"--server-pid", fmt.Sprint(serve.Process.Pid), "--json"}, &out, &errOut)
-	if code != 0 {
-		t.Fatalf("seuil-load = %d\n%s\nserve:\n%s", code, errOut.String(), serveErr.String())
-	}
-	var rep struct {
-		Results []struct {
-			Requests uint64            `json:"requests"`
-			Errors   uint64            `json:"errors"`
-			ByKind   map[string]uint64 `json:"errors_by_kind"`
-			CPU      float64           `json:"server_cpu_ms_per_request"`
-			Phases   []struct {
-				Name string  `json:"name"`
-				P50  float64 `json:"p50_ms"`
-			} `json:"phases"`
-		} `json:"results"`
-	}
-	if err := json.Unmarshal(out.Bytes(), &rep); err != nil || len(rep.Results) != 1 {
-		t.Fatalf("report: %v\n%s", err, out.String())
-	}
-	r := rep.Results[0]
-	if want, _ := strconv.ParseUint(journeys, 10, 64); r.Requests < want || r.Errors != 0 {
-		t.Fatalf("%d journeys, %d errors %v:\n%s\nserve:\n%s", r.Requests, r.Errors, r.ByKind, out.String(), serveErr.String())
-	}
+		"--server-pid", fmt.Sprint(serve.Process.Pid), "--json"}, want, serveErr)
 	var names []string
 	phases := map[string]float64{}
 	for _, p := range r.Phases {
@@ -79,10 +57,7 @@ func TestActivationScenarioAgainstServe(t *testing.T) {
 	if strings.Join(names, ",") != "start,identify,sms,verify,password" {
 		t.Errorf("phases %v", names)
 	}
-	if r.CPU <= 0 {
-		t.Errorf("server CPU per journey not reported: %v", r.CPU)
-	}
-	t.Logf("%s", out.String())
+	t.Logf("%s", report)
 	t.Logf("seuil serve RSS: idle %.0f MiB, peak under load %.0f MiB", idle, procStatusMiB(serve.Process.Pid, "VmHWM"))
 }
 
@@ -238,7 +213,7 @@ func TestLoginAgainstServe(t *testing.T) {
 			args = append(args, "--forwarded-for") // an address each
 		}
 		want, _ := strconv.ParseUint(logins, 10, 64)
-		r := measure(t, args, want, srv.stderr)
+		r, _ := measure(t, args, want, srv.stderr)
 		t.Logf("login, %s ID token, %s workers, %d accounts, %s: %.0f/s, p50 %.0f ms, p99 %.0f ms, max %.0f ms; server CPU %.2f ms per sign-in",
 			alg, concurrency, accounts, addresses, r.Rate, r.P50, r.P99, r.Max, r.CPU)
 	}
@@ -288,11 +263,16 @@ type measured struct {
 	P50      float64           `json:"p50_ms"`
 	P99      float64           `json:"p99_ms"`
 	Max      float64           `json:"max_ms"`
+	Phases   []struct {
+		Name string  `json:"name"`
+		P50  float64 `json:"p50_ms"`
+	} `json:"phases"`
 }
 
 // measure runs seuil-load with args (one scenario, --json, --server-pid)
 // and requires at least want iterations, no error, and the server's CPU.
-func measure(t *testing.T, args []string, want uint64, server fmt.Stringer) measured {
+// It returns the figures and the report as printed.
+func measure(t *testing.T, args []string, want uint64, server fmt.Stringer) (measured, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	if code := runMain(context.Background(), args, &out, &errOut); code != 0 {
@@ -306,7 +286,7 @@ func measure(t *testing.T, args []string, want uint64, server fmt.Stringer) meas
 	if r.Requests < want || r.Errors != 0 || r.CPU <= 0 {
 		t.Fatalf("%d iterations, %d errors %v, %.3f ms of server CPU each:\n%s\nserver:\n%s", r.Requests, r.Errors, r.ByKind, r.CPU, out.String(), server)
 	}
-	return r
+	return r, out.String()
 }
 
 // TestRefreshCPUAgainstServe: refreshes with rotation against `seuil
@@ -317,48 +297,16 @@ func measure(t *testing.T, args []string, want uint64, server fmt.Stringer) meas
 // SEUIL_LOAD_REFRESHES sets the count (default 300).
 func TestRefreshCPUAgainstServe(t *testing.T) {
 	const secret, redirect, password = "refresh-load-secret-0123456789abcdef", "http://127.0.0.1:9/callback", "Qz-0123456789ab-Wx7"
-	clients := ""
-	for _, alg := range []string{"ES256", "RS256"} {
-		clients += fmt.Sprintf(`  clients:
-    - id: load-%[1]s
-      secret: %[2]q
-      redirect_uris: [%[3]q]
-      scopes: [openid, offline_access]
-      grant_types: [authorization_code, refresh_token]
-      id_token_signed_response_alg: %[1]s
-`, alg, secret, redirect)
-	}
-	clients = strings.Replace(clients, "  clients:\n    - id: load-RS256", "    - id: load-RS256", 1)
-	srv := startServe(t, 1, clients)
-	srv.activate(t, 1, password)
-	var out, errOut bytes.Buffer
+	algs := []string{"ES256", "RS256"}
+	srv, _ := accountsServe(t, 1, algs, true, secret, redirect, password)
 	refreshes := envOr("SEUIL_LOAD_REFRESHES", "300")
-	for _, alg := range []string{"ES256", "RS256"} {
-		out.Reset()
-		errOut.Reset()
-		t.Setenv("SEUIL_LOAD_CLIENT_SECRET", secret)
-		code := runMain(context.Background(), []string{"--issuer", "http://" + srv.addr, "--scenario", "refresh",
+	want, _ := strconv.ParseUint(refreshes, 10, 64)
+	t.Setenv("SEUIL_LOAD_CLIENT_SECRET", secret)
+	for _, alg := range algs {
+		r, _ := measure(t, []string{"--issuer", "http://" + srv.addr, "--scenario", "refresh",
 			"--client-id", "load-" + alg, "--client-secret", secret, "--redirect-uri", redirect,
 			"--username", "23000000T", "--password", password, "--concurrency", "4", "--requests", refreshes,
-			"--warmup", "0", "--duration", "5m", "--server-pid", fmt.Sprint(srv.cmd.Process.Pid), "--json"}, &out, &errOut)
-		if code != 0 {
-			t.Fatalf("%s refreshes: %d\n%s\nserve:\n%s", alg, code, errOut.String(), srv.stderr.String())
-		}
-		var rep struct {
-			Results []struct {
-				Requests uint64  `json:"requests"`
-				Errors   uint64  `json:"errors"`
-				CPU      float64 `json:"server_cpu_ms_per_request"`
-				Rate     float64 `json:"requests_per_second"`
-			} `json:"results"`
-		}
-		if err := json.Unmarshal(out.Bytes(), &rep); err != nil || len(rep.Results) != 1 {
-			t.Fatalf("report: %v\n%s", err, out.String())
-		}
-		r := rep.Results[0]
-		if want, _ := strconv.ParseUint(refreshes, 10, 64); r.Requests < want || r.Errors != 0 || r.CPU <= 0 {
-			t.Fatalf("%s: %d refreshes, %d errors, %.3f ms of server CPU each:\n%s", alg, r.Requests, r.Errors, r.CPU, out.String())
-		}
+			"--warmup", "0", "--duration", "5m", "--server-pid", fmt.Sprint(srv.cmd.Process.Pid), "--json"}, want, srv.stderr)
 		t.Logf("refresh, %s ID token: %.0f per server CPU-second (%.2f ms each), %.0f/s with the tool on the same cores",
 			alg, 1000/r.CPU, r.CPU, r.Rate)
 	}

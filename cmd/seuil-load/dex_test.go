@@ -92,9 +92,9 @@ connectors:
 		for _, tg := range targets {
 			common := []string{"--issuer", tg.issuer, "--client-id", tg.client, "--redirect-uri", redirect,
 				"--password", password, "--warmup", "0", "--duration", "5m", "--server-pid", strconv.Itoa(tg.pid), "--json"}
-			login := measure(t, append([]string{"--scenario", "login", "--logins", file, "--concurrency", "32",
+			login, _ := measure(t, append([]string{"--scenario", "login", "--logins", file, "--concurrency", "32",
 				"--requests", strconv.FormatUint(logins, 10)}, common...), logins, tg.log)
-			refresh := measure(t, append([]string{"--scenario", "refresh", "--username", "23000000T", "--logins", file, "--concurrency", "4",
+			refresh, _ := measure(t, append([]string{"--scenario", "refresh", "--username", "23000000T", "--logins", file, "--concurrency", "4",
 				"--requests", strconv.FormatUint(refreshes, 10)}, common...), refreshes, tg.log)
 			t.Logf("round %d, %s: login c=32 %.0f/s, p50 %.0f ms, p99 %.0f ms, max %.0f ms, %.2f ms of its CPU each; "+
 				"refresh c=4 %.0f/s, %.0f per its CPU-second (%.2f ms each)",

@@ -148,46 +148,32 @@ func (r *Regulator) Turn(ctx context.Context, holds ...Hold) (release func(), er
 // once: turns are taken in order, so that two requests never each hold
 // what the other waits for.
 func (r *Regulator) takeAll(ctx context.Context, keys [][2]string, holds []Hold, holder string) int {
-	ttl := r.turnTTL
-	if ttl <= 0 {
-		ttl = DefaultTurnTTL
-	}
 	// Sent whole even if ctx ends meanwhile: a take the server made but
 	// the client did not hear of would hold its turn until the TTL.
 	bg := context.WithoutCancel(ctx)
 	p := r.rdb.Pipeline()
 	cmds := make([]*redis.Cmd, len(holds))
 	for i, h := range holds {
-		cmds[i] = takeTurn.EvalSha(bg, p, keys[i][:], max(h.Slots, 1), ttl.Milliseconds(), holder, r.wait().Milliseconds())
+		cmds[i] = takeTurn.EvalSha(bg, p, keys[i][:], max(h.Slots, 1), r.ttl().Milliseconds(), holder, r.wait().Milliseconds())
 	}
 	_, _ = p.Exec(bg) // each command's outcome is read below
-	if ctx.Err() != nil {
-		// Gone meanwhile: give back what was taken, leave the lines.
-		var taken [][2]string
-		for i, c := range cmds {
-			if c.Err() == nil && c.Val() == int64(1) {
-				taken = append(taken, keys[i])
-			} else {
-				r.leave(ctx, keys[i][1], holder)
-			}
+	// Refused, or not run (a server without the script yet, a failure):
+	// the one-by-one path takes it, or says why not.
+	took := func(c *redis.Cmd) bool { return c.Err() == nil && c.Val() == int64(1) }
+	first := 0 // a request gone meanwhile keeps nothing
+	if ctx.Err() == nil {
+		for first < len(cmds) && took(cmds[first]) {
+			first++
 		}
-		r.give(ctx, taken, holder)
-		return 0
 	}
-	first := len(holds)
+	// What comes after the first refused is given back, and its lines
+	// left: this request waits for the first refused only.
 	var late [][2]string
-	for i, c := range cmds {
-		// Refused, or not run (a server without the script yet, a
-		// failure): the one-by-one path takes it, or says why not.
-		ok := c.Err() == nil && c.Val() == int64(1)
+	for i := first; i < len(cmds); i++ {
 		switch {
-		case !ok && first == len(holds):
-			first = i
-		case ok && first < len(holds):
+		case took(cmds[i]):
 			late = append(late, keys[i])
-		case !ok:
-			// Refused after the first refused: out of its line too,
-			// since this request waits for the first one only.
+		case i > first || ctx.Err() != nil:
 			r.leave(ctx, keys[i][1], holder)
 		}
 	}
@@ -225,6 +211,13 @@ func (r *Regulator) leave(ctx context.Context, waiters, holder string) {
 	_ = r.rdb.ZRem(context.WithoutCancel(ctx), waiters, holder).Err()
 }
 
+func (r *Regulator) ttl() time.Duration {
+	if r.turnTTL > 0 {
+		return r.turnTTL
+	}
+	return DefaultTurnTTL
+}
+
 func (r *Regulator) wait() time.Duration {
 	if r.turnWait > 0 {
 		return r.turnWait
@@ -236,10 +229,6 @@ func (r *Regulator) wait() time.Duration {
 // holder of key gives its turn back, and looking again every turnRelook
 // for a hold that lapsed.
 func (r *Regulator) take(ctx context.Context, key, waited, holder string, slots int, deadline time.Time) error {
-	ttl := r.turnTTL
-	if ttl <= 0 {
-		ttl = DefaultTurnTTL
-	}
 	relook := r.turnRelook
 	if relook <= 0 {
 		relook = turnRelook
@@ -254,7 +243,7 @@ func (r *Regulator) take(ctx context.Context, key, waited, holder string, slots 
 			defer stop()
 		}
 		// As in takeAll: the take is heard of even if ctx ends meanwhile.
-		got, err := takeTurn.Run(context.WithoutCancel(ctx), r.rdb, []string{key, waited}, slots, ttl.Milliseconds(), holder, r.wait().Milliseconds()).Int()
+		got, err := takeTurn.Run(context.WithoutCancel(ctx), r.rdb, []string{key, waited}, slots, r.ttl().Milliseconds(), holder, r.wait().Milliseconds()).Int()
 		switch {
 		case err == nil && got == 1 && ctx.Err() != nil:
 			r.give(ctx, [][2]string{{key, waited}}, holder)

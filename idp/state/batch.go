@@ -122,17 +122,13 @@ func (b *Batch) Members(key string, then func([]string)) {
 // MembersOf returns the members of several sets in one round trip, in
 // the order of keys (a missing set: none).
 func (s *Store) MembersOf(ctx context.Context, keys ...string) ([][]string, error) {
-	p := s.rdb.Pipeline()
-	cmds := make([]*redis.StringSliceCmd, len(keys))
-	for i, k := range keys {
-		cmds[i] = p.SMembers(ctx, s.Key(k))
-	}
-	if _, err := p.Exec(ctx); err != nil {
-		return nil, fmt.Errorf("state: members: %w", err)
-	}
 	out := make([][]string, len(keys))
-	for i, c := range cmds {
-		out[i] = c.Val()
+	if err := s.Batch(ctx, func(b *Batch) {
+		for i, k := range keys {
+			b.Members(k, func(m []string) { out[i] = m })
+		}
+	}); err != nil {
+		return nil, fmt.Errorf("state: members: %w", err)
 	}
 	return out, nil
 }

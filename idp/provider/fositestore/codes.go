@@ -14,9 +14,6 @@ import (
 func codeKey(sig string) string { return "oidc:code:" + sig }
 func pkceKey(sig string) string { return "oidc:pkce:" + sig }
 
-// errMissing is a record a unit read and found missing.
-var errMissing = fosite.ErrNotFound
-
 // CreateAuthorizeCodeSession stores the request behind an authorization
 // code (held until Flush within a unit).
 func (s *Store) CreateAuthorizeCodeSession(ctx context.Context, sig string, r fosite.Requester) error {

@@ -157,7 +157,14 @@ const (
 // deactivate flips a record's Active flag atomically, in one round trip;
 // it reports wasActive=false when the record was already inactive.
 func (s *Store) deactivate(ctx context.Context, key string) (wasActive bool, err error) {
-	switch swap, err := s.st.SwapPrefix(ctx, key, activePrefix, inactivePrefix); {
+	swap, err := s.st.SwapPrefix(ctx, key, activePrefix, inactivePrefix)
+	return s.deactivated(ctx, key, swap, err)
+}
+
+// deactivated reads the outcome of the flip of key's flag (SwapPrefix,
+// sent alone or in a batch): whether the record was active.
+func (s *Store) deactivated(ctx context.Context, key string, swap state.Swap, err error) (wasActive bool, _ error) {
+	switch {
 	case errors.Is(err, state.ErrNotFound):
 		return false, fosite.ErrNotFound
 	case err != nil:

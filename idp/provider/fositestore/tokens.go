@@ -129,18 +129,9 @@ func (s *Store) RotateRefreshToken(ctx context.Context, reqID, sig string) error
 	if err != nil {
 		return fmt.Errorf("fositestore: rotate: %w", err)
 	}
-	was := swap == state.Swapped
-	switch {
-	case errors.Is(swapErr, state.ErrNotFound):
-		return fosite.ErrNotFound
-	case swapErr != nil:
-		return swapErr
-	case swap == state.Other:
-		// Written before the flag led the JSON (an upgrade with tokens
-		// alive): flipped the slow way.
-		if was, err = s.deactivateSlow(ctx, rtKey(sig)); err != nil {
-			return err
-		}
+	was, err := s.deactivated(ctx, rtKey(sig), swap, swapErr)
+	if err != nil {
+		return err
 	}
 	if !was {
 		return fmt.Errorf("fositestore: refresh token already rotated: %w", fosite.ErrInactiveToken)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/ory/fosite"
+
 	"github.com/seuil-idp/seuil/idp/state"
 )
 
@@ -39,9 +41,7 @@ type unitKey struct{}
 
 // ForRequest returns ctx for one request to the provider: its records'
 // writes are held until Flush, and what it reads is remembered.
-func ForRequest(ctx context.Context) context.Context {
-	return context.WithValue(ctx, unitKey{}, &unit{read: map[string]*record{}})
-}
+func ForRequest(ctx context.Context) context.Context { return ForTokenRequest(ctx, "") }
 
 // ForTokenRequest is ForRequest for a token request presenting code
 // ("" for a refresh): the code's records are read together.
@@ -153,7 +153,7 @@ func (u *unit) recalled(key string) (record, error) {
 	case !seen:
 		return record{}, errNotRead
 	case rec == nil:
-		return record{}, errMissing
+		return record{}, fosite.ErrNotFound
 	}
 	return *rec, nil
 }
