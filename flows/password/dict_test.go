@@ -1,6 +1,7 @@
 package password
 
 import (
+	"encoding/binary"
 	"strings"
 	"testing"
 
@@ -50,6 +51,40 @@ func TestEmbeddedWords(t *testing.T) {
 	}
 }
 
+// encodeWords is gen's format for words given in order, each of rank
+// its position and flags 1.
+func encodeWords(ws ...string) string {
+	u32 := func(b []byte, v int) []byte { return binary.LittleEndian.AppendUint32(b, uint32(v)) }
+	b, total := []byte(wordsMagic), 0
+	for _, w := range ws {
+		total += len(w)
+	}
+	b = u32(u32(b, len(ws)), total)
+	b, total = u32(b, 0), 0
+	for _, w := range ws {
+		total += len(w)
+		b = u32(b, total)
+	}
+	for i := range ws {
+		b = u32(b, (i+1)<<8|1)
+	}
+	return string(b) + strings.Join(ws, "")
+}
+
+func TestDecode(t *testing.T) {
+	t.Parallel()
+	d, err := decodeDict(encodeWords("ab", "abc", "bd"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rank, fl, ok := d.lookup("abc"); !ok || rank != 2 || fl != 1 {
+		t.Errorf(`lookup("abc") = %d, %b, %v; want 2, 1, true`, rank, fl, ok)
+	}
+	if _, _, ok := d.lookup("b"); ok {
+		t.Error(`lookup("b") found`)
+	}
+}
+
 func TestDecodeCorrupt(t *testing.T) {
 	t.Parallel()
 	for _, n := range []int{0, 5, len(wordsMagic), len(wordsMagic) + 3, 1000, len(wordsBin) - 1} {
@@ -57,17 +92,31 @@ func TestDecodeCorrupt(t *testing.T) {
 			t.Errorf("decodeDict(first %d bytes) succeeded, want error", n)
 		}
 	}
+	good := encodeWords("ab", "cd")
+	offsets := len(wordsMagic) + 8
+	tests := map[string]string{
+		"older format":         "SEUILWORDS1\n" + good[len(wordsMagic):],
+		"a byte too many":      good + "e",
+		"offsets out of order": good[:offsets+4] + "\x05\x00\x00\x00" + good[offsets+8:],
+		"first offset not 0":   good[:offsets] + "\x01" + good[offsets+1:],
+		"last offset short":    good[:offsets+8] + "\x03" + good[offsets+9:],
+	}
+	for name, raw := range tests {
+		if _, err := decodeDict(raw); err == nil {
+			t.Errorf("%s: decodeDict succeeded, want error", name)
+		}
+	}
 }
 
 // FuzzDecode: a damaged word file is an error, never a panic.
 func FuzzDecode(f *testing.F) {
-	f.Add(wordsBin[:200])
-	f.Add([]byte(wordsMagic + "\x02\x06\x00\x03abc\x01\x05\x02\x01d\x02\x07"))
+	f.Add([]byte(wordsBin[:200]))
+	f.Add([]byte(encodeWords("ab", "abc", "bd")))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		d, err := decodeDict(b)
+		d, err := decodeDict(string(b))
 		if err == nil {
 			for i := 0; i < d.len(); i++ {
-				_ = d.word(i)
+				_, _, _ = d.word(i), d.rank(i), d.flags(i)
 			}
 		}
 	})
@@ -129,8 +178,8 @@ func TestZxcvbnListsEmbedded(t *testing.T) {
 		t.Fatalf("%d words embedded, trustelem has %d: run go generate ./flows/password", d.len(), len(want))
 	}
 	for i := range d.len() {
-		if w := d.word(i); want[w] != d.rank[i] {
-			t.Fatalf("%q ranked %d, trustelem %d: run go generate ./flows/password", w, d.rank[i], want[w])
+		if w := d.word(i); want[w] != d.rank(i) {
+			t.Fatalf("%q ranked %d, trustelem %d: run go generate ./flows/password", w, d.rank(i), want[w])
 		}
 	}
 }

@@ -31,13 +31,15 @@
 // The word lists come from the MIT-licensed @zxcvbn-ts/language-fr,
 // language-en and language-common npm packages (see data/NOTICE.md). `go
 // generate ./flows/password` downloads them with npm and writes
-// data/words.bin, a sorted, front-coded list of 225k lower-case ASCII
-// words with frequency ranks, embedded in the binary: building needs
-// neither npm nor the network. It is decoded once (Preload, or the first
-// Check) into about 3.7 MB, in tens of milliseconds. zxcvbn's English
-// lists (94k words, from trustelem's module) are embedded the same way as
-// data/zxcvbn.bin (go run ./gen -zxcvbn, no npm) and decoded beside it
-// into about 1.6 MB; TestZxcvbnListsEmbedded holds it to the module's. Lookups are prefix searches. A Check costs about
+// data/words.bin, a sorted list of 225k lower-case ASCII words with
+// frequency ranks and an offset table, embedded in the binary: building
+// needs neither npm nor the network. It is searched where it lies (a
+// string in read-only data; Preload, or the first Check, only validates
+// it, in about 0.3 ms), so the server holds no copy on its heap.
+// zxcvbn's English lists (94k words, from trustelem's module) are
+// embedded the same way as data/zxcvbn.bin (go run ./gen -zxcvbn, no
+// npm); TestZxcvbnListsEmbedded holds it to the module's. Lookups are
+// prefix searches. A Check costs about
 // 25 µs (BenchmarkCheck; 225 µs with trustelem's own matching);
 // passwords over 32 bytes are scored in 32-byte chunks to bound that
 // cost.

@@ -2,7 +2,7 @@
 // MIT-licensed @zxcvbn-ts language packages on the npm registry.
 //
 // It is run by `go generate ./flows/password` (never by `go build`), needs
-// npm on the PATH, and writes a sorted, front-coded list
+// npm on the PATH, and writes a sorted, indexed list
 // of lower-cased, accent-folded, printable-ASCII words, each with its best
 // frequency rank and a bitmask of the lists it came from (see ../dict.go
 // for the format, which the reader and this writer must agree on).

@@ -17,7 +17,7 @@ import (
 const (
 	minLen = 2
 	maxLen = 40
-	magic  = "SEUILWORDS1\n"
+	magic  = "SEUILWORDS2\n"
 )
 
 type entry struct {
@@ -104,14 +104,20 @@ func (w wordSet) stats() string {
 	return fmt.Sprintf("%d words, %d passwords, %d names", words, pw, names)
 }
 
-// write stores the set sorted and front-coded: per entry, the length of
-// the prefix shared with the previous word, the suffix length, the suffix,
-// the flags byte and the rank as a uvarint — all after a magic line, the entry
-// count and the words' total length (so the reader allocates once).
+// write stores the set sorted, in the form the server searches in place
+// (password.dict): after a magic line, the entry count and the words'
+// total length, then the offsets of the words, each entry's rank<<8 |
+// flags, and the words concatenated, every number a little-endian
+// uint32.
 func (w wordSet) write(path string) error {
 	keys := make([]string, 0, len(w))
-	for k := range w {
+	total := 0
+	for k, e := range w {
+		if e.rank >= 1<<24 {
+			return fmt.Errorf("%q: rank %d does not fit in 24 bits", k, e.rank)
+		}
 		keys = append(keys, k)
+		total += len(k)
 	}
 	sort.Strings(keys)
 	f, err := os.Create(path)
@@ -121,34 +127,24 @@ func (w wordSet) write(path string) error {
 	defer f.Close()
 	bw := bufio.NewWriter(f)
 	bw.WriteString(magic)
-	var buf [binary.MaxVarintLen64]byte
-	bw.Write(buf[:binary.PutUvarint(buf[:], uint64(len(keys)))])
-	total := 0
+	u32 := func(v uint32) { bw.Write(binary.LittleEndian.AppendUint32(nil, v)) }
+	u32(uint32(len(keys)))
+	u32(uint32(total))
+	off := uint32(0)
+	u32(off)
 	for _, k := range keys {
-		total += len(k)
+		off += uint32(len(k))
+		u32(off)
 	}
-	bw.Write(buf[:binary.PutUvarint(buf[:], uint64(total))])
-	prev := ""
 	for _, k := range keys {
-		p := commonPrefix(prev, k)
 		e := w[k]
-		bw.WriteByte(byte(p))
-		bw.WriteByte(byte(len(k) - p))
-		bw.WriteString(k[p:])
-		bw.WriteByte(e.flags)
-		bw.Write(buf[:binary.PutUvarint(buf[:], uint64(e.rank))])
-		prev = k
+		u32(e.rank<<8 | uint32(e.flags))
+	}
+	for _, k := range keys {
+		bw.WriteString(k)
 	}
 	if err := bw.Flush(); err != nil {
 		return err
 	}
 	return f.Close()
-}
-
-func commonPrefix(a, b string) int {
-	n := 0
-	for n < len(a) && n < len(b) && a[n] == b[n] {
-		n++
-	}
-	return n
 }
