@@ -9,3 +9,7 @@ func WithTurnRelook(r *Regulator, d time.Duration) *Regulator {
 	c.turnRelook = d
 	return &c
 }
+
+// RateKey is the key redis_rate is given for rule and key (it adds its
+// "rate:" in front), for tests that hold Check to redis_rate.
+func RateKey(r *Regulator, rule Rule, key string) string { return r.hashKey(rule, key) }

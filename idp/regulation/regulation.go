@@ -26,6 +26,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/go-redis/redis_rate/v10"
@@ -121,23 +122,109 @@ func (r *Regulator) Limit(rule Rule) (Limit, bool) {
 // Check tells whether rule allows one more event for key, consuming
 // nothing. When it does not, it also returns a *LimitedError.
 func (r *Regulator) Check(ctx context.Context, rule Rule, key string) (Decision, error) {
-	l, rl, err := r.limit(rule)
+	ds, err := r.Checks(ctx, Target{Rule: rule, Key: key})
+	if len(ds) == 0 {
+		return Decision{}, err
+	}
+	return ds[0], err
+}
+
+// peek reads a bucket as redis_rate's GCRA script (allow_n) does with a
+// cost of 0, in the same units (seconds since 2017 by the server's clock,
+// the theoretical arrival time stored in the key), but writes nothing:
+// allow_n rewrites the key with its own value. One key per script, so
+// that a pipeline carries several checks in one round trip, split by
+// node under Cluster. TestPeekAsRedisRate holds its answers to
+// redis_rate's. It returns the events allowed now (Redis truncates the
+// number, as it does allow_n's) and the seconds until the bucket is
+// empty, as text.
+var peek = redis.NewScript(`
+local ei = tonumber(ARGV[3]) / tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = (t[1] - 1483228800) + (t[2] / 1000000)
+local tat = tonumber(redis.call('GET', KEYS[1])) or now
+tat = math.max(tat, now)
+local remaining = (now - (tat - ei * tonumber(ARGV[1]))) / ei
+if remaining < 0 then remaining = 0 end
+return {remaining, tostring(tat - now)}`)
+
+// Checks checks every target in one round trip, consuming nothing, and
+// returns each one's Decision. Its error is CheckAll's: the
+// *LimitedError with the longest wait when any refuses.
+func (r *Regulator) Checks(ctx context.Context, targets ...Target) ([]Decision, error) {
+	if len(targets) == 0 {
+		return nil, nil
+	}
+	limits := make([]Limit, len(targets))
+	keys := make([][]string, len(targets))
+	for i, t := range targets {
+		l, _, err := r.limit(t.Rule)
+		if err != nil {
+			return nil, err
+		}
+		// redis_rate's prefix, so that Hit counts in the bucket read here.
+		limits[i], keys[i] = l, []string{"rate:" + r.hashKey(t.Rule, t.Key)}
+	}
+	args := func(l Limit) []any { return []any{l.Burst, l.Rate, l.Per.Seconds()} }
+	p := r.rdb.Pipeline()
+	cmds := make([]*redis.Cmd, len(targets))
+	for i := range targets {
+		cmds[i] = peek.EvalSha(ctx, p, keys[i], args(limits[i])...)
+	}
+	_, _ = p.Exec(ctx) // each command's outcome is read below
+	ds := make([]Decision, len(targets))
+	var worst *LimitedError
+	for i, t := range targets {
+		c := cmds[i]
+		if redis.HasErrorPrefix(c.Err(), "NOSCRIPT") {
+			// A server that has not seen the script yet is sent it.
+			c = peek.Run(ctx, r.rdb, keys[i], args(limits[i])...)
+		}
+		d, err := peeked(c, limits[i])
+		if err != nil {
+			return nil, fmt.Errorf("regulation: check %s: %w", t.Rule, err)
+		}
+		r.decided(t.Rule, "check", d)
+		ds[i] = d
+		if d.Allowed {
+			continue
+		}
+		if worst == nil || d.RetryAfter > worst.RetryAfter {
+			worst = &LimitedError{Rule: t.Rule, RetryAfter: d.RetryAfter}
+		}
+	}
+	if worst != nil {
+		return ds, worst
+	}
+	return ds, nil
+}
+
+// peeked is the Decision peek's reply c says under l.
+func peeked(c *redis.Cmd, l Limit) (Decision, error) {
+	vals, err := c.Slice()
 	if err != nil {
 		return Decision{}, err
 	}
-	// A cost of 0 reads the bucket without taking from it.
-	res, err := r.limiter.AllowN(ctx, r.hashKey(rule, key), rl, 0)
+	if len(vals) != 2 {
+		return Decision{}, fmt.Errorf("unexpected reply %v", vals)
+	}
+	remaining, ok := vals[0].(int64)
+	text, ok2 := vals[1].(string)
+	if !ok || !ok2 {
+		return Decision{}, fmt.Errorf("unexpected reply %v", vals)
+	}
+	empty, err := strconv.ParseFloat(text, 64)
 	if err != nil {
-		return Decision{}, fmt.Errorf("regulation: check %s: %w", rule, err)
+		return Decision{}, err
 	}
-	d := Decision{Allowed: res.Remaining >= 1, Remaining: res.Remaining}
+	d := Decision{Allowed: remaining >= 1, Remaining: int(remaining)}
 	if !d.Allowed {
-		// The bucket is full until ResetAfter; one token frees up
+		// The bucket is full until it empties; one token frees up
 		// (Burst-1) intervals before that.
-		d.RetryAfter = max(res.ResetAfter-time.Duration(l.Burst-1)*l.interval(), time.Millisecond)
+		resetAfter := time.Duration(empty * float64(time.Second))
+		d.RetryAfter = max(resetAfter-time.Duration(l.Burst-1)*l.interval(), time.Millisecond)
 	}
-	r.decided(rule, "check", d)
-	return d, d.err(rule)
+	return d, nil
 }
 
 // Hit counts one event (a failure, a code sent) for key under rule if the

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-redis/redis_rate/v10"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/seuil-idp/seuil/idp/regulation"
@@ -143,6 +144,36 @@ func TestRefill(t *testing.T) {
 		time.Sleep(d.RetryAfter + 10*time.Millisecond)
 		if d, err := r.Hit(ctx, rule, "22012345T"); err != nil || !d.Allowed {
 			t.Fatalf("hit after RetryAfter = %+v, %v; want allowed", d, err)
+		}
+	})
+}
+
+// Check reads a bucket in one script of its own so that a sign-in's
+// checks share a round trip: it must answer as redis_rate's script did
+// with a cost of 0, from an empty bucket to a full one.
+func TestPeekAsRedisRate(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, rdb redis.UniversalClient) {
+		rule := regulation.LoginPerAccountIP
+		lim := regulation.Limit{Rate: 10, Per: time.Hour, Burst: 5}
+		r := newRegulator(t, rdb, regulation.Rules{rule: lim})
+		rr := redis_rate.NewLimiter(rdb)
+		ctx := t.Context()
+		for hits := range 7 {
+			d, err := r.Check(ctx, rule, "22012345T")
+			want, werr := rr.AllowN(ctx, regulation.RateKey(r, rule, "22012345T"), redis_rate.Limit{Rate: lim.Rate, Period: lim.Per, Burst: lim.Burst}, 0)
+			if werr != nil {
+				t.Fatal(werr)
+			}
+			if d.Remaining != want.Remaining || d.Allowed != (want.Remaining >= 1) || (err == nil) != d.Allowed {
+				t.Errorf("after %d hits: Check = %+v, %v; redis_rate says %d remaining", hits, d, err, want.Remaining)
+			}
+			// Refused, one event is allowed (Burst-1) intervals before the
+			// bucket is empty again.
+			if wantRetry := want.ResetAfter - 4*6*time.Minute; !d.Allowed && (d.RetryAfter-wantRetry).Abs() > time.Second {
+				t.Errorf("after %d hits: retry after %v, want %v", hits, d.RetryAfter, wantRetry)
+			}
+			_, _ = r.Hit(ctx, rule, "22012345T")
 		}
 	})
 }

@@ -12,13 +12,12 @@ type Target struct {
 	Key  string
 }
 
-// CheckAll checks every target, consuming nothing. It returns nil if all
-// allow one more event, otherwise the *LimitedError with the longest wait.
+// CheckAll checks every target in one round trip, consuming nothing. It
+// returns nil if all allow one more event, otherwise the *LimitedError
+// with the longest wait.
 func (r *Regulator) CheckAll(ctx context.Context, targets ...Target) error {
-	return r.each(targets, func(t Target) error {
-		_, err := r.Check(ctx, t.Rule, t.Key)
-		return err
-	})
+	_, err := r.Checks(ctx, targets...)
+	return err
 }
 
 // HitAll counts the event under every target that allows it (each rule

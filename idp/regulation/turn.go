@@ -56,7 +56,8 @@ type Hold struct {
 // could, and under a steady stream one waiter could lose every time until
 // it gave up ("limited"), though honest. A key's lifetime is only ever
 // extended: a request with a shorter wait or hold must not cut short the
-// others'.
+// others'. A take returns how many hold the key with it (itself
+// included), 0 when it is refused.
 var takeTurn = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -76,7 +77,7 @@ end
 redis.call('ZREM', KEYS[2], ARGV[3])
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
 outlive(KEYS[1], ARGV[2])
-return 1`)
+return redis.call('ZCARD', KEYS[1])`)
 
 // giveTurn gives holder ARGV[1]'s slot of KEYS[1] back and, when someone
 // waits for the key (KEYS[2]), publishes the key on channel ARGV[2]. One
@@ -119,6 +120,15 @@ func (r *Regulator) WithTurnTimes(ttl, wait time.Duration) *Regulator {
 // When they do not all come within the wait it returns a *LimitedError
 // and holds nothing; a cancelled ctx returns ctx's error.
 func (r *Regulator) Turn(ctx context.Context, holds ...Hold) (release func(), err error) {
+	release, _, err = r.Turns(ctx, holds...)
+	return release, err
+}
+
+// Turns is Turn that also says, for each hold, how many requests held
+// it once this one had taken it, itself included: a caller that learns
+// only with the turn held how many slots it should have asked for can
+// tell whether it came within them.
+func (r *Regulator) Turns(ctx context.Context, holds ...Hold) (release func(), held []int, err error) {
 	id := make([]byte, 16)
 	_, _ = rand.Read(id)
 	holder := hex.EncodeToString(id)
@@ -131,23 +141,24 @@ func (r *Regulator) Turn(ctx context.Context, holds ...Hold) (release func(), er
 	}
 	// Every hold asked at once first: an uncontended request (nearly
 	// every one) takes its turns in one round trip.
-	first := r.takeAll(ctx, keys, holds, holder)
-	taken = append(taken, keys[:first]...)
-	for i := first; i < len(holds); i++ {
-		if err := r.take(ctx, keys[i][0], keys[i][1], holder, max(holds[i].Slots, 1), deadline); err != nil {
+	held = r.takeAll(ctx, keys, holds, holder)
+	taken = append(taken, keys[:len(held)]...)
+	for i := len(held); i < len(holds); i++ {
+		n, err := r.take(ctx, keys[i][0], keys[i][1], holder, max(holds[i].Slots, 1), deadline)
+		if err != nil {
 			release()
-			return nil, err
+			return nil, nil, err
 		}
-		taken = append(taken, keys[i])
+		taken, held = append(taken, keys[i]), append(held, n)
 	}
-	return release, nil
+	return release, held, nil
 }
 
-// takeAll tries every hold in one pipeline and returns how many of the
-// first ones it took. Holds taken after one refused are given back at
+// takeAll tries every hold in one pipeline and returns, for each of the
+// first ones it took, how many held it then. Holds taken after one refused are given back at
 // once: turns are taken in order, so that two requests never each hold
 // what the other waits for.
-func (r *Regulator) takeAll(ctx context.Context, keys [][2]string, holds []Hold, holder string) int {
+func (r *Regulator) takeAll(ctx context.Context, keys [][2]string, holds []Hold, holder string) []int {
 	// Sent whole even if ctx ends meanwhile: a take the server made but
 	// the client did not hear of would hold its turn until the TTL.
 	bg := context.WithoutCancel(ctx)
@@ -159,13 +170,15 @@ func (r *Regulator) takeAll(ctx context.Context, keys [][2]string, holds []Hold,
 	_, _ = p.Exec(bg) // each command's outcome is read below
 	// Refused, or not run (a server without the script yet, a failure):
 	// the one-by-one path takes it, or says why not.
-	took := func(c *redis.Cmd) bool { return c.Err() == nil && c.Val() == int64(1) }
-	first := 0 // a request gone meanwhile keeps nothing
+	took := func(c *redis.Cmd) bool { n, err := c.Int(); return err == nil && n >= 1 }
+	var held []int // a request gone meanwhile keeps nothing
 	if ctx.Err() == nil {
-		for first < len(cmds) && took(cmds[first]) {
-			first++
+		for len(held) < len(cmds) && took(cmds[len(held)]) {
+			n, _ := cmds[len(held)].Int()
+			held = append(held, n)
 		}
 	}
+	first := len(held)
 	// What comes after the first refused is given back, and its lines
 	// left: this request waits for the first refused only.
 	var late [][2]string
@@ -178,7 +191,7 @@ func (r *Regulator) takeAll(ctx context.Context, keys [][2]string, holds []Hold,
 		}
 	}
 	r.give(ctx, late, holder)
-	return first
+	return held
 }
 
 // give gives holder's turns of keys back, in one round trip for them all
@@ -227,8 +240,8 @@ func (r *Regulator) wait() time.Duration {
 
 // take takes a slot of key, waiting until deadline: woken each time a
 // holder of key gives its turn back, and looking again every turnRelook
-// for a hold that lapsed.
-func (r *Regulator) take(ctx context.Context, key, waited, holder string, slots int, deadline time.Time) error {
+// for a hold that lapsed. It returns how many held key once it had.
+func (r *Regulator) take(ctx context.Context, key, waited, holder string, slots int, deadline time.Time) (int, error) {
 	relook := r.turnRelook
 	if relook <= 0 {
 		relook = turnRelook
@@ -245,19 +258,19 @@ func (r *Regulator) take(ctx context.Context, key, waited, holder string, slots 
 		// As in takeAll: the take is heard of even if ctx ends meanwhile.
 		got, err := takeTurn.Run(context.WithoutCancel(ctx), r.rdb, []string{key, waited}, slots, r.ttl().Milliseconds(), holder, r.wait().Milliseconds()).Int()
 		switch {
-		case err == nil && got == 1 && ctx.Err() != nil:
+		case err == nil && got >= 1 && ctx.Err() != nil:
 			r.give(ctx, [][2]string{{key, waited}}, holder)
-			return ctx.Err()
+			return 0, ctx.Err()
 		case ctx.Err() != nil:
 			r.leave(ctx, waited, holder)
-			return ctx.Err()
+			return 0, ctx.Err()
 		case err != nil:
-			return fmt.Errorf("regulation: turn: %w", err)
-		case got == 1:
-			return nil
+			return 0, fmt.Errorf("regulation: turn: %w", err)
+		case got >= 1:
+			return got, nil
 		case time.Now().After(deadline):
 			r.leave(ctx, waited, holder)
-			return &LimitedError{Rule: turnRule, RetryAfter: r.wait()}
+			return 0, &LimitedError{Rule: turnRule, RetryAfter: r.wait()}
 		}
 		if first {
 			continue // now listening, look once more before waiting
@@ -267,7 +280,7 @@ func (r *Regulator) take(ctx context.Context, key, waited, holder string, slots 
 		case <-ctx.Done():
 			t.Stop()
 			r.leave(ctx, waited, holder)
-			return ctx.Err()
+			return 0, ctx.Err()
 		case <-woken:
 		case <-t.C:
 		}

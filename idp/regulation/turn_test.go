@@ -301,3 +301,37 @@ func TestTurnWoken(t *testing.T) {
 		}
 	})
 }
+
+// Turns says how many hold each key once the request has it, itself
+// included, whether it took it at once or after waiting; a key given
+// back counts no more.
+func TestTurnsCount(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, rdb redis.UniversalClient) {
+		r := turns(t, rdb, time.Minute, 2*time.Second)
+		ctx := context.Background()
+		ip := regulation.Hold{Key: "ip:192.0.2.7", Slots: 3}
+		var rel []func()
+		for i := range 3 {
+			f, held, err := r.Turns(ctx, ip, regulation.Hold{Key: "student:" + strings.Repeat("1", i+1), Slots: 1})
+			if err != nil || len(held) != 2 || held[0] != i+1 || held[1] != 1 {
+				t.Fatalf("holder %d: held %v, %v; want [%d 1]", i, held, err, i+1)
+			}
+			rel = append(rel, f)
+		}
+		go func() { time.Sleep(100 * time.Millisecond); rel[1]() }()
+		// Full: this one waits for rel[1], then holds with rel[0] and rel[2].
+		f, held, err := r.Turns(ctx, ip, regulation.Hold{Key: "student:x", Slots: 1})
+		if err != nil || len(held) != 2 || held[0] != 3 {
+			t.Fatalf("after one given back: held %v, %v; want [3 1]", held, err)
+		}
+		f()
+		rel[2]()
+		if f, held, err := r.Turns(ctx, ip); err != nil || len(held) != 1 || held[0] != 2 {
+			t.Errorf("two given back: held %v, %v; want [2]", held, err)
+		} else {
+			f()
+		}
+		rel[0]()
+	})
+}

@@ -24,14 +24,15 @@ type Authenticator interface {
 }
 
 // Limiter is the part of idp/regulation (*regulation.Regulator) the
-// sign-in page uses: CheckAll fails when a target has no attempt left,
-// HitAll counts a failed attempt, Turn keeps parallel attempts from all
-// passing the check before any is counted.
+// sign-in page uses: Checks reads the limits (an error when a target has
+// no attempt left), HitAll counts a failed attempt, Turns keeps parallel
+// attempts from all passing the check before any is counted, and Limit
+// says how large the address's budget is.
 type Limiter interface {
-	Check(ctx context.Context, rule regulation.Rule, key string) (regulation.Decision, error)
-	CheckAll(ctx context.Context, targets ...regulation.Target) error
+	Limit(rule regulation.Rule) (regulation.Limit, bool)
+	Checks(ctx context.Context, targets ...regulation.Target) ([]regulation.Decision, error)
 	HitAll(ctx context.Context, targets ...regulation.Target) error
-	Turn(ctx context.Context, holds ...regulation.Hold) (release func(), err error)
+	Turns(ctx context.Context, holds ...regulation.Hold) (release func(), held []int, err error)
 }
 
 // Paths tells the sign-in page where things are, as public paths (the
@@ -190,12 +191,12 @@ func (l *Login) post(w http.ResponseWriter, r *http.Request) {
 	}
 	login = normal
 	ip := websec.ClientIP(r, l.proxies)
-	release, ipChecked, ok := l.turn(ctx, ip, login)
+	release, ok := l.admit(ctx, ip, login)
 	if ok {
 		release = sync.OnceFunc(release)
 		defer release()
 	}
-	if !ok || l.limited(ctx, ip, login, ipChecked) {
+	if !ok {
 		_ = l.trail.Record(ctx, audit.Event{Kind: audit.KindSignIn, Outcome: "limited", Login: login, IP: ip})
 		back.Error = "login.error.limited"
 		l.render(w, r, p.ClientID, http.StatusTooManyRequests, back)
@@ -272,34 +273,12 @@ func (l *Login) next(id string) string {
 // out from another network).
 func targets(ip, login string) []regulation.Target {
 	acct := strings.ToUpper(login)
-	// The address's first: limited leaves it out when the turn has just
-	// read it.
+	// The address's first: admit compares its budget with its turns.
 	return []regulation.Target{
 		{Rule: regulation.LoginPerIP, Key: regulation.IPKey(ip)},
 		{Rule: regulation.LoginPerAccountIP, Key: regulation.PairKey(acct, ip)},
 		{Rule: regulation.LoginPerAccount, Key: acct},
 	}
-}
-
-// limited reports whether an attempt must be refused before the password
-// is even checked. A limiter failure (Redis down) refuses too: sign-in
-// without limits would open the door to guessing.
-func (l *Login) limited(ctx context.Context, ip, login string, ipChecked bool) bool {
-	if l.lim == nil {
-		return false
-	}
-	ts := targets(ip, login)
-	if ipChecked {
-		ts = ts[1:] // the address's limit, read with its turn
-	}
-	err := l.lim.CheckAll(ctx, ts...)
-	switch {
-	case errors.Is(err, regulation.ErrLimited):
-		l.log.InfoContext(ctx, "sign-in refused: limited", "login", login, "ip", ip, "err", err.Error())
-	case err != nil:
-		l.log.ErrorContext(ctx, "sign-in limits", "err", err)
-	}
-	return err != nil
 }
 
 func (l *Login) hit(ctx context.Context, ip, login string) {
