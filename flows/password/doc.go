@@ -34,8 +34,8 @@
 // data/words.bin, a sorted list of 225k lower-case ASCII words with
 // frequency ranks and an offset table, embedded in the binary: building
 // needs neither npm nor the network. It is searched where it lies (a
-// string in read-only data; Preload, or the first Check, only validates
-// it, in about 0.3 ms), so the server holds no copy on its heap.
+// string in read-only data; Preload, or the first Check, reads its
+// header, in tens of microseconds), so the server holds no copy on its heap.
 // zxcvbn's English lists (94k words, from trustelem's module) are
 // embedded the same way as data/zxcvbn.bin (go run ./gen -zxcvbn, no
 // npm); TestZxcvbnListsEmbedded holds it to the module's. Lookups are
