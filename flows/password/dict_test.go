@@ -95,10 +95,10 @@ func TestDecodeCorrupt(t *testing.T) {
 	good := encodeWords("ab", "cd")
 	offsets := len(wordsMagic) + 8
 	tests := map[string]string{
-		"older format":         "SEUILWORDS1\n" + good[len(wordsMagic):],
-		"a byte too many":      good + "e",
-		"first offset not 0":   good[:offsets] + "\x01" + good[offsets+1:],
-		"last offset short":    good[:offsets+8] + "\x03" + good[offsets+9:],
+		"older format":       "SEUILWORDS1\n" + good[len(wordsMagic):],
+		"a byte too many":    good + "e",
+		"first offset not 0": good[:offsets] + "\x01" + good[offsets+1:],
+		"last offset short":  good[:offsets+8] + "\x03" + good[offsets+9:],
 	}
 	for name, raw := range tests {
 		if _, err := decodeDict(raw); err == nil {
