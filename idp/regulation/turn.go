@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -57,7 +58,8 @@ type Hold struct {
 // it gave up ("limited"), though honest. A key's lifetime is only ever
 // extended: a request with a shorter wait or hold must not cut short the
 // others'. A take returns how many hold the key with it (itself
-// included), 0 when it is refused.
+// included); refused, 0 when no slot is free, -1 when one is but
+// waiters ahead take it first, and its place in line (its score).
 var takeTurn = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -72,12 +74,14 @@ end
 if free <= ahead then
   redis.call('ZADD', KEYS[2], 'NX', now + tonumber(ARGV[4]), ARGV[3])
   outlive(KEYS[2], ARGV[4])
-  return 0
+  local line = redis.call('ZSCORE', KEYS[2], ARGV[3])
+  if free > 0 then return {-1, line} end
+  return {0, line}
 end
 redis.call('ZREM', KEYS[2], ARGV[3])
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
 outlive(KEYS[1], ARGV[2])
-return redis.call('ZCARD', KEYS[1])`)
+return {redis.call('ZCARD', KEYS[1]), '0'}`)
 
 // giveTurn gives holder ARGV[1]'s slot of KEYS[1] back and, when someone
 // waits for the key (KEYS[2]), publishes the key on channel ARGV[2]. One
@@ -170,12 +174,12 @@ func (r *Regulator) takeAll(ctx context.Context, keys [][2]string, holds []Hold,
 	_, _ = p.Exec(bg) // each command's outcome is read below
 	// Refused, or not run (a server without the script yet, a failure):
 	// the one-by-one path takes it, or says why not.
-	took := func(c *redis.Cmd) bool { n, err := c.Int(); return err == nil && n >= 1 }
+	took := func(c *redis.Cmd) bool { t, err := turnReply(c); return err == nil && t.held >= 1 }
 	var held []int // a request gone meanwhile keeps nothing
 	if ctx.Err() == nil {
 		for len(held) < len(cmds) && took(cmds[len(held)]) {
-			n, _ := cmds[len(held)].Int()
-			held = append(held, n)
+			t, _ := turnReply(cmds[len(held)])
+			held = append(held, t.held)
 		}
 	}
 	first := len(held)
@@ -247,16 +251,19 @@ func (r *Regulator) take(ctx context.Context, key, waited, holder string, slots 
 		relook = turnRelook
 	}
 	var woken <-chan struct{}
+	var place linePlace // where this waiter stands in key's line
+	told := false       // this look follows a wake
 	for first := true; ; first = false {
 		if !first && woken == nil {
 			// Listening before looking again: a turn given back between
 			// the look and the wait still wakes this one.
 			var stop func()
-			woken, stop = r.wake.listen(ctx, r.rdb, r.turnChannel(), key)
+			woken, stop = r.wake.listen(ctx, r.rdb, r.turnChannel(), key, place)
 			defer stop()
 		}
 		// As in takeAll: the take is heard of even if ctx ends meanwhile.
-		got, err := takeTurn.Run(context.WithoutCancel(ctx), r.rdb, []string{key, waited}, slots, r.ttl().Milliseconds(), holder, r.wait().Milliseconds()).Int()
+		tr, err := turnReply(takeTurn.Run(context.WithoutCancel(ctx), r.rdb, []string{key, waited}, slots, r.ttl().Milliseconds(), holder, r.wait().Milliseconds()))
+		got := tr.held
 		switch {
 		case err == nil && got >= 1 && ctx.Err() != nil:
 			r.give(ctx, [][2]string{{key, waited}}, holder)
@@ -272,6 +279,12 @@ func (r *Regulator) take(ctx context.Context, key, waited, holder string, slots 
 			r.leave(ctx, waited, holder)
 			return 0, &LimitedError{Rule: turnRule, RetryAfter: r.wait()}
 		}
+		place = linePlace{tr.line, holder}
+		if told && got < 0 {
+			// Woken, but a waiter ahead (of another replica, or that
+			// began to wait later here) is to take the free slot.
+			r.wake.pass(key, woken)
+		}
 		if first {
 			continue // now listening, look once more before waiting
 		}
@@ -282,8 +295,38 @@ func (r *Regulator) take(ctx context.Context, key, waited, holder string, slots 
 			r.leave(ctx, waited, holder)
 			return 0, ctx.Err()
 		case <-woken:
+			told = true
 		case <-t.C:
+			told = false
 		}
 		t.Stop()
 	}
+}
+
+// turn is takeTurn's reply: held, how many hold the key, when taken;
+// refused, held is 0 (no slot free) or -1 (one is, for a waiter ahead)
+// and line the waiter's score in line.
+type turn struct {
+	held int
+	line float64
+}
+
+func turnReply(c *redis.Cmd) (turn, error) {
+	vals, err := c.Slice()
+	if err != nil {
+		return turn{}, err
+	}
+	if len(vals) != 2 {
+		return turn{}, fmt.Errorf("regulation: turn: unexpected reply %v", vals)
+	}
+	held, ok := vals[0].(int64)
+	text, ok2 := vals[1].(string)
+	if !ok || !ok2 {
+		return turn{}, fmt.Errorf("regulation: turn: unexpected reply %v", vals)
+	}
+	line, err := strconv.ParseFloat(text, 64)
+	if err != nil {
+		return turn{}, fmt.Errorf("regulation: turn: %w", err)
+	}
+	return turn{int(held), line}, nil
 }

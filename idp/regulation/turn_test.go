@@ -3,6 +3,7 @@ package regulation_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -12,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/seuil-idp/seuil/idp/regulation"
+	"github.com/seuil-idp/seuil/idp/state/redistest"
 )
 
 func turns(t *testing.T, rdb redis.UniversalClient, ttl, wait time.Duration) *regulation.Regulator {
@@ -334,4 +336,87 @@ func TestTurnsCount(t *testing.T) {
 		}
 		rel[0]()
 	})
+}
+
+// evalCounter counts the scripts sent (a redis.Hook).
+type evalCounter struct{ n atomic.Int64 }
+
+func (c *evalCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (c *evalCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if name := cmd.Name(); name == "evalsha" || name == "eval" {
+			c.n.Add(1)
+		}
+		return next(ctx, cmd)
+	}
+}
+func (c *evalCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		for _, cmd := range cmds {
+			if name := cmd.Name(); name == "evalsha" || name == "eval" {
+				c.n.Add(1)
+			}
+		}
+		return next(ctx, cmds)
+	}
+}
+
+// TestTurnWakesOne: a turn given back wakes the first waiter in line,
+// not every waiter (behind a campus NAT, a dozen look at once and all
+// but one in vain, a script run each), and each waiter still gets its
+// turn by wakes alone (the relook is 30 s here), also when the waiters
+// are shared by two replicas, each seeing only its own.
+func TestTurnWakesOne(t *testing.T) {
+	t.Parallel()
+	for _, replicas := range []int{1, 2} {
+		t.Run(fmt.Sprintf("%d replicas", replicas), func(t *testing.T) {
+			t.Parallel()
+			rdb := redistest.Client(t)
+			var cnt evalCounter
+			rdb.AddHook(&cnt)
+			var rs []*regulation.Regulator
+			for range replicas {
+				r := regulation.WithTurnRelook(turns(t, rdb, time.Minute, 30*time.Second), 30*time.Second)
+				t.Cleanup(func() { _ = r.Close() })
+				rs = append(rs, r)
+			}
+			ctx := context.Background()
+			hold := regulation.Hold{Key: "login:ip:192.0.2.8", Slots: 1}
+			release, err := rs[0].Turn(ctx, hold)
+			if err != nil {
+				t.Fatal(err)
+			}
+			const n = 10
+			took := make(chan func(), n)
+			for i := range n {
+				go func() {
+					f, err := rs[i%replicas].Turn(ctx, hold)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					took <- f
+				}()
+			}
+			time.Sleep(300 * time.Millisecond) // all in line, listening
+			cnt.n.Store(0)
+			for i := range n {
+				release()
+				select {
+				case release = <-took:
+				case <-time.After(5 * time.Second):
+					t.Fatalf("waiter %d of %d not woken", i+1, n)
+				}
+			}
+			release()
+			// Each turn given back: its script, the woken waiters' takes
+			// (one per replica), and now and then a wake passed on.
+			// Waking all would be n(n+1)/2 takes more.
+			runs := cnt.n.Load()
+			t.Logf("%d scripts for %d turns given back and taken", runs, n)
+			if limit := int64((2 + replicas) * n); runs > limit {
+				t.Errorf("%d scripts for %d turns given back and taken, want %d at most", runs, n, limit)
+			}
+		})
+	}
 }
