@@ -201,19 +201,7 @@ func (r *Regulator) Checks(ctx context.Context, targets ...Target) ([]Decision, 
 
 // peeked is the Decision peek's reply c says under l.
 func peeked(c *redis.Cmd, l Limit) (Decision, error) {
-	vals, err := c.Slice()
-	if err != nil {
-		return Decision{}, err
-	}
-	if len(vals) != 2 {
-		return Decision{}, fmt.Errorf("unexpected reply %v", vals)
-	}
-	remaining, ok := vals[0].(int64)
-	text, ok2 := vals[1].(string)
-	if !ok || !ok2 {
-		return Decision{}, fmt.Errorf("unexpected reply %v", vals)
-	}
-	empty, err := strconv.ParseFloat(text, 64)
+	remaining, empty, err := intAndNumber(c)
 	if err != nil {
 		return Decision{}, err
 	}
@@ -225,6 +213,26 @@ func peeked(c *redis.Cmd, l Limit) (Decision, error) {
 		d.RetryAfter = max(resetAfter-time.Duration(l.Burst-1)*l.interval(), time.Millisecond)
 	}
 	return d, nil
+}
+
+// intAndNumber reads the reply of the scripts here that answer {an
+// integer, a number as text} (Lua's numbers reach Redis's replies as
+// integers, truncated, unless sent as text).
+func intAndNumber(c *redis.Cmd) (int64, float64, error) {
+	vals, err := c.Slice()
+	if err != nil {
+		return 0, 0, err
+	}
+	if len(vals) != 2 {
+		return 0, 0, fmt.Errorf("unexpected reply %v", vals)
+	}
+	n, ok := vals[0].(int64)
+	text, ok2 := vals[1].(string)
+	if !ok || !ok2 {
+		return 0, 0, fmt.Errorf("unexpected reply %v", vals)
+	}
+	f, err := strconv.ParseFloat(text, 64)
+	return n, f, err
 }
 
 // Hit counts one event (a failure, a code sent) for key under rule if the

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -312,19 +311,7 @@ type turn struct {
 }
 
 func turnReply(c *redis.Cmd) (turn, error) {
-	vals, err := c.Slice()
-	if err != nil {
-		return turn{}, err
-	}
-	if len(vals) != 2 {
-		return turn{}, fmt.Errorf("regulation: turn: unexpected reply %v", vals)
-	}
-	held, ok := vals[0].(int64)
-	text, ok2 := vals[1].(string)
-	if !ok || !ok2 {
-		return turn{}, fmt.Errorf("regulation: turn: unexpected reply %v", vals)
-	}
-	line, err := strconv.ParseFloat(text, 64)
+	held, line, err := intAndNumber(c)
 	if err != nil {
 		return turn{}, fmt.Errorf("regulation: turn: %w", err)
 	}
