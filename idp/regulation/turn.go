@@ -158,9 +158,9 @@ func (r *Regulator) Turns(ctx context.Context, holds ...Hold) (release func(), h
 }
 
 // takeAll tries every hold in one pipeline and returns, for each of the
-// first ones it took, how many held it then. Holds taken after one refused are given back at
-// once: turns are taken in order, so that two requests never each hold
-// what the other waits for.
+// first ones it took, how many held it then. Holds taken after one
+// refused are given back at once: turns are taken in order, so that two
+// requests never each hold what the other waits for.
 func (r *Regulator) takeAll(ctx context.Context, keys [][2]string, holds []Hold, holder string) []int {
 	// Sent whole even if ctx ends meanwhile: a take the server made but
 	// the client did not hear of would hold its turn until the TTL.
@@ -280,8 +280,8 @@ func (r *Regulator) take(ctx context.Context, key, waited, holder string, slots 
 		}
 		place = linePlace{tr.line, holder}
 		if told && got < 0 {
-			// Woken, but a waiter ahead (of another replica, or that
-			// began to wait later here) is to take the free slot.
+			// Woken, but a waiter ahead (another replica's, or one
+			// here not listening yet) is to take the free slot.
 			r.wake.pass(key, woken)
 		}
 		if first {

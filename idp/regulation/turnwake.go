@@ -14,14 +14,15 @@ import (
 // waiters: one subscription per regulator (and its copies), opened at
 // the first wait, each message the key of a turn given back.
 //
-// A message wakes one waiter of the key, the first to begin waiting that
-// is not told yet: a turn given back frees one slot, which the first in
-// line takes (takeTurn), so waking every waiter had all but one look in
-// vain, a script run each; behind a campus NAT, a dozen per sign-in.
+// A message wakes one waiter of the key, the first in line not told
+// yet: a turn given back frees one slot, which the first in line takes
+// (takeTurn), so waking every waiter had all but one look in vain, a
+// script run each; behind a campus NAT, a dozen per sign-in.
 // Waiters are told in the line's order (by score, then member, as a
 // sorted set orders them), which each learns when its take is refused.
 // This process sees only its own waiters, though: another replica's may
-// be ahead. So a waiter told in vain while a slot is free passes the wake
+// be ahead, or one of its own that has not begun listening yet. So a
+// waiter told in vain while a slot is free passes the wake
 // on (pass), and one that stops waiting with a wake unread passes it
 // too: no slot stays free for want of a wake.
 type wakeups struct {
