@@ -386,7 +386,7 @@ func TestTurnWakesOne(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			const n = 10
+			const n = 20
 			took := make(chan func(), n)
 			for i := range n {
 				go func() {
@@ -410,11 +410,12 @@ func TestTurnWakesOne(t *testing.T) {
 			}
 			release()
 			// Each turn given back: its script, the woken waiters' takes
-			// (one per replica), and now and then a wake passed on.
-			// Waking all would be n(n+1)/2 takes more.
+			// (one per replica), and wakes passed on while the first in
+			// line has not taken its turn yet (more on a busy machine).
+			// Waking all would be n(n+1)/2 takes more: 230 here.
 			runs := cnt.n.Load()
 			t.Logf("%d scripts for %d turns given back and taken", runs, n)
-			if limit := int64((2 + replicas) * n); runs > limit {
+			if limit := int64((2 + 2*replicas) * n); runs > limit {
 				t.Errorf("%d scripts for %d turns given back and taken, want %d at most", runs, n, limit)
 			}
 		})
