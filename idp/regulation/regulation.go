@@ -186,11 +186,8 @@ func (r *Regulator) Checks(ctx context.Context, targets ...Target) ([]Decision, 
 		}
 		r.decided(t.Rule, "check", d)
 		ds[i] = d
-		if d.Allowed {
-			continue
-		}
-		if worst == nil || d.RetryAfter > worst.RetryAfter {
-			worst = &LimitedError{Rule: t.Rule, RetryAfter: d.RetryAfter}
+		if !d.Allowed {
+			worst = longer(worst, &LimitedError{Rule: t.Rule, RetryAfter: d.RetryAfter})
 		}
 	}
 	if worst != nil {

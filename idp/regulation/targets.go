@@ -37,9 +37,7 @@ func (r *Regulator) each(targets []Target, fn func(Target) error) error {
 		var lim *LimitedError
 		switch {
 		case errors.As(err, &lim):
-			if worst == nil || lim.RetryAfter > worst.RetryAfter {
-				worst = lim
-			}
+			worst = longer(worst, lim)
 		case err != nil:
 			return err
 		}
@@ -48,4 +46,13 @@ func (r *Regulator) each(targets []Target, fn func(Target) error) error {
 		return worst
 	}
 	return nil
+}
+
+// longer is whichever of two refusals (worst may be nil) waits longer:
+// the one a caller of several checks reports.
+func longer(worst, lim *LimitedError) *LimitedError {
+	if worst == nil || lim.RetryAfter > worst.RetryAfter {
+		return lim
+	}
+	return worst
 }

@@ -173,13 +173,20 @@ func (r *Regulator) takeAll(ctx context.Context, keys [][2]string, holds []Hold,
 	_, _ = p.Exec(bg) // each command's outcome is read below
 	// Refused, or not run (a server without the script yet, a failure):
 	// the one-by-one path takes it, or says why not.
-	took := func(c *redis.Cmd) bool { t, err := turnReply(c); return err == nil && t.held >= 1 }
-	var held []int // a request gone meanwhile keeps nothing
-	if ctx.Err() == nil {
-		for len(held) < len(cmds) && took(cmds[len(held)]) {
-			t, _ := turnReply(cmds[len(held)])
-			held = append(held, t.held)
+	took := func(c *redis.Cmd) int { // how many hold it; 0: not taken
+		t, err := turnReply(c)
+		if err != nil {
+			return 0
 		}
+		return max(t.held, 0)
+	}
+	var held []int // a request gone meanwhile keeps nothing
+	for gone := ctx.Err() != nil; !gone && len(held) < len(cmds); {
+		n := took(cmds[len(held)])
+		if n == 0 {
+			break
+		}
+		held = append(held, n)
 	}
 	first := len(held)
 	// What comes after the first refused is given back, and its lines
@@ -187,7 +194,7 @@ func (r *Regulator) takeAll(ctx context.Context, keys [][2]string, holds []Hold,
 	var late [][2]string
 	for i := first; i < len(cmds); i++ {
 		switch {
-		case took(cmds[i]):
+		case took(cmds[i]) > 0:
 			late = append(late, keys[i])
 		case i > first || ctx.Err() != nil:
 			r.leave(ctx, keys[i][1], holder)
