@@ -166,15 +166,17 @@ func (p *Provider) compose() *fosite.Fosite {
 		JWKSFetcherStrategy:            newJWKSFetcher(p.cfg.BackchannelTimeout),
 		FormPostHTMLTemplate:           formPostTemplate(p.base, p.cfg.Issuer),
 	}
+	core := compose.NewOAuth2HMACStrategy(fc)
 	store := fositestore.New(p.deps.Store, p.clients, func() fosite.Session { return openid.NewDefaultSession() },
-		fositestore.Lifespans{Code: p.cfg.CodeTTL, Access: p.cfg.AccessTokenTTL, Refresh: p.cfg.RefreshTokenTTL})
+		fositestore.Lifespans{Code: p.cfg.CodeTTL, Access: p.cfg.AccessTokenTTL, Refresh: p.cfg.RefreshTokenTTL},
+		core.AuthorizeCodeSignature)
 	p.tokens = store
 	keyFor := func(ctx context.Context) (any, error) {
 		k, _ := p.keys.For(algFrom(ctx))
 		return k.JWK(), nil
 	}
 	strategy := &compose.CommonStrategy{
-		CoreStrategy:               compose.NewOAuth2HMACStrategy(fc),
+		CoreStrategy:               core,
 		OpenIDConnectTokenStrategy: compose.NewOpenIDConnectStrategy(keyFor, fc),
 		Signer:                     &jwt.DefaultSigner{GetPrivateKey: keyFor},
 	}

@@ -1,6 +1,7 @@
 package fositestore
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -15,9 +16,45 @@ func codeKey(sig string) string { return "oidc:code:" + sig }
 func pkceKey(sig string) string { return "oidc:pkce:" + sig }
 
 // CreateAuthorizeCodeSession stores the request behind an authorization
-// code (held until Flush within a unit).
+// code. Within a unit it is held until Flush, and the requests fosite
+// stores beside the code in the same authorization (its PKCE challenge,
+// its OpenID Connect request) join its record: one key written, read and
+// expired instead of three.
 func (s *Store) CreateAuthorizeCodeSession(ctx context.Context, sig string, r fosite.Requester) error {
-	return s.put(ctx, codeKey(sig), r, s.life.Code)
+	u := unitOf(ctx)
+	if u == nil {
+		return s.put(ctx, codeKey(sig), r, s.life.Code)
+	}
+	rec, err := encode(r)
+	if err != nil {
+		return err
+	}
+	rec.With = &companions{}
+	u.codes[sig] = &rec
+	u.writes = append(u.writes, func(b *state.Batch) { b.Put(codeKey(sig), &rec, s.life.Code) })
+	return nil
+}
+
+// putCompanion stores a request written beside code sig: inside the
+// code's record when this unit holds it, else under key.
+func (s *Store) putCompanion(ctx context.Context, sig, key string, r fosite.Requester, slot func(*companions) **record) error {
+	u := unitOf(ctx)
+	code := (*record)(nil)
+	if u != nil {
+		code = u.codes[sig]
+	}
+	if code == nil {
+		return s.put(ctx, key, r, s.life.Code)
+	}
+	rec, err := encode(r)
+	if err != nil {
+		return err
+	}
+	if bytes.Equal(rec.Session, code.Session) {
+		rec.Session = nil // the code's own: not stored twice
+	}
+	*slot(code.With) = &rec
+	return nil
 }
 
 // GetAuthorizeCodeSession returns the request; for a code already
@@ -56,12 +93,16 @@ func (s *Store) activeRequest(ctx context.Context, rec record, sess fosite.Sessi
 // InvalidateAuthorizeCodeSession marks the code used. Of two concurrent
 // exchanges only one succeeds: the flag flips under optimistic locking.
 func (s *Store) InvalidateAuthorizeCodeSession(ctx context.Context, sig string) error {
-	if u := unitOf(ctx); u != nil {
+	u := unitOf(ctx)
+	if u != nil {
 		delete(u.read, codeKey(sig)) // read again if asked: it is spent now
 	}
 	was, err := s.deactivate(ctx, codeKey(sig))
 	if err != nil {
 		return err
+	}
+	if u != nil && u.spend == sig {
+		u.spend = "" // spent now, by this request or a concurrent one
 	}
 	if !was {
 		return fosite.ErrInvalidatedAuthorizeCode
@@ -71,7 +112,7 @@ func (s *Store) InvalidateAuthorizeCodeSession(ctx context.Context, sig string) 
 
 // CreatePKCERequestSession stores the PKCE challenge of a code.
 func (s *Store) CreatePKCERequestSession(ctx context.Context, sig string, r fosite.Requester) error {
-	return s.put(ctx, pkceKey(sig), r, s.life.Code)
+	return s.putCompanion(ctx, sig, pkceKey(sig), r, func(c *companions) **record { return &c.PKCE })
 }
 
 // GetPKCERequestSession returns the request holding the PKCE challenge.
@@ -85,8 +126,15 @@ func (s *Store) GetPKCERequestSession(ctx context.Context, sig string, sess fosi
 // DeletePKCERequestSession deletes the challenge, once read: within a
 // unit, in the round trip of Flush (sent whatever the outcome, so that a
 // failed verifier spends it, as fosite means); outside one,
-// GetPKCERequestSession took it already.
+// GetPKCERequestSession took it already. A challenge kept in its code's
+// record is spent with the code: unless this request exchanges it, Flush
+// marks the code used.
 func (s *Store) DeletePKCERequestSession(ctx context.Context, sig string) error {
+	if u := unitOf(ctx); u != nil && u.merged[pkceKey(sig)] {
+		delete(u.read, pkceKey(sig))
+		u.spend = sig
+		return nil
+	}
 	s.forget(ctx, pkceKey(sig))
 	return nil
 }
@@ -125,7 +173,10 @@ func idreqKey(code string) string {
 
 // CreateOpenIDConnectSession stores the OpenID Connect request of a code.
 func (s *Store) CreateOpenIDConnectSession(ctx context.Context, code string, r fosite.Requester) error {
-	return s.put(ctx, idreqKey(code), r, s.life.Code)
+	if s.codeSig == nil {
+		return s.put(ctx, idreqKey(code), r, s.life.Code)
+	}
+	return s.putCompanion(ctx, s.codeSig(ctx, code), idreqKey(code), r, func(c *companions) **record { return &c.OIDC })
 }
 
 // GetOpenIDConnectSession returns the OpenID Connect request of a code,
@@ -142,7 +193,13 @@ func (s *Store) GetOpenIDConnectSession(ctx context.Context, code string, r fosi
 
 // DeleteOpenIDConnectSession deletes the request once read: at Flush
 // within a unit; outside one GetOpenIDConnectSession took it already.
+// One kept in its code's record goes with the record (fosite reads it
+// only once the code is spent, which its record then remembers).
 func (s *Store) DeleteOpenIDConnectSession(ctx context.Context, code string) error {
+	if u := unitOf(ctx); u != nil && u.merged[idreqKey(code)] {
+		delete(u.read, idreqKey(code))
+		return nil
+	}
 	s.forget(ctx, idreqKey(code))
 	return nil
 }

@@ -30,9 +30,20 @@ type record struct {
 	GrantedAudience   []string        `json:"granted_audience,omitempty"`
 	Form              url.Values      `json:"form,omitempty"`
 	Lang              string          `json:"lang,omitempty"`
-	Session           json.RawMessage `json:"session"`
+	Session           json.RawMessage `json:"session,omitempty"` // omitted in a companion: its code's
 	// AccessSig links a refresh token to its access token.
 	AccessSig string `json:"access_sig,omitempty"`
+	// With, in the record of a code issued within a unit, holds the
+	// requests fosite stores beside the code. Present, it is the whole
+	// of them: a companion missing from it does not exist.
+	With *companions `json:"with,omitempty"`
+}
+
+// companions are the requests of a code's PKCE challenge and OpenID
+// Connect request, each without its session when it is the code's.
+type companions struct {
+	PKCE *record `json:"pkce,omitempty"`
+	OIDC *record `json:"oidc,omitempty"`
 }
 
 func encode(r fosite.Requester) (record, error) {

@@ -33,6 +33,7 @@ type Store struct {
 	clients    ClientGetter
 	newSession func() fosite.Session
 	life       Lifespans
+	codeSig    func(ctx context.Context, code string) string
 }
 
 var (
@@ -49,9 +50,13 @@ type ClientGetter interface {
 }
 
 // New returns a store. clients resolves client IDs (from configuration);
-// newSession makes an empty session of the provider's session type.
-func New(st *state.Store, clients ClientGetter, newSession func() fosite.Session, life Lifespans) *Store {
-	return &Store{st: st, clients: clients, newSession: newSession, life: life}
+// newSession makes an empty session of the provider's session type;
+// codeSig names a code by its signature, as fosite's strategy does (fosite
+// keys a code's OpenID Connect request by the whole code and its other
+// records by the signature): with it, the OpenID Connect request is kept
+// inside the code's record; nil keeps it apart.
+func New(st *state.Store, clients ClientGetter, newSession func() fosite.Session, life Lifespans, codeSig func(ctx context.Context, code string) string) *Store {
+	return &Store{st: st, clients: clients, newSession: newSession, life: life, codeSig: codeSig}
 }
 
 // GetClient implements fosite.ClientManager.

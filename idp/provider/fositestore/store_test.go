@@ -64,7 +64,7 @@ func run(t *testing.T, rdb redis.UniversalClient) {
 			st := state.New(rdb, "conf:"+name+":")
 			s := fositestore.New(st, clientList{"c1": &fosite.DefaultClient{ID: "c1"}},
 				func() fosite.Session { return openid.NewDefaultSession() },
-				fositestore.Lifespans{Code: time.Minute, Access: 10 * time.Minute, Refresh: time.Hour})
+				fositestore.Lifespans{Code: time.Minute, Access: 10 * time.Minute, Refresh: time.Hour}, codeSig)
 			fn(t, s, st)
 		})
 	}
@@ -169,13 +169,35 @@ func testCodeMemo(t *testing.T, s *fositestore.Store, _ *state.Store) {
 	}
 }
 
+// codeSig is fosite's HMAC strategy's: a code is "key.signature".
+func codeSig(_ context.Context, code string) string { return code[strings.LastIndexByte(code, '.')+1:] }
+
+// authorize issues code sig like fosite's authorization: the code, then
+// its OpenID Connect request and, with challenge, its PKCE challenge,
+// all in one unit; the companions carry the forms fosite sanitizes.
+func authorize(t *testing.T, s *fositestore.Store, code, id, challenge string) {
+	t.Helper()
+	ctx := fositestore.ForRequest(context.Background())
+	r := request(id)
+	sig := codeSig(ctx, code)
+	oidc, pkce := *r, *r
+	oidc.Form = url.Values{"nonce": {"n-" + id}}
+	pkce.Form = url.Values{"code_challenge": {challenge}, "code_challenge_method": {"S256"}}
+	err := errors.Join(s.CreateAuthorizeCodeSession(ctx, sig, r), s.CreateOpenIDConnectSession(ctx, code, &oidc))
+	if challenge != "" {
+		err = errors.Join(err, s.CreatePKCERequestSession(ctx, sig, &pkce))
+	}
+	if err := errors.Join(err, s.Flush(ctx, true, nil)); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // Within a unit, new records wait for Flush, and go only with a success;
-// at the token endpoint a code's PKCE and OpenID Connect records are read
-// with it, and the deletions fosite asks for go with Flush whatever the
-// outcome.
+// a code's PKCE and OpenID Connect requests go inside its record, come
+// with it at the token endpoint, and are spent with it.
 func testUnit(t *testing.T, s *fositestore.Store, st *state.Store) {
 	bg := context.Background()
-	const code = "the-whole-code"
+	const code = "key.u"
 	held := fositestore.ForRequest(bg)
 	for _, create := range []func(context.Context) error{
 		func(ctx context.Context) error { return s.CreateAuthorizeCodeSession(ctx, "u", request("r10")) },
@@ -197,9 +219,6 @@ func testUnit(t *testing.T, s *fositestore.Store, st *state.Store) {
 		t.Fatalf("a failed request's code was written: %v", err)
 	}
 	held = fositestore.ForRequest(bg)
-	_ = s.CreateAuthorizeCodeSession(held, "u", request("r10"))
-	_ = s.CreatePKCERequestSession(held, "u", request("r10"))
-	_ = s.CreateOpenIDConnectSession(held, code, request("r10"))
 	_ = s.CreateAccessTokenSession(held, "ua", request("r10"))
 	if err := s.Flush(held, true, func(b *state.Batch) { b.Put("also", "x", time.Minute) }); err != nil {
 		t.Fatal(err)
@@ -209,38 +228,92 @@ func testUnit(t *testing.T, s *fositestore.Store, st *state.Store) {
 		t.Fatalf("after Flush: access token %v, the caller's write %q", err, also)
 	}
 
-	// The token request: the code read brings its companions; deleted
-	// from Redis behind its back, they are still this request's.
+	authorize(t, s, code, "r10", "chal")
+	if n, err := st.Client().Exists(bg, st.Key("oidc:pkce:u")).Result(); err != nil || n != 0 {
+		t.Fatalf("the challenge has a key of its own: %d %v", n, err)
+	}
 	tok := fositestore.ForTokenRequest(bg, code)
 	if _, err := s.GetAuthorizeCodeSession(tok, "u", nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.Delete(bg, "oidc:pkce:u"); err != nil {
-		t.Fatal(err)
+	pk, err := s.GetPKCERequestSession(tok, "u", openid.NewDefaultSession())
+	if err != nil || pk.GetRequestForm().Get("code_challenge") != "chal" || pk.GetSession().GetSubject() != "sub-r10" || pk.GetID() != "r10" {
+		t.Fatalf("the challenge did not come with the code: %v %v", pk, err)
 	}
-	if _, err := s.GetPKCERequestSession(tok, "u", nil); err != nil {
-		t.Fatalf("the challenge was not read with the code: %v", err)
-	}
-	_ = s.CreatePKCERequestSession(bg, "u", request("r10")) // back in Redis
 	if err := s.DeletePKCERequestSession(tok, "u"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.GetOpenIDConnectSession(tok, code, request("r10")); err != nil {
-		t.Fatal(err)
+	if _, err := s.GetPKCERequestSession(tok, "u", nil); !errors.Is(err, fosite.ErrNotFound) {
+		t.Fatalf("the challenge outlived its deletion in the request: %v", err)
+	}
+	id, err := s.GetOpenIDConnectSession(tok, code, &fosite.Request{Session: openid.NewDefaultSession()})
+	if err != nil || id.GetRequestForm().Get("nonce") != "n-r10" || id.GetSession().(*openid.DefaultSession).Claims.Subject != "sub-r10" {
+		t.Fatalf("the OpenID Connect request did not come with the code: %v %v", id, err)
 	}
 	if err := s.DeleteOpenIDConnectSession(tok, code); err != nil {
 		t.Fatal(err)
 	}
-	// A failed exchange still spends the challenge (fosite deletes it
-	// before checking the verifier).
+	// A failed exchange (a wrong verifier: fosite deletes the challenge
+	// before it checks it) spends the code with its challenge.
 	if err := s.Flush(tok, false, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.GetPKCERequestSession(bg, "u", nil); !errors.Is(err, fosite.ErrNotFound) {
-		t.Errorf("the challenge outlived a failed exchange: %v", err)
+	if _, err := s.GetAuthorizeCodeSession(bg, "u", nil); !errors.Is(err, fosite.ErrInvalidatedAuthorizeCode) {
+		t.Errorf("the code outlived a failed exchange that spent its challenge: %v", err)
 	}
-	if _, err := s.GetOpenIDConnectSession(bg, code, request("r10")); !errors.Is(err, fosite.ErrNotFound) {
-		t.Errorf("the OpenID Connect request outlived its exchange: %v", err)
+
+	// An exchange that succeeds spends the code once: its own flip, no
+	// second one at Flush.
+	authorize(t, s, "key.v", "r11", "chal")
+	tok = fositestore.ForTokenRequest(bg, "key.v")
+	_, _ = s.GetAuthorizeCodeSession(tok, "v", nil)
+	_, _ = s.GetPKCERequestSession(tok, "v", nil)
+	_ = s.DeletePKCERequestSession(tok, "v")
+	if err := s.InvalidateAuthorizeCodeSession(tok, "v"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetOpenIDConnectSession(tok, "key.v", request("r11")); err != nil {
+		t.Fatalf("the OpenID Connect request after the code was spent: %v", err)
+	}
+	if err := s.Flush(tok, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.InvalidateAuthorizeCodeSession(bg, "v"); !errors.Is(err, fosite.ErrInvalidatedAuthorizeCode) {
+		t.Errorf("the exchanged code: %v", err)
+	}
+
+	// A code issued without a challenge has none, known without a look
+	// elsewhere; another code's OpenID Connect request is not this one's.
+	authorize(t, s, "key.w", "r12", "")
+	_ = s.CreatePKCERequestSession(bg, "w", request("r12")) // apart: not the code's
+	tok = fositestore.ForTokenRequest(bg, "key.w")
+	if _, err := s.GetAuthorizeCodeSession(tok, "w", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetPKCERequestSession(tok, "w", nil); !errors.Is(err, fosite.ErrNotFound) {
+		t.Errorf("a code issued without a challenge has one: %v", err)
+	}
+	other := fositestore.ForTokenRequest(bg, "key.elsewhere")
+	_, _ = s.GetAuthorizeCodeSession(other, "w", nil)
+	if _, err := s.GetOpenIDConnectSession(other, "key.elsewhere", nil); !errors.Is(err, fosite.ErrNotFound) {
+		t.Errorf("the OpenID Connect request of another code: %v", err)
+	}
+
+	// Records written one by one, outside a unit (as before they were
+	// kept together) are still found at the token endpoint, and taken.
+	_ = s.CreateAuthorizeCodeSession(bg, "x", request("r13"))
+	_ = s.CreatePKCERequestSession(bg, "x", request("r13"))
+	_ = s.CreateOpenIDConnectSession(bg, "key.x", request("r13"))
+	tok = fositestore.ForTokenRequest(bg, "key.x")
+	_, _ = s.GetAuthorizeCodeSession(tok, "x", nil)
+	if _, err := s.GetPKCERequestSession(tok, "x", nil); err != nil {
+		t.Errorf("a challenge stored apart: %v", err)
+	}
+	if _, err := s.GetOpenIDConnectSession(tok, "key.x", request("r13")); err != nil {
+		t.Errorf("an OpenID Connect request stored apart: %v", err)
+	}
+	if _, err := s.GetPKCERequestSession(bg, "x", nil); !errors.Is(err, fosite.ErrNotFound) {
+		t.Errorf("a challenge stored apart outlived its read: %v", err)
 	}
 	// A code missing in Redis is missing in a unit too.
 	if _, err := s.GetAuthorizeCodeSession(fositestore.ForTokenRequest(bg, "other"), "nope", nil); !errors.Is(err, fosite.ErrNotFound) {

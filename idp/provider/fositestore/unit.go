@@ -35,6 +35,16 @@ type unit struct {
 	// runs once they are sent.
 	always []func(*state.Batch)
 	then   []func() error
+	// codes are the codes this request issues, by signature, until Flush
+	// writes them: their companions join them.
+	codes map[string]*record
+	// merged are the keys in read that came out of a code's record: not
+	// keys of Redis.
+	merged map[string]bool
+	// spend is a code whose challenge this request consumed (fosite
+	// deletes it before it checks the verifier): unless the code is
+	// exchanged, Flush marks it used.
+	spend string
 }
 
 type unitKey struct{}
@@ -46,7 +56,7 @@ func ForRequest(ctx context.Context) context.Context { return ForTokenRequest(ct
 // ForTokenRequest is ForRequest for a token request presenting code
 // ("" for a refresh): the code's records are read together.
 func ForTokenRequest(ctx context.Context, code string) context.Context {
-	return context.WithValue(ctx, unitKey{}, &unit{code: code, read: map[string]*record{}})
+	return context.WithValue(ctx, unitKey{}, &unit{code: code, read: map[string]*record{}, codes: map[string]*record{}, merged: map[string]bool{}})
 }
 
 func unitOf(ctx context.Context) *unit {
@@ -64,11 +74,15 @@ func (s *Store) Flush(ctx context.Context, ok bool, also func(*state.Batch)) err
 	if u == nil {
 		return nil
 	}
-	writes, always, then := u.writes, u.always, u.then
-	u.writes, u.always, u.then = nil, nil, nil
+	writes, always, then, spend := u.writes, u.always, u.then, u.spend
+	u.writes, u.always, u.then, u.spend = nil, nil, nil, ""
+	clear(u.codes)
 	err := s.st.Batch(ctx, func(b *state.Batch) {
 		for _, a := range always {
 			a(b) // first: a retirement deletes the family the new tokens join
+		}
+		if spend != "" {
+			b.SwapPrefix(codeKey(spend), activePrefix, inactivePrefix, nil)
 		}
 		if ok {
 			for _, w := range writes {
@@ -101,24 +115,42 @@ func hold(ctx context.Context, w func(*state.Batch)) bool {
 	return true
 }
 
-// readCode reads a code's record, remembered in ctx's unit; at the token
-// endpoint its PKCE and OpenID Connect records come in the same round
-// trip.
+// readCode reads a code's record, remembered in ctx's unit. At the token
+// endpoint the requests stored inside it (its PKCE challenge, the OpenID
+// Connect request of the code presented) are remembered as read too; a
+// record written apart from its companions (outside a unit, or before
+// they joined it) leaves them to be read from their own keys.
 func (s *Store) readCode(ctx context.Context, sig string) (record, error) {
 	u := unitOf(ctx)
 	if u == nil {
 		return s.get(ctx, codeKey(sig))
 	}
 	if _, seen := u.read[codeKey(sig)]; !seen {
-		keys := []string{codeKey(sig)}
-		if u.code != "" {
-			keys = append(keys, pkceKey(sig), idreqKey(u.code))
-		}
-		if err := s.readAll(ctx, u, keys); err != nil {
+		if err := s.readAll(ctx, u, []string{codeKey(sig)}); err != nil {
 			return record{}, err
+		}
+		if rec := u.read[codeKey(sig)]; rec != nil && rec.With != nil && u.code != "" {
+			u.recall(pkceKey(sig), rec.With.PKCE, rec)
+			if s.codeSig != nil && s.codeSig(ctx, u.code) == sig {
+				u.recall(idreqKey(u.code), rec.With.OIDC, rec)
+			}
 		}
 	}
 	return u.recalled(codeKey(sig))
+}
+
+// recall remembers companion c (nil: the code has none) of code record
+// at key, once: a companion spent in this request does not come back
+// when the code is read again.
+func (u *unit) recall(key string, c, code *record) {
+	if u.merged[key] {
+		return
+	}
+	u.merged[key] = true
+	if c != nil && len(c.Session) == 0 {
+		c.Session = code.Session
+	}
+	u.read[key] = c
 }
 
 // readAll reads keys into u in one round trip.
