@@ -67,8 +67,20 @@ func (b *Batch) Put(key string, v any, ttl time.Duration) {
 // AddToSet queues Store.AddToSet (the member added, then the lifetime
 // set; the two stay on the set's one key).
 func (b *Batch) AddToSet(key, member string, ttl time.Duration) {
+	b.AddAllToSet(key, []string{member}, ttl)
+}
+
+// AddAllToSet is AddToSet for several members, in one command.
+func (b *Batch) AddAllToSet(key string, members []string, ttl time.Duration) {
+	if len(members) == 0 {
+		return
+	}
+	args := make([]any, len(members))
+	for i, m := range members {
+		args[i] = m
+	}
 	k := b.s.Key(key)
-	b.p.SAdd(b.ctx, k, member)
+	b.p.SAdd(b.ctx, k, args...)
 	b.p.Expire(b.ctx, k, ttl)
 }
 

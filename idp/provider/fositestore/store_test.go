@@ -53,6 +53,7 @@ func run(t *testing.T, rdb redis.UniversalClient) {
 		"Unit":             testUnit,
 		"RefreshRotation":  testRefreshRotation,
 		"LegacyRecords":    testLegacyRecords,
+		"LegacyFamilies":   testLegacyFamilies,
 		"RevokeAccess":     testRevokeAccess,
 		"PKCEAndOIDC":      testPKCEAndOIDC,
 		"UnknownClient":    testUnknownClient,
@@ -501,4 +502,75 @@ func testLegacyRecords(t *testing.T, s *fositestore.Store, st *state.Store) {
 	if err := s.InvalidateAuthorizeCodeSession(ctx, "oldcode"); !errors.Is(err, fosite.ErrInvalidatedAuthorizeCode) {
 		t.Fatalf("a legacy code exchanged twice: %v", err)
 	}
+}
+
+// testLegacyFamilies: a grant issued when its access and refresh tokens
+// had a set each (tokens alive across an upgrade) is still retired
+// whole, by a rotation or a revocation, and its old sets go with it.
+func testLegacyFamilies(t *testing.T, s *fositestore.Store, st *state.Store) {
+	ctx := context.Background()
+	rdb := st.Client()
+	old := func(id, at string, rts ...string) {
+		t.Helper()
+		r := request(id)
+		err := s.CreateAccessTokenSession(ctx, at, r)
+		for _, rt := range rts {
+			err = errors.Join(err, s.CreateRefreshTokenSession(ctx, rt, at, r))
+		}
+		p := rdb.Pipeline() // keys of several slots under Cluster
+		p.Del(ctx, st.Key("oidc:fam:"+id))
+		p.SAdd(ctx, st.Key("oidc:atfam:"+id), at)
+		for _, rt := range rts {
+			p.SAdd(ctx, st.Key("oidc:rtfam:"+id), rt)
+		}
+		if _, perr := p.Exec(ctx); errors.Join(err, perr) != nil {
+			t.Fatal(errors.Join(err, perr))
+		}
+	}
+	gone := func(keys ...string) {
+		t.Helper()
+		for _, k := range keys {
+			if n, err := rdb.Exists(ctx, st.Key(k)).Result(); err != nil || n != 0 {
+				t.Errorf("%s outlived its grant's retirement: %d %v", k, n, err)
+			}
+		}
+	}
+	old("r20", "la1", "lr1", "lr2")
+	if err := s.RotateRefreshToken(ctx, "r20", "lr1"); err != nil {
+		t.Fatalf("rotating a token of an old grant: %v", err)
+	}
+	if _, err := s.GetAccessTokenSession(ctx, "la1", nil); !errors.Is(err, fosite.ErrNotFound) {
+		t.Errorf("an old grant's access token survived its rotation: %v", err)
+	}
+	if _, err := s.GetRefreshTokenSession(ctx, "lr2", nil); !errors.Is(err, fosite.ErrInactiveToken) {
+		t.Errorf("an old grant's other refresh token survived its rotation: %v", err)
+	}
+	gone("oidc:atfam:r20", "oidc:rtfam:r20")
+	// Its next pair joins the one family, and goes with the next revocation.
+	r := request("r20")
+	if err := errors.Join(s.CreateAccessTokenSession(ctx, "na", r), s.CreateRefreshTokenSession(ctx, "nr", "na", r)); err != nil {
+		t.Fatal(err)
+	}
+	if err := errors.Join(s.RevokeRefreshToken(ctx, "r20"), s.RevokeAccessToken(ctx, "r20")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetRefreshTokenSession(ctx, "nr", nil); !errors.Is(err, fosite.ErrInactiveToken) {
+		t.Errorf("the new pair's refresh token survived the revocation: %v", err)
+	}
+	gone("oidc:at:na", "oidc:fam:r20")
+
+	old("r21", "la2", "lr3")
+	if err := s.RevokeRefreshToken(ctx, "r21"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetRefreshTokenSession(ctx, "lr3", nil); !errors.Is(err, fosite.ErrInactiveToken) {
+		t.Errorf("an old grant's refresh token survived its revocation: %v", err)
+	}
+	if _, err := s.GetAccessTokenSession(ctx, "la2", nil); err != nil {
+		t.Errorf("revoking the refresh tokens took the access token: %v", err)
+	}
+	if n, err := s.RevokeSubject(ctx, "sub-r21"); err != nil || n != 1 {
+		t.Fatalf("RevokeSubject = %d, %v", n, err)
+	}
+	gone("oidc:at:la2", "oidc:atfam:r21", "oidc:rtfam:r21")
 }

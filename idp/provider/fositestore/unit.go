@@ -41,6 +41,9 @@ type unit struct {
 	// merged are the keys in read that came out of a code's record: not
 	// keys of Redis.
 	merged map[string]bool
+	// joins are the members this request adds to families, by family:
+	// sent together by Flush.
+	joins map[string][]string
 	// spend is a code whose challenge this request consumed (fosite
 	// deletes it before it checks the verifier): unless the code is
 	// exchanged, Flush marks it used.
@@ -74,8 +77,8 @@ func (s *Store) Flush(ctx context.Context, ok bool, also func(*state.Batch)) err
 	if u == nil {
 		return nil
 	}
-	writes, always, then, spend := u.writes, u.always, u.then, u.spend
-	u.writes, u.always, u.then, u.spend = nil, nil, nil, ""
+	writes, always, then, spend, joins := u.writes, u.always, u.then, u.spend, u.joins
+	u.writes, u.always, u.then, u.spend, u.joins = nil, nil, nil, "", nil
 	clear(u.codes)
 	err := s.st.Batch(ctx, func(b *state.Batch) {
 		for _, a := range always {
@@ -87,6 +90,9 @@ func (s *Store) Flush(ctx context.Context, ok bool, also func(*state.Batch)) err
 		if ok {
 			for _, w := range writes {
 				w(b)
+			}
+			for fam, members := range joins {
+				b.AddAllToSet(fam, members, s.familyTTL())
 			}
 			if also != nil {
 				also(b)
