@@ -11,6 +11,7 @@ import (
 
 	"github.com/ory/fosite"
 	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/sync/singleflight"
 )
 
 // Client is a configured relying party as fosite sees it, with Seuil's
@@ -104,11 +105,25 @@ func (c *clients) get(id string) (*Client, bool) {
 // token request, and a bcrypt comparison per request would cap the token
 // endpoint at a few dozen requests per second per core. Only digests of
 // (hash, correct secret) pairs are kept, never secrets.
+//
+// A pair is compared once however many requests present it at once: a
+// replica that starts, or forgets, under a rush of code exchanges would
+// otherwise run one bcrypt per waiting request, some 60 ms of CPU each,
+// and stall every request behind them. A pair in use is compared again
+// in the background before it is forgotten, so that no request waits.
 type cachingHasher struct {
-	mu sync.RWMutex
-	ok map[[32]byte]time.Time
+	mu      sync.RWMutex
+	ok      map[[32]byte]time.Time
+	flight  singleflight.Group
+	compare func(hash, data []byte) error // bcrypt's; a test counts the calls
 }
 
+func newCachingHasher() *cachingHasher {
+	return &cachingHasher{ok: map[[32]byte]time.Time{}, compare: bcrypt.CompareHashAndPassword}
+}
+
+// hasherMemory is how long a verified pair is known; past half of it, a
+// use starts its renewal.
 const hasherMemory = 10 * time.Minute
 
 func (h *cachingHasher) digest(hash, data []byte) [32]byte {
@@ -127,19 +142,28 @@ func (h *cachingHasher) Compare(_ context.Context, hash, data []byte) error {
 	h.mu.RLock()
 	at, hit := h.ok[k]
 	h.mu.RUnlock()
-	if hit && time.Since(at) < hasherMemory {
+	age := time.Since(at)
+	if hit && age < hasherMemory/2 {
 		return nil
 	}
-	if err := bcrypt.CompareHashAndPassword(hash, data); err != nil {
-		return err
+	// hash and data are copied: the comparison may outlive this call.
+	hash, data = slices.Clone(hash), slices.Clone(data)
+	done := h.flight.DoChan(string(k[:]), func() (any, error) {
+		if err := h.compare(hash, data); err != nil {
+			return nil, err
+		}
+		h.mu.Lock()
+		if len(h.ok) > 1000 { // bounded: one entry per client and secret
+			clear(h.ok)
+		}
+		h.ok[k] = time.Now()
+		h.mu.Unlock()
+		return nil, nil
+	})
+	if hit && age < hasherMemory {
+		return nil // still known; renewed apart
 	}
-	h.mu.Lock()
-	if len(h.ok) > 1000 { // bounded: one entry per client and secret
-		clear(h.ok)
-	}
-	h.ok[k] = time.Now()
-	h.mu.Unlock()
-	return nil
+	return (<-done).Err
 }
 
 // Hash implements fosite.Hasher.

@@ -9,7 +9,6 @@ import (
 	"net/netip"
 	"net/url"
 	"slices"
-	"time"
 
 	"github.com/ory/fosite"
 	"github.com/ory/fosite/compose"
@@ -162,7 +161,7 @@ func (p *Provider) compose() *fosite.Fosite {
 		ScopeStrategy:                  fosite.ExactScopeStrategy,
 		AllowedPromptValues:            []string{"none", "login", "consent", "select_account", "create"},
 		RefreshTokenScopes:             []string{"offline_access"},
-		ClientSecretsHasher:            &cachingHasher{ok: map[[32]byte]time.Time{}},
+		ClientSecretsHasher:            newCachingHasher(),
 		JWKSFetcherStrategy:            newJWKSFetcher(p.cfg.BackchannelTimeout),
 		FormPostHTMLTemplate:           formPostTemplate(p.base, p.cfg.Issuer),
 	}
