@@ -136,3 +136,29 @@ func (h *cachingHasher) age(k [32]byte) time.Duration {
 	defer h.mu.RUnlock()
 	return time.Since(h.ok[k])
 }
+
+// A secret configured in the clear is compared by its SHA-256, at once,
+// without bcrypt.
+func TestHasherPlainSecret(t *testing.T) {
+	c, err := newClients([]ClientConfig{{ID: "rp", Secret: "the-client-secret-0123456789"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, _ := c.get("rp")
+	h, n := countingHasher(nil)
+	for _, tc := range []struct {
+		secret string
+		ok     bool
+	}{
+		{"the-client-secret-0123456789", true},
+		{"the-client-secret-012345678", false},
+		{"", false},
+	} {
+		if err := h.Compare(context.Background(), cl.GetHashedSecret(), []byte(tc.secret)); (err == nil) != tc.ok {
+			t.Errorf("%q: %v, want ok %v", tc.secret, err, tc.ok)
+		}
+	}
+	if n.Load() != 0 || len(h.ok) != 0 {
+		t.Errorf("%d bcrypt comparisons, %d remembered; want none", n.Load(), len(h.ok))
+	}
+}
