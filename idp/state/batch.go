@@ -165,6 +165,37 @@ func (s *Store) SwapPrefix(ctx context.Context, key, from, to string) (Swap, err
 	return swapResult(swapScript.Run(ctx, s.rdb, []string{s.Key(key)}, from, to).Int())
 }
 
+// SwapPrefixGet is SwapPrefix that also decodes into v the value as it
+// was before the swap (a record read and spent in one round trip). A
+// missing key is ErrNotFound, and leaves v alone.
+func (s *Store) SwapPrefixGet(ctx context.Context, key, from, to string, v any) (Swap, error) {
+	res, err := swapGetScript.Run(ctx, s.rdb, []string{s.Key(key)}, from, to).Slice()
+	if err != nil {
+		return 0, fmt.Errorf("state: swap prefix: %w", err)
+	}
+	n, _ := res[0].(int64)
+	if n < 0 {
+		return 0, ErrNotFound
+	}
+	raw, ok := res[1].(string)
+	if len(res) != 2 || !ok {
+		return 0, fmt.Errorf("state: swap prefix: unexpected reply %v", res)
+	}
+	return Swap(n), s.decode(key, []byte(raw), nil, v)
+}
+
+// swapGetScript is swapScript returning the value read with the outcome.
+var swapGetScript = redis.NewScript(`
+local v = redis.call('GET', KEYS[1])
+if not v then return {-1} end
+if string.sub(v, 1, #ARGV[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2] .. string.sub(v, #ARGV[1] + 1), 'KEEPTTL')
+  return {0, v}
+end
+if string.sub(v, 1, #ARGV[2]) == ARGV[2] then return {1, v} end
+return {2, v}
+`)
+
 // swapScript reads one key and writes it back: one key, one slot.
 var swapScript = redis.NewScript(`
 local v = redis.call('GET', KEYS[1])

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"slices"
 
 	"github.com/ory/fosite"
 
@@ -91,18 +92,23 @@ func (s *Store) activeRequest(ctx context.Context, rec record, sess fosite.Sessi
 }
 
 // InvalidateAuthorizeCodeSession marks the code used. Of two concurrent
-// exchanges only one succeeds: the flag flips under optimistic locking.
+// exchanges only one succeeds: the flag flips atomically, here or, at
+// the token endpoint, as the code is read.
 func (s *Store) InvalidateAuthorizeCodeSession(ctx context.Context, sig string) error {
 	u := unitOf(ctx)
 	if u != nil {
+		if i := slices.Index(u.spent, sig); i >= 0 {
+			u.spent = slices.Delete(u.spent, i, i+1) // once: a second call finds it used
+			if rec := u.read[codeKey(sig)]; rec != nil {
+				rec.Active = false
+			}
+			return nil
+		}
 		delete(u.read, codeKey(sig)) // read again if asked: it is spent now
 	}
 	was, err := s.deactivate(ctx, codeKey(sig))
 	if err != nil {
 		return err
-	}
-	if u != nil && u.spend == sig {
-		u.spend = "" // spent now, by this request or a concurrent one
 	}
 	if !was {
 		return fosite.ErrInvalidatedAuthorizeCode
@@ -127,12 +133,10 @@ func (s *Store) GetPKCERequestSession(ctx context.Context, sig string, sess fosi
 // unit, in the round trip of Flush (sent whatever the outcome, so that a
 // failed verifier spends it, as fosite means); outside one,
 // GetPKCERequestSession took it already. A challenge kept in its code's
-// record is spent with the code: unless this request exchanges it, Flush
-// marks the code used.
+// record was spent with the code, as the token request read it.
 func (s *Store) DeletePKCERequestSession(ctx context.Context, sig string) error {
 	if u := unitOf(ctx); u != nil && u.merged[pkceKey(sig)] {
 		delete(u.read, pkceKey(sig))
-		u.spend = sig
 		return nil
 	}
 	s.forget(ctx, pkceKey(sig))

@@ -283,6 +283,23 @@ func testUnit(t *testing.T, s *fositestore.Store, st *state.Store) {
 		t.Errorf("the exchanged code: %v", err)
 	}
 
+	// Two exchanges of one code at once: the second finds it spent as it
+	// reads it, before the first has answered.
+	authorize(t, s, "key.y", "r14", "chal")
+	first, second := fositestore.ForTokenRequest(bg, "key.y"), fositestore.ForTokenRequest(bg, "key.y")
+	if _, err := s.GetAuthorizeCodeSession(first, "y", nil); err != nil {
+		t.Fatal(err)
+	}
+	if req, err := s.GetAuthorizeCodeSession(second, "y", nil); !errors.Is(err, fosite.ErrInvalidatedAuthorizeCode) || req == nil {
+		t.Errorf("the second exchange of a code: %v", err)
+	}
+	if err := s.InvalidateAuthorizeCodeSession(first, "y"); err != nil {
+		t.Errorf("the first exchange, which spent the code as it read it: %v", err)
+	}
+	if _, err := s.GetAuthorizeCodeSession(first, "y", nil); !errors.Is(err, fosite.ErrInvalidatedAuthorizeCode) {
+		t.Errorf("read again after its invalidation: %v", err)
+	}
+
 	// A code issued without a challenge has none, known without a look
 	// elsewhere; another code's OpenID Connect request is not this one's.
 	authorize(t, s, "key.w", "r12", "")

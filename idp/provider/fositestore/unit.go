@@ -44,10 +44,8 @@ type unit struct {
 	// joins are the members this request adds to families, by family:
 	// sent together by Flush.
 	joins map[string][]string
-	// spend is a code whose challenge this request consumed (fosite
-	// deletes it before it checks the verifier): unless the code is
-	// exchanged, Flush marks it used.
-	spend string
+	// spent are the codes this request flipped used as it read them.
+	spent []string
 }
 
 type unitKey struct{}
@@ -77,15 +75,12 @@ func (s *Store) Flush(ctx context.Context, ok bool, also func(*state.Batch)) err
 	if u == nil {
 		return nil
 	}
-	writes, always, then, spend, joins := u.writes, u.always, u.then, u.spend, u.joins
-	u.writes, u.always, u.then, u.spend, u.joins = nil, nil, nil, "", nil
+	writes, always, then, joins := u.writes, u.always, u.then, u.joins
+	u.writes, u.always, u.then, u.joins = nil, nil, nil, nil
 	clear(u.codes)
 	err := s.st.Batch(ctx, func(b *state.Batch) {
 		for _, a := range always {
 			a(b) // first: a retirement deletes the family the new tokens join
-		}
-		if spend != "" {
-			b.SwapPrefix(codeKey(spend), activePrefix, inactivePrefix, nil)
 		}
 		if ok {
 			for _, w := range writes {
@@ -122,17 +117,27 @@ func hold(ctx context.Context, w func(*state.Batch)) bool {
 }
 
 // readCode reads a code's record, remembered in ctx's unit. At the token
-// endpoint the requests stored inside it (its PKCE challenge, the OpenID
-// Connect request of the code presented) are remembered as read too; a
-// record written apart from its companions (outside a unit, or before
-// they joined it) leaves them to be read from their own keys.
+// endpoint the read also spends the code (one round trip, not a read and
+// then InvalidateAuthorizeCodeSession's flip): an exchange that fails
+// after it (a wrong verifier, another client) leaves the code spent, as
+// when the code is presented twice. The requests stored inside the
+// record (its PKCE challenge, the OpenID Connect request of the code
+// presented) are remembered as read too; a record written apart from
+// its companions (outside a unit, or before they joined it) leaves them
+// to be read from their own keys.
 func (s *Store) readCode(ctx context.Context, sig string) (record, error) {
 	u := unitOf(ctx)
 	if u == nil {
 		return s.get(ctx, codeKey(sig))
 	}
 	if _, seen := u.read[codeKey(sig)]; !seen {
-		if err := s.readAll(ctx, u, []string{codeKey(sig)}); err != nil {
+		var err error
+		if u.code == "" {
+			err = s.readAll(ctx, u, []string{codeKey(sig)})
+		} else {
+			err = s.readSpending(ctx, u, sig)
+		}
+		if err != nil {
 			return record{}, err
 		}
 		if rec := u.read[codeKey(sig)]; rec != nil && rec.With != nil && u.code != "" {
@@ -143,6 +148,25 @@ func (s *Store) readCode(ctx context.Context, sig string) (record, error) {
 		}
 	}
 	return u.recalled(codeKey(sig))
+}
+
+// readSpending reads code sig into u and flips it used in one round
+// trip; a record written before the flag led its JSON is read only, and
+// spent by InvalidateAuthorizeCodeSession the slow way.
+func (s *Store) readSpending(ctx context.Context, u *unit, sig string) error {
+	var rec record
+	swap, err := s.st.SwapPrefixGet(ctx, codeKey(sig), activePrefix, inactivePrefix, &rec)
+	switch {
+	case errors.Is(err, state.ErrNotFound):
+		u.read[codeKey(sig)] = nil
+		return nil
+	case err != nil:
+		return err
+	case swap == state.Swapped:
+		u.spent = append(u.spent, sig) // rec, as read, is still active
+	}
+	u.read[codeKey(sig)] = &rec
+	return nil
 }
 
 // recall remembers companion c (nil: the code has none) of code record

@@ -45,6 +45,44 @@ func testSwapPrefix(t *testing.T, s *state.Store) {
 	}
 }
 
+// testSwapPrefixGet: the swap answers with the value as it was before,
+// each time; a missing key is not found and leaves the value alone.
+func testSwapPrefixGet(t *testing.T, s *state.Store) {
+	c := ctx(t)
+	if err := s.Put(c, "rec", map[string]any{"active": true, "n": 7}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	type rec struct {
+		Active bool
+		N      int
+	}
+	for i, want := range []struct {
+		swap   state.Swap
+		active bool
+	}{{state.Swapped, true}, {state.Already, false}} {
+		var got rec
+		sw, err := s.SwapPrefixGet(c, "rec", `{"active":true`, `{"active":false`, &got)
+		if err != nil || sw != want.swap || got.Active != want.active || got.N != 7 {
+			t.Fatalf("swap #%d = %v %+v, %v; want %v with active %v", i+1, sw, got, err, want.swap, want.active)
+		}
+	}
+	if ttl, err := s.TTL(c, "rec"); err != nil || ttl <= 0 || ttl > time.Minute {
+		t.Errorf("TTL after the swap = %v, %v; want the minute kept", ttl, err)
+	}
+	// JSON's keys sorted, "active" is not first here.
+	if err := s.Put(c, "other", map[string]any{"Active": true, "N": 3}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	var other rec
+	if sw, err := s.SwapPrefixGet(c, "other", `{"active":true`, `{"active":false`, &other); err != nil || sw != state.Other || other.N != 3 || !other.Active {
+		t.Errorf("swap of another value = %v %+v, %v; want Other and the value", sw, other, err)
+	}
+	untouched := rec{N: 9}
+	if _, err := s.SwapPrefixGet(c, "missing", "a", "b", &untouched); !errors.Is(err, state.ErrNotFound) || untouched.N != 9 {
+		t.Errorf("swap of a missing key: %v, %+v; want ErrNotFound and the value alone", err, untouched)
+	}
+}
+
 // testSwapPrefixConcurrent: of many swaps of one value at once, one
 // swaps and the others find it done.
 func testSwapPrefixConcurrent(t *testing.T, s *state.Store) {

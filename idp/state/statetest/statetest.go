@@ -61,6 +61,7 @@ func Run(t *testing.T, newClient NewClient) {
 		{"UpdateConcurrent", testUpdateConcurrent},
 		{"Sets", testSets},
 		{"SwapPrefix", testSwapPrefix},
+		{"SwapPrefixGet", testSwapPrefixGet},
 		{"SwapPrefixConcurrent", testSwapPrefixConcurrent},
 		{"Batch", testBatch},
 		{"Prefix", testPrefix},
