@@ -2,6 +2,7 @@ package demorp_test
 
 import (
 	"context"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
@@ -76,7 +77,7 @@ func get(t *testing.T, c *http.Client, u string) (*http.Response, string) {
 // and returns where it lands, read whole.
 func signIn(t *testing.T, c *http.Client, resp *http.Response, body string) (*http.Response, []byte) {
 	t.Helper()
-	resp, err := c.PostForm(resp.Request.URL.String(), url.Values{"csrf": {field(body, "csrf")}, "id": {field(body, "id")},
+	resp, err := c.PostForm(formAction(t, resp, body), url.Values{"csrf": {field(body, "csrf")}, "id": {field(body, "id")},
 		"login": {"22012345T"}, "password": {"Correct-Horse-7"}})
 	if err != nil {
 		t.Fatal(err)
@@ -84,6 +85,23 @@ func signIn(t *testing.T, c *http.Client, resp *http.Response, body string) (*ht
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	return resp, b
+}
+
+// formAction is where the page's form posts: the sign-in page answers
+// the authorization request itself, so its URL is not the form's.
+func formAction(t *testing.T, resp *http.Response, body string) string {
+	t.Helper()
+	const open = `<form method="post" action="`
+	i := strings.Index(body, open)
+	if i < 0 {
+		t.Fatalf("no form on %s", resp.Request.URL)
+	}
+	rest := body[i+len(open):]
+	u, err := resp.Request.URL.Parse(html.UnescapeString(rest[:strings.Index(rest, `"`)]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.String()
 }
 
 func field(body, name string) string {

@@ -141,22 +141,25 @@ func (p *Provider) signedIn(r *http.Request) (session.Session, directory.Account
 	return sess, acct, err == nil, err
 }
 
-// toLogin parks the request and sends the browser to the sign-in page,
-// or answers login_required to prompt=none.
+// toLogin parks the request and answers with the sign-in page, or
+// answers login_required to prompt=none. A request parked before (back
+// from a flow) is sent to the sign-in page.
 func (p *Provider) toLogin(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, prompts []string, requestedAt time.Time, pendingID string) {
 	if slices.Contains(prompts, "none") {
 		p.authorizeError(w, r, ar, fosite.ErrLoginRequired)
 		return
 	}
-	id := pendingID
-	if id == "" {
-		var err error
-		if id, err = p.putPending(r, ar, requestedAt); err != nil {
-			p.pendingError(w, r, ar, err)
-			return
-		}
+	if pendingID != "" {
+		http.Redirect(w, r, p.base+"/login?id="+url.QueryEscape(pendingID), http.StatusSeeOther)
+		return
 	}
-	http.Redirect(w, r, p.base+"/login?id="+url.QueryEscape(id), http.StatusSeeOther)
+	pend := p.pending(ar, requestedAt)
+	id, err := p.putPending(r, pend)
+	if err != nil {
+		p.pendingError(w, r, ar, err)
+		return
+	}
+	p.login.ShowFor(w, r, id, pend)
 }
 
 // grant issues the code from the session and records the client in it
@@ -256,7 +259,7 @@ func (p *Provider) oidcSession(s session.Session, a directory.Account, ar fosite
 	return os
 }
 
-func (p *Provider) putPending(r *http.Request, ar fosite.AuthorizeRequester, requestedAt time.Time) (string, error) {
+func (p *Provider) putPending(r *http.Request, pend session.Pending) (string, error) {
 	// Each parked request is stored for a while: bound what one address
 	// can make the server store, as for a new flow.
 	if p.deps.Limiter != nil {
@@ -265,11 +268,16 @@ func (p *Provider) putPending(r *http.Request, ar fosite.AuthorizeRequester, req
 			return "", err
 		}
 	}
+	return p.sessions.PutPending(r.Context(), pend)
+}
+
+// pending is ar parked, to be answered once the user has signed in.
+func (p *Provider) pending(ar fosite.AuthorizeRequester, requestedAt time.Time) session.Pending {
 	form := ar.GetRequestForm()
-	return p.sessions.PutPending(r.Context(), session.Pending{
+	return session.Pending{
 		Query: form.Encode(), RequestedAt: requestedAt, ClientID: ar.GetClient().GetID(),
 		LoginHint: form.Get("login_hint"), Lang: uiLocale(form.Get("ui_locales")),
-	})
+	}
 }
 
 // pendingError answers a request that could not be parked: a themed
@@ -298,7 +306,7 @@ func uiLocale(list string) string {
 // self-service flow (prompt=create: activation), which sends it back to
 // resume once StartSession has been called.
 func (p *Provider) toFlow(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, requestedAt time.Time, flow string) {
-	id, err := p.putPending(r, ar, requestedAt)
+	id, err := p.putPending(r, p.pending(ar, requestedAt))
 	if err != nil {
 		p.pendingError(w, r, ar, err)
 		return

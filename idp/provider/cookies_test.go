@@ -17,13 +17,8 @@ func TestProviderCookiesFollowConfiguration(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, func(c *provider.Config) { c.Session.Cookies.Secure = true })
 	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	// The authorization request is answered with the sign-in page.
 	resp, err := c.Get(e.rp().authURL(oauth2.GenerateVerifier()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	next, _ := resp.Request.URL.Parse(resp.Header.Get("Location"))
-	resp, err = c.Get(next.String())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +34,7 @@ func TestProviderCookiesFollowConfiguration(t *testing.T) {
 	}
 	token := strings.SplitN(strings.TrimPrefix(csrf, "__Host-seuil_login_csrf="), ";", 2)[0]
 	form := url.Values{"csrf": {hidden(body, "csrf")}, "id": {hidden(body, "id")}, "login": {testLogin}, "password": {testPassword}}
-	req, _ := http.NewRequest("POST", next.String(), strings.NewReader(form.Encode()))
+	req, _ := http.NewRequest("POST", action(resp, body), strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.AddCookie(&http.Cookie{Name: "__Host-seuil_login_csrf", Value: token})
 	resp, err = c.Do(req)

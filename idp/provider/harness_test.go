@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
@@ -226,6 +227,22 @@ func (b *browser) post(u string, form url.Values) (*http.Response, string) {
 	return resp, string(body)
 }
 
+// action is where a page's form posts, resolved against the page's URL
+// (the sign-in page answers the authorization request itself: its URL
+// is not the form's).
+func action(resp *http.Response, body string) string {
+	i := strings.Index(body, `<form method="post" action="`)
+	if i < 0 {
+		return resp.Request.URL.String()
+	}
+	rest := body[i+len(`<form method="post" action="`):]
+	u, err := resp.Request.URL.Parse(html.UnescapeString(rest[:strings.Index(rest, `"`)]))
+	if err != nil {
+		return resp.Request.URL.String()
+	}
+	return u.String()
+}
+
 // hidden extracts a hidden field's value from a page.
 func hidden(body, name string) string {
 	i := strings.Index(body, `name="`+name+`" value="`)
@@ -288,7 +305,7 @@ func (b *browser) login(authURL, password string) (*http.Response, string) {
 		b.t.Fatalf("want sign-in page, got %d", resp.StatusCode)
 	}
 	form := url.Values{"csrf": {hidden(body, "csrf")}, "id": {hidden(body, "id")}, "login": {testLogin}, "password": {password}}
-	return b.onward(b.post(resp.Request.URL.String(), form))
+	return b.onward(b.post(action(resp, body), form))
 }
 
 // onward follows a redirect answered to a POST, unless it goes to the RP

@@ -56,7 +56,7 @@ func (o *oidf) authorize(params url.Values) url.Values {
 	resp, body := o.b.follow(u)
 	if resp.StatusCode == 200 && strings.Contains(body, `name="password"`) {
 		form := url.Values{"csrf": {hidden(body, "csrf")}, "id": {hidden(body, "id")}, "login": {testLogin}, "password": {testPassword}}
-		resp, _ = o.b.onward(o.b.post(resp.Request.URL.String(), form))
+		resp, _ = o.b.onward(o.b.post(action(resp, body), form))
 	}
 	return redirectQuery(o.t, resp)
 }

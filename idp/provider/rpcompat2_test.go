@@ -244,7 +244,7 @@ func TestSignInLoginForm(t *testing.T) {
 		b := e.browser()
 		resp, body := b.follow(r.authURL(oauth2.GenerateVerifier()))
 		form := url.Values{"csrf": {hidden(body, "csrf")}, "id": {hidden(body, "id")}, "login": {login}, "password": {password}}
-		resp, body = b.post(resp.Request.URL.String(), form)
+		resp, body = b.post(action(resp, body), form)
 		return resp.StatusCode, body
 	}
 	for range 5 { // more than the account's limit (burst 3)
@@ -268,7 +268,7 @@ func TestSignInOversizedForm(t *testing.T) {
 	b := e.browser()
 	resp, body := b.follow(e.rp().authURL(oauth2.GenerateVerifier()))
 	form := url.Values{"csrf": {hidden(body, "csrf")}, "id": {hidden(body, "id")}, "login": {testLogin}, "password": {strings.Repeat("x", 1<<20)}}
-	resp, body = b.post(resp.Request.URL.String(), form)
+	resp, body = b.post(action(resp, body), form)
 	if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body, "trop volumineux") || strings.Contains(body, "expiré") {
 		t.Errorf("%d", resp.StatusCode)
 	}

@@ -139,6 +139,17 @@ func (l *Login) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// ShowFor answers r, the authorization request just parked as p under
+// id, with the sign-in page itself: the page a redirect would lead to,
+// its links and form the same, without the redirect (a round trip of
+// the student's phone) nor the request's read.
+func (l *Login) ShowFor(w http.ResponseWriter, r *http.Request, id string, p Pending) {
+	websec.NoStore(w)
+	page := r.Clone(r.Context())
+	page.URL = &url.URL{Path: l.paths.Login, RawQuery: url.Values{"id": {id}}.Encode()}
+	l.render(w, page, p.ClientID, http.StatusOK, form{Pending: id, Login: p.LoginHint, lang: p.Lang})
+}
+
 // pending returns the pending authorization named by ?id= (or the form),
 // or a zero value when there is none.
 func (l *Login) pending(r *http.Request) (Pending, string) {
