@@ -296,7 +296,7 @@ func (h *Handler) theme(d *Definition, f *flow.Flow) *themes.Theme {
 func (h *Handler) exchange(w http.ResponseWriter, r *http.Request, d *Definition, f *flow.Flow) *flow.Exchange {
 	t := h.theme(d, f)
 	return &flow.Exchange{W: w, R: r, IP: websec.ClientIP(r, h.deps.TrustedProxies), Theme: t,
-		T: t.Translator(f.Lang).ForFlow(d.Name)}
+		T: t.Translator(f.Lang).ForFlow(d.Name), Started: time.Now()}
 }
 
 // rotate gives the flow a new id once the code is proved, as a sign-in

@@ -18,6 +18,7 @@ import (
 	"github.com/seuil-idp/seuil/idp/directory/ldap/slapdtest"
 	"github.com/seuil-idp/seuil/idp/provider/keys"
 	"github.com/seuil-idp/seuil/idp/state/redistest"
+	"github.com/seuil-idp/seuil/idp/students/pegasetest"
 )
 
 // The activation scenario against `seuil serve` built from this tree,
@@ -26,7 +27,10 @@ import (
 // code the SMS sink read, each screen is timed, and the server's CPU per
 // journey is reported. SEUIL_LOAD_JOURNEYS, SEUIL_LOAD_CONCURRENCY and
 // SEUIL_LOAD_SMS_LATENCY make it a measurement (go test -v -run
-// TestActivationScenario ./cmd/seuil-load prints the report).
+// TestActivationScenario ./cmd/seuil-load prints the report);
+// SEUIL_LOAD_SOURCE_LATENCY (200ms) reads the students from a Pégase
+// whose every lookup takes that long; SEUIL_LOAD_SMS_WAIT is serve's
+// sms.wait.
 func TestActivationScenarioAgainstServe(t *testing.T) {
 	journeys, concurrency, smsLatency := envOr("SEUIL_LOAD_JOURNEYS", "20"), envOr("SEUIL_LOAD_CONCURRENCY", "4"), envOr("SEUIL_LOAD_SMS_LATENCY", "20ms")
 	n, _ := strconv.Atoi(journeys)
@@ -62,6 +66,29 @@ func TestActivationScenarioAgainstServe(t *testing.T) {
 	t.Logf("seuil serve RSS: idle %.0f MiB, peak under load %.0f MiB", idle, procStatusMiB(serve.Process.Pid, "VmHWM"))
 }
 
+// pegaseSource starts a Pégase holding the n students of startServe's
+// CSV, each lookup taking latency (its three calls: the search, then the
+// identity and the enrolments side by side), and returns the students
+// section that reads it and serve's environment (the API password).
+func pegaseSource(t *testing.T, n int, latency string) (string, []string) {
+	t.Helper()
+	d, err := time.ParseDuration(latency)
+	if err != nil {
+		t.Fatalf("SEUIL_LOAD_SOURCE_LATENCY: %v", err)
+	}
+	pg := pegasetest.Start(t)
+	pg.Delay.Store(int64(d / 2))
+	for i := range n {
+		pg.Add(pegasetest.Learner{Code: fmt.Sprintf("2300%04d", i), INE: fmt.Sprintf("%010dA", 1000000000+i),
+			LastName: "CHARGE", FirstName: fmt.Sprintf("Étudiant%d", i), BirthDate: "2007-09-01",
+			Mobile: fmt.Sprintf("06 00 00 %02d %02d", i/100, i%100), Email: fmt.Sprintf("charge%d@example.org", i),
+			Enrolments: []pegasetest.Enrolment{{Period: "PER-2026", Year: 2026, Principal: true}}})
+	}
+	section := fmt.Sprintf("  pegase: {idt_url: %q, ins_url: %q, token_url: %q, structure: %s, period: PER-2026, username: %s}\n",
+		pg.IDTURL(), pg.INSURL(), pg.TokenURL(), pg.Structure, pg.User)
+	return section, []string{"SEUIL_STUDENTS_PEGASE_PASSWORD=" + pg.Password}
+}
+
 // served is `seuil serve` built from this tree and started on a real
 // redis-server and slapd, with n students in its CSV (2300xxxx) and the
 // tool's sinks as its SMS provider and mail relay.
@@ -92,7 +119,11 @@ func startServe(t *testing.T, n int, clients string) *served {
 	}
 	s := &served{students: filepath.Join(tmp, "students.csv"), stderr: &bytes.Buffer{},
 		ldapURL: ldapSrv.URL, ldapServiceDN: ldapSrv.ServiceDN, ldapServicePassword: ldapSrv.ServicePassword, ldapPeopleDN: ldapSrv.PeopleDN}
-	writeTestFile(t, s.students, csv.String())
+	writeTestFile(t, s.students, csv.String()) // the tool's list, and serve's source unless Pégase is
+	source, env := fmt.Sprintf("  csv: {path: %q}\n", s.students), []string(nil)
+	if d := envOr("SEUIL_LOAD_SOURCE_LATENCY", ""); d != "" {
+		source, env = pegaseSource(t, n, d)
+	}
 	es, rs := filepath.Join(tmp, "es256.pem"), filepath.Join(tmp, "rs256.pem")
 	for k, alg := range map[string]string{es: "ES256", rs: "RS256"} {
 		if err := keys.Generate(k, alg); err != nil {
@@ -109,10 +140,10 @@ redis: {addrs: [%q]}
 directory:
   ldap: {url: %s, bind_dn: %q, bind_password: %q, base_dn: %q, default_policy_dn: %q, mail_domain: univ-tours.fr}
 students:
-  csv: {path: %q}
-mail:
+%smail:
   smtp: {host: %s, port: %s, tls: none, from: "Université <ne-pas-repondre@univ-tours.fr>"}
 sms:
+  wait: %s
   http:
     url: http://%s/send
     body: '{"to":{{.To | json}},"text":{{.Body | json}}}'
@@ -122,8 +153,9 @@ oidc:
   secret: "0123456789abcdef0123456789abcdef-load"
   keys: [{file: %q}, {file: %q}]
 %s`, s.addr, s.addr, pprofSetting(), envOr("SEUIL_LOAD_SERVE_LOG", "warn"), redisAddr, ldapSrv.URL, ldapSrv.ServiceDN, ldapSrv.ServicePassword, ldapSrv.PeopleDN, ldapSrv.PolicyDN,
-		s.students, mailHost, mailPort, s.smsAddr, es, rs, clients))
+		source, mailHost, mailPort, envOr("SEUIL_LOAD_SMS_WAIT", "250ms"), s.smsAddr, es, rs, clients))
 	s.cmd = exec.Command(bin, "serve", "--config", cfg)
+	s.cmd.Env = append(os.Environ(), env...)
 	s.cmd.Stderr = s.stderr
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)

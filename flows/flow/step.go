@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/seuil-idp/seuil/themes"
 )
@@ -63,6 +64,9 @@ type Exchange struct {
 	IP    string
 	Theme *themes.Theme
 	T     themes.Translator
+	// Started is when the request came: what the screen has waited
+	// already (a code's sends wait for their providers from then).
+	Started time.Time
 }
 
 // Action returns the button the student pressed ("resend"), or "".

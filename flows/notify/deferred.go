@@ -185,6 +185,12 @@ func (d *Deferred) send(ctx context.Context, j job) error {
 	if j.Channel == ChannelMail {
 		patience = d.cfg.MailWait
 	}
+	if t, ok := ctx.Value(screenKey{}).(time.Time); ok {
+		patience -= d.now().Sub(t)
+	}
+	if patience <= 0 {
+		return &DeferredError{ID: id} // the screen has waited long enough
+	}
 	wait := time.NewTimer(patience)
 	defer wait.Stop()
 	select {
@@ -195,6 +201,16 @@ func (d *Deferred) send(ctx context.Context, j job) error {
 	case <-ctx.Done():
 		return &DeferredError{ID: id}
 	}
+}
+
+type screenKey struct{}
+
+// ForScreen returns ctx for the sends of a student's screen whose
+// request came at t: each waits for its provider until its Wait has
+// passed since t, not since it began, so that neither a slow student
+// source nor the SMS sent before the mail lengthens the screen.
+func ForScreen(ctx context.Context, t time.Time) context.Context {
+	return context.WithValue(ctx, screenKey{}, t)
 }
 
 // start takes a place among the sends in flight, if one is free.

@@ -135,6 +135,35 @@ func TestDeferredSlowProvider(t *testing.T) {
 	})
 }
 
+// A screen's sends wait for their provider until Wait has passed since
+// the student's request came, not since each send began: the time the
+// screen spent before (a slow student source) counts.
+func TestDeferredWaitCountsFromTheScreen(t *testing.T) {
+	t.Parallel()
+	deferredBackends(t, func(t *testing.T, rdb redis.UniversalClient) {
+		const wait = 400 * time.Millisecond
+		for _, tc := range []struct {
+			name    string
+			already time.Duration // how long the screen had waited
+			most    time.Duration // how long SendSMS may take
+			least   time.Duration
+		}{
+			{"the request's start, then the lookup", 300 * time.Millisecond, 250 * time.Millisecond, 50 * time.Millisecond},
+			{"past the wait already", time.Second, 150 * time.Millisecond, 0},
+		} {
+			p := &slowProvider{delay: 2 * time.Second}
+			d := newDeferred(t, rdb, p, notify.DeferredConfig{Wait: wait})
+			ctx := notify.ForScreen(context.Background(), time.Now().Add(-tc.already))
+			start := time.Now()
+			err := d.SMS().SendSMS(ctx, notify.SMS{To: "+33612345678", Body: "Code 123456", Code: "123456"})
+			took := time.Since(start)
+			if !errors.Is(err, notify.ErrDeferred) || took > tc.most || took < tc.least {
+				t.Errorf("%s: SendSMS = %v after %v; want ErrDeferred within [%v, %v]", tc.name, err, took, tc.least, tc.most)
+			}
+		}
+	})
+}
+
 // A process that dies mid-send loses nothing: once the lease runs out,
 // another replica's Run sends the message, once.
 func TestDeferredTakenOver(t *testing.T) {

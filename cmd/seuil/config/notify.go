@@ -11,10 +11,11 @@ import (
 // Mail sends codes and confirmations: exactly one of SMTP or Outbox.
 type Mail struct {
 	SMTP *SMTP `yaml:"smtp"`
-	// Wait is how long a student's request waits for the relay to take
-	// a mail; past it, the mail is sent in the background (kept in
-	// Redis, taken over by another replica if this one dies) and the
-	// screen goes on. Default 250ms.
+	// Wait is how long a student's screen waits for the relay to take
+	// a mail, counted from the student's request (the student source's
+	// lookup and the SMS's send are part of it); past it, the mail is
+	// sent in the background (kept in Redis, taken over by another
+	// replica if this one dies) and the screen goes on. Default 250ms.
 	Wait Duration `yaml:"wait"`
 	// Outbox keeps messages in memory for the demo's outbox page; see
 	// Config.DemoOnly.
@@ -46,10 +47,11 @@ type SMS struct {
 	notify.GuardConfig `yaml:",inline"`
 	// Outbox keeps messages in memory (demo only; see Config.DemoOnly).
 	Outbox bool `yaml:"outbox"`
-	// Wait is how long a student's request waits for the provider to
-	// take an SMS; past it, the SMS is sent in the background and the
-	// code screen says so, then follows it (sent at 10:32, or not sent:
-	// use the e-mail). Default 250ms.
+	// Wait is how long a student's screen waits for the provider to
+	// take an SMS, counted from the student's request (the student
+	// source's lookup is part of it); past it, the SMS is sent in the
+	// background and the code screen says so, then follows it (sent at
+	// 10:32, or not sent: use the e-mail). Default 250ms.
 	Wait Duration `yaml:"wait"`
 	// PricePerSMS is what one SMS costs (euros, the provider's price):
 	// the console's campaign page estimates the period's cost; 0: no
