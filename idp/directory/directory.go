@@ -24,6 +24,13 @@ const (
 	StateLocked  State = "locked"
 )
 
+// Standing is what a refresh re-checks of an account: whose it is, and
+// whether it may still sign in.
+type Standing struct {
+	Subject string
+	State   State
+}
+
 // Account is a student's account as the directory holds it.
 type Account struct {
 	Login     string // e.g. "22012345T"; uid / supannAliasLogin
@@ -92,6 +99,9 @@ type Directory interface {
 	FindByStudentID(ctx context.Context, studentID string) (Account, error)
 	// FindByLogin returns the account with that login, or ErrNotFound.
 	FindByLogin(ctx context.Context, login string) (Account, error)
+	// Standing returns the subject and state FindByLogin would, reading
+	// no more than they need (a refresh asks it every time).
+	Standing(ctx context.Context, login string) (Standing, error)
 	// Ensure returns the account for rec, creating it in StateCreated
 	// (without a password) if it is missing. Calling it again is harmless.
 	Ensure(ctx context.Context, rec students.Record, login string) (Account, error)

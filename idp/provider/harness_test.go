@@ -94,6 +94,14 @@ func (d lockable) FindByLogin(ctx context.Context, login string) (directory.Acco
 	return a, err
 }
 
+func (d lockable) Standing(ctx context.Context, login string) (directory.Standing, error) {
+	st, err := d.Dir.Standing(ctx, login)
+	if err == nil && d.locked.Load() {
+		st.State = directory.StateLocked
+	}
+	return st, err
+}
+
 func (d lockable) Authenticate(ctx context.Context, login, password string) (directory.Account, error) {
 	a, err := d.Dir.Authenticate(ctx, login, password)
 	if err == nil && d.locked.Load() {

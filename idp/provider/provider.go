@@ -25,10 +25,13 @@ import (
 )
 
 // Accounts is what the provider needs from the directory: the sign-in
-// check and the account behind a session (for claims).
+// check, the account behind a session (for claims), and the standing a
+// refresh re-checks (the LDAP directory reads it with four attributes
+// instead of the account's fifteen).
 type Accounts interface {
 	session.Authenticator
 	FindByLogin(ctx context.Context, login string) (directory.Account, error)
+	Standing(ctx context.Context, login string) (directory.Standing, error)
 }
 
 // Deps are the provider's collaborators, built by cmd/.

@@ -89,10 +89,10 @@ func (p *Provider) mayRefresh(ctx context.Context, ar fosite.AccessRequester) er
 	if !ok || s.Username == "" {
 		return fosite.ErrInvalidGrant.WithHint("The grant has no account.")
 	}
-	acct, err := p.deps.Directory.FindByLogin(ctx, s.Username)
+	st, err := p.deps.Directory.Standing(ctx, s.Username)
 	switch {
 	case errors.Is(err, directory.ErrNotFound),
-		err == nil && (acct.State == directory.StateLocked || acct.Subject != s.Subject):
+		err == nil && (st.State == directory.StateLocked || st.Subject != s.Subject):
 		return fosite.ErrInvalidGrant.WithHint("The account may no longer sign in.")
 	case err != nil:
 		return fosite.ErrServerError.WithWrap(err)

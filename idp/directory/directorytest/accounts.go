@@ -92,6 +92,9 @@ func (s *suite) notFound(t *testing.T) {
 		t.Errorf("FindByLogin(\"\") err = %v, want ErrNotFound", err)
 	}
 	for _, login := range []string{"99999999T", ""} {
+		if _, err := s.d.Standing(ctx(t), login); !errors.Is(err, directory.ErrNotFound) {
+			t.Errorf("Standing(%q) err = %v, want ErrNotFound", login, err)
+		}
 		if err := s.d.SetPassword(ctx(t), login, "Whatever-123"); !errors.Is(err, directory.ErrNotFound) {
 			t.Errorf("SetPassword(%q) err = %v, want ErrNotFound", login, err)
 		}

@@ -16,6 +16,9 @@ func near(a, b time.Time) bool { return a.Sub(b).Abs() <= slack }
 
 func (s *suite) setPassword(t *testing.T) {
 	_, acc := s.ensure(t, s.d)
+	if st, err := s.d.Standing(ctx(t), acc.Login); err != nil || st != (directory.Standing{Subject: acc.Subject, State: directory.StateCreated}) {
+		t.Errorf("Standing before the password = %+v, %v; want %q created", st, err, acc.Subject)
+	}
 	before := time.Now()
 	if err := s.d.SetPassword(ctx(t), acc.Login, "First-pass-1"); err != nil {
 		t.Fatal(err)
@@ -26,6 +29,9 @@ func (s *suite) setPassword(t *testing.T) {
 	}
 	if got.State != directory.StateActive {
 		t.Errorf("state = %q, want active", got.State)
+	}
+	if st, err := s.d.Standing(ctx(t), acc.Login); err != nil || st != (directory.Standing{Subject: acc.Subject, State: directory.StateActive}) {
+		t.Errorf("Standing = %+v, %v; want %q active", st, err, acc.Subject)
 	}
 	if !near(got.PasswordChangedAt, before) {
 		t.Errorf("PasswordChangedAt = %v, want ≈ %v", got.PasswordChangedAt, before)

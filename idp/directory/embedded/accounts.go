@@ -18,6 +18,12 @@ func (d *Dir) FindByLogin(ctx context.Context, login string) (directory.Account,
 	return d.find(d.byLogin, login)
 }
 
+// Standing returns the subject and state of the account with that login.
+func (d *Dir) Standing(ctx context.Context, login string) (directory.Standing, error) {
+	a, err := d.find(d.byLogin, login)
+	return directory.Standing{Subject: a.Subject, State: a.State}, err
+}
+
 func (d *Dir) find(index map[string]*entry, key string) (directory.Account, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()

@@ -99,6 +99,30 @@ func (d *Dir) account(ctx context.Context, e *ldap.Entry) (directory.Account, er
 	return acc, nil
 }
 
+// Standing reads an account's subject and state, as FindByLogin reads
+// them, with the four attributes they come from instead of the
+// account's fifteen (and no policy read): a refresh asks it for every
+// grant it renews.
+func (d *Dir) Standing(ctx context.Context, login string) (directory.Standing, error) {
+	if login == "" {
+		return directory.Standing{}, directory.ErrNotFound
+	}
+	a := d.cfg.Attributes
+	e, err := d.searchWith(ctx, d.read, a.Login, login, []string{a.Subject, a.State, "pwdChangedTime", "pwdAccountLockedTime"})
+	if err != nil {
+		return directory.Standing{}, err
+	}
+	if e == nil {
+		return directory.Standing{}, directory.ErrNotFound
+	}
+	st := directory.Standing{Subject: e.GetAttributeValue(a.Subject),
+		State: parseState(compteValue(e.GetAttributeValues(a.State)), e.GetAttributeValue("pwdChangedTime") != "")}
+	if e.GetAttributeValue("pwdAccountLockedTime") != "" {
+		st.State = directory.StateLocked
+	}
+	return st, nil
+}
+
 // policyEntry reads attrs of the ppolicy entry dn through p (nil: no such
 // entry).
 func (d *Dir) policyEntry(ctx context.Context, p *pool, dn string, attrs ...string) (*ldap.Entry, error) {

@@ -120,9 +120,14 @@ func (d *Dir) attrs() []string {
 // login such as "*)(uid=*" matches nothing), read with the account's
 // attributes and extra. nil, nil when none.
 func (d *Dir) searchOne(ctx context.Context, p *pool, attr, value string, extra ...string) (*ldap.Entry, error) {
+	return d.searchWith(ctx, p, attr, value, append(d.attrs(), extra...))
+}
+
+// searchWith is searchOne reading attrs only.
+func (d *Dir) searchWith(ctx context.Context, p *pool, attr, value string, attrs []string) (*ldap.Entry, error) {
 	filter := fmt.Sprintf("(&(objectClass=inetOrgPerson)(%s=%s))", attr, ldap.EscapeFilter(value))
 	req := ldap.NewSearchRequest(d.cfg.BaseDN, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases,
-		2, int(d.cfg.OpTimeout/time.Second), false, filter, append(d.attrs(), extra...), nil)
+		2, int(d.cfg.OpTimeout/time.Second), false, filter, attrs, nil)
 	var res *ldap.SearchResult
 	err := p.do(ctx, func(c *ldap.Conn) (err error) {
 		res, err = c.Search(req)

@@ -154,6 +154,37 @@ func TestLockout(t *testing.T) {
 	}
 }
 
+// Standing, read with four attributes, says what FindByLogin says of
+// the account's subject and state, through its life.
+func TestStandingAsFindByLogin(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d, _ := open(t, slapdtest.Options{MaxFailure: 2})
+	if _, err := d.Standing(ctx, login); !errors.Is(err, directory.ErrNotFound) {
+		t.Fatalf("no account yet: %v", err)
+	}
+	same := func(want directory.State) {
+		t.Helper()
+		acc, err := d.FindByLogin(ctx, login)
+		st, serr := d.Standing(ctx, login)
+		if err != nil || serr != nil || st.Subject != acc.Subject || st.State != acc.State || st.State != want || st.Subject == "" {
+			t.Fatalf("Standing %+v (%v), FindByLogin %q %q (%v); want %q", st, serr, acc.Subject, acc.State, err, want)
+		}
+	}
+	if _, err := d.Ensure(ctx, rec, login); err != nil {
+		t.Fatal(err)
+	}
+	same(directory.StateCreated)
+	if err := d.SetPassword(ctx, login, "Standing-pass-1"); err != nil {
+		t.Fatal(err)
+	}
+	same(directory.StateActive)
+	for range 2 {
+		_, _ = d.Authenticate(ctx, login, "Wrong-pass-1")
+	}
+	same(directory.StateLocked)
+}
+
 func TestGraceLoginSucceeds(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
