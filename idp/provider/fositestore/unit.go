@@ -11,21 +11,25 @@ import (
 )
 
 // unit is one HTTP request's dealings with the store. A sign-in's
-// authorization writes three records (the code, its PKCE challenge, its
+// authorization writes three requests (the code, its PKCE challenge, its
 // OpenID Connect request) and its exchange reads them and writes a token
 // pair: one at a time, that is a round trip each. Within a unit:
 //
 //   - a record read is remembered (fosite reads a code twice per
 //     exchange);
-//   - at the token endpoint, the code's PKCE and OpenID Connect records
-//     are read with the code, in one round trip;
+//   - a code's PKCE and OpenID Connect requests go inside the code's
+//     record, and come back with it;
+//   - at the token endpoint, the code is read and flipped used in one
+//     script;
 //   - new records are held and sent together by Flush, before the
-//     response is written, with the deletions fosite asked for and a
-//     rotated refresh token's retirement.
+//     response is written, with the deletions fosite asked for, a
+//     rotated refresh token's retirement, and the new tokens' additions
+//     to their family, in one command.
 //
-// A code is still spent once only: that is decided by the atomic flip of
-// InvalidateAuthorizeCodeSession, which is sent at once, and which a
-// concurrent exchange loses whatever it read.
+// A code is still spent once only: that is decided by an atomic flip of
+// its flag, as the token endpoint reads it or by
+// InvalidateAuthorizeCodeSession, which a concurrent exchange loses
+// whatever it read.
 type unit struct {
 	code   string             // the code presented at the token endpoint ("" elsewhere)
 	read   map[string]*record // by key; nil: read, and missing
