@@ -113,10 +113,11 @@ func (c *clients) get(id string) (*Client, bool) {
 
 // cachingHasher compares secrets configured in the clear by their
 // SHA-256 (plainSecret), and those configured as bcrypt hashes ($2…)
-// with bcrypt and a memory of secrets already verified: a relying party presents the same secret at every
-// token request, and a bcrypt comparison per request would cap the token
-// endpoint at a few dozen requests per second per core. Only digests of
-// (hash, correct secret) pairs are kept, never secrets.
+// with bcrypt and a memory of secrets already verified: a relying party
+// presents the same secret at every token request, and a bcrypt
+// comparison per request would cap the token endpoint at a few dozen
+// requests per second per core. Only digests of (hash, correct secret)
+// pairs are kept, never secrets.
 //
 // A pair is compared once however many requests present it at once: a
 // replica that starts, or forgets, under a rush of code exchanges would
