@@ -17,6 +17,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
+	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/oauth2"
 
 	"github.com/seuil-idp/seuil/idp/provider"
@@ -202,5 +203,35 @@ func TestAuthMethodEnforced(t *testing.T) {
 	_ = jsonDecode(resp, &doc)
 	if len(doc.Methods) != 4 || doc.Methods[2] != "private_key_jwt" || len(doc.Algs) == 0 {
 		t.Errorf("discovery: %+v", doc)
+	}
+}
+
+// A client configured with a bcrypt hash of its secret (secret_hash)
+// authenticates with the secret, and not with another; a refused
+// authentication does not spend the code, which is read only once the
+// client is known.
+func TestHashedClientSecret(t *testing.T) {
+	t.Parallel()
+	const secret = "hashed-client-secret-0123456789"
+	hash, err := bcrypt.GenerateFromPassword([]byte(secret), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, func(c *provider.Config) {
+		c.Clients = append(c.Clients, provider.ClientConfig{ID: "hashed", Secret: string(hash), RedirectURIs: []string{rpRedirect}})
+	})
+	b := e.browser()
+	c, v := e.codeFor(t, b, "hashed")
+	for _, tc := range []struct {
+		secret string
+		status int
+	}{{"hashed-client-secret-012345678", 401}, {string(hash), 401}, {secret, 200}} {
+		if st, out := e.tokenCall(exchangeForm(c, v), "hashed", tc.secret); st != tc.status {
+			t.Errorf("secret %q: %d %v, want %d", tc.secret, st, out, tc.status)
+		}
+	}
+	c, v = e.codeFor(t, b, "hashed")
+	if st, out := e.tokenCall(exchangeForm(c, v), "hashed", secret); st != 200 {
+		t.Errorf("second exchange, the secret known: %d %v", st, out)
 	}
 }
