@@ -104,14 +104,11 @@ func (w watchedMail) SendMail(ctx context.Context, m Mail) error {
 // opens (TLS and authentication as configured), then it is closed
 // without sending anything.
 func (s *SMTP) Probe(ctx context.Context) error {
-	c, err := gomailClient(s)
+	c, err := s.client.DialToSMTPClientWithContext(ctx)
 	if err != nil {
-		return err
-	}
-	if err := c.DialWithContext(ctx); err != nil {
 		return fmt.Errorf("smtp %s: %w", s.host, err)
 	}
-	return c.Close()
+	return s.client.CloseWithSMTPClient(c)
 }
 
 // Probe implements Prober: the SMS API's host accepts a connection. An

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
+	"github.com/wneessen/go-mail/smtp"
 )
 
 // TLS modes of an SMTP connection.
@@ -50,10 +51,30 @@ type SMTPConfig struct {
 
 // SMTP sends mail through one SMTP server (a submission server or relay).
 type SMTP struct {
-	host string
-	from *mail.Address
-	opts []gomail.Option
+	host    string
+	from    *mail.Address
+	client  *gomail.Client // the settings; it dials the sessions
+	timeout time.Duration
+	// idle are sessions kept open between mails: at the rentrée, codes
+	// go out by the dozen each second, and a session per mail costs a
+	// connection, EHLO, STARTTLS's handshake and AUTH each time, on both
+	// sides.
+	idle chan *smtpSession
 }
+
+// smtpSession is a connection to the server, logged in, between mails.
+type smtpSession struct {
+	c    *smtp.Client
+	used time.Time
+}
+
+const (
+	// idleSessions is how many sessions wait for the next mail.
+	idleSessions = 4
+	// sessionIdle is how long one may wait: servers must wait 5 minutes
+	// for a command (RFC 5321 §4.5.3.2.7), many wait less.
+	sessionIdle = 30 * time.Second
+)
 
 // NewSMTP checks cfg and returns a mailer. It does not connect: a mail
 // server that is down at start must not stop the IdP from serving logins.
@@ -85,7 +106,11 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover),
 			gomail.WithUsername(cfg.Username), gomail.WithPassword(cfg.Password))
 	}
-	return &SMTP{host: cfg.Host, from: from, opts: opts}, nil
+	c, err := gomail.NewClient(cfg.Host, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("notify: smtp client: %w", err)
+	}
+	return &SMTP{host: cfg.Host, from: from, client: c, timeout: timeout, idle: make(chan *smtpSession, idleSessions)}, nil
 }
 
 // smtpTLS returns the port and TLS options for cfg.TLS.
@@ -124,29 +149,74 @@ func smtpTLS(cfg SMTPConfig) ([]gomail.Option, error) {
 }
 
 // SendMail sends m, as multipart/alternative (text then HTML) when m.HTML
-// is set. It dials a new connection per mail: activation mail is rare
-// enough that a pool would only hold idle connections the server drops.
+// is set, on a session left open by an earlier mail if one is, else on
+// a new one. A session the server has closed meanwhile fails its NOOP,
+// before anything of m is sent: m then goes on another.
 func (s *SMTP) SendMail(ctx context.Context, m Mail) error {
 	msg, err := s.message(m)
 	if err != nil {
 		return err
 	}
-	c, err := gomailClient(s)
-	if err != nil {
-		return err
-	}
-	if err := c.DialAndSendWithContext(ctx, msg); err != nil {
+	for {
+		sess, reused, err := s.session(ctx)
+		if err != nil {
+			return fmt.Errorf("notify: smtp send via %s: dial: %w", s.host, err)
+		}
+		err = s.client.SendWithSMTPClient(sess.c, msg)
+		if err == nil {
+			s.keep(sess)
+			return nil
+		}
+		_ = sess.c.Close()
+		var se *gomail.SendError
+		if reused && errors.As(err, &se) && se.Reason == gomail.ErrConnCheck {
+			continue // closed while idle: nothing of m went
+		}
 		return fmt.Errorf("notify: smtp send via %s: %w", s.host, err)
 	}
-	return nil
 }
 
-func gomailClient(s *SMTP) (*gomail.Client, error) {
-	c, err := gomail.NewClient(s.host, s.opts...)
-	if err != nil {
-		return nil, fmt.Errorf("notify: smtp client: %w", err)
+// session returns an idle session, its deadline renewed, or dials one.
+func (s *SMTP) session(ctx context.Context) (*smtpSession, bool, error) {
+	for {
+		select {
+		case sess := <-s.idle:
+			if time.Since(sess.used) > sessionIdle || sess.c.UpdateDeadline(s.timeout) != nil {
+				_ = sess.c.Close()
+				continue
+			}
+			return sess, true, nil
+		default:
+			c, err := s.client.DialToSMTPClientWithContext(ctx)
+			if err != nil {
+				return nil, false, err
+			}
+			return &smtpSession{c: c}, false, nil
+		}
 	}
-	return c, nil
+}
+
+// keep leaves sess open for the next mail, or says goodbye when enough
+// sessions wait already.
+func (s *SMTP) keep(sess *smtpSession) {
+	sess.used = time.Now()
+	select {
+	case s.idle <- sess:
+	default:
+		_ = s.client.CloseWithSMTPClient(sess.c)
+	}
+}
+
+// Close ends the sessions left open.
+func (s *SMTP) Close() {
+	for {
+		select {
+		case sess := <-s.idle:
+			_ = s.client.CloseWithSMTPClient(sess.c)
+		default:
+			return
+		}
+	}
 }
 
 func (s *SMTP) message(m Mail) (*gomail.Msg, error) {

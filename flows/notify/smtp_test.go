@@ -1,11 +1,14 @@
 package notify_test
 
 import (
+	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
+	"net"
 	"net/mail"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/seuil-idp/seuil/flows/notify"
@@ -149,5 +152,112 @@ func TestNewSMTPValidates(t *testing.T) {
 	}
 	if _, err := notify.NewSMTP(notify.SMTPConfig{Host: "h", From: "Univ <a@b.c>"}); err != nil {
 		t.Errorf("valid config refused: %v", err)
+	}
+}
+
+// countingProxy forwards loopback TCP connections to port, counting them,
+// and can cut every one it holds (as a server closing idle sessions).
+type countingProxy struct {
+	l     net.Listener
+	mu    sync.Mutex
+	n     int
+	conns []net.Conn
+}
+
+func startCountingProxy(t *testing.T, port int) *countingProxy {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &countingProxy{l: l}
+	t.Cleanup(func() { l.Close(); p.cut() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			up, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+			if err != nil {
+				c.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.n++
+			p.conns = append(p.conns, c, up)
+			p.mu.Unlock()
+			go func() { _, _ = io.Copy(up, c); up.Close() }()
+			go func() { _, _ = io.Copy(c, up); c.Close() }()
+		}
+	}()
+	return p
+}
+
+func (p *countingProxy) port() int { return p.l.Addr().(*net.TCPAddr).Port }
+
+func (p *countingProxy) dialed() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.n
+}
+
+func (p *countingProxy) cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
+
+// Mails sent one after the other share a session (one connection, one
+// STARTTLS, one AUTH); a session the server closed while it was idle is
+// replaced, the mail going on a new one; mails sent at once each get
+// one, and every mail arrives.
+func TestSMTPSessionsKept(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.Start(t, smtptest.Options{Mode: "starttls", User: "seuil", Password: "s3cret"})
+	proxy := startCountingProxy(t, srv.Port)
+	m, err := notify.NewSMTP(notify.SMTPConfig{Host: "127.0.0.1", Port: proxy.port(), TLS: notify.TLSStartTLS,
+		CAFile: srv.CAFile, Username: "seuil", Password: "s3cret", From: "Université de Test <no-reply@univ.example>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	for range 3 {
+		if err := m.SendMail(t.Context(), activationMail); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := proxy.dialed(); got != 1 {
+		t.Errorf("3 mails in a row took %d connections, want 1", got)
+	}
+	proxy.cut()
+	if err := m.SendMail(t.Context(), activationMail); err != nil {
+		t.Fatalf("after the server closed the idle session: %v", err)
+	}
+	if got := proxy.dialed(); got != 2 {
+		t.Errorf("after the cut: %d connections, want 2", got)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for range 8 {
+		wg.Go(func() { errs <- m.SendMail(t.Context(), activationMail) })
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	msgs := srv.Messages(t)
+	if len(msgs) != 12 {
+		t.Fatalf("%d messages delivered, want 12", len(msgs))
+	}
+	checkActivationMail(t, msgs[len(msgs)-1])
+	if got := proxy.dialed(); got > 2+8 {
+		t.Errorf("8 mails at once took %d more connections", got-2)
 	}
 }
