@@ -7,6 +7,8 @@ package state
 
 import (
 	"context"
+	"crypto/sha1"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -158,38 +160,50 @@ func (s *Store) RemoveFromSet(ctx context.Context, key string, members ...string
 }
 
 // Update reads key into v, calls change, and writes v back with ttl, only
-// if nobody wrote key in between (optimistic locking with WATCH); otherwise
-// it returns ErrConflict. change may return an error to abort without
+// if nobody wrote key in between (optimistic locking); otherwise it
+// returns ErrConflict. change may return an error to abort without
 // writing. ttl <= 0 keeps the key's remaining lifetime.
+//
+// Two round trips: the read, then a script that writes only if the value
+// still hashes as it was read (WATCH took three, the watch, the read and
+// the transaction, and held a connection of the pool throughout).
 func (s *Store) Update(ctx context.Context, key string, v any, ttl time.Duration, change func() error) error {
 	k := s.Key(key)
-	err := s.rdb.Watch(ctx, func(tx *redis.Tx) error {
-		raw, err := tx.Get(ctx, k).Bytes()
-		if err := s.decode(key, raw, err, v); err != nil {
-			return err
-		}
-		if err := change(); err != nil {
-			return err
-		}
-		out, err := json.Marshal(v)
-		if err != nil {
-			return fmt.Errorf("state: encode %s: %w", key, err)
-		}
-		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			if ttl > 0 {
-				p.Set(ctx, k, out, ttl)
-			} else {
-				p.SetArgs(ctx, k, out, redis.SetArgs{KeepTTL: true})
-			}
-			return nil
-		})
+	raw, err := s.rdb.Get(ctx, k).Bytes()
+	if err := s.decode(key, raw, err, v); err != nil {
 		return err
-	}, k)
-	if errors.Is(err, redis.TxFailedErr) {
+	}
+	if err := change(); err != nil {
+		return err
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("state: encode %s: %w", key, err)
+	}
+	sum := sha1.Sum(raw) //nolint:gosec // a fingerprint of a value read, compared by Redis's own sha1hex: not a secret
+	set, err := casScript.Run(ctx, s.rdb, []string{k}, hex.EncodeToString(sum[:]), out, ttl.Milliseconds()).Int()
+	if err != nil {
+		return fmt.Errorf("state: update %s: %w", key, err)
+	}
+	if set != 1 {
 		return ErrConflict
 	}
-	return err
+	return nil
 }
+
+// casScript sets KEYS[1] to ARGV[2] if its value's SHA-1 is ARGV[1]
+// (for ARGV[3] ms, or keeping its lifetime when ARGV[3] is not
+// positive); 1 if it did, 0 if the value had changed or gone.
+var casScript = redis.NewScript(`
+local v = redis.call('GET', KEYS[1])
+if not v or redis.sha1hex(v) ~= ARGV[1] then return 0 end
+if tonumber(ARGV[3]) > 0 then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+else
+  redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
+end
+return 1
+`)
 
 func (s *Store) decode(key string, raw []byte, err error, v any) error {
 	if errors.Is(err, redis.Nil) {
