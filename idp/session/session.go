@@ -119,7 +119,7 @@ func (m *Manager) StartSession(ctx context.Context, w http.ResponseWriter, r *ht
 // StartSessionFor is StartSession for a sign-in made to answer clientID's
 // authorization request: the client is in the session from the start,
 // which spares the authorization that follows a rewrite of the session
-// (a WATCH transaction) to add it. It returns the session started, which
+// (an optimistic update) to add it. It returns the session started, which
 // the browser's request does not carry yet.
 func (m *Manager) StartSessionFor(ctx context.Context, w http.ResponseWriter, r *http.Request, acct directory.Account, amr []string, clientID string) (Session, error) {
 	if acct.Subject == "" || acct.Login == "" {

@@ -160,7 +160,7 @@ const (
 // SwapPrefix replaces, atomically, the start from of the value under key
 // by to, keeping the key's lifetime: a compare-and-set on a leading flag
 // (a record's "active" state) in one round trip, where Update needs a
-// WATCH, a read and a transaction. A missing key is ErrNotFound.
+// read and a compare-and-set. A missing key is ErrNotFound.
 func (s *Store) SwapPrefix(ctx context.Context, key, from, to string) (Swap, error) {
 	return swapResult(swapScript.Run(ctx, s.rdb, []string{s.Key(key)}, from, to).Int())
 }

@@ -180,7 +180,7 @@ func (s *Store) deactivated(ctx context.Context, key string, swap state.Swap, er
 		return false, nil
 	}
 	// A record written before the flag led the JSON (an upgrade with
-	// tokens alive): read, flip and write under WATCH.
+	// tokens alive): read, flip and write back if unchanged (Update).
 	return s.deactivateSlow(ctx, key)
 }
 
