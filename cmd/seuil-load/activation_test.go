@@ -38,6 +38,8 @@ func TestActivationScenarioAgainstServe(t *testing.T) {
 	srv := startServe(t, n+c, "") // the journeys in flight when the budget is reached, too
 	addr, students, smsAddr, mailAddr, serve, serveErr := srv.addr, srv.students, srv.smsAddr, srv.mailAddr, srv.cmd, srv.stderr
 	idle := procStatusMiB(serve.Process.Pid, "VmRSS")
+	// The binary's pages (file) apart from the heap and stacks (anon).
+	idleAnon, idleFile := procStatusMiB(serve.Process.Pid, "RssAnon"), procStatusMiB(serve.Process.Pid, "RssFile")
 	want, _ := strconv.ParseUint(journeys, 10, 64)
 	r, report := measure(t, []string{"--issuer", "http://" + addr, "--scenario", "activation",
 		"--students", students, "--sms-sink", smsAddr, "--mail-sink", mailAddr, "--sms-latency", smsLatency,
@@ -63,7 +65,8 @@ func TestActivationScenarioAgainstServe(t *testing.T) {
 		t.Errorf("phases %v", names)
 	}
 	t.Logf("%s", report)
-	t.Logf("seuil serve RSS: idle %.0f MiB, peak under load %.0f MiB", idle, procStatusMiB(serve.Process.Pid, "VmHWM"))
+	t.Logf("seuil serve RSS: idle %.0f MiB, peak under load %.0f MiB (idle: %.0f MiB anonymous, %.0f MiB of the binary's pages)",
+		idle, procStatusMiB(serve.Process.Pid, "VmHWM"), idleAnon, idleFile)
 }
 
 // pegaseSource starts a Pégase holding the n students of startServe's
