@@ -155,6 +155,18 @@ func (r *Regulator) Checks(ctx context.Context, targets ...Target) ([]Decision, 
 	if len(targets) == 0 {
 		return nil, nil
 	}
+	p := r.rdb.Pipeline()
+	read, err := r.queueChecks(ctx, p, targets)
+	if err != nil {
+		return nil, err
+	}
+	_, _ = p.Exec(ctx) // each command's outcome is read below
+	return read()
+}
+
+// queueChecks queues in p the checks of targets, and returns what reads
+// their Decisions once p is sent (Checks's answer).
+func (r *Regulator) queueChecks(ctx context.Context, p redis.Pipeliner, targets []Target) (func() ([]Decision, error), error) {
 	limits := make([]Limit, len(targets))
 	keys := make([][]string, len(targets))
 	for i, t := range targets {
@@ -166,34 +178,34 @@ func (r *Regulator) Checks(ctx context.Context, targets ...Target) ([]Decision, 
 		limits[i], keys[i] = l, []string{"rate:" + r.hashKey(t.Rule, t.Key)}
 	}
 	args := func(l Limit) []any { return []any{l.Burst, l.Rate, l.Per.Seconds()} }
-	p := r.rdb.Pipeline()
 	cmds := make([]*redis.Cmd, len(targets))
 	for i := range targets {
 		cmds[i] = peek.EvalSha(ctx, p, keys[i], args(limits[i])...)
 	}
-	_, _ = p.Exec(ctx) // each command's outcome is read below
-	ds := make([]Decision, len(targets))
-	var worst *LimitedError
-	for i, t := range targets {
-		c := cmds[i]
-		if redis.HasErrorPrefix(c.Err(), "NOSCRIPT") {
-			// A server that has not seen the script yet is sent it.
-			c = peek.Run(ctx, r.rdb, keys[i], args(limits[i])...)
+	return func() ([]Decision, error) {
+		ds := make([]Decision, len(targets))
+		var worst *LimitedError
+		for i, t := range targets {
+			c := cmds[i]
+			if redis.HasErrorPrefix(c.Err(), "NOSCRIPT") {
+				// A server that has not seen the script yet is sent it.
+				c = peek.Run(ctx, r.rdb, keys[i], args(limits[i])...)
+			}
+			d, err := peeked(c, limits[i])
+			if err != nil {
+				return nil, fmt.Errorf("regulation: check %s: %w", t.Rule, err)
+			}
+			r.decided(t.Rule, "check", d)
+			ds[i] = d
+			if !d.Allowed {
+				worst = longer(worst, &LimitedError{Rule: t.Rule, RetryAfter: d.RetryAfter})
+			}
 		}
-		d, err := peeked(c, limits[i])
-		if err != nil {
-			return nil, fmt.Errorf("regulation: check %s: %w", t.Rule, err)
+		if worst != nil {
+			return ds, worst
 		}
-		r.decided(t.Rule, "check", d)
-		ds[i] = d
-		if !d.Allowed {
-			worst = longer(worst, &LimitedError{Rule: t.Rule, RetryAfter: d.RetryAfter})
-		}
-	}
-	if worst != nil {
-		return ds, worst
-	}
-	return ds, nil
+		return ds, nil
+	}, nil
 }
 
 // peeked is the Decision peek's reply c says under l.

@@ -132,6 +132,40 @@ func (r *Regulator) Turn(ctx context.Context, holds ...Hold) (release func(), er
 // only with the turn held how many slots it should have asked for can
 // tell whether it came within them.
 func (r *Regulator) Turns(ctx context.Context, holds ...Hold) (release func(), held []int, err error) {
+	release, held, _, err = r.turns(ctx, holds, nil)
+	return release, held, err
+}
+
+// TurnsChecked is Turns, then Checks of targets with the turns held. On
+// one Redis server the checks go in the round trip that takes the turns,
+// after the takes (a pipeline runs in order there); under Cluster, whose
+// nodes run their parts of a pipeline each on its own, or when a turn
+// had to be waited for, they go in one more. checkErr is Checks's error.
+func (r *Regulator) TurnsChecked(ctx context.Context, targets []Target, holds ...Hold) (release func(), held []int, ds []Decision, checkErr, err error) {
+	var (
+		read    func() ([]Decision, error)
+		also    func(redis.Pipeliner)
+		readErr error
+	)
+	if _, cluster := r.rdb.(*redis.ClusterClient); !cluster && len(targets) > 0 {
+		also = func(p redis.Pipeliner) { read, readErr = r.queueChecks(ctx, p, targets) }
+	}
+	release, held, along, err := r.turns(ctx, holds, also)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	if along && read != nil && readErr == nil {
+		ds, checkErr = read()
+	} else {
+		ds, checkErr = r.Checks(ctx, targets...)
+	}
+	return release, held, ds, checkErr, nil
+}
+
+// turns is Turns; also, if set, queues more commands after the takes of
+// the first round trip, and along says whether every turn was taken in
+// it (their answers, read once it is sent, came with the turns held).
+func (r *Regulator) turns(ctx context.Context, holds []Hold, also func(redis.Pipeliner)) (release func(), held []int, along bool, err error) {
 	id := make([]byte, 16)
 	_, _ = rand.Read(id)
 	holder := hex.EncodeToString(id)
@@ -144,24 +178,25 @@ func (r *Regulator) Turns(ctx context.Context, holds ...Hold) (release func(), h
 	}
 	// Every hold asked at once first: an uncontended request (nearly
 	// every one) takes its turns in one round trip.
-	held = r.takeAll(ctx, keys, holds, holder)
+	held = r.takeAll(ctx, keys, holds, holder, also)
 	taken = append(taken, keys[:len(held)]...)
+	along = len(held) == len(holds)
 	for i := len(held); i < len(holds); i++ {
 		n, err := r.take(ctx, keys[i][0], keys[i][1], holder, max(holds[i].Slots, 1), deadline)
 		if err != nil {
 			release()
-			return nil, nil, err
+			return nil, nil, false, err
 		}
 		taken, held = append(taken, keys[i]), append(held, n)
 	}
-	return release, held, nil
+	return release, held, along, nil
 }
 
 // takeAll tries every hold in one pipeline and returns, for each of the
 // first ones it took, how many held it then. Holds taken after one
 // refused are given back at once: turns are taken in order, so that two
 // requests never each hold what the other waits for.
-func (r *Regulator) takeAll(ctx context.Context, keys [][2]string, holds []Hold, holder string) []int {
+func (r *Regulator) takeAll(ctx context.Context, keys [][2]string, holds []Hold, holder string, also func(redis.Pipeliner)) []int {
 	// Sent whole even if ctx ends meanwhile: a take the server made but
 	// the client did not hear of would hold its turn until the TTL.
 	bg := context.WithoutCancel(ctx)
@@ -169,6 +204,9 @@ func (r *Regulator) takeAll(ctx context.Context, keys [][2]string, holds []Hold,
 	cmds := make([]*redis.Cmd, len(holds))
 	for i, h := range holds {
 		cmds[i] = takeTurn.EvalSha(bg, p, keys[i][:], max(h.Slots, 1), r.ttl().Milliseconds(), holder, r.wait().Milliseconds())
+	}
+	if also != nil {
+		also(p)
 	}
 	_, _ = p.Exec(bg) // each command's outcome is read below
 	// Refused, or not run (a server without the script yet, a failure):

@@ -421,3 +421,70 @@ func TestTurnWakesOne(t *testing.T) {
 		})
 	}
 }
+
+// TurnsChecked answers the checks Checks would, read with the turns
+// held: in the round trip that takes them on one server, apart under
+// Cluster, and after the wait when a turn was waited for.
+func TestTurnsChecked(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, rdb redis.UniversalClient) {
+		rule := regulation.LoginPerIP
+		r := newRegulator(t, rdb, regulation.Rules{rule: {Rate: 10, Per: time.Hour, Burst: 5}}).WithTurnTimes(time.Minute, 2*time.Second)
+		ctx := t.Context()
+		targets := []regulation.Target{{Rule: rule, Key: "192.0.2.9"}}
+		hold := regulation.Hold{Key: "ip:192.0.2.9", Slots: 1}
+		// The scripts loaded first (a server that has not seen them is
+		// sent them in full, one by one).
+		warm, _, _, _, err := r.TurnsChecked(ctx, targets, hold)
+		if err != nil {
+			t.Fatal(err)
+		}
+		warm()
+		var trips atomic.Int64
+		rdb.AddHook(tripCounter{&trips})
+		for spent := range 3 {
+			trips.Store(0)
+			release, held, ds, checkErr, err := r.TurnsChecked(ctx, targets, hold)
+			if err != nil || checkErr != nil || len(held) != 1 || held[0] != 1 || len(ds) != 1 || ds[0].Remaining != 5-spent {
+				t.Fatalf("after %d hits: held %v, decisions %+v, %v, %v; want 1 held and %d remaining", spent, held, ds, checkErr, err, 5-spent)
+			}
+			// Under Cluster the checks go apart; how a cluster client
+			// counts its nodes' pipelines is its own business.
+			if _, cluster := rdb.(*redis.ClusterClient); !cluster && trips.Load() != 1 {
+				t.Errorf("after %d hits: %d round trips, want 1", spent, trips.Load())
+			}
+			release()
+			if _, err := r.Hit(ctx, rule, "192.0.2.9"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Held elsewhere: this one waits, then reads the limit as it is
+		// once it holds the turn (a hit made meanwhile counted).
+		other, err := r.Turn(ctx, hold)
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			time.Sleep(100 * time.Millisecond)
+			_, _ = r.Hit(ctx, rule, "192.0.2.9")
+			other()
+		}()
+		release, _, ds, checkErr, err := r.TurnsChecked(ctx, targets, hold)
+		if err != nil || checkErr != nil || ds[0].Remaining != 1 {
+			t.Fatalf("after waiting: decisions %+v, %v, %v; want 1 remaining", ds, checkErr, err)
+		}
+		release()
+	})
+}
+
+// tripCounter counts round trips (a redis.Hook): a command or a
+// pipeline each.
+type tripCounter struct{ n *atomic.Int64 }
+
+func (c tripCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (c tripCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error { c.n.Add(1); return next(ctx, cmd) }
+}
+func (c tripCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error { c.n.Add(1); return next(ctx, cmds) }
+}

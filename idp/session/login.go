@@ -32,7 +32,7 @@ type Limiter interface {
 	Limit(rule regulation.Rule) (regulation.Limit, bool)
 	Checks(ctx context.Context, targets ...regulation.Target) ([]regulation.Decision, error)
 	HitAll(ctx context.Context, targets ...regulation.Target) error
-	Turns(ctx context.Context, holds ...regulation.Hold) (release func(), held []int, err error)
+	TurnsChecked(ctx context.Context, targets []regulation.Target, holds ...regulation.Hold) (release func(), held []int, ds []regulation.Decision, checkErr, err error)
 }
 
 // Paths tells the sign-in page where things are, as public paths (the

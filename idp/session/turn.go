@@ -42,7 +42,9 @@ func (l *Login) admit(ctx context.Context, ip, login string) (release func(), ok
 		slots = max(lim.Burst, 1)
 	}
 	for range 4 {
-		release, held, err := l.lim.Turns(ctx,
+		// The limits are read once the turns are held, in the same
+		// round trip on one Redis server.
+		release, held, ds, checkErr, err := l.lim.TurnsChecked(ctx, targets(ip, login),
 			regulation.Hold{Key: "login:ip:" + regulation.IPKey(ip), Slots: slots},
 			regulation.Hold{Key: "login:account:" + strings.ToUpper(login), Slots: 1})
 		if err != nil {
@@ -53,17 +55,16 @@ func (l *Login) admit(ctx context.Context, ip, login string) (release func(), ok
 			}
 			return nil, false
 		}
-		ds, err := l.lim.Checks(ctx, targets(ip, login)...)
 		switch {
-		case errors.Is(err, regulation.ErrLimited):
-			l.log.InfoContext(ctx, "sign-in refused: limited", "login", login, "ip", ip, "err", err.Error())
-		case err != nil:
-			l.log.ErrorContext(ctx, "sign-in limits", "err", err)
+		case errors.Is(checkErr, regulation.ErrLimited):
+			l.log.InfoContext(ctx, "sign-in refused: limited", "login", login, "ip", ip, "err", checkErr.Error())
+		case checkErr != nil:
+			l.log.ErrorContext(ctx, "sign-in limits", "err", checkErr)
 		case ds[0].Remaining >= held[0]:
 			return release, true
 		}
 		release()
-		if err != nil {
+		if checkErr != nil {
 			return nil, false
 		}
 		// ≥ 1: the address's limit allowed one more. With that many
