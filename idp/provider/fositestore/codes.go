@@ -135,10 +135,6 @@ func (s *Store) GetPKCERequestSession(ctx context.Context, sig string, sess fosi
 // GetPKCERequestSession took it already. A challenge kept in its code's
 // record was spent with the code, as the token request read it.
 func (s *Store) DeletePKCERequestSession(ctx context.Context, sig string) error {
-	if u := unitOf(ctx); u != nil && u.merged[pkceKey(sig)] {
-		delete(u.read, pkceKey(sig))
-		return nil
-	}
 	s.forget(ctx, pkceKey(sig))
 	return nil
 }
@@ -158,11 +154,14 @@ func (s *Store) companion(ctx context.Context, key string, sess fosite.Session) 
 }
 
 // forget deletes, at Flush, a companion the unit read (one it did not
-// read was taken as read).
+// read was taken as read); one that came out of its code's record goes
+// with that record, and is only forgotten by the unit.
 func (s *Store) forget(ctx context.Context, key string) {
 	if u := unitOf(ctx); u != nil {
 		if _, seen := u.read[key]; seen {
-			u.always = append(u.always, func(b *state.Batch) { b.Delete(key) })
+			if !u.merged[key] {
+				u.always = append(u.always, func(b *state.Batch) { b.Delete(key) })
+			}
 			delete(u.read, key)
 		}
 	}
@@ -200,10 +199,6 @@ func (s *Store) GetOpenIDConnectSession(ctx context.Context, code string, r fosi
 // One kept in its code's record goes with the record (fosite reads it
 // only once the code is spent, which its record then remembers).
 func (s *Store) DeleteOpenIDConnectSession(ctx context.Context, code string) error {
-	if u := unitOf(ctx); u != nil && u.merged[idreqKey(code)] {
-		delete(u.read, idreqKey(code))
-		return nil
-	}
 	s.forget(ctx, idreqKey(code))
 	return nil
 }

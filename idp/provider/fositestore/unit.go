@@ -135,42 +135,49 @@ func (s *Store) readCode(ctx context.Context, sig string) (record, error) {
 		return s.get(ctx, codeKey(sig))
 	}
 	if _, seen := u.read[codeKey(sig)]; !seen {
-		var err error
+		var (
+			rec record
+			err error
+		)
 		if u.code == "" {
-			err = s.readAll(ctx, u, []string{codeKey(sig)})
+			rec, err = s.get(ctx, codeKey(sig))
 		} else {
-			err = s.readSpending(ctx, u, sig)
+			rec, err = s.readSpending(ctx, u, sig)
 		}
-		if err != nil {
+		switch {
+		case errors.Is(err, fosite.ErrNotFound):
+			u.read[codeKey(sig)] = nil
+		case err != nil:
 			return record{}, err
-		}
-		if rec := u.read[codeKey(sig)]; rec != nil && rec.With != nil && u.code != "" {
-			u.recall(pkceKey(sig), rec.With.PKCE, rec)
-			if s.codeSig != nil && s.codeSig(ctx, u.code) == sig {
-				u.recall(idreqKey(u.code), rec.With.OIDC, rec)
+		default:
+			u.read[codeKey(sig)] = &rec
+			if rec.With != nil && u.code != "" {
+				u.recall(pkceKey(sig), rec.With.PKCE, &rec)
+				if s.codeSig != nil && s.codeSig(ctx, u.code) == sig {
+					u.recall(idreqKey(u.code), rec.With.OIDC, &rec)
+				}
 			}
 		}
 	}
 	return u.recalled(codeKey(sig))
 }
 
-// readSpending reads code sig into u and flips it used in one round
-// trip; a record written before the flag led its JSON is read only, and
-// spent by InvalidateAuthorizeCodeSession the slow way.
-func (s *Store) readSpending(ctx context.Context, u *unit, sig string) error {
+// readSpending reads code sig and flips it used in one round trip (a
+// missing code is fosite.ErrNotFound); a record written before the flag
+// led its JSON is read only, and spent by InvalidateAuthorizeCodeSession
+// the slow way.
+func (s *Store) readSpending(ctx context.Context, u *unit, sig string) (record, error) {
 	var rec record
 	swap, err := s.st.SwapPrefixGet(ctx, codeKey(sig), activePrefix, inactivePrefix, &rec)
 	switch {
 	case errors.Is(err, state.ErrNotFound):
-		u.read[codeKey(sig)] = nil
-		return nil
+		return rec, fosite.ErrNotFound
 	case err != nil:
-		return err
+		return rec, err
 	case swap == state.Swapped:
 		u.spent = append(u.spent, sig) // rec, as read, is still active
 	}
-	u.read[codeKey(sig)] = &rec
-	return nil
+	return rec, nil
 }
 
 // recall remembers companion c (nil: the code has none) of code record
@@ -185,30 +192,6 @@ func (u *unit) recall(key string, c, code *record) {
 		c.Session = code.Session
 	}
 	u.read[key] = c
-}
-
-// readAll reads keys into u in one round trip.
-func (s *Store) readAll(ctx context.Context, u *unit, keys []string) error {
-	recs := make([]record, len(keys))
-	errs := make([]error, len(keys))
-	if err := s.st.Batch(ctx, func(b *state.Batch) {
-		for i, k := range keys {
-			b.Get(k, &recs[i], func(err error) { errs[i] = err })
-		}
-	}); err != nil {
-		return err
-	}
-	for i, k := range keys {
-		switch {
-		case errors.Is(errs[i], state.ErrNotFound):
-			u.read[k] = nil
-		case errs[i] != nil:
-			return errs[i]
-		default:
-			u.read[k] = &recs[i]
-		}
-	}
-	return nil
 }
 
 // recalled returns a record the unit read: fosite.ErrNotFound when it was
