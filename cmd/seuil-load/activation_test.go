@@ -73,7 +73,7 @@ func TestActivationScenarioAgainstServe(t *testing.T) {
 // CSV, each lookup taking latency (its three calls: the search, then the
 // identity and the enrolments side by side), and returns the students
 // section that reads it and serve's environment (the API password).
-func pegaseSource(t *testing.T, n int, latency string) (string, []string) {
+func pegaseSource(t *testing.T, learners []pegasetest.Learner, latency string) (string, []string) {
 	t.Helper()
 	d, err := time.ParseDuration(latency)
 	if err != nil {
@@ -81,15 +81,23 @@ func pegaseSource(t *testing.T, n int, latency string) (string, []string) {
 	}
 	pg := pegasetest.Start(t)
 	pg.Delay.Store(int64(d / 2))
-	for i := range n {
-		pg.Add(pegasetest.Learner{Code: fmt.Sprintf("2300%04d", i), INE: fmt.Sprintf("%010dA", 1000000000+i),
-			LastName: "CHARGE", FirstName: fmt.Sprintf("Étudiant%d", i), BirthDate: "2007-09-01",
-			Mobile: fmt.Sprintf("06 00 00 %02d %02d", i/100, i%100), Email: fmt.Sprintf("charge%d@example.org", i),
-			Enrolments: []pegasetest.Enrolment{{Period: "PER-2026", Year: 2026, Principal: true}}})
-	}
+	pg.Add(learners...)
 	section := fmt.Sprintf("  pegase: {idt_url: %q, ins_url: %q, token_url: %q, structure: %s, period: PER-2026, username: %s}\n",
 		pg.IDTURL(), pg.INSURL(), pg.TokenURL(), pg.Structure, pg.User)
 	return section, []string{"SEUIL_STUDENTS_PEGASE_PASSWORD=" + pg.Password}
+}
+
+// servedStudents are startServe's n students (2300xxxx), enrolled for
+// PER-2026 (2026), born on 2007-09-01.
+func servedStudents(n int) []pegasetest.Learner {
+	ls := make([]pegasetest.Learner, n)
+	for i := range ls {
+		ls[i] = pegasetest.Learner{Code: fmt.Sprintf("2300%04d", i), INE: fmt.Sprintf("%010dA", 1000000000+i),
+			LastName: "CHARGE", FirstName: fmt.Sprintf("Étudiant%d", i), BirthDate: "2007-09-01",
+			Mobile: fmt.Sprintf("06 00 00 %02d %02d", i/100, i%100), Email: fmt.Sprintf("charge%d@example.org", i),
+			Enrolments: []pegasetest.Enrolment{{Period: "PER-2026", Year: 2026, Principal: true}}}
+	}
+	return ls
 }
 
 // served is `seuil serve` built from this tree and started on a real
@@ -114,18 +122,18 @@ func startServe(t *testing.T, n int, clients string) *served {
 	}
 	ldapSrv := slapdtest.Start(t, slapdtest.Options{})
 	redisAddr := redistest.Start(t)
+	learners := servedStudents(n)
 	var csv strings.Builder
 	csv.WriteString("COD_ETU;COD_NNE_IND;LIB_NOM_PAT_IND;LIB_PR1_IND;DATE_NAI_IND;NUM_TEL_PORT;ADR_MAIL_PERSO;COD_ANU\n")
-	for i := range n {
-		fmt.Fprintf(&csv, "2300%04d;%010dA;CHARGE;Étudiant%d;01/09/2007;06 00 00 %02d %02d;charge%d@example.org;2026\n",
-			i, 1000000000+i, i, i/100, i%100, i)
+	for _, l := range learners {
+		fmt.Fprintf(&csv, "%s;%s;%s;%s;01/09/2007;%s;%s;2026\n", l.Code, l.INE, l.LastName, l.FirstName, l.Mobile, l.Email)
 	}
 	s := &served{students: filepath.Join(tmp, "students.csv"), stderr: &bytes.Buffer{},
 		ldapURL: ldapSrv.URL, ldapServiceDN: ldapSrv.ServiceDN, ldapServicePassword: ldapSrv.ServicePassword, ldapPeopleDN: ldapSrv.PeopleDN}
 	writeTestFile(t, s.students, csv.String()) // the tool's list, and serve's source unless Pégase is
 	source, env := fmt.Sprintf("  csv: {path: %q}\n", s.students), []string(nil)
 	if d := envOr("SEUIL_LOAD_SOURCE_LATENCY", ""); d != "" {
-		source, env = pegaseSource(t, n, d)
+		source, env = pegaseSource(t, learners, d)
 	}
 	es, rs := filepath.Join(tmp, "es256.pem"), filepath.Join(tmp, "rs256.pem")
 	for k, alg := range map[string]string{es: "ES256", rs: "RS256"} {
